@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// The root command. `main.swift`-style entry lives in the `cogramctl` target and only calls `Cogramctl.main()`.
+public struct Cogramctl: AsyncParsableCommand {
+    public static let version = "0.1.0"
+
+    public static let configuration = CommandConfiguration(
+        commandName: "cogramctl",
+        abstract: "Manage a Cogram organization as code: validate, plan, apply and import YAML manifests.",
+        version: version,
+        subcommands: [ValidateCommand.self]
+    )
+
+    public init() {}
+}

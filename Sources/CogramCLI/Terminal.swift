@@ -1,0 +1,39 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Where output goes and whether it may be coloured.
+enum Terminal {
+    static var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
+    /// Colour only on a terminal and when `NO_COLOR` is unset or empty (no-color.org).
+    static func colorEnabled(_ fd: Int32) -> Bool {
+        guard isTerminal(fd) else { return false }
+        if let noColor = environment["NO_COLOR"], !noColor.isEmpty { return false }
+        if environment["TERM"] == "dumb" { return false }
+        return true
+    }
+
+    static var stdoutColor: Bool { colorEnabled(STDOUT_FILENO) }
+    static var stderrColor: Bool { colorEnabled(STDERR_FILENO) }
+    static var stdinIsTerminal: Bool { isTerminal(STDIN_FILENO) }
+    static var stderrIsTerminal: Bool { isTerminal(STDERR_FILENO) }
+
+    /// GitHub Actions reads `::error …::` workflow commands from the output.
+    static var inGitHubActions: Bool { environment["GITHUB_ACTIONS"] == "true" }
+
+    static func writeError(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    static func writeOutput(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}

@@ -1,0 +1,139 @@
+/// A position in a manifest file: 1-based line and column, as editors show them.
+public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(file):\(line):\(column)" }
+
+    public static func < (lhs: SourceLocation, rhs: SourceLocation) -> Bool {
+        (lhs.file, lhs.line, lhs.column) < (rhs.file, rhs.line, rhs.column)
+    }
+}
+
+/// An optional manifest field: absent (not managed), explicitly null (clear it), or a value.
+public enum FieldValue<Value: Sendable & Hashable>: Sendable, Hashable {
+    case absent
+    case null
+    case value(Value)
+
+    /// The value when one is set.
+    public var value: Value? {
+        if case .value(let v) = self { return v }
+        return nil
+    }
+
+    public var isAbsent: Bool {
+        if case .absent = self { return true }
+        return false
+    }
+}
+
+/// A member's role within one project, as a manifest states it.
+public enum MemberRole: String, Sendable, Hashable, CaseIterable {
+    case owner, editor, viewer
+}
+
+/// A user's organization role, as a manifest states it.
+public enum UserRole: String, Sendable, Hashable, CaseIterable {
+    case admin, member, guest
+}
+
+/// What the manifests say the organization should look like, merged across files.
+public struct DesiredState: Sendable, Hashable {
+    public var ownership: Ownership?
+    public var users: [DesiredUser]
+    public var projects: [DesiredProject]
+    /// The files that were loaded, in load order.
+    public var files: [String]
+
+    public init(ownership: Ownership? = nil, users: [DesiredUser] = [], projects: [DesiredProject] = [], files: [String] = []) {
+        self.ownership = ownership
+        self.users = users
+        self.projects = projects
+        self.files = files
+    }
+
+    /// The prefix that scopes which Cogram projects are managed, if any.
+    public var externalIDPrefix: String? { ownership?.externalIDPrefix }
+}
+
+/// The `ownership` section.
+public struct Ownership: Sendable, Hashable {
+    public var externalIDPrefix: String?
+    public var location: SourceLocation
+
+    public init(externalIDPrefix: String?, location: SourceLocation) {
+        self.externalIDPrefix = externalIDPrefix
+        self.location = location
+    }
+}
+
+/// An entry of `users`.
+public struct DesiredUser: Sendable, Hashable {
+    /// The email as written; compare with `normalizedEmail`.
+    public var email: String
+    public var role: UserRole?
+    public var externalID: FieldValue<String>
+    public var location: SourceLocation
+
+    public init(email: String, role: UserRole? = nil, externalID: FieldValue<String> = .absent, location: SourceLocation) {
+        self.email = email
+        self.role = role
+        self.externalID = externalID
+        self.location = location
+    }
+
+    public var normalizedEmail: String { email.lowercased() }
+}
+
+/// An entry of `projects`.
+public struct DesiredProject: Sendable, Hashable {
+    public var externalID: String
+    public var name: String
+    public var description: FieldValue<String>
+    /// Adopt this existing Cogram project (by its API id).
+    public var id: String?
+    public var previousExternalIDs: [String]
+    /// `archived: true` keeps (or makes) the project archived; absent or false means active.
+    public var archived: Bool
+    /// `nil` when the membership is not managed; `[]` when the project must have no members.
+    public var members: [DesiredMember]?
+    public var location: SourceLocation
+
+    public init(
+        externalID: String, name: String, description: FieldValue<String> = .absent, id: String? = nil,
+        previousExternalIDs: [String] = [], archived: Bool = false, members: [DesiredMember]? = nil,
+        location: SourceLocation
+    ) {
+        self.externalID = externalID
+        self.name = name
+        self.description = description
+        self.id = id
+        self.previousExternalIDs = previousExternalIDs
+        self.archived = archived
+        self.members = members
+        self.location = location
+    }
+}
+
+/// An entry of a project's `members`.
+public struct DesiredMember: Sendable, Hashable {
+    public var email: String
+    public var role: MemberRole
+    public var location: SourceLocation
+
+    public init(email: String, role: MemberRole, location: SourceLocation) {
+        self.email = email
+        self.role = role
+        self.location = location
+    }
+
+    public var normalizedEmail: String { email.lowercased() }
+}

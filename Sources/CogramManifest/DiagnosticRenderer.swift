@@ -1,0 +1,81 @@
+import Foundation
+
+/// Renders diagnostics as compilers do: `path:line:col: error: message`, the source line, and a caret under
+/// the column. Colour is the caller's decision (terminal and `NO_COLOR`).
+public struct DiagnosticRenderer: Sendable {
+    private let sources: [String: SourceFile]
+    public var color: Bool
+
+    public init(sources: [SourceFile], color: Bool = false) {
+        var byPath: [String: SourceFile] = [:]
+        for source in sources { byPath[source.path] = source }
+        self.sources = byPath
+        self.color = color
+    }
+
+    public func render(_ diagnostic: Diagnostic) -> String {
+        var out = ""
+        let label = diagnostic.severity.rawValue
+        let paint: (String, String) -> String = { text, code in color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+        let labelColor = diagnostic.severity == .error ? "1;31" : (diagnostic.severity == .warning ? "1;33" : "1;36")
+        if let location = diagnostic.location {
+            out += paint("\(location):", "1") + " " + paint("\(label):", labelColor) + " " + paint(diagnostic.message, "1") + "\n"
+            if let line = sources[location.file]?.line(location.line), !line.isEmpty {
+                let shown = Self.printable(line)
+                out += shown + "\n"
+                out += Self.caretPrefix(shown, column: location.column) + paint("^", "1;32") + "\n"
+            }
+        } else {
+            out += paint("\(label):", labelColor) + " " + paint(diagnostic.message, "1") + "\n"
+        }
+        return out
+    }
+
+    public func render(_ diagnostics: [Diagnostic]) -> String {
+        diagnostics.map(render).joined()
+    }
+
+    /// `::error file=…,line=…,col=…::message`, so that GitHub Actions shows the error on the pull request's diff.
+    public static func githubAnnotation(_ diagnostic: Diagnostic) -> String {
+        let kind = diagnostic.severity == .error ? "error" : (diagnostic.severity == .warning ? "warning" : "notice")
+        let message = escapeData(diagnostic.message)
+        guard let location = diagnostic.location else { return "::\(kind)::\(message)" }
+        return "::\(kind) file=\(escapeProperty(location.file)),line=\(location.line),col=\(location.column)::\(message)"
+    }
+
+    /// Keeps control characters (NUL, escape sequences from a hostile file) off the terminal.
+    static func printable(_ line: String) -> String {
+        let limit = 400
+        var out = String.UnicodeScalarView()
+        for (i, scalar) in line.unicodeScalars.enumerated() {
+            if i >= limit {
+                out.append(contentsOf: "…".unicodeScalars)
+                break
+            }
+            if scalar == "\t" || !(scalar.properties.generalCategory == .control) {
+                out.append(scalar)
+            } else {
+                out.append("\u{FFFD}")
+            }
+        }
+        return String(out)
+    }
+
+    /// Spaces (tabs kept as tabs) up to the 1-based character column.
+    static func caretPrefix(_ line: String, column: Int) -> String {
+        var prefix = ""
+        for (i, character) in line.enumerated() where i < column - 1 {
+            prefix.append(character == "\t" ? "\t" : " ")
+        }
+        if column - 1 > line.count { prefix += String(repeating: " ", count: column - 1 - line.count) }
+        return prefix
+    }
+
+    private static func escapeData(_ s: String) -> String {
+        s.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D").replacingOccurrences(of: "\n", with: "%0A")
+    }
+
+    private static func escapeProperty(_ s: String) -> String {
+        escapeData(s).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
+    }
+}

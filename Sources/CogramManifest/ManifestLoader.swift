@@ -1,0 +1,201 @@
+import Foundation
+
+/// What loading produced: the merged desired state when there were no errors, every diagnostic, and the
+/// sources read (for rendering diagnostics and for the plan's manifest digest).
+public struct LoadResult: Sendable {
+    public var desired: DesiredState?
+    public var diagnostics: [Diagnostic]
+    public var sources: [SourceFile]
+
+    public var isValid: Bool { desired != nil && !diagnostics.hasErrors }
+}
+
+/// Loads manifests from files and directories: expands paths, reads, composes, decodes and validates across
+/// files. Offline and deterministic.
+public struct ManifestLoader: Sendable {
+    public var limits: LoaderLimits
+
+    public init(limits: LoaderLimits = .default) {
+        self.limits = limits
+    }
+
+    public func load(paths: [String]) -> LoadResult {
+        var diagnostics: [Diagnostic] = []
+        let files = expand(paths, diagnostics: &diagnostics)
+        let sources = files.compactMap { read($0, diagnostics: &diagnostics) }
+        if files.isEmpty, diagnostics.isEmpty {
+            diagnostics.append(Diagnostic(.error, at: nil, "no manifest files (*.yaml, *.yml) found in \(paths.joined(separator: ", "))"))
+        }
+        return load(sources: sources, diagnostics: diagnostics)
+    }
+
+    /// Loads sources already in memory (tests, fuzzing), merging them as files of one set.
+    public func load(sources: [SourceFile], diagnostics earlier: [Diagnostic] = []) -> LoadResult {
+        var diagnostics = earlier
+        var fragments: [ManifestFragment] = []
+        for source in sources {
+            let (fragment, found) = Self.decode(source, limits: limits)
+            diagnostics.append(contentsOf: found)
+            if let fragment { fragments.append(fragment) }
+        }
+        let desired = Self.merge(fragments, files: sources.map(\.path), diagnostics: &diagnostics)
+        let sorted = diagnostics.sortedByLocation()
+        return LoadResult(desired: sorted.hasErrors ? nil : desired, diagnostics: sorted, sources: sources)
+    }
+
+    /// Decodes one source in memory: the unit the loader, its tests and the fuzzer share.
+    static func decode(_ source: SourceFile, limits: LoaderLimits) -> (ManifestFragment?, [Diagnostic]) {
+        let (root, composeDiagnostics) = YAMLComposer.compose(source, limits: limits)
+        guard let root else { return (nil, composeDiagnostics) }
+        var decoder = ManifestDecoder(file: source.path)
+        let fragment = decoder.decode(root)
+        return (fragment, composeDiagnostics + decoder.diagnostics)
+    }
+
+    // MARK: - Files
+
+    private func expand(_ paths: [String], diagnostics: inout [Diagnostic]) -> [String] {
+        var files: [String] = []
+        let fm = FileManager.default
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                diagnostics.append(Diagnostic(.error, at: nil, "\(path): no such file or directory"))
+                continue
+            }
+            guard isDirectory.boolValue else {
+                files.append(path)
+                continue
+            }
+            guard let enumerator = fm.enumerator(atPath: path) else {
+                diagnostics.append(Diagnostic(.error, at: nil, "\(path): cannot list the directory"))
+                continue
+            }
+            var found: [String] = []
+            for case let relative as String in enumerator where relative.hasSuffix(".yaml") || relative.hasSuffix(".yml") {
+                let full = (path as NSString).appendingPathComponent(relative)
+                var childIsDirectory: ObjCBool = false
+                if fm.fileExists(atPath: full, isDirectory: &childIsDirectory), !childIsDirectory.boolValue {
+                    found.append(full)
+                }
+            }
+            if found.isEmpty {
+                diagnostics.append(Diagnostic(.error, at: nil, "\(path): the directory holds no *.yaml or *.yml files"))
+            }
+            files.append(contentsOf: found.sorted())
+        }
+        var seen = Set<String>()
+        return files.filter { seen.insert(($0 as NSString).standardizingPath).inserted }
+    }
+
+    private func read(_ path: String, diagnostics: inout [Diagnostic]) -> SourceFile? {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        if let size = (attributes?[.size] as? NSNumber)?.intValue, size > limits.maxFileBytes {
+            diagnostics.append(Diagnostic(.error, at: SourceLocation(file: path, line: 1, column: 1),
+                "the file is \(size) bytes; manifests may be at most \(limits.maxFileBytes) bytes (split it into several files)"))
+            return nil
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            diagnostics.append(Diagnostic(.error, at: nil, "\(path): cannot open the file for reading"))
+            return nil
+        }
+        defer { try? handle.close() }
+        // Read at most one byte past the limit, so that a file growing under us is still bounded.
+        guard let data = try? handle.read(upToCount: limits.maxFileBytes + 1) ?? Data() else {
+            diagnostics.append(Diagnostic(.error, at: nil, "\(path): cannot read the file"))
+            return nil
+        }
+        if data.count > limits.maxFileBytes {
+            diagnostics.append(Diagnostic(.error, at: SourceLocation(file: path, line: 1, column: 1),
+                "the file is larger than \(limits.maxFileBytes) bytes; split it into several files"))
+            return nil
+        }
+        return SourceFile(path: path, bytes: [UInt8](data))
+    }
+
+    // MARK: - Across files
+
+    static func merge(_ fragments: [ManifestFragment], files: [String], diagnostics: inout [Diagnostic]) -> DesiredState {
+        var desired = DesiredState(files: files)
+        for fragment in fragments {
+            if let ownership = fragment.ownership {
+                if let first = desired.ownership {
+                    diagnostics.append(Diagnostic(.error, at: ownership.location,
+                        "'ownership' may appear in one file only; it is already set at \(first.location)"))
+                } else {
+                    desired.ownership = ownership
+                }
+            }
+            desired.users.append(contentsOf: fragment.users)
+            desired.projects.append(contentsOf: fragment.projects)
+        }
+        checkUniqueness(&desired, diagnostics: &diagnostics)
+        checkOwnership(desired, diagnostics: &diagnostics)
+        return desired
+    }
+
+    private static func checkUniqueness(_ desired: inout DesiredState, diagnostics: inout [Diagnostic]) {
+        var users: [String: SourceLocation] = [:]
+        desired.users = desired.users.filter { user in
+            if let first = users[user.normalizedEmail] {
+                diagnostics.append(Diagnostic(.error, at: user.location, "duplicate user '\(user.email)'; first listed at \(first)"))
+                return false
+            }
+            users[user.normalizedEmail] = user.location
+            return true
+        }
+        // External ids and previous external ids share one namespace: each names one Cogram project.
+        var keys: [String: (SourceLocation, String)] = [:]
+        var ids: [String: SourceLocation] = [:]
+        for index in desired.projects.indices {
+            let project = desired.projects[index]
+            if let (first, kind) = keys[project.externalID] {
+                diagnostics.append(Diagnostic(.error, at: project.location,
+                    "duplicate project external_id '\(project.externalID)'; already used as \(kind) at \(first)"))
+            } else {
+                keys[project.externalID] = (project.location, "external_id")
+            }
+            for previous in project.previousExternalIDs {
+                if let (first, kind) = keys[previous] {
+                    diagnostics.append(Diagnostic(.error, at: project.location,
+                        "previous external_id '\(previous)' of '\(project.externalID)' is already used as \(kind) at \(first)"))
+                } else {
+                    keys[previous] = (project.location, "a previous external_id")
+                }
+            }
+            if let id = project.id {
+                if let first = ids[id] {
+                    diagnostics.append(Diagnostic(.error, at: project.location, "project id '\(id)' is adopted twice; first at \(first)"))
+                } else {
+                    ids[id] = project.location
+                }
+            }
+            if let members = project.members {
+                var seen: [String: SourceLocation] = [:]
+                desired.projects[index].members = members.filter { member in
+                    if let first = seen[member.normalizedEmail] {
+                        diagnostics.append(Diagnostic(.error, at: member.location,
+                            "duplicate member '\(member.email)' in project '\(project.externalID)'; first listed at \(first)"))
+                        return false
+                    }
+                    seen[member.normalizedEmail] = member.location
+                    return true
+                }
+            }
+        }
+    }
+
+    private static func checkOwnership(_ desired: DesiredState, diagnostics: inout [Diagnostic]) {
+        guard let prefix = desired.externalIDPrefix else { return }
+        for project in desired.projects {
+            if !project.externalID.hasPrefix(prefix) {
+                diagnostics.append(Diagnostic(.error, at: project.location,
+                    "external_id '\(project.externalID)' does not start with the ownership prefix '\(prefix)'"))
+            }
+            for previous in project.previousExternalIDs where !previous.hasPrefix(prefix) {
+                diagnostics.append(Diagnostic(.error, at: project.location,
+                    "previous external_id '\(previous)' does not start with the ownership prefix '\(prefix)'; adopt projects outside the prefix with 'id:'"))
+            }
+        }
+    }
+}

@@ -1,0 +1,8 @@
+import CogramCLI
+
+@main
+struct Entrypoint {
+    static func main() async {
+        await Cogramctl.main()
+    }
+}

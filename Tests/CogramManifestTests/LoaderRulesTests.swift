@@ -1,0 +1,205 @@
+import CogramManifest
+import Testing
+
+@Suite struct ScalarTypingTests {
+    @Test(arguments: [
+        ("no", "no"), ("yes", "yes"), ("off", "off"), ("0123", "0123"), ("1.50", "1.50"), ("'null'", "null"),
+        ("\"true\"", "true"), ("2026-01-05", "2026-01-05"), ("0x1F", "0x1F"), ("Ünïcödé Brücke", "Ünïcödé Brücke"),
+    ])
+    func namesAreStrings(written: String, expected: String) throws {
+        let result = load("version: 1\nprojects:\n  - external_id: 0123\n    name: \(written)\n")
+        let project = try #require(result.desired?.projects.first, "\(result.diagnostics)")
+        #expect(project.name == expected)
+        #expect(project.externalID == "0123")
+    }
+
+    @Test func nullNameIsAnError() {
+        #expect(messages("version: 1\nprojects:\n  - external_id: a\n    name: ~\n") == ["4:11: 'name' must not be null"])
+    }
+
+    @Test func quotedVersionIsNotTheNumberOne() {
+        #expect(messages("version: \"1\"\n") == ["1:10: unsupported manifest version the string \"1\"; this cogramctl reads 'version: 1'"])
+    }
+
+    @Test func booleansAreStrictCore() {
+        #expect(load("version: 1\nprojects:\n  - {external_id: a, name: A, archived: True}\n").desired?.projects.first?.archived == true)
+        #expect(messages("version: 1\nprojects:\n  - {external_id: a, name: A, archived: on}\n")
+            == ["3:41: expected true or false for 'archived', found 'on'"])
+    }
+
+    @Test func explicitStringTagKeepsText() throws {
+        let result = load("version: 1\nprojects:\n  - external_id: !!str 12\n    name: !!str no\n")
+        let project = try #require(result.desired?.projects.first)
+        #expect(project.externalID == "12")
+        #expect(project.name == "no")
+    }
+}
+
+@Suite struct StructureTests {
+    @Test func topLevelXKeysAreIgnoredOthersAreNot() {
+        #expect(messages("version: 1\nx-anything: {a: [1, 2]}\nproject: []\n")
+            == ["3:1: unknown key 'project' the top level of a manifest; did you mean 'projects'?"])
+    }
+
+    @Test func xKeysAreOnlyIgnoredAtTheTop() {
+        #expect(messages("version: 1\nprojects:\n  - {external_id: a, name: A, x-note: hi}\n")
+            == ["3:31: unknown key 'x-note' in a project"])
+    }
+
+    @Test func everyErrorIsReportedNotOnlyTheFirst() {
+        let found = messages("""
+            version: 1
+            users:
+              - email: nope
+                role: boss
+            projects:
+              - external_id: a
+                name: ""
+                archived: maybe
+            """)
+        #expect(found.count == 4)
+    }
+
+    @Test func mergeKeysLetExplicitKeysWin() throws {
+        let result = load("""
+            version: 1
+            x-base: &base {name: Base Name, description: from base}
+            projects:
+              - <<: *base
+                external_id: a
+                name: Own Name
+            """)
+        let project = try #require(result.desired?.projects.first, "\(result.diagnostics)")
+        #expect(project.name == "Own Name")
+        #expect(project.description == .value("from base"))
+    }
+
+    @Test func mergeOfAListEarlierWins() throws {
+        let result = load("""
+            version: 1
+            x-a: &a {name: From A}
+            x-b: &b {name: From B, description: From B}
+            projects:
+              - <<: [*a, *b]
+                external_id: a
+            """)
+        let project = try #require(result.desired?.projects.first, "\(result.diagnostics)")
+        #expect(project.name == "From A")
+        #expect(project.description == .value("From B"))
+    }
+
+    @Test func mergeOfAScalarIsAnError() {
+        #expect(messages("version: 1\nprojects:\n  - {<<: 5, external_id: a, name: A}\n")
+            == ["3:10: a merge key '<<' takes a mapping or a list of mappings, not a scalar"])
+    }
+
+    @Test func undefinedAliasIsAnError() {
+        #expect(messages("version: 1\nprojects: *nothing\n") == ["2:11: unknown alias '*nothing': no anchor '&nothing' comes before it"])
+    }
+
+    @Test func commentOnlyFileIsEmpty() {
+        #expect(messages("# nothing here\n\n") == ["1:1: the file is empty; a manifest starts with 'version: 1'"])
+    }
+
+    @Test func byteOrderMarkIsAccepted() {
+        let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("version: 1\nprojects: []\n".utf8)
+        let result = ManifestLoader().load(sources: [SourceFile(path: "bom.yaml", bytes: bytes)])
+        #expect(result.isValid, "\(result.diagnostics)")
+    }
+
+    @Test func utf16IsRejected() {
+        let bytes: [UInt8] = [0xFF, 0xFE] + Array("version: 1\n".utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        let result = ManifestLoader().load(sources: [SourceFile(path: "u16.yaml", bytes: bytes)])
+        #expect(!result.isValid)
+        #expect(result.diagnostics.first?.message.contains("UTF-8") == true)
+    }
+
+    @Test func nulByteIsLocated() throws {
+        let bytes = Array("version: 1\nprojects:\n  - name: a".utf8) + [0] + Array("b\n".utf8)
+        let result = ManifestLoader().load(sources: [SourceFile(path: "nul.yaml", bytes: bytes)])
+        let diagnostic = try #require(result.diagnostics.first as Diagnostic?)
+        #expect(diagnostic.location == SourceLocation(file: "nul.yaml", line: 3, column: 12))
+        #expect(diagnostic.message.contains("control characters"))
+    }
+
+    @Test func deepNestingIsAnErrorNotACrash() {
+        let deep = "version: 1\nprojects: " + String(repeating: "[", count: 20_000) + String(repeating: "]", count: 20_000)
+        #expect(messages(deep) == ["2:74: lists and mappings are nested more than 64 levels deep"])
+    }
+
+    @Test func deepBlockMappingsToo() {
+        var yaml = "version: 1\nx-deep:\n"
+        for depth in 1...200 { yaml += String(repeating: " ", count: depth) + "k:\n" }
+        #expect(messages(yaml).first?.contains("nested more than 64 levels deep") == true)
+    }
+
+    @Test func aliasExpansionIsCapped() {
+        var yaml = "version: 1\nx-0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for i in 1...9 { yaml += "x-\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 10).joined(separator: ", ") + "]\n" }
+        let found = messages(yaml)
+        #expect(found.count == 1)
+        #expect(found.first?.contains("aliases expand to more than 100000 nodes") == true)
+    }
+
+    @Test func limitsAreConfigurable() {
+        let loader = ManifestLoader(limits: LoaderLimits(maxFileBytes: 10, maxDepth: 2, maxAliasExpansion: 1))
+        let result = loader.load(sources: [SourceFile(path: "t.yaml", bytes: Array("version: 1\nx: [[[]]]\n".utf8))])
+        #expect(result.diagnostics.map(\.message) == ["lists and mappings are nested more than 2 levels deep"])
+    }
+}
+
+@Suite struct CrossFileTests {
+    func sources(_ files: [(String, String)]) -> LoadResult {
+        ManifestLoader().load(sources: files.map { SourceFile(path: $0.0, bytes: Array($0.1.utf8)) })
+    }
+
+    @Test func sectionsMergeAcrossFiles() throws {
+        let result = sources([
+            ("a.yaml", "version: 1\nusers: [{email: a@x.example}]\nprojects: [{external_id: p1, name: P1}]\n"),
+            ("b.yaml", "version: 1\nusers: [{email: b@x.example}]\nprojects: [{external_id: p2, name: P2}]\n"),
+        ])
+        let desired = try #require(result.desired)
+        #expect(desired.users.map(\.email) == ["a@x.example", "b@x.example"])
+        #expect(desired.projects.map(\.externalID) == ["p1", "p2"])
+    }
+
+    @Test func externalIDsAreCaseSensitiveEmailsAreNot() {
+        let result = sources([
+            ("a.yaml", "version: 1\nusers: [{email: A@x.example}]\nprojects: [{external_id: P1, name: P1}]\n"),
+            ("b.yaml", "version: 1\nusers: [{email: a@X.example}]\nprojects: [{external_id: p1, name: p1}]\n"),
+        ])
+        #expect(result.diagnostics.map(\.description) == [
+            "b.yaml:2:9: error: duplicate user 'a@X.example'; first listed at a.yaml:2:9",
+        ])
+    }
+
+    @Test func adoptingOneIDTwiceIsAnError() {
+        let result = sources([("a.yaml", "version: 1\nprojects:\n  - {external_id: p1, name: A, id: prj_1}\n  - {external_id: p2, name: B, id: prj_1}\n")])
+        #expect(result.diagnostics.map(\.description) == ["a.yaml:4:5: error: project id 'prj_1' is adopted twice; first at a.yaml:3:5"])
+    }
+}
+
+@Suite struct RendererTests {
+    @Test func caretUnderTheColumnKeepingTabs() {
+        let source = SourceFile(path: "t.yaml", bytes: Array("a:\n\tb: ü x\n".utf8))
+        let diagnostic = Diagnostic(.error, at: SourceLocation(file: "t.yaml", line: 2, column: 6), "bad")
+        #expect(DiagnosticRenderer(sources: [source]).render(diagnostic) == "t.yaml:2:6: error: bad\n\tb: ü x\n\t    ^\n")
+    }
+
+    @Test func colourOnlyWhenAsked() {
+        let diagnostic = Diagnostic(.error, at: nil, "bad")
+        #expect(!DiagnosticRenderer(sources: [], color: false).render(diagnostic).contains("\u{1B}["))
+        #expect(DiagnosticRenderer(sources: [], color: true).render(diagnostic).contains("\u{1B}[1;31m"))
+    }
+
+    @Test func controlCharactersInSourceAreNotEchoed() {
+        let source = SourceFile(path: "t.yaml", bytes: Array("name: \u{1B}[2Jx\n".utf8))
+        let diagnostic = Diagnostic(.error, at: SourceLocation(file: "t.yaml", line: 1, column: 7), "bad")
+        #expect(!DiagnosticRenderer(sources: [source]).render(diagnostic).contains("\u{1B}"))
+    }
+
+    @Test func githubAnnotation() {
+        let diagnostic = Diagnostic(.error, at: SourceLocation(file: "dir,x/a:b.yaml", line: 3, column: 9), "100% wrong\nreally")
+        #expect(DiagnosticRenderer.githubAnnotation(diagnostic) == "::error file=dir%2Cx/a%3Ab.yaml,line=3,col=9::100%25 wrong%0Areally")
+    }
+}
