@@ -8,8 +8,13 @@ public struct Cogramctl: AsyncParsableCommand {
         commandName: "cogramctl",
         abstract: "Manage a Cogram organization as code: validate, plan, apply and import YAML manifests.",
         version: version,
-        subcommands: [ValidateCommand.self]
+        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self, SandboxCommand.self]
     )
 
     public init() {}
+
+    /// Runs the command line of this process; `--sandbox=DB` is rewritten first (see `SandboxSelection`).
+    public static func run() async {
+        await main(SandboxSelection.normalize(Array(CommandLine.arguments.dropFirst())))
+    }
 }

@@ -73,7 +73,8 @@ public struct ManifestLoader: Sendable {
             }
             var found: [String] = []
             for case let relative as String in enumerator where relative.hasSuffix(".yaml") || relative.hasSuffix(".yml") {
-                let full = (path as NSString).appendingPathComponent(relative)
+                // "." + "a.yaml" is shown as "a.yaml", as users wrote it.
+                let full = path == "." || path == "./" ? relative : (path as NSString).appendingPathComponent(relative)
                 var childIsDirectory: ObjCBool = false
                 if fm.fileExists(atPath: full, isDirectory: &childIsDirectory), !childIsDirectory.boolValue {
                     found.append(full)

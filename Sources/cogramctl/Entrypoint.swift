@@ -3,6 +3,6 @@ import CogramCLI
 @main
 struct Entrypoint {
     static func main() async {
-        await Cogramctl.main()
+        await Cogramctl.run()
     }
 }

@@ -1,0 +1,84 @@
+import ArgumentParser
+import CogramPlan
+import Foundation
+
+/// `cogramctl plan PATH…`: read Cogram and print what apply would change.
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Read Cogram and show what apply would change.",
+        discussion: """
+            Exit status: 0 success (with --detailed-exitcode: 0 no changes, 2 changes present), 1 error. \
+            With GITHUB_STEP_SUMMARY set, the Markdown rendering is appended there too.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Manifest files or directories.", valueName: "path"))
+    var paths: [String]
+
+    @Option(help: ArgumentHelp("Save the plan to this file, for `cogramctl apply FILE`.", valueName: "file"))
+    var out: String?
+
+    @Option(help: ArgumentHelp("Output format.", valueName: "human|json|markdown"))
+    var format: PlanFormat = .human
+
+    @Flag(help: "Exit 0 when there are no changes and 2 when there are.")
+    var detailedExitcode = false
+
+    @Option(help: ArgumentHelp("How long a saved plan stays valid (e.g. 90m, 24h, 7d).", valueName: "duration"))
+    var expiresIn = "24h"
+
+    @OptionGroup var planning: PlanningOptions
+    @OptionGroup var sandbox: SandboxSelection
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        guard parseDuration(expiresIn) != nil else {
+            throw ValidationError("--expires-in takes a duration such as 90m, 24h or 7d, not '\(expiresIn)'")
+        }
+    }
+
+    func run() async throws {
+        let (desired, digest, sources) = try Planning.load(paths)
+        let validity = parseDuration(expiresIn) ?? 86400
+        let plan = try await Backend.withClient(
+            connection: connection, sandbox: sandbox, manifestPaths: paths, desired: desired,
+            requestsPerMinute: planning.requestsPerMinute
+        ) { client, identity in
+            try await Planning.plan(
+                desired: desired, client: client,
+                options: planning.planOptions(apiURL: identity, digest: digest, validity: validity),
+                parallelism: planning.parallelism, verbose: connection.verbose)
+        }
+        try Planning.reportErrors(plan, sources: sources)
+        Terminal.writeOutput(try format.render(plan))
+        Planning.reportSafety(plan.safetyViolations, asErrors: false)
+        if let out {
+            do {
+                try plan.jsonData().write(to: URL(fileURLWithPath: out), options: .atomic)
+            } catch {
+                throw CLIError("cannot write the plan to \(out): \(error.localizedDescription)")
+            }
+            Terminal.writeError("Saved the plan to \(out) (valid until \(plan.expiresAt)). Apply exactly this plan with: cogramctl apply \(out)\n")
+        }
+        if let summary = Terminal.environment["GITHUB_STEP_SUMMARY"], !summary.isEmpty {
+            appendStepSummary(renderMarkdown(plan), to: summary)
+        }
+        if detailedExitcode, !plan.isEmpty { throw ExitCode(2) }
+    }
+
+    private func appendStepSummary(_ markdown: String, to path: String) {
+        guard let handle = FileHandle(forWritingAtPath: path) ?? createFile(path) else {
+            Terminal.writeError("warning: cannot write GITHUB_STEP_SUMMARY (\(path))\n")
+            return
+        }
+        defer { try? handle.close() }
+        _ = try? handle.seekToEnd()
+        handle.write(Data((markdown + "\n").utf8))
+    }
+
+    private func createFile(_ path: String) -> FileHandle? {
+        FileManager.default.createFile(atPath: path, contents: nil)
+        return FileHandle(forWritingAtPath: path)
+    }
+}

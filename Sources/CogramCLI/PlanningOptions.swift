@@ -1,0 +1,132 @@
+import ArgumentParser
+import CogramAPI
+import CogramManifest
+import CogramPlan
+import Foundation
+
+/// Options that shape a plan: scope, concurrency and the safety caps. Shared by `plan` and `apply`.
+struct PlanningOptions: ParsableArguments {
+    @Option(
+        name: .customLong("target"),
+        help: ArgumentHelp("Limit reads and changes to this project (repeatable).", valueName: "external-id"))
+    var targets: [String] = []
+
+    @Option(help: ArgumentHelp("How many requests may run at once (under the shared rate limit).", valueName: "n"))
+    var parallelism = 8
+
+    @Option(
+        name: .customLong("rate-limit"),
+        help: ArgumentHelp("Client-side request budget per minute (Cogram allows 1000 per key).", valueName: "n"))
+    var requestsPerMinute = 1000
+
+    @Flag(help: "Allow archiving more than max(1, 25%) of the managed active projects.")
+    var allowMassArchive = false
+
+    @Option(help: ArgumentHelp("Raise the archive cap to this many projects.", valueName: "n"))
+    var maxArchive: Int?
+
+    @Flag(help: "Allow removing more than max(5, 25%) of the managed memberships.")
+    var allowMassMemberRemoval = false
+
+    @Option(help: ArgumentHelp("Raise the member-removal cap to this many removals.", valueName: "n"))
+    var maxMemberRemovals: Int?
+
+    @Flag(help: "Allow leaving a managed project with members but no owner.")
+    var allowNoOwner = false
+
+    init() {}
+
+    func validate() throws {
+        guard parallelism >= 1, parallelism <= 64 else { throw ValidationError("--parallelism must be between 1 and 64") }
+        guard requestsPerMinute >= 1 else { throw ValidationError("--rate-limit must be at least 1") }
+        if let maxArchive, maxArchive < 0 { throw ValidationError("--max-archive must not be negative") }
+        if let maxMemberRemovals, maxMemberRemovals < 0 { throw ValidationError("--max-member-removals must not be negative") }
+    }
+
+    func planOptions(apiURL: String, digest: String, validity: TimeInterval = 24 * 3600) -> PlanOptions {
+        PlanOptions(
+            toolVersion: Cogramctl.version, apiURL: apiURL, manifestDigest: digest, now: Date(), validity: validity,
+            targets: targets.isEmpty ? nil : Set(targets),
+            allowMassArchive: allowMassArchive, maxArchive: maxArchive,
+            allowMassMemberRemoval: allowMassMemberRemoval, maxMemberRemovals: maxMemberRemovals,
+            allowNoOwner: allowNoOwner)
+    }
+}
+
+/// The shared pipeline of `plan` and `apply PATH…`: manifests → desired → observed → plan.
+enum Planning {
+    /// Loads and checks the manifests; prints diagnostics and throws exit 1 when invalid.
+    static func load(_ paths: [String]) throws -> (DesiredState, String, [SourceFile]) {
+        let result = ManifestLoader().load(paths: paths)
+        try ManifestReporting.report(result)
+        guard let desired = result.desired else { throw ExitCode(1) }
+        let digest = ManifestDigest.compute(files: result.sources.map { ($0.path, Data($0.bytes)) })
+        return (desired, digest, result.sources)
+    }
+
+    /// Reads Cogram and plans. With `verbose`, reports how many requests the reads took.
+    static func plan(
+        desired: DesiredState, client: some CogramClientProtocol, options: PlanOptions, parallelism: Int, verbose: Bool
+    ) async throws -> Plan {
+        let observed = try await readObservedState(
+            desired: desired, client: client, targets: options.targets, parallelism: parallelism)
+        if verbose {
+            let count = await client.requestCount
+            Terminal.writeError(
+                "Read Cogram with \(plural(count.total, "request")) (\(count.retries) retries, \(count.rateLimited) rate-limited): "
+                    + "\(plural(observed.projects.count, "project")), \(plural(observed.users.count, "user")), "
+                    + "member lists of \(plural(observed.members.count, "project")).\n")
+        }
+        return makePlan(desired: desired, observed: observed, options: options)
+    }
+
+    /// Prints plan errors (unknown or deactivated emails) with their manifest lines; throws exit 1 if any.
+    static func reportErrors(_ plan: Plan, sources: [SourceFile]) throws {
+        guard !plan.errors.isEmpty else { return }
+        let diagnostics = plan.errors.map { Diagnostic(.error, at: $0.location, $0.message) }
+        let renderer = DiagnosticRenderer(sources: sources, color: Terminal.stderrColor)
+        Terminal.writeError(renderer.render(diagnostics))
+        if Terminal.inGitHubActions {
+            Terminal.writeOutput(diagnostics.map { DiagnosticRenderer.githubAnnotation($0) + "\n" }.joined())
+        }
+        Terminal.writeError("\(plural(diagnostics.count, "error")) found while planning; nothing was changed.\n")
+        throw ExitCode(1)
+    }
+
+    /// Prints what the safety caps say about the plan, as warnings (`plan`) or errors (`apply`).
+    static func reportSafety(_ violations: [SafetyViolation], asErrors: Bool) {
+        guard !violations.isEmpty else { return }
+        let label = asErrors ? "error" : "warning"
+        var text = ""
+        for violation in violations {
+            text += "\(label): \(violation.message); allow it with \(violation.flag)\n"
+        }
+        if !asErrors { text += "apply would refuse this plan (exit 4) unless those flags are given.\n" }
+        Terminal.writeError(text)
+    }
+}
+
+/// `--format human|json|markdown`.
+enum PlanFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case human, json, markdown
+
+    func render(_ plan: Plan) throws -> String {
+        switch self {
+        case .human: renderHuman(plan, color: Terminal.stdoutColor)
+        case .json: String(decoding: try plan.jsonData(), as: UTF8.self) + "\n"
+        case .markdown: renderMarkdown(plan)
+        }
+    }
+}
+
+/// Parses durations such as `90m`, `24h`, `7d`, `3600s`.
+func parseDuration(_ text: String) -> TimeInterval? {
+    guard let unit = text.last, let value = Double(text.dropLast()), value > 0 else { return nil }
+    switch unit {
+    case "s": return value
+    case "m": return value * 60
+    case "h": return value * 3600
+    case "d": return value * 86400
+    default: return nil
+    }
+}

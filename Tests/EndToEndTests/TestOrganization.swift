@@ -1,0 +1,127 @@
+import CogramAPI
+import CogramSandbox
+import Foundation
+
+/// A sandbox on a loopback port with a seeded organization, a folder of manifests, and the built binary pointed
+/// at it with a key in the environment (as CI would run it against Cogram).
+final class TestOrganization: Sendable {
+    let sandbox: RunningSandbox
+    let directory: URL
+    let databasePath: String
+    let key: String
+    let organizationID: String
+
+    static let domain = "northwind-build.example"
+
+    static func email(_ name: String) -> String { "\(name)@\(domain)" }
+
+    /// Users ana (admin), ben, chloe, diego, elif, farah (members), ivan (guest) and a deactivated "gone".
+    static let defaultUsers: [SandboxSeed.User] = [
+        .init(email: email("ana"), name: "Ana Ruiz", role: .admin),
+        .init(email: email("ben"), name: "Ben Okafor", role: .member),
+        .init(email: email("chloe"), name: "Chloe Martin", role: .member),
+        .init(email: email("diego"), name: "Diego Santos", role: .member),
+        .init(email: email("elif"), name: "Elif Yilmaz", role: .member),
+        .init(email: email("farah"), name: "Farah Haddad", role: .member),
+        .init(email: email("ivan"), name: "Ivan Petrov", role: .guest),
+        .init(email: email("gone"), name: "Gone Away", role: .member, status: .deactivated),
+    ]
+
+    private init(sandbox: RunningSandbox, directory: URL, databasePath: String, key: String, organizationID: String) {
+        self.sandbox = sandbox
+        self.directory = directory
+        self.databasePath = databasePath
+        self.key = key
+        self.organizationID = organizationID
+    }
+
+    static func start(
+        projects: [SandboxSeed.Project] = [], users: [SandboxSeed.User] = defaultUsers,
+        faults: FaultOptions = .init(), databasePath: String? = nil
+    ) async throws -> TestOrganization {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cogramctl-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = databasePath ?? directory.appendingPathComponent("sandbox.sqlite").path
+        var options = SandboxOptions(databasePath: path)
+        options.seed = SandboxSeed(organization: "Northwind Build", users: users, projects: projects)
+        let key = "e2e-" + UUID().uuidString
+        options.apiKey = key
+        options.faults = faults
+        let sandbox = try await Sandbox.start(options)
+        return TestOrganization(
+            sandbox: sandbox, directory: directory, databasePath: path, key: key,
+            organizationID: sandbox.organization?.id ?? "")
+    }
+
+    /// The same database served again with other faults (the previous sandbox must be stopped).
+    func restarted(faults: FaultOptions = .init()) async throws -> TestOrganization {
+        try await sandbox.shutdown()
+        var options = SandboxOptions(databasePath: databasePath)
+        options.apiKey = key
+        options.faults = faults
+        let sandbox = try await Sandbox.start(options)
+        return TestOrganization(sandbox: sandbox, directory: directory, databasePath: databasePath, key: key, organizationID: organizationID)
+    }
+
+    func stop() async {
+        try? await sandbox.shutdown()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Writes a manifest file in the organization's folder.
+    func write(_ yaml: String, to name: String = "manifest.yaml") throws {
+        try yaml.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
+    }
+
+    /// Runs `cogramctl` in the manifests folder against this sandbox.
+    func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) async throws -> Binary.Result {
+        var env = ["COGRAM_API_URL": sandbox.baseURL, "COGRAM_API_KEY": key, "NO_COLOR": "1"]
+        for (k, v) in environment { env[k] = v }
+        return try await Binary.run(arguments, environment: env, input: input, in: directory)
+    }
+
+    func projects() throws -> [Project] {
+        try sandbox.store.allProjects(organization: organizationID)
+    }
+
+    func project(_ externalID: String) throws -> Project? {
+        try projects().first { $0.externalID == externalID }
+    }
+
+    /// `email → role` of a project's members.
+    func members(_ externalID: String) throws -> [String: ProjectRole] {
+        guard let project = try project(externalID) else { return [:] }
+        var out: [String: ProjectRole] = [:]
+        for member in try sandbox.store.members(organization: organizationID, projectID: project.id) {
+            out[member.email] = member.role
+        }
+        return out
+    }
+
+    func user(_ name: String) throws -> User? {
+        try sandbox.store.allUsers(organization: organizationID).first { $0.email == Self.email(name) }
+    }
+
+    /// A client of the sandbox for changes made "by someone else" during a test.
+    func withClient<T: Sendable>(_ body: (CogramClient) async throws -> T) async throws -> T {
+        let configuration = try ClientConfiguration(baseURL: sandbox.baseURL, apiKey: APIKey(key), version: "test")
+        return try await CogramClient.withClient(configuration, body)
+    }
+}
+
+/// A project entry of a manifest, for building YAML in tests.
+func projectYAML(_ externalID: String, name: String? = nil, extra: String = "", members: [(String, String)]? = nil) -> String {
+    var yaml = "  - external_id: \(externalID)\n    name: \(name ?? externalID.uppercased())\n"
+    if !extra.isEmpty { yaml += extra.split(separator: "\n").map { "    \($0)\n" }.joined() }
+    if let members {
+        if members.isEmpty {
+            yaml += "    members: []\n"
+        } else {
+            yaml += "    members:\n"
+            for (email, role) in members {
+                yaml += "      - email: \(TestOrganization.email(email))\n        role: \(role)\n"
+            }
+        }
+    }
+    return yaml
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+@Suite struct ValidateEndToEndTests {
+    @Test func examplesAreValid() async throws {
+        let result = try await Binary.run(["validate", "examples/northwind"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "Valid: 3 files, 12 projects, 23 memberships, 12 users.\n")
+        #expect(result.stderr.isEmpty)
+    }
+
+    @Test func invalidExampleExitsOneWithExactDiagnostics() async throws {
+        let result = try await Binary.run(["validate", "examples/invalid/unknown-key.yaml"], environment: ["NO_COLOR": "1"])
+        #expect(result.status == 1)
+        let expected = try String(contentsOf: Binary.repositoryRoot.appendingPathComponent("examples/invalid/unknown-key.expected"), encoding: .utf8)
+        #expect(result.stderr == expected + "3 errors found; nothing was changed.\n")
+        #expect(result.stdout.isEmpty)
+        #expect(!result.stderr.contains("\u{1B}["), "no colour when stderr is not a terminal")
+    }
+
+    @Test func everyInvalidExampleExitsOne() async throws {
+        let directory = Binary.repositoryRoot.appendingPathComponent("examples/invalid")
+        let entries = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            .filter { !$0.hasSuffix(".expected") && !$0.hasSuffix(".txt") }.sorted()
+        #expect(entries.count >= 15)
+        for entry in entries {
+            let started = Date()
+            let result = try await Binary.run(["validate", "examples/invalid/" + entry])
+            #expect(result.status == 1, "\(entry): \(result.stderr)")
+            #expect(result.stderr.contains("examples/invalid/\(entry)"), "\(entry) diagnostics name the file")
+            // Generous: this guards against hangs, not speed (the 2 s target is checked in the hostile-input suite).
+            #expect(Date().timeIntervalSince(started) < 30, "\(entry) took too long")
+        }
+    }
+
+    @Test func githubActionsAnnotations() async throws {
+        let result = try await Binary.run(["validate", "examples/invalid/bad-enum.yaml"], environment: ["GITHUB_ACTIONS": "true"])
+        #expect(result.status == 1)
+        #expect(result.stdout.split(separator: "\n") == [
+            "::error file=examples/invalid/bad-enum.yaml,line=5,col=11::invalid role 'superuser'; expected one of admin, member, guest",
+            "::error file=examples/invalid/bad-enum.yaml,line=11,col=15::invalid role 'onwer'; expected one of owner, editor, viewer; did you mean 'owner'?",
+        ])
+    }
+
+    @Test func missingPathIsAnErrorNotASkip() async throws {
+        let result = try await Binary.run(["validate", "examples/northwind", "does/not/exist.yaml"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("error: does/not/exist.yaml: no such file or directory"))
+    }
+
+    @Test func noPathIsAUsageError() async throws {
+        let result = try await Binary.run(["validate"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("Missing expected argument"))
+    }
+
+    @Test func unknownOptionIsAUsageError() async throws {
+        let result = try await Binary.run(["validate", "--frobnicate", "examples/northwind"])
+        #expect(result.status == 64)
+    }
+}
