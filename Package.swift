@@ -112,6 +112,7 @@ let package = Package(
         .testTarget(
             name: "CogramPlanTests",
             dependencies: ["CogramPlan", "CogramManifest", "CogramAPI", "CogramSandbox"],
+            exclude: ["Golden"],
             swiftSettings: strict
         ),
         .testTarget(

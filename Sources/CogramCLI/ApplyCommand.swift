@@ -47,7 +47,7 @@ struct ApplyCommand: AsyncParsableCommand {
                 desired: desired, client: client, options: planning.planOptions(apiURL: identity, digest: digest),
                 parallelism: planning.parallelism, verbose: connection.verbose)
             try Planning.reportErrors(plan, sources: sources)
-            Terminal.writeOutput(renderHuman(plan, color: Terminal.stdoutColor))
+            Terminal.writeOutput(renderHuman(plan, color: Terminal.stdoutColor) + "\n")
             if plan.isEmpty { return 0 }
             if !plan.safetyViolations.isEmpty {
                 Planning.reportSafety(plan.safetyViolations, asErrors: true)
@@ -102,7 +102,7 @@ struct ApplyCommand: AsyncParsableCommand {
                 Terminal.writeError("error: \(error)\nNothing was changed.\n")
                 return 3
             }
-            Terminal.writeOutput(renderHuman(plan, color: Terminal.stdoutColor))
+            Terminal.writeOutput(renderHuman(plan, color: Terminal.stdoutColor) + "\n")
             if plan.isEmpty { return 0 }
             let violations = safetyViolations(plan: plan, options: planning.planOptions(apiURL: identity, digest: plan.manifestDigest))
             if !violations.isEmpty {

@@ -112,7 +112,7 @@ enum PlanFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
 
     func render(_ plan: Plan) throws -> String {
         switch self {
-        case .human: renderHuman(plan, color: Terminal.stdoutColor)
+        case .human: renderHuman(plan, color: Terminal.stdoutColor) + "\n"
         case .json: String(decoding: try plan.jsonData(), as: UTF8.self) + "\n"
         case .markdown: renderMarkdown(plan)
         }

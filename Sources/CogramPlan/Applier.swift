@@ -1,0 +1,266 @@
+import CogramAPI
+import Foundation
+
+/// The order in which apply runs the changes: everything that makes projects exist comes before the member
+/// changes that need them; removals and archives come last, so that an apply that stops halfway has
+/// added before it took away.
+let applyPhases: [Set<ChangeAction>] = [
+    [.create, .restore, .update],
+    [.addMember, .updateMember],
+    [.updateUser],
+    [.removeMember],
+    [.archive],
+]
+
+/// Executes a plan: phase by phase (see `applyPhases`), at most `parallelism` changes at a time within a phase.
+///
+/// Never throws: every change ends as done, reconciled, failed or skipped in the report. A failure does not
+/// stop independent changes; a failed create (or restore) skips that project's member changes. When `stop`
+/// is set, running changes finish and the rest are skipped as interrupted.
+public func apply(
+    plan: Plan, client: some CogramClientProtocol, parallelism: Int = 8, stop: StopFlag = StopFlag(),
+    progress: @escaping @Sendable (ProgressEvent) -> Void = { _ in }
+) async -> ApplyReport {
+    let state = ApplyState(changes: plan.changes, progress: progress)
+    let executor = ChangeExecutor(client: client, state: state)
+    let width = max(1, parallelism)
+
+    for phase in applyPhases {
+        let indices = plan.changes.indices.filter { phase.contains(plan.changes[$0].action) }
+        await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            for index in indices {
+                if running >= width {
+                    await group.next()
+                    running -= 1
+                }
+                if stop.isStopped {
+                    await state.finish(index, .skipped("interrupted"))
+                    continue
+                }
+                let change = plan.changes[index]
+                group.addTask {
+                    let outcome = await executor.execute(change)
+                    await state.finish(index, outcome)
+                }
+                running += 1
+            }
+        }
+    }
+    return await state.report(interrupted: stop.isStopped)
+}
+
+// MARK: - Shared state of one apply
+
+private actor ApplyState {
+    let changes: [Change]
+    let progress: @Sendable (ProgressEvent) -> Void
+    var outcomes: [Int: ApplyOutcome] = [:]
+    var writes = 0
+    /// Project ids by external id: those the plan knew, then those learnt from creates.
+    var projectIDs: [String: String] = [:]
+    /// Why a project the plan creates or restores is not there, by external id.
+    var unavailable: [String: String] = [:]
+
+    init(changes: [Change], progress: @escaping @Sendable (ProgressEvent) -> Void) {
+        self.changes = changes
+        self.progress = progress
+        for change in changes {
+            if let e = change.target.projectExternalID, let id = change.target.projectID { projectIDs[e] = id }
+        }
+    }
+
+    func finish(_ index: Int, _ outcome: ApplyOutcome) {
+        outcomes[index] = outcome
+        let change = changes[index]
+        progress(ProgressEvent(
+            result: ChangeResult(action: change.action, address: change.address, outcome: outcome),
+            completed: outcomes.count, total: changes.count))
+    }
+
+    func countWrite() { writes += 1 }
+
+    func learn(externalID: String, projectID: String) { projectIDs[externalID] = projectID }
+
+    func markUnavailable(externalID: String, reason: String) { unavailable[externalID] = reason }
+
+    /// The project id a member change works on, or why it cannot run.
+    func project(for change: Change) -> Result<String, ProjectUnavailable> {
+        if let e = change.target.projectExternalID, let reason = unavailable[e] {
+            return .failure(ProjectUnavailable(reason: reason))
+        }
+        if let id = change.target.projectID ?? change.target.projectExternalID.flatMap({ projectIDs[$0] }) {
+            return .success(id)
+        }
+        return .failure(ProjectUnavailable(reason: "the project's id is unknown (its create did not run)"))
+    }
+
+    func report(interrupted: Bool) -> ApplyReport {
+        let results = changes.indices.map { index in
+            ChangeResult(
+                action: changes[index].action, address: changes[index].address,
+                outcome: outcomes[index] ?? .skipped("not run"))
+        }
+        return ApplyReport(results: results, writes: writes, interrupted: interrupted)
+    }
+}
+
+private struct ProjectUnavailable: Error {
+    var reason: String
+}
+
+// MARK: - One change
+
+private struct ChangeExecutor<Client: CogramClientProtocol>: Sendable {
+    let client: Client
+    let state: ApplyState
+
+    func execute(_ change: Change) async -> ApplyOutcome {
+        do {
+            switch change.action {
+            case .create: return try await create(change)
+            case .update, .restore: return try await patchProject(change)
+            case .archive: return try await archive(change)
+            case .addMember, .updateMember: return try await putMember(change)
+            case .removeMember: return try await removeMember(change)
+            case .updateUser: return try await updateUser(change)
+            }
+        } catch let error as PlanDefect {
+            return .failed(error.description)
+        } catch {
+            return .failed(describe(error))
+        }
+    }
+
+    private func write<T>(_ call: () async throws -> T) async throws -> T {
+        await state.countWrite()
+        return try await call()
+    }
+
+    // MARK: Projects
+
+    private func create(_ change: Change) async throws -> ApplyOutcome {
+        guard let after = change.after, let name = after.name, let externalID = change.target.projectExternalID else {
+            throw PlanDefect(change: change, missing: "after.name or target.project_external_id")
+        }
+        let body = ProjectCreate(name: name, description: after.description.valueIfSet, externalID: externalID)
+        do {
+            let project = try await write { try await client.createProject(body, retrySafe: true) }
+            await state.learn(externalID: externalID, projectID: project.id)
+            return .done
+        } catch {
+            // A 409 means the external_id exists: typically our own earlier attempt whose answer was lost.
+            // A 5xx or a lost answer may also have created it. In both cases, read it back and converge.
+            // Any other 4xx is a definite refusal.
+            let status = apiStatus(error)
+            let conflict = status == 409
+            if let status, status != 409, (400..<500).contains(status) {
+                await state.markUnavailable(externalID: externalID, reason: "\(change.address) was not created")
+                return .failed(describe(error))
+            }
+            do {
+                guard let existing = try await client.listProjects(status: .all, externalID: externalID).first else {
+                    await state.markUnavailable(externalID: externalID, reason: "\(change.address) was not created")
+                    return .failed(describe(error))
+                }
+                var patch = ProjectPatch()
+                if existing.name != name { patch.name = name }
+                if case .value(let d) = after.description, existing.description != d { patch.description = .value(d) }
+                if existing.status == .archived { patch.status = .active }
+                if !patch.isEmpty {
+                    _ = try await write { try await client.updateProject(id: existing.id, patch) }
+                }
+                await state.learn(externalID: externalID, projectID: existing.id)
+                return .reconciled(conflict ? "reconciled after conflict" : "reconciled after error: \(describe(error))")
+            } catch {
+                await state.markUnavailable(externalID: externalID, reason: "\(change.address) was not created")
+                return .failed(describe(error))
+            }
+        }
+    }
+
+    private func patchProject(_ change: Change) async throws -> ApplyOutcome {
+        guard let id = change.target.projectID, let after = change.after else {
+            throw PlanDefect(change: change, missing: "target.project_id or after")
+        }
+        let patch = ProjectPatch(
+            name: after.name, description: after.description, externalID: after.externalID.valueIfSet, status: after.status)
+        do {
+            _ = try await write { try await client.updateProject(id: id, patch) }
+            return .done
+        } catch {
+            if change.action == .restore, let e = change.target.projectExternalID {
+                await state.markUnavailable(externalID: e, reason: "the restore of \(change.address) failed")
+            }
+            throw error
+        }
+    }
+
+    private func archive(_ change: Change) async throws -> ApplyOutcome {
+        guard let id = change.target.projectID else { throw PlanDefect(change: change, missing: "target.project_id") }
+        // Archiving an archived project is a no-op 200 in the contract: it simply counts as done.
+        _ = try await write { try await client.archiveProject(id: id) }
+        return .done
+    }
+
+    // MARK: Members and users
+
+    private func putMember(_ change: Change) async throws -> ApplyOutcome {
+        guard let userID = change.target.userID, let raw = change.after?.role, let role = ProjectRole(rawValue: raw) else {
+            throw PlanDefect(change: change, missing: "target.user_id or a valid after.role")
+        }
+        let projectID: String
+        switch await state.project(for: change) {
+        case .success(let id): projectID = id
+        case .failure(let unavailable): return .skipped(unavailable.reason)
+        }
+        _ = try await write { try await client.putMember(projectID: projectID, userID: userID, role: role) }
+        return .done
+    }
+
+    private func removeMember(_ change: Change) async throws -> ApplyOutcome {
+        guard let userID = change.target.userID else { throw PlanDefect(change: change, missing: "target.user_id") }
+        let projectID: String
+        switch await state.project(for: change) {
+        case .success(let id): projectID = id
+        case .failure(let unavailable): return .skipped(unavailable.reason)
+        }
+        do {
+            try await write { try await client.removeMember(projectID: projectID, userID: userID) }
+            return .done
+        } catch where apiStatus(error) == 404 {
+            return .reconciled("already not a member")
+        }
+    }
+
+    private func updateUser(_ change: Change) async throws -> ApplyOutcome {
+        guard let userID = change.target.userID, let after = change.after else {
+            throw PlanDefect(change: change, missing: "target.user_id or after")
+        }
+        var patch = UserPatch(externalID: after.externalID)
+        if let raw = after.role {
+            guard let role = OrganizationRole(rawValue: raw) else { throw PlanDefect(change: change, missing: "a valid after.role") }
+            patch.role = role
+        }
+        _ = try await write { try await client.updateUser(id: userID, patch) }
+        return .done
+    }
+}
+
+/// A saved plan whose change lacks what apply needs (a hand-edited or damaged file).
+private struct PlanDefect: Error, CustomStringConvertible {
+    var change: Change
+    var missing: String
+    var description: String {
+        "the plan's \(change.action.rawValue) change of \(change.address) lacks \(missing); the plan file is damaged, run plan again"
+    }
+}
+
+/// The HTTP status of an error answer, when the error is one.
+func apiStatus(_ error: any Error) -> Int? {
+    (error as? CogramAPIError)?.status
+}
+
+func describe(_ error: any Error) -> String {
+    String(describing: error)
+}

@@ -1,0 +1,132 @@
+import Foundation
+
+/// How one change of a plan ended.
+public enum ApplyOutcome: Sendable, Hashable {
+    /// Applied as planned.
+    case done
+    /// Cogram already was (or was brought) in the planned state by another route; the note says which.
+    case reconciled(String)
+    /// The API refused it; the message is the API error's.
+    case failed(String)
+    /// Not attempted; the reason says why (a failed create, an interruption, …).
+    case skipped(String)
+
+    public var isSuccess: Bool {
+        switch self {
+        case .done, .reconciled: true
+        case .failed, .skipped: false
+        }
+    }
+}
+
+/// One change and its outcome.
+public struct ChangeResult: Sendable, Hashable {
+    public var action: ChangeAction
+    public var address: String
+    public var outcome: ApplyOutcome
+
+    public init(action: ChangeAction, address: String, outcome: ApplyOutcome) {
+        self.action = action
+        self.address = address
+        self.outcome = outcome
+    }
+}
+
+/// What `apply` did, change by change, in plan order.
+public struct ApplyReport: Sendable, Hashable {
+    public var results: [ChangeResult]
+    /// Write requests the applier issued (creates, PATCHes, PUTs, DELETEs, including those of reconciliation;
+    /// retries inside the client are not counted here, see `CogramClientProtocol.requestCount`).
+    public var writes: Int
+    /// True when the stop flag ended the apply early.
+    public var interrupted: Bool
+
+    public init(results: [ChangeResult], writes: Int, interrupted: Bool) {
+        self.results = results
+        self.writes = writes
+        self.interrupted = interrupted
+    }
+
+    public var done: Int { results.count { $0.outcome == .done } }
+    public var reconciled: Int { results.count { if case .reconciled = $0.outcome { true } else { false } } }
+    public var failed: Int { results.count { if case .failed = $0.outcome { true } else { false } } }
+    public var skipped: Int { results.count { if case .skipped = $0.outcome { true } else { false } } }
+
+    /// Every change applied (done or reconciled): exit code 0.
+    public var succeeded: Bool { results.allSatisfy(\.outcome.isSuccess) }
+}
+
+/// Reported after each change finishes.
+public struct ProgressEvent: Sendable, Hashable {
+    public var result: ChangeResult
+    /// Changes finished so far, this one included.
+    public var completed: Int
+    public var total: Int
+
+    public init(result: ChangeResult, completed: Int, total: Int) {
+        self.result = result
+        self.completed = completed
+        self.total = total
+    }
+}
+
+/// Set from a SIGINT handler: apply starts no new change, lets the running ones finish, and skips the rest.
+///
+/// `@unchecked Sendable`: the only state is `stopped`, read and written under `lock` and nowhere else.
+public final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stopped = false
+
+    public init() {}
+
+    public func stop() {
+        lock.lock()
+        stopped = true
+        lock.unlock()
+    }
+
+    public var isStopped: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopped
+    }
+}
+
+// MARK: - Rendering
+
+/// The human report of an apply: one line per change, then `Apply complete: … done, … reconciled, … failed, … skipped.`
+public func renderReport(_ report: ApplyReport, color: Bool) -> String {
+    let style = Style(enabled: color)
+    var lines: [String] = []
+    for result in report.results {
+        let what = "\(result.action.rawValue) \(result.address)"
+        switch result.outcome {
+        case .done:
+            lines.append("  \(style.green("done"))        \(what)")
+        case .reconciled(let note):
+            lines.append("  \(style.cyan("reconciled"))  \(what) (\(note))")
+        case .failed(let message):
+            lines.append("  \(style.red("FAILED"))      \(what): \(message)")
+        case .skipped(let reason):
+            lines.append("  \(style.yellow("skipped"))     \(what) (\(reason))")
+        }
+    }
+    let counts = "\(report.done) done, \(report.reconciled) reconciled, \(report.failed) failed, \(report.skipped) skipped."
+    let headline = report.interrupted ? "Apply interrupted: " : "Apply complete: "
+    let ok = report.succeeded && !report.interrupted
+    lines.append(style.bold(ok ? style.green(headline + counts) : style.red(headline + counts)))
+    return lines.joined(separator: "\n") + "\n"
+}
+
+/// ANSI styling that is a no-op when colour is off.
+struct Style {
+    var enabled: Bool
+
+    private func wrap(_ code: String, _ s: String) -> String { enabled ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+    func bold(_ s: String) -> String { wrap("1", s) }
+    func red(_ s: String) -> String { wrap("31", s) }
+    func green(_ s: String) -> String { wrap("32", s) }
+    func yellow(_ s: String) -> String { wrap("33", s) }
+    func cyan(_ s: String) -> String { wrap("36", s) }
+    func dim(_ s: String) -> String { wrap("2", s) }
+}

@@ -1,0 +1,114 @@
+/// Writes strings as YAML scalars for `cogramctl import`: plain when YAML reads the plain text back as the same
+/// string (and no other YAML reader would take it for a null, a boolean or a number), double-quoted otherwise.
+///
+/// The output always sits on one line in block context, after `key: ` or `- key: `. Double-quoted scalars escape
+/// everything libyaml would refuse raw or fold (control characters, line breaks, NEL, U+2028/U+2029, a BOM), so
+/// that any Swift string survives a round trip through `ManifestLoader` scalar for scalar.
+public enum YAMLScalarWriter {
+    /// The scalar as it should appear after `key: `.
+    public static func render(_ value: String) -> String {
+        isPlainSafe(value) ? value : doubleQuoted(value)
+    }
+
+    /// True when `value` may be written without quotes.
+    public static func isPlainSafe(_ value: String) -> Bool {
+        let scalars = Array(value.unicodeScalars)
+        guard let first = scalars.first, let last = scalars.last else { return false }
+        if indicators.contains(first) { return false }
+        if first.properties.isWhitespace || last.properties.isWhitespace { return false }
+        // `key: foo:` would end in a mapping indicator.
+        if last == ":" { return false }
+        for (index, scalar) in scalars.enumerated() {
+            guard isPrintableInPlain(scalar) else { return false }
+            let next = index + 1 < scalars.count ? scalars[index + 1] : nil
+            // ": " starts a mapping value, " #" starts a comment.
+            if scalar == ":", let next, next == " " { return false }
+            if scalar == " ", let next, next == "#" { return false }
+        }
+        if value.hasPrefix("...") { return false }
+        return !looksTyped(value)
+    }
+
+    /// A double-quoted scalar with YAML escapes.
+    public static func doubleQuoted(_ value: String) -> String {
+        var out = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\0": out += "\\0"
+            case "\u{07}": out += "\\a"
+            case "\u{08}": out += "\\b"
+            case "\t": out += "\\t"
+            case "\n": out += "\\n"
+            case "\u{0B}": out += "\\v"
+            case "\u{0C}": out += "\\f"
+            case "\r": out += "\\r"
+            case "\u{1B}": out += "\\e"
+            case "\u{85}": out += "\\N"
+            case "\u{2028}": out += "\\L"
+            case "\u{2029}": out += "\\P"
+            default:
+                if isPrintableInPlain(scalar) {
+                    out.unicodeScalars.append(scalar)
+                } else if scalar.value <= 0xFF {
+                    out += "\\x" + hex(scalar.value, digits: 2)
+                } else if scalar.value <= 0xFFFF {
+                    out += "\\u" + hex(scalar.value, digits: 4)
+                } else {
+                    out += "\\U" + hex(scalar.value, digits: 8)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    // MARK: - Rules
+
+    /// Characters that mean something at the start of a plain scalar.
+    private static let indicators: Set<Unicode.Scalar> = [
+        "-", "?", ":", ",", "[", "]", "{", "}", "#", "&", "*", "!", "|", ">", "'", "\"", "%", "@", "`",
+    ]
+
+    /// What libyaml accepts raw and reads back unchanged inside a one-line scalar: printable characters without
+    /// line breaks (NEL, LS, PS count as breaks), without tab (kept out of plain text for clarity) and without a
+    /// byte order mark.
+    private static func isPrintableInPlain(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x20...0x7E: true
+        case 0xA0...0xD7FF: scalar.value != 0x2028 && scalar.value != 0x2029
+        case 0xE000...0xFFFD: scalar.value != 0xFEFF
+        case 0x10000...0x10FFFF: true
+        default: false
+        }
+    }
+
+    /// Words that YAML 1.1 or 1.2 readers take for null or a boolean (compared case-insensitively, which also
+    /// quotes a few harmless spellings such as `yEs`).
+    private static let typedWords: Set<String> = ["~", "null", "true", "false", "yes", "no", "y", "n", "on", "off"]
+
+    /// Null, booleans and anything that could be read as a number or a date (`0042`, `1e3`, `.5`, `0x1F`,
+    /// `-12`, `1_000`, `12:30`, `2026-01-05`, `.inf`); deliberately broad: quoting a string that needs none is
+    /// harmless, leaving one plain that a reader retypes is not.
+    static func looksTyped(_ value: String) -> Bool {
+        let lower = value.lowercased()
+        if typedWords.contains(lower) { return true }
+        var body = Substring(lower)
+        if body.first == "+" || body.first == "-" { body = body.dropFirst() }
+        if [".inf", ".nan"].contains(body) { return true }
+        guard let first = body.first else { return false }
+        if first == "." {
+            guard let second = body.dropFirst().first, second.isASCII, second.isNumber else { return false }
+        } else if !(first.isASCII && first.isNumber) {
+            return false
+        }
+        return body.allSatisfy { numericCharacters.contains($0) }
+    }
+
+    private static let numericCharacters = Set("0123456789abcdefxob_.:+-")
+
+    private static func hex(_ value: UInt32, digits: Int) -> String {
+        let text = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, digits - text.count)) + text
+    }
+}

@@ -1,0 +1,64 @@
+import CogramAPI
+import CogramManifest
+
+/// What cogramctl read from Cogram: the input of `makePlan` beside the manifests.
+public struct ObservedState: Sendable, Hashable {
+    /// Every project, active and archived.
+    public var projects: [Project]
+    /// Every user, active and deactivated.
+    public var users: [User]
+    /// Members by project id, for the projects whose membership the manifests manage (and only those).
+    public var members: [String: [Member]]
+
+    public init(projects: [Project] = [], users: [User] = [], members: [String: [Member]] = [:]) {
+        self.projects = projects
+        self.users = users
+        self.members = members
+    }
+}
+
+/// Reads what `makePlan` needs, using list endpoints only: all projects, all users, and the members of each
+/// existing project whose membership a manifest manages (limited to `targets` when given). Member lists are
+/// read concurrently, at most `parallelism` at a time.
+public func readObservedState(
+    desired: DesiredState, client: some CogramClientProtocol, targets: Set<String>? = nil, parallelism: Int
+) async throws -> ObservedState {
+    async let projectsRead = client.listProjects(status: .all, externalID: nil)
+    async let usersRead = client.listUsers(email: nil)
+    let projects = try await projectsRead
+    let users = try await usersRead
+
+    let matching = ProjectMatching(desired: desired, projects: projects)
+    var projectIDs: [String] = []
+    for (index, project) in desired.projects.enumerated() {
+        guard project.members != nil, !project.archived,
+              targets.map({ $0.contains(project.externalID) }) ?? true,
+              let match = matching.matches[index] else { continue }
+        projectIDs.append(match.id)
+    }
+    let members = try await forEachBounded(Array(Set(projectIDs)).sorted(), parallelism: parallelism) { id in
+        try await client.listMembers(projectID: id)
+    }
+    return ObservedState(projects: projects, users: users, members: members)
+}
+
+/// Runs `work` for every key with at most `parallelism` calls in flight; the first error cancels the rest.
+func forEachBounded<Value: Sendable>(
+    _ keys: [String], parallelism: Int, _ work: @escaping @Sendable (String) async throws -> Value
+) async throws -> [String: Value] {
+    try await withThrowingTaskGroup(of: (String, Value).self) { group in
+        var results: [String: Value] = [:]
+        var pending = keys.makeIterator()
+        for _ in 0..<max(1, parallelism) {
+            guard let key = pending.next() else { break }
+            group.addTask { (key, try await work(key)) }
+        }
+        while let (key, value) = try await group.next() {
+            results[key] = value
+            if let next = pending.next() {
+                group.addTask { (next, try await work(next)) }
+            }
+        }
+        return results
+    }
+}

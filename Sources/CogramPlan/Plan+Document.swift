@@ -1,0 +1,187 @@
+import Crypto
+import Foundation
+
+// MARK: - JSON document
+
+extension Plan: Codable {
+    enum CodingKeys: String, CodingKey {
+        case formatVersion = "format_version"
+        case kind
+        case toolVersion = "tool_version"
+        case createdAt = "created_at"
+        case expiresAt = "expires_at"
+        case apiURL = "api_url"
+        case manifestDigest = "manifest_digest"
+        case summary, changes, warnings
+        case safetyViolations = "safety_violations"
+        case inventory, targets
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        formatVersion = try c.decode(String.self, forKey: .formatVersion)
+        kind = try c.decode(String.self, forKey: .kind)
+        toolVersion = try c.decode(String.self, forKey: .toolVersion)
+        createdAt = try c.decode(String.self, forKey: .createdAt)
+        expiresAt = try c.decode(String.self, forKey: .expiresAt)
+        apiURL = try c.decode(String.self, forKey: .apiURL)
+        manifestDigest = try c.decode(String.self, forKey: .manifestDigest)
+        changes = try c.decode([Change].self, forKey: .changes)
+        // The summary is derived from the changes; a hand-edited summary cannot disagree with them.
+        summary = PlanSummary(changes: changes)
+        warnings = try c.decodeIfPresent([String].self, forKey: .warnings) ?? []
+        safetyViolations = try c.decodeIfPresent([SafetyViolation].self, forKey: .safetyViolations) ?? []
+        inventory = try c.decodeIfPresent(PlanInventory.self, forKey: .inventory) ?? PlanInventory()
+        targets = try c.decodeIfPresent([String].self, forKey: .targets)
+        errors = []
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(formatVersion, forKey: .formatVersion)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(toolVersion, forKey: .toolVersion)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(expiresAt, forKey: .expiresAt)
+        try c.encode(apiURL, forKey: .apiURL)
+        try c.encode(manifestDigest, forKey: .manifestDigest)
+        try c.encode(summary, forKey: .summary)
+        try c.encode(changes, forKey: .changes)
+        try c.encode(warnings, forKey: .warnings)
+        try c.encode(safetyViolations, forKey: .safetyViolations)
+        try c.encode(inventory, forKey: .inventory)
+        try c.encodeIfPresent(targets, forKey: .targets)
+    }
+
+    /// The document as stable JSON: sorted keys, pretty printed, with a final newline.
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        var data = try encoder.encode(self)
+        data.append(0x0A)
+        return data
+    }
+
+    /// Reads a saved plan, checking `kind` and the major `format_version` before anything else.
+    public static func load(from data: Data) throws(PlanValidationError) -> Plan {
+        struct Header: Decodable {
+            var kind: String?
+            var format_version: String?
+        }
+        let header: Header
+        do {
+            header = try JSONDecoder().decode(Header.self, from: data)
+        } catch {
+            throw .malformed("it is not a JSON object (\(Self.describe(error)))")
+        }
+        guard header.kind == Plan.kind else {
+            throw .wrongKind(found: header.kind)
+        }
+        guard let version = header.format_version else {
+            throw .malformed("\"format_version\" is missing")
+        }
+        let major = version.split(separator: ".", maxSplits: 1).first.map(String.init) ?? version
+        guard major == Plan.formatVersion else {
+            throw .unsupportedFormatVersion(version)
+        }
+        do {
+            return try JSONDecoder().decode(Plan.self, from: data)
+        } catch {
+            throw .malformed(Self.describe(error))
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "\(error)" }
+        func path(_ context: DecodingError.Context) -> String {
+            let p = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return p.isEmpty ? "the document" : String(p.drop(while: { $0 == "." }))
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "\(path(context)): \"\(key.stringValue)\" is missing"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return "\(path(context)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}
+
+// MARK: - Validation of a saved plan
+
+/// Why a saved plan cannot be applied as it is.
+public enum PlanValidationError: Error, Sendable, Hashable, CustomStringConvertible {
+    case wrongKind(found: String?)
+    case unsupportedFormatVersion(String)
+    case malformed(String)
+    case expired(expiresAt: String)
+    case apiURLMismatch(plan: String, current: String)
+
+    public var description: String {
+        switch self {
+        case .wrongKind(let found):
+            "this file is not a cogramctl plan (\"kind\" is \(found.map { "\"\($0)\"" } ?? "missing"), expected \"\(Plan.kind)\"); create one with `cogramctl plan --out FILE`"
+        case .unsupportedFormatVersion(let v):
+            "this plan has format_version \"\(v)\", but this cogramctl reads format_version \"\(Plan.formatVersion)\"; run `cogramctl plan --out FILE` again with this version"
+        case .malformed(let detail):
+            "the plan file is damaged: \(detail); run `cogramctl plan --out FILE` again"
+        case .expired(let expiresAt):
+            "the plan expired at \(expiresAt); run `cogramctl plan --out FILE` again"
+        case .apiURLMismatch(let plan, let current):
+            "the plan was made against \(plan) but this run talks to \(current); apply it against the same API or plan again"
+        }
+    }
+}
+
+extension Plan {
+    /// Whether the plan's `expires_at` is at or before `now`. An unreadable `expires_at` counts as expired.
+    public func isExpired(now: Date = Date()) -> Bool {
+        guard let expires = parseTimestamp(expiresAt) else { return true }
+        return expires <= now
+    }
+
+    /// Checks that a saved plan may be applied now against `apiURL`.
+    public func validateForApply(apiURL: String, now: Date = Date()) throws(PlanValidationError) {
+        if isExpired(now: now) { throw .expired(expiresAt: expiresAt) }
+        if normalizeURL(self.apiURL) != normalizeURL(apiURL) {
+            throw .apiURLMismatch(plan: self.apiURL, current: apiURL)
+        }
+    }
+}
+
+/// Trailing slashes and the case of scheme and host do not make a different API.
+func normalizeURL(_ url: String) -> String {
+    var s = url
+    while s.hasSuffix("/") { s.removeLast() }
+    guard let schemeEnd = s.range(of: "://") else { return s }
+    let afterScheme = s[schemeEnd.upperBound...]
+    let hostEnd = afterScheme.firstIndex(of: "/") ?? afterScheme.endIndex
+    return s[..<hostEnd].lowercased() + s[hostEnd...]
+}
+
+// MARK: - Timestamps and digests
+
+func formatTimestamp(_ date: Date) -> String {
+    date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!))
+}
+
+func parseTimestamp(_ s: String) -> Date? {
+    if let d = try? Date(s, strategy: Date.ISO8601FormatStyle()) { return d }
+    return try? Date(s, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+}
+
+/// The `manifest_digest` of a set of loaded manifest files.
+public enum ManifestDigest {
+    /// `sha256:<hex>` over the files in load order; each contributes its path, a NUL, its byte count in
+    /// decimal, a NUL and its bytes, so that moving bytes between files or renaming one changes the digest.
+    public static func compute(files: [(path: String, data: Data)]) -> String {
+        var hasher = SHA256()
+        for file in files {
+            hasher.update(data: Data(file.path.utf8))
+            hasher.update(data: Data([0]))
+            hasher.update(data: Data(String(file.data.count).utf8))
+            hasher.update(data: Data([0]))
+            hasher.update(data: file.data)
+        }
+        return "sha256:" + hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,196 @@
+// MARK: - Shared pieces
+
+/// The order in which renderings group changes: destructive ones first.
+let renderOrder: [ChangeAction] = [.archive, .removeMember, .create, .restore, .update, .addMember, .updateMember, .updateUser]
+
+let noChangesLine = "No changes. Cogram matches the manifests."
+
+extension ChangeAction {
+    var symbol: String {
+        switch self {
+        case .create, .addMember: "+"
+        case .update, .updateMember, .updateUser: "~"
+        case .restore: "^"
+        case .archive, .removeMember: "-"
+        }
+    }
+
+    /// The end of `# <address> will be …`.
+    var outcomePhrase: String {
+        switch self {
+        case .create: "created"
+        case .update, .updateUser: "updated"
+        case .restore: "restored"
+        case .archive: "ARCHIVED"
+        case .addMember: "added"
+        case .updateMember: "given a new role"
+        case .removeMember: "REMOVED"
+        }
+    }
+}
+
+extension Plan {
+    /// Changes in rendering order: grouped by action, destructive groups first, by address within a group.
+    var changesForDisplay: [Change] {
+        renderOrder.flatMap { action in changes.filter { $0.action == action } }
+    }
+
+    /// `Plan: 1 to create, 2 to update, 0 to restore, 1 to archive; members: …; users: ….`
+    var summaryLine: String {
+        let s = summary
+        return "Plan: \(s.create) to create, \(s.update) to update, \(s.restore) to restore, \(s.archive) to archive; "
+            + "members: \(s.addMember) to add, \(s.updateMember) to change, \(s.removeMember) to remove; "
+            + "users: \(s.updateUser) to update."
+    }
+}
+
+/// The lines under a change's address: `field: old → new`, or the fields it sets or had.
+func fieldLines(_ change: Change) -> [String] {
+    switch (change.before, change.after) {
+    case (let before?, let after?):
+        let old = Dictionary(before.displayFields, uniquingKeysWith: { a, _ in a })
+        return after.displayFields.map { name, new in "\(name): \(old[name] ?? "null") → \(new)" }
+    case (nil, let after?):
+        return after.displayFields.map { "\($0): \($1)" }
+    case (let before?, nil):
+        return before.displayFields.map { "\($0): \($1)" }
+    case (nil, nil):
+        return []
+    }
+}
+
+// MARK: - Human
+
+/// The plan as a terminal shows it (Terraform-like). ANSI colour only when `color` is true.
+public func renderHuman(_ plan: Plan, color: Bool) -> String {
+    let style = Style(enabled: color)
+    func paint(_ action: ChangeAction, _ s: String) -> String {
+        switch action {
+        case .create, .addMember: style.green(s)
+        case .update, .updateMember, .updateUser: style.yellow(s)
+        case .restore: style.cyan(s)
+        case .archive, .removeMember: style.red(s)
+        }
+    }
+
+    var lines: [String] = []
+    if !plan.changes.isEmpty {
+        lines += [
+            "cogramctl will make the following changes. Symbols:",
+            "  \(style.green("+")) create, add member",
+            "  \(style.yellow("~")) update, change member role",
+            "  \(style.cyan("^")) restore (unarchive)",
+            "  \(style.red("-")) archive, remove member (destructive, listed first)",
+            "",
+        ]
+        for change in plan.changesForDisplay {
+            let comment = "  # \(change.address) will be \(change.action.outcomePhrase)"
+            lines.append(change.action.isDestructive ? style.bold(style.red(comment)) : style.dim(comment))
+            lines.append("  \(paint(change.action, change.action.symbol)) \(change.address)")
+            lines += fieldLines(change).map { "      \($0)" }
+            lines.append("")
+        }
+    }
+    if !plan.warnings.isEmpty {
+        if let last = lines.last, last != "" { lines.append("") }
+        lines += plan.warnings.map { "\(style.yellow("Warning:")) \($0)" }
+        lines.append("")
+    }
+    if !plan.safetyViolations.isEmpty {
+        lines.append(style.bold(style.red("Safety caps exceeded; apply refuses this plan:")))
+        lines += plan.safetyViolations.map { "  - \($0.message) (allow with \($0.flag))" }
+        lines.append("")
+    }
+    // The verdict comes last, after any warnings.
+    lines.append(plan.changes.isEmpty ? noChangesLine : style.bold(plan.summaryLine))
+    while lines.last == "" { lines.removeLast() }
+    return lines.joined(separator: "\n")
+}
+
+// MARK: - Markdown
+
+/// The plan as a pull-request comment: summary and affected addresses always visible, details folded.
+/// The whole comment stays under GitHub's 65,536-character limit: details are truncated first, then the
+/// address list; the summary never is.
+public func renderMarkdown(_ plan: Plan) -> String {
+    renderMarkdown(plan, limit: 65_536)
+}
+
+func renderMarkdown(_ plan: Plan, limit: Int) -> String {
+    // Budget in UTF-8 bytes, which is never less than characters; keep a margin for the closing lines.
+    let budget = limit - 1_024
+    var head: [String] = ["### cogramctl plan", ""]
+    if plan.changes.isEmpty {
+        head += [noChangesLine, ""]
+    } else {
+        head += ["**\(plan.summaryLine)**", "", "| action | count |", "|---|---:|"]
+        head += ChangeAction.allCases.map { "| \($0.rawValue) | \(plan.summary[$0]) |" }
+        head.append("")
+    }
+    if !plan.safetyViolations.isEmpty {
+        head.append("> [!CAUTION]")
+        head.append("> Safety caps exceeded; apply refuses this plan:")
+        head += plan.safetyViolations.map { "> - \(markdownEscape($0.message)) (allow with `\($0.flag)`)" }
+        head.append("")
+    }
+    if !plan.warnings.isEmpty {
+        let shown = plan.warnings.prefix(20)
+        head.append("**Warnings**")
+        head.append("")
+        head += shown.map { "- \(markdownEscape($0))" }
+        if plan.warnings.count > shown.count { head.append("- … and \(plan.warnings.count - shown.count) more warnings") }
+        head.append("")
+    }
+    var size = head.reduce(0) { $0 + $1.utf8.count + 1 }
+
+    var body: [String] = []
+    let ordered = plan.changesForDisplay
+    if !ordered.isEmpty {
+        body += ["**Affected addresses** (\(ordered.count))", ""]
+        // The address list may take what is left after a minimal details section.
+        let listBudget = budget - 400
+        var listed = 0
+        for change in ordered {
+            let mark = change.action.isDestructive ? " ⚠️ **\(change.action.rawValue)**" : " \(change.action.rawValue)"
+            let line = "- `\(change.address)`\(mark)"
+            if size + line.utf8.count + 1 + 80 > listBudget { break }
+            body.append(line)
+            size += line.utf8.count + 1
+            listed += 1
+        }
+        if listed < ordered.count { body.append("- … and \(ordered.count - listed) more (address list truncated)") }
+        body.append("")
+        size += 200
+
+        var details = ["<details><summary>Details</summary>", "", "```diff"]
+        size += details.reduce(0) { $0 + $1.utf8.count + 1 }
+        var shown = 0
+        for change in ordered {
+            var block = ["# \(change.address) will be \(change.action.outcomePhrase)", "\(change.action.symbol) \(change.address)"]
+            block += fieldLines(change).map { "    \($0)" }
+            if shown > 0 { block.insert("", at: 0) }
+            let blockSize = block.reduce(0) { $0 + $1.utf8.count + 1 }
+            if size + blockSize > budget { break }
+            details += block
+            size += blockSize
+            shown += 1
+        }
+        details.append("```")
+        if shown < ordered.count {
+            details += ["", "_Details truncated: \(shown) of \(ordered.count) changes shown. Run `cogramctl show PLANFILE` for the full plan._"]
+        }
+        details += ["", "</details>"]
+        body += details
+    }
+    return (head + body).joined(separator: "\n") + "\n"
+}
+
+/// Escapes the characters that would change the meaning of a line of Markdown text.
+func markdownEscape(_ s: String) -> String {
+    var out = ""
+    for ch in s {
+        if "\\`*_[]<>|#".contains(ch) { out.append("\\") }
+        out.append(ch)
+    }
+    return out
+}

@@ -1,0 +1,457 @@
+import CogramAPI
+import CogramManifest
+import Foundation
+
+/// A plan: what apply will change in Cogram, and what it must find unchanged before it does.
+///
+/// The JSON form (`cogramctl plan --format json`, `--out FILE`) is the document described in
+/// `spec/cli.md`; `errors` are not part of it (a plan with errors is never saved or applied).
+public struct Plan: Sendable, Hashable {
+    public static let formatVersion = "1"
+    public static let kind = "cogramctl-plan"
+
+    public var formatVersion: String
+    public var kind: String
+    public var toolVersion: String
+    /// RFC 3339 UTC.
+    public var createdAt: String
+    /// RFC 3339 UTC; a saved plan is refused after this instant.
+    public var expiresAt: String
+    public var apiURL: String
+    /// `sha256:<hex>` over the loaded manifest files (see `ManifestDigest`).
+    public var manifestDigest: String
+    public var summary: PlanSummary
+    /// Sorted by action (in `ChangeAction.allCases` order), then address.
+    public var changes: [Change]
+    public var warnings: [String]
+    /// Safety caps the plan exceeds; apply refuses such a plan (exit code 4).
+    public var safetyViolations: [SafetyViolation]
+    /// What the safety caps were measured against, so that they can be re-checked with other options.
+    public var inventory: PlanInventory
+    /// The `--target` external ids the plan was limited to, if any.
+    public var targets: [String]?
+    /// Manifest problems found while planning (unknown or deactivated emails, …). Not encoded.
+    public var errors: [PlanError]
+
+    public init(
+        toolVersion: String, createdAt: String, expiresAt: String, apiURL: String, manifestDigest: String,
+        changes: [Change], warnings: [String] = [], safetyViolations: [SafetyViolation] = [],
+        inventory: PlanInventory = PlanInventory(), targets: [String]? = nil, errors: [PlanError] = []
+    ) {
+        self.formatVersion = Plan.formatVersion
+        self.kind = Plan.kind
+        self.toolVersion = toolVersion
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.apiURL = apiURL
+        self.manifestDigest = manifestDigest
+        self.changes = changes.sorted(by: Change.planOrder)
+        self.summary = PlanSummary(changes: changes)
+        self.warnings = warnings
+        self.safetyViolations = safetyViolations
+        self.inventory = inventory
+        self.targets = targets
+        self.errors = errors
+    }
+
+    /// True when there is nothing to apply.
+    public var isEmpty: Bool { changes.isEmpty }
+}
+
+// MARK: - Actions and changes
+
+/// What one change does. The order of the cases is the order of changes in a plan.
+public enum ChangeAction: String, Codable, Sendable, Hashable, CaseIterable {
+    case create
+    case update
+    case archive
+    case restore
+    case addMember = "add_member"
+    case updateMember = "update_member"
+    case removeMember = "remove_member"
+    case updateUser = "update_user"
+
+    /// Archives and member removals: shown first and marked in every rendering.
+    public var isDestructive: Bool { self == .archive || self == .removeMember }
+
+    var sortIndex: Int { ChangeAction.allCases.firstIndex(of: self)! }
+}
+
+/// One change of a plan.
+public struct Change: Codable, Sendable, Hashable {
+    public var action: ChangeAction
+    /// `project.<external_id>`, `project.<external_id>.member.<email>` or `user.<email>` (emails lower-case).
+    public var address: String
+    /// The fields this change touches as Cogram has them now; `nil` for creates and additions.
+    public var before: ChangeFields?
+    /// The fields as apply sets them; `nil` for member removals. Apply sends exactly these fields.
+    public var after: ChangeFields?
+    public var precondition: Precondition
+    /// The ids apply needs to execute the change.
+    public var target: ChangeTarget
+
+    public init(
+        action: ChangeAction, address: String, before: ChangeFields?, after: ChangeFields?,
+        precondition: Precondition, target: ChangeTarget
+    ) {
+        self.action = action
+        self.address = address
+        self.before = before
+        self.after = after
+        self.precondition = precondition
+        self.target = target
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case action, address, before, after, precondition, target
+    }
+
+    // `before` and `after` are written as `null` rather than left out, as in the documented example.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(action, forKey: .action)
+        try c.encode(address, forKey: .address)
+        try c.encode(before, forKey: .before)
+        try c.encode(after, forKey: .after)
+        try c.encode(precondition, forKey: .precondition)
+        try c.encode(target, forKey: .target)
+    }
+
+    static func planOrder(_ a: Change, _ b: Change) -> Bool {
+        (a.action.sortIndex, a.address) < (b.action.sortIndex, b.address)
+    }
+}
+
+/// The ids a change works on. `projectID` is nil for a project the plan creates (and its members):
+/// apply learns the id from the create, by `projectExternalID`.
+public struct ChangeTarget: Codable, Sendable, Hashable {
+    public var projectID: String?
+    public var projectExternalID: String?
+    public var userID: String?
+    public var email: String?
+
+    public init(projectID: String? = nil, projectExternalID: String? = nil, userID: String? = nil, email: String? = nil) {
+        self.projectID = projectID
+        self.projectExternalID = projectExternalID
+        self.userID = userID
+        self.email = email
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case projectID = "project_id"
+        case projectExternalID = "project_external_id"
+        case userID = "user_id"
+        case email
+    }
+}
+
+/// The fields of a `before` or `after` object. Only fields that are not `.absent` / nil are encoded;
+/// `description` and `external_id` distinguish "left out" from "null" (clear it).
+public struct ChangeFields: Codable, Sendable, Hashable {
+    public var name: String?
+    public var description: PatchField<String>
+    public var externalID: PatchField<String>
+    public var status: ProjectStatus?
+    /// A member's project role or a user's organization role, by the change's action.
+    public var role: String?
+
+    public init(
+        name: String? = nil, description: PatchField<String> = .absent, externalID: PatchField<String> = .absent,
+        status: ProjectStatus? = nil, role: String? = nil
+    ) {
+        self.name = name
+        self.description = description
+        self.externalID = externalID
+        self.status = status
+        self.role = role
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, description, status, role
+        case externalID = "external_id"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+        description = try Self.decodePatch(c, .description)
+        externalID = try Self.decodePatch(c, .externalID)
+        status = try c.decodeIfPresent(ProjectStatus.self, forKey: .status)
+        role = try c.decodeIfPresent(String.self, forKey: .role)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(name, forKey: .name)
+        try Self.encodePatch(description, &c, .description)
+        try Self.encodePatch(externalID, &c, .externalID)
+        try c.encodeIfPresent(status, forKey: .status)
+        try c.encodeIfPresent(role, forKey: .role)
+    }
+
+    private static func decodePatch(_ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> PatchField<String> {
+        guard c.contains(key) else { return .absent }
+        if try c.decodeNil(forKey: key) { return .null }
+        return .value(try c.decode(String.self, forKey: key))
+    }
+
+    private static func encodePatch(_ field: PatchField<String>, _ c: inout KeyedEncodingContainer<CodingKeys>, _ key: CodingKeys) throws {
+        switch field {
+        case .absent: break
+        case .null: try c.encodeNil(forKey: key)
+        case .value(let v): try c.encode(v, forKey: key)
+        }
+    }
+
+    /// The set fields, in display order, as `(field name, display value)`; strings quoted, null as `null`.
+    var displayFields: [(String, String)] {
+        var out: [(String, String)] = []
+        if let name { out.append(("name", quoted(name))) }
+        if let d = display(description) { out.append(("description", d)) }
+        if let e = display(externalID) { out.append(("external_id", e)) }
+        if let status { out.append(("status", status.rawValue)) }
+        if let role { out.append(("role", role)) }
+        return out
+    }
+
+    private func display(_ field: PatchField<String>) -> String? {
+        switch field {
+        case .absent: nil
+        case .null: "null"
+        case .value(let v): quoted(v)
+        }
+    }
+}
+
+func quoted(_ s: String) -> String {
+    var out = "\""
+    for ch in s.unicodeScalars {
+        switch ch {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        default:
+            if ch.value < 0x20 { out += String(format: "\\u%04x", ch.value) } else { out.unicodeScalars.append(ch) }
+        }
+    }
+    return out + "\""
+}
+
+// MARK: - Preconditions
+
+/// What apply must find unchanged in Cogram for a change to still be the right one.
+public enum Precondition: Sendable, Hashable {
+    /// No project (active or archived) has this external_id.
+    case projectAbsent(externalID: String)
+    /// The project still has this `updated_at` and status.
+    case project(updatedAt: String, status: ProjectStatus)
+    /// The user is not a member of the project (or the project is created by this plan).
+    case memberAbsent
+    /// The member still has this role.
+    case member(role: ProjectRole)
+    /// The user still has this role and external_id.
+    case user(role: OrganizationRole, externalID: String?)
+}
+
+extension Precondition: Codable {
+    private enum Keys: String, CodingKey {
+        case project, member
+        case externalID = "external_id"
+        case updatedAt = "updated_at"
+        case status
+        case memberRole = "member_role"
+        case userRole = "user_role"
+        case userExternalID = "user_external_id"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Keys.self)
+        if c.contains(.project) {
+            self = .projectAbsent(externalID: try c.decode(String.self, forKey: .externalID))
+        } else if c.contains(.updatedAt) {
+            self = .project(
+                updatedAt: try c.decode(String.self, forKey: .updatedAt),
+                status: try c.decode(ProjectStatus.self, forKey: .status))
+        } else if c.contains(.member) {
+            self = .memberAbsent
+        } else if c.contains(.memberRole) {
+            self = .member(role: try c.decode(ProjectRole.self, forKey: .memberRole))
+        } else if c.contains(.userRole) {
+            self = .user(
+                role: try c.decode(OrganizationRole.self, forKey: .userRole),
+                externalID: try c.decodeIfPresent(String.self, forKey: .userExternalID))
+        } else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "unrecognised precondition"))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        switch self {
+        case .projectAbsent(let externalID):
+            try c.encode("absent", forKey: .project)
+            try c.encode(externalID, forKey: .externalID)
+        case .project(let updatedAt, let status):
+            try c.encode(updatedAt, forKey: .updatedAt)
+            try c.encode(status, forKey: .status)
+        case .memberAbsent:
+            try c.encode("absent", forKey: .member)
+        case .member(let role):
+            try c.encode(role, forKey: .memberRole)
+        case .user(let role, let externalID):
+            try c.encode(role, forKey: .userRole)
+            try c.encode(externalID, forKey: .userExternalID)
+        }
+    }
+
+    /// A short human description, for precondition failures.
+    public var summary: String {
+        switch self {
+        case .projectAbsent(let externalID): "no project with external_id \(quoted(externalID))"
+        case .project(let updatedAt, let status): "\(status.rawValue), updated_at \(updatedAt)"
+        case .memberAbsent: "not a member"
+        case .member(let role): "member with role \(role.rawValue)"
+        case .user(let role, let externalID): "role \(role.rawValue), external_id \(externalID.map(quoted) ?? "null")"
+        }
+    }
+}
+
+// MARK: - Summary, inventory, safety, errors
+
+/// Count of changes per action.
+public struct PlanSummary: Codable, Sendable, Hashable {
+    public var create = 0
+    public var update = 0
+    public var archive = 0
+    public var restore = 0
+    public var addMember = 0
+    public var updateMember = 0
+    public var removeMember = 0
+    public var updateUser = 0
+
+    public init() {}
+
+    public init(changes: [Change]) {
+        for change in changes { self[change.action] += 1 }
+    }
+
+    public subscript(action: ChangeAction) -> Int {
+        get {
+            switch action {
+            case .create: create
+            case .update: update
+            case .archive: archive
+            case .restore: restore
+            case .addMember: addMember
+            case .updateMember: updateMember
+            case .removeMember: removeMember
+            case .updateUser: updateUser
+            }
+        }
+        set {
+            switch action {
+            case .create: create = newValue
+            case .update: update = newValue
+            case .archive: archive = newValue
+            case .restore: restore = newValue
+            case .addMember: addMember = newValue
+            case .updateMember: updateMember = newValue
+            case .removeMember: removeMember = newValue
+            case .updateUser: updateUser = newValue
+            }
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case create, update, archive, restore
+        case addMember = "add_member"
+        case updateMember = "update_member"
+        case removeMember = "remove_member"
+        case updateUser = "update_user"
+    }
+}
+
+/// What the planner saw, as far as the safety caps and precondition checks need it.
+public struct PlanInventory: Codable, Sendable, Hashable {
+    /// Managed projects that were active.
+    public var managedActiveProjects: Int
+    /// Memberships of the managed projects whose members were read.
+    public var managedMemberships: Int
+    /// All projects read (any status), to estimate the cost of a full re-read.
+    public var projects: Int
+    /// All users read.
+    public var users: Int
+
+    public init(managedActiveProjects: Int = 0, managedMemberships: Int = 0, projects: Int = 0, users: Int = 0) {
+        self.managedActiveProjects = managedActiveProjects
+        self.managedMemberships = managedMemberships
+        self.projects = projects
+        self.users = users
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case managedActiveProjects = "managed_active_projects"
+        case managedMemberships = "managed_memberships"
+        case projects, users
+    }
+}
+
+/// A safety cap that the plan exceeds.
+public struct SafetyViolation: Codable, Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: String, Codable, Sendable, Hashable {
+        case massArchive = "mass_archive"
+        case massMemberRemoval = "mass_member_removal"
+        case noOwner = "no_owner"
+    }
+
+    public var kind: Kind
+    public var message: String
+    /// The command-line flag that allows it, e.g. `--allow-mass-archive`.
+    public var flag: String
+    /// The project concerned, for `no_owner`.
+    public var address: String?
+
+    public init(kind: Kind, message: String, flag: String, address: String? = nil) {
+        self.kind = kind
+        self.message = message
+        self.flag = flag
+        self.address = address
+    }
+
+    public var description: String { "\(message) (allow with \(flag))" }
+}
+
+/// A manifest problem found while planning, with the manifest location it comes from.
+public struct PlanError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    public var location: SourceLocation?
+
+    public init(message: String, location: SourceLocation?) {
+        self.message = message
+        self.location = location
+    }
+
+    /// File, line, column order; errors without a location first.
+    static func byLocation(_ a: PlanError, _ b: PlanError) -> Bool {
+        switch (a.location, b.location) {
+        case (let l?, let r?): (l, a.message) < (r, b.message)
+        case (nil, nil): a.message < b.message
+        case (nil, _): true
+        case (_, nil): false
+        }
+    }
+
+    public var description: String {
+        if let location { return "\(location): error: \(message)" }
+        return "error: \(message)"
+    }
+}
+
+extension PatchField {
+    /// The value when one is set (neither absent nor null).
+    var valueIfSet: Value? {
+        if case .value(let v) = self { return v }
+        return nil
+    }
+}

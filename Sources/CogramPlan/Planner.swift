@@ -1,0 +1,327 @@
+import CogramAPI
+import CogramManifest
+import Foundation
+
+/// Computes the changes that make Cogram (`observed`) match the manifests (`desired`).
+///
+/// A pure function: no I/O, no clock (the time comes from `options.now`). The rules are those of
+/// `spec/manifest-v1.md`; the choices the spec leaves open are written down in `docs/plan-and-apply.md`.
+public func makePlan(desired: DesiredState, observed: ObservedState, options: PlanOptions) -> Plan {
+    var planner = Planner(desired: desired, observed: observed, options: options)
+    planner.run()
+    return Plan(
+        toolVersion: options.toolVersion,
+        createdAt: formatTimestamp(options.now),
+        expiresAt: formatTimestamp(options.now.addingTimeInterval(options.validity)),
+        apiURL: options.apiURL,
+        manifestDigest: options.manifestDigest,
+        changes: planner.changes,
+        warnings: planner.warnings,
+        safetyViolations: safetyViolations(
+            changes: planner.changes, inventory: planner.inventory, ownerless: planner.ownerless, options: options),
+        inventory: planner.inventory,
+        targets: options.targets.map { $0.sorted() },
+        errors: planner.errors.sorted(by: PlanError.byLocation)
+    )
+}
+
+/// The safety caps, as a function of the plan's changes, so that a saved plan can be re-checked with other
+/// options (for example `cogramctl apply PLANFILE --allow-mass-archive`).
+public func safetyViolations(plan: Plan, options: PlanOptions) -> [SafetyViolation] {
+    let ownerless = plan.safetyViolations.filter { $0.kind == .noOwner }.compactMap(\.address)
+    return safetyViolations(changes: plan.changes, inventory: plan.inventory, ownerless: ownerless, options: options)
+}
+
+func safetyViolations(changes: [Change], inventory: PlanInventory, ownerless: [String], options: PlanOptions) -> [SafetyViolation] {
+    var out: [SafetyViolation] = []
+    let summary = PlanSummary(changes: changes)
+
+    let archiveCap = options.maxArchive ?? max(1, inventory.managedActiveProjects / 4)
+    if !options.allowMassArchive, summary.archive > archiveCap {
+        out.append(SafetyViolation(
+            kind: .massArchive,
+            message: "the plan archives \(summary.archive) of \(inventory.managedActiveProjects) managed active projects, more than the cap of \(archiveCap)",
+            flag: "--allow-mass-archive or --max-archive \(summary.archive)"))
+    }
+    let removalCap = options.maxMemberRemovals ?? max(5, inventory.managedMemberships / 4)
+    if !options.allowMassMemberRemoval, summary.removeMember > removalCap {
+        out.append(SafetyViolation(
+            kind: .massMemberRemoval,
+            message: "the plan removes \(summary.removeMember) of \(inventory.managedMemberships) managed memberships, more than the cap of \(removalCap)",
+            flag: "--allow-mass-member-removal or --max-member-removals \(summary.removeMember)"))
+    }
+    if !options.allowNoOwner {
+        for address in ownerless.sorted() {
+            out.append(SafetyViolation(
+                kind: .noOwner,
+                message: "\(address) would have members but no owner",
+                flag: "--allow-no-owner", address: address))
+        }
+    }
+    return out
+}
+
+// MARK: - The diff
+
+private struct Planner {
+    let desired: DesiredState
+    let observed: ObservedState
+    let options: PlanOptions
+
+    var changes: [Change] = []
+    var warnings: [String] = []
+    var errors: [PlanError] = []
+    var inventory = PlanInventory()
+    /// Addresses of projects whose final membership has members but no owner, and that the plan touches.
+    var ownerless: [String] = []
+
+    private let usersByEmail: [String: User]
+
+    init(desired: DesiredState, observed: ObservedState, options: PlanOptions) {
+        self.desired = desired
+        self.observed = observed
+        self.options = options
+        usersByEmail = Dictionary(observed.users.map { ($0.email.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    private func isManaged(_ project: Project) -> Bool {
+        guard let externalID = project.externalID else { return false }
+        guard let prefix = desired.externalIDPrefix else { return true }
+        return externalID.hasPrefix(prefix)
+    }
+
+    private func isTargeted(_ externalID: String?) -> Bool {
+        guard let targets = options.targets else { return true }
+        return externalID.map(targets.contains) ?? false
+    }
+
+    mutating func run() {
+        let matching = ProjectMatching(desired: desired, projects: observed.projects)
+        errors += matching.errors
+
+        let managed = observed.projects.filter(isManaged)
+        inventory = PlanInventory(
+            managedActiveProjects: managed.filter { $0.status == .active }.count,
+            managedMemberships: managed.reduce(0) { $0 + (observed.members[$1.id]?.count ?? 0) },
+            projects: observed.projects.count,
+            users: observed.users.count)
+
+        for (index, project) in desired.projects.enumerated() {
+            // Emails are checked for every project, targeted or not: a wrong email is a manifest error.
+            let users = resolveMembers(project)
+            guard isTargeted(project.externalID) else { continue }
+            if let match = matching.matches[index] {
+                planExisting(project, match: match, users: users)
+            } else if !matching.errors.contains(where: { $0.location == project.location }) {
+                planCreate(project, users: users)
+            }
+        }
+
+        let claimed = matching.claimedIDs
+        for project in managed where project.status == .active && !claimed.contains(project.id) && isTargeted(project.externalID) {
+            changes.append(Change(
+                action: .archive, address: projectAddress(project.externalID!),
+                before: ChangeFields(status: .active), after: ChangeFields(status: .archived),
+                precondition: .project(updatedAt: project.updatedAt, status: project.status),
+                target: ChangeTarget(projectID: project.id, projectExternalID: project.externalID)))
+        }
+
+        planUsers()
+
+        if let targets = options.targets {
+            let known = Set(desired.projects.map(\.externalID)).union(managed.compactMap(\.externalID))
+            for target in targets.sorted() where !known.contains(target) {
+                warnings.append("--target \(target) matches no project in the manifests or in Cogram")
+            }
+        }
+    }
+
+    // MARK: Projects
+
+    private mutating func planCreate(_ d: DesiredProject, users: [String: User]) {
+        let address = projectAddress(d.externalID)
+        if d.archived {
+            warnings.append("\(d.location): \(address) is `archived: true` but does not exist in Cogram; it is not created")
+            return
+        }
+        changes.append(Change(
+            action: .create, address: address, before: nil,
+            after: ChangeFields(
+                name: d.name, description: d.description.value.map { .value($0) } ?? .absent,
+                externalID: .value(d.externalID)),
+            precondition: .projectAbsent(externalID: d.externalID),
+            target: ChangeTarget(projectExternalID: d.externalID)))
+        if let members = d.members {
+            planMembers(d, projectID: nil, observedMembers: [], desiredMembers: members, users: users)
+        }
+    }
+
+    private mutating func planExisting(_ d: DesiredProject, match: ProjectMatching.Match, users: [String: User]) {
+        let p = match.project
+        let address = projectAddress(d.externalID)
+        let target = ChangeTarget(projectID: p.id, projectExternalID: d.externalID)
+        let precondition = Precondition.project(updatedAt: p.updatedAt, status: p.status)
+
+        if d.archived {
+            // `archived: true` manages the status only: an archived project's fields and members are left alone.
+            if p.status == .active {
+                changes.append(Change(
+                    action: .archive, address: address,
+                    before: ChangeFields(status: .active), after: ChangeFields(status: .archived),
+                    precondition: precondition, target: target))
+            }
+            if let members = d.members, !members.isEmpty {
+                warnings.append("\(d.location): \(address) is `archived: true`; its members are not managed")
+            }
+            return
+        }
+
+        var before = ChangeFields()
+        var after = ChangeFields()
+        if p.name != d.name {
+            before.name = p.name
+            after.name = d.name
+        }
+        switch d.description {
+        case .absent: break
+        case .null:
+            if let old = p.description {
+                before.description = .value(old)
+                after.description = .null
+            }
+        case .value(let new):
+            if p.description != new {
+                before.description = p.description.map { .value($0) } ?? .null
+                after.description = .value(new)
+            }
+        }
+        if p.externalID != d.externalID {
+            before.externalID = p.externalID.map { .value($0) } ?? .null
+            after.externalID = .value(d.externalID)
+        }
+        if p.status == .archived {
+            // A restore carries the field changes in the same PATCH: one request, one change to review.
+            before.status = .archived
+            after.status = .active
+            changes.append(Change(action: .restore, address: address, before: before, after: after, precondition: precondition, target: target))
+        } else if after != ChangeFields() {
+            changes.append(Change(action: .update, address: address, before: before, after: after, precondition: precondition, target: target))
+        }
+
+        guard let members = d.members else { return }
+        guard let current = observed.members[p.id] else {
+            warnings.append("\(d.location): the members of \(address) were not read; its membership is left unchanged")
+            return
+        }
+        planMembers(d, projectID: p.id, observedMembers: current, desiredMembers: members, users: users)
+    }
+
+    // MARK: Members
+
+    /// Checks every member email against the organization's users; returns the active users by lower-case email.
+    private mutating func resolveMembers(_ d: DesiredProject) -> [String: User] {
+        var found: [String: User] = [:]
+        for member in d.members ?? [] {
+            if let user = activeUser(member.email, location: member.location, what: "member of project \(quoted(d.externalID))") {
+                found[member.normalizedEmail] = user
+            }
+        }
+        return found
+    }
+
+    private mutating func planMembers(
+        _ d: DesiredProject, projectID: String?, observedMembers: [Member], desiredMembers: [DesiredMember], users: [String: User]
+    ) {
+        let precondition: (Member?) -> Precondition = { $0.map { .member(role: $0.role) } ?? .memberAbsent }
+        let current = Dictionary(observedMembers.map { ($0.email.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
+        var changed = false
+        for member in desiredMembers {
+            let email = member.normalizedEmail
+            guard let user = users[email] else { continue }  // reported as a plan error already
+            let role = ProjectRole(rawValue: member.role.rawValue)!
+            let address = memberAddress(d.externalID, email)
+            let target = ChangeTarget(projectID: projectID, projectExternalID: d.externalID, userID: user.id, email: email)
+            if let existing = current[email] {
+                if existing.role != role {
+                    changes.append(Change(
+                        action: .updateMember, address: address,
+                        before: ChangeFields(role: existing.role.rawValue), after: ChangeFields(role: role.rawValue),
+                        precondition: precondition(existing), target: target))
+                    changed = true
+                }
+            } else {
+                changes.append(Change(
+                    action: .addMember, address: address, before: nil, after: ChangeFields(role: role.rawValue),
+                    precondition: .memberAbsent, target: target))
+                changed = true
+            }
+        }
+        let wanted = Set(desiredMembers.map(\.normalizedEmail))
+        for (email, member) in current where !wanted.contains(email) {
+            changes.append(Change(
+                action: .removeMember, address: memberAddress(d.externalID, email),
+                before: ChangeFields(role: member.role.rawValue), after: nil,
+                precondition: precondition(member),
+                target: ChangeTarget(projectID: projectID, projectExternalID: d.externalID, userID: member.userID, email: email)))
+            changed = true
+        }
+        if changed, !desiredMembers.isEmpty, !desiredMembers.contains(where: { $0.role == .owner }) {
+            ownerless.append(projectAddress(d.externalID))
+        }
+    }
+
+    // MARK: Users
+
+    private mutating func activeUser(_ email: String, location: SourceLocation, what: String) -> User? {
+        guard let user = usersByEmail[email.lowercased()] else {
+            errors.append(PlanError(
+                message: "\(email) (\(what)) is not a user of the organization; invite them in the Cogram app first, or fix the email",
+                location: location))
+            return nil
+        }
+        guard user.status == .active else {
+            errors.append(PlanError(
+                message: "\(email) (\(what)) is deactivated in Cogram; remove them from the manifest or reactivate them in the app",
+                location: location))
+            return nil
+        }
+        return user
+    }
+
+    private mutating func planUsers() {
+        for d in desired.users {
+            guard let user = activeUser(d.email, location: d.location, what: "user") else { continue }
+            // `--target` limits the plan to projects; user changes wait for an untargeted plan.
+            guard options.targets == nil else { continue }
+            var before = ChangeFields()
+            var after = ChangeFields()
+            if let role = d.role, role.rawValue != user.role.rawValue {
+                before.role = user.role.rawValue
+                after.role = role.rawValue
+            }
+            switch d.externalID {
+            case .absent: break
+            case .null:
+                if let old = user.externalID {
+                    before.externalID = .value(old)
+                    after.externalID = .null
+                }
+            case .value(let new):
+                if user.externalID != new {
+                    before.externalID = user.externalID.map { .value($0) } ?? .null
+                    after.externalID = .value(new)
+                }
+            }
+            guard after != ChangeFields() else { continue }
+            let email = d.normalizedEmail
+            changes.append(Change(
+                action: .updateUser, address: "user.\(email)", before: before, after: after,
+                precondition: .user(role: user.role, externalID: user.externalID),
+                target: ChangeTarget(userID: user.id, email: email)))
+        }
+    }
+}
+
+func projectAddress(_ externalID: String) -> String { "project.\(externalID)" }
+
+func memberAddress(_ externalID: String, _ email: String) -> String { "project.\(externalID).member.\(email.lowercased())" }

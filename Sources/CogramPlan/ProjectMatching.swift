@@ -1,0 +1,77 @@
+import CogramAPI
+import CogramManifest
+
+/// Which Cogram project each manifest project stands for. Shared by `readObservedState` (which member lists
+/// to read) and `makePlan`, so that both always agree.
+struct ProjectMatching {
+    enum How: Equatable {
+        case id
+        case externalID
+        case previousExternalID(String)
+    }
+
+    struct Match {
+        var project: Project
+        var how: How
+        var id: String { project.id }
+    }
+
+    /// By index into `desired.projects`.
+    var matches: [Int: Match] = [:]
+    var errors: [PlanError] = []
+
+    init(desired: DesiredState, projects: [Project]) {
+        var byID: [String: Project] = [:]
+        var byExternalID: [String: Project] = [:]
+        for project in projects {
+            byID[project.id] = project
+            if let e = project.externalID { byExternalID[e] = project }
+        }
+        var claimedBy: [String: DesiredProject] = [:]
+
+        for (index, d) in desired.projects.enumerated() {
+            var match: Match?
+            if let id = d.id {
+                guard let project = byID[id] else {
+                    errors.append(PlanError(
+                        message: "project \(quoted(d.externalID)) adopts id \(quoted(id)), but Cogram has no project with that id; check the id or remove `id:`",
+                        location: d.location))
+                    continue
+                }
+                if let holder = byExternalID[d.externalID], holder.id != id {
+                    errors.append(PlanError(
+                        message: "project \(quoted(d.externalID)) adopts \(quoted(id)), but external_id \(quoted(d.externalID)) already belongs to another project (\(holder.id)); remove `id:` or choose another external_id",
+                        location: d.location))
+                    continue
+                }
+                match = Match(project: project, how: .id)
+            } else if let project = byExternalID[d.externalID] {
+                match = Match(project: project, how: .externalID)
+            } else {
+                let found = d.previousExternalIDs.compactMap { previous in byExternalID[previous].map { (previous, $0) } }
+                if Set(found.map(\.1.id)).count > 1 {
+                    let list = found.map { "\(quoted($0.0)) (\($0.1.id))" }.joined(separator: ", ")
+                    errors.append(PlanError(
+                        message: "previous_external_ids of project \(quoted(d.externalID)) match several projects: \(list); keep only the one to re-key",
+                        location: d.location))
+                    continue
+                }
+                if let (previous, project) = found.first {
+                    match = Match(project: project, how: .previousExternalID(previous))
+                }
+            }
+            guard let match else { continue }
+            if let other = claimedBy[match.id] {
+                errors.append(PlanError(
+                    message: "project \(quoted(d.externalID)) and project \(quoted(other.externalID)) (\(other.location)) both stand for Cogram project \(match.id); one of them must go",
+                    location: d.location))
+                continue
+            }
+            claimedBy[match.id] = d
+            matches[index] = match
+        }
+    }
+
+    /// Ids of the Cogram projects some manifest project stands for.
+    var claimedIDs: Set<String> { Set(matches.values.map(\.id)) }
+}

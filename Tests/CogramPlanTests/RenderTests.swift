@@ -1,0 +1,115 @@
+import CogramAPI
+import CogramManifest
+@testable import CogramPlan
+import Foundation
+import Testing
+
+/// Compares `actual` with a file under `Golden/`; `UPDATE_GOLDEN=1 swift test …` rewrites the file instead.
+private func expectGolden(_ actual: String, _ name: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/\(name)")
+    if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+        try Data(actual.utf8).write(to: url)
+        return
+    }
+    let expected = try String(contentsOf: url, encoding: .utf8)
+    #expect(actual == expected, "rendering differs from Golden/\(name); run UPDATE_GOLDEN=1 to accept", sourceLocation: sourceLocation)
+}
+
+@Suite struct RenderTests {
+    private var richPlan: Plan {
+        let (desired, observed) = F.rich()
+        var plan = F.plan(desired, observed)
+        plan.warnings = ["org.yaml:60:3: project.acme-gone is `archived: true` but does not exist in Cogram; it is not created"]
+        return plan
+    }
+
+    @Test func goldenHuman() throws {
+        try expectGolden(renderHuman(richPlan, color: false) + "\n", "plan.human.txt")
+    }
+
+    @Test func goldenMarkdown() throws {
+        try expectGolden(renderMarkdown(richPlan), "plan.md")
+    }
+
+    @Test func noChanges() {
+        let plan = F.plan(DesiredState(), ObservedState())
+        #expect(renderHuman(plan, color: false) == "No changes. Cogram matches the manifests.")
+        #expect(renderHuman(plan, color: true) == "No changes. Cogram matches the manifests.")
+        #expect(renderMarkdown(plan).contains("No changes. Cogram matches the manifests."))
+    }
+
+    @Test func colourOnlyWhenAsked() {
+        #expect(!renderHuman(richPlan, color: false).contains("\u{1B}["))
+        #expect(renderHuman(richPlan, color: true).contains("\u{1B}[31m"))
+        let report = ApplyReport(results: [ChangeResult(action: .create, address: "project.x", outcome: .done)], writes: 1, interrupted: false)
+        #expect(!renderReport(report, color: false).contains("\u{1B}["))
+        #expect(renderReport(report, color: true).contains("\u{1B}["))
+    }
+
+    @Test func destructiveChangesComeFirstAndAreMarked() {
+        let text = renderHuman(richPlan, color: false)
+        let archive = text.range(of: "# project.acme-old-site will be ARCHIVED")
+        let removal = text.range(of: "# project.acme-bridge.member.cat@acme.example will be REMOVED")
+        let create = text.range(of: "# project.acme-new will be created")
+        #expect(archive != nil && removal != nil && create != nil)
+        if let archive, let removal, let create {
+            #expect(archive.lowerBound < removal.lowerBound && removal.lowerBound < create.lowerBound)
+        }
+        #expect(text.contains("      name: \"Bridge\" → \"Harbor Bridge\""))
+        #expect(text.hasSuffix(
+            "Plan: 1 to create, 2 to update, 1 to restore, 1 to archive; members: 3 to add, 1 to change, 1 to remove; users: 1 to update."))
+    }
+
+    @Test func markdownStaysUnderTheLimitForAHugePlan() throws {
+        let users = (0..<3000).map { F.user("user\($0)") }
+        let desired = DesiredState(projects: (0..<1500).map { i in
+            F.dproject("acme-project-with-a-long-external-id-\(i)", name: "Project \(i) " + String(repeating: "x", count: 40),
+                       members: [F.dmember("user\(i)", .owner), F.dmember("user\(i + 1500)", .viewer)])
+        })
+        let plan = F.plan(desired, ObservedState(users: users))
+        #expect(plan.changes.count == 4500)
+        let md = renderMarkdown(plan)
+        #expect(md.utf8.count < 65_536)
+        #expect(md.contains(plan.summaryLine))
+        #expect(md.contains("| add_member | 3000 |"))
+        #expect(md.contains("more (address list truncated)"))
+        #expect(md.contains("</details>"))
+    }
+
+    @Test func markdownTruncatesDetailsBeforeAddresses() {
+        let (desired, observed) = F.rich()
+        let plan = F.plan(desired, observed)
+        let md = renderMarkdown(plan, limit: 2_700)
+        #expect(md.utf8.count < 2_700)
+        #expect(md.contains("Details truncated"))
+        #expect(md.contains("**Affected addresses** (\(plan.changes.count))"))
+        #expect(!md.contains("address list truncated"))
+    }
+
+    @Test func reportRendering() {
+        let report = ApplyReport(
+            results: [
+                ChangeResult(action: .create, address: "project.a", outcome: .done),
+                ChangeResult(action: .create, address: "project.b", outcome: .reconciled("reconciled after conflict")),
+                ChangeResult(action: .update, address: "project.c", outcome: .failed("conflict: boom")),
+                ChangeResult(action: .addMember, address: "project.b.member.x@y", outcome: .skipped("interrupted")),
+            ],
+            writes: 4, interrupted: false)
+        #expect(renderReport(report, color: false) == """
+              done        create project.a
+              reconciled  create project.b (reconciled after conflict)
+              FAILED      update project.c: conflict: boom
+              skipped     add_member project.b.member.x@y (interrupted)
+            Apply complete: 1 done, 1 reconciled, 1 failed, 1 skipped.
+
+            """)
+    }
+}
+
+@Suite struct RenderEdgeTests {
+    @Test func noChangesWithWarningsKeepsTheVerdictLast() {
+        var plan = F.plan(DesiredState(), ObservedState())
+        plan.warnings = ["something odd"]
+        #expect(renderHuman(plan, color: false) == "Warning: something odd\n\nNo changes. Cogram matches the manifests.")
+    }
+}
