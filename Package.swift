@@ -120,6 +120,25 @@ let package = Package(
             dependencies: ["cogramctl", "CogramSandbox", "CogramAPI"],
             swiftSettings: strict
         ),
+        .target(
+            name: "CogramBench",
+            dependencies: ["CogramManifest", "CogramAPI", "CogramPlan", "CogramSandbox"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "cogram-bench",
+            dependencies: [
+                "CogramBench", "CLibYAML", "CogramManifest", "CogramAPI", "CogramPlan", "CogramSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CogramBenchTests",
+            dependencies: ["CogramBench", "CogramManifest", "CogramAPI", "CogramPlan", "CogramSandbox"],
+            swiftSettings: strict
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

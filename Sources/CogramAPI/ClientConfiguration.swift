@@ -1,0 +1,128 @@
+import Foundation
+import Logging
+
+/// Everything a `CogramClient` needs: where, who, and how patiently.
+///
+/// `description` never shows the API key.
+public struct ClientConfiguration: Sendable, CustomStringConvertible {
+    /// The API root, e.g. `https://api.cogram.com`; request paths (`/v1/...`) are appended to it.
+    public let baseURL: URL
+    /// Sent as `Authorization: Bearer <key>`.
+    public var apiKey: APIKey
+    /// Sent as `X-Forwarded-User` when set: the person on whose behalf cogramctl acts.
+    public var actor: String?
+    /// Sent as `User-Agent`, `cogramctl/<version>`.
+    public var userAgent: String
+    /// Time allowed to establish a TCP (and TLS) connection.
+    public var connectTimeout: Duration
+    /// Time allowed between two reads of a response; also bounds each attempt as a whole
+    /// (connect timeout + read timeout).
+    public var readTimeout: Duration
+    /// Retries after a 500/502/503/504, a lost connection or a timeout (not counting 429 waits).
+    public var maxRetries: Int
+    /// How many 429 answers one request may wait out before it fails.
+    public var maxRateLimitWaits: Int
+    /// A `Retry-After` longer than this fails the request at once instead of waiting.
+    public var maxRetryAfter: Duration
+    /// The server's rate limit for this key; the client stays a little below it (see `RateLimiter`).
+    public var requestsPerMinute: Int
+    /// First backoff step; the n-th retry waits a random time in `0 ..< min(retryMaxDelay, base · 2ⁿ⁻¹)`.
+    public var retryBaseDelay: Duration
+    /// Upper bound of one backoff wait.
+    public var retryMaxDelay: Duration
+    /// `page_size` of list requests (the contract's maximum is 100).
+    public var pageSize: Int
+    /// Responses larger than this are refused.
+    public var maxResponseBytes: Int
+    /// Receives one `debug` line per request and response, `trace` lines with the (redacted) headers, and
+    /// `info` lines for every retry decision.
+    public var logger: Logger
+
+    /// The default API root.
+    public static let defaultBaseURL = "https://api.cogram.com"
+
+    /// Validates `baseURL` (see `ClientConfiguration.validateBaseURL(_:)`).
+    public init(
+        baseURL: String,
+        apiKey: APIKey,
+        actor: String? = nil,
+        version: String,
+        connectTimeout: Duration = .seconds(10),
+        readTimeout: Duration = .seconds(30),
+        maxRetries: Int = 5,
+        requestsPerMinute: Int = 1000,
+        logger: Logger = Logger(label: "cogramctl.http", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws(ConfigurationError) {
+        self.baseURL = try Self.validateBaseURL(baseURL)
+        self.apiKey = apiKey
+        self.actor = actor
+        self.userAgent = "cogramctl/\(version)"
+        self.connectTimeout = connectTimeout
+        self.readTimeout = readTimeout
+        self.maxRetries = maxRetries
+        self.maxRateLimitWaits = 20
+        self.maxRetryAfter = .seconds(120)
+        self.requestsPerMinute = requestsPerMinute
+        self.retryBaseDelay = .milliseconds(200)
+        self.retryMaxDelay = .seconds(10)
+        self.pageSize = 100
+        self.maxResponseBytes = 16 * 1024 * 1024
+        self.logger = logger
+    }
+
+    /// A configuration from resolved settings.
+    public init(settings: ClientSettings, version: String, logger: Logger? = nil) throws(ConfigurationError) {
+        try self.init(baseURL: settings.apiURL.absoluteString, apiKey: settings.apiKey, actor: settings.actor, version: version)
+        if let logger { self.logger = logger }
+    }
+
+    public var description: String {
+        "ClientConfiguration(baseURL: \(baseURL.absoluteString), apiKey: ***, actor: \(actor ?? "none"), "
+            + "userAgent: \(userAgent), requestsPerMinute: \(requestsPerMinute), maxRetries: \(maxRetries))"
+    }
+
+    // MARK: - URL validation
+
+    /// Parses an API root and refuses what would leak the key: `https` is required, plain `http` is allowed only
+    /// for loopback hosts (127.0.0.0/8, `::1`, `localhost`), such as the sandbox.
+    public static func validateBaseURL(_ string: String) throws(ConfigurationError) -> URL {
+        let trimmed = string.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(),
+            let host = url.host, !host.isEmpty
+        else {
+            throw .invalidURL(trimmed)
+        }
+        guard url.query == nil, url.fragment == nil, url.user == nil, url.password == nil else {
+            throw .invalidURL(trimmed)
+        }
+        switch scheme {
+        case "https":
+            return url
+        case "http":
+            guard isLoopback(host: host) else { throw .insecureURL(trimmed) }
+            return url
+        default:
+            throw .invalidURL(trimmed)
+        }
+    }
+
+    /// `localhost`, `::1` or an IPv4 address in 127.0.0.0/8.
+    static func isLoopback(host rawHost: String) -> Bool {
+        var host = rawHost.lowercased()
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host == "localhost" || host == "::1" || host == "0:0:0:0:0:0:0:1" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard octets.count == 4, octets[0] == "127" else { return false }
+        return octets.allSatisfy { part in
+            !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isASCII) && (UInt8(part) != nil)
+        }
+    }
+}
+
+extension Duration {
+    /// Seconds as a floating-point number.
+    var seconds: Double {
+        let c = components
+        return Double(c.seconds) + Double(c.attoseconds) / 1e18
+    }
+}

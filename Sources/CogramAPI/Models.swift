@@ -1,0 +1,324 @@
+import Foundation
+
+// MARK: - Enumerations of the contract
+
+/// A project's lifecycle status.
+public enum ProjectStatus: String, Codable, Sendable, Hashable, CaseIterable {
+    case active
+    case archived
+}
+
+/// The `status` filter of `GET /v1/projects`.
+public enum ProjectStatusFilter: String, Sendable, Hashable, CaseIterable {
+    case active
+    case archived
+    case all
+}
+
+/// A member's role within one project.
+public enum ProjectRole: String, Codable, Sendable, Hashable, CaseIterable, Comparable {
+    case owner
+    case editor
+    case viewer
+
+    public static func < (lhs: ProjectRole, rhs: ProjectRole) -> Bool {
+        lhs.rank < rhs.rank
+    }
+
+    private var rank: Int {
+        switch self {
+        case .owner: 0
+        case .editor: 1
+        case .viewer: 2
+        }
+    }
+}
+
+/// A user's role within the organization.
+public enum OrganizationRole: String, Codable, Sendable, Hashable, CaseIterable {
+    case admin
+    case member
+    case guest
+}
+
+/// Whether a user can be given access.
+public enum UserStatus: String, Codable, Sendable, Hashable, CaseIterable {
+    case active
+    case deactivated
+}
+
+// MARK: - Resources
+
+/// `GET /v1/projects/{id}`.
+public struct Project: Codable, Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var description: String?
+    public var externalID: String?
+    public var status: ProjectStatus
+    public var createdAt: String
+    public var updatedAt: String
+
+    public init(
+        id: String, name: String, description: String?, externalID: String?,
+        status: ProjectStatus, createdAt: String, updatedAt: String
+    ) {
+        self.id = id
+        self.name = name
+        self.description = description
+        self.externalID = externalID
+        self.status = status
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, description, status
+        case externalID = "external_id"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+
+    // Encode nulls explicitly: the contract documents `"description": null`.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(name, forKey: .name)
+        try c.encode(description, forKey: .description)
+        try c.encode(externalID, forKey: .externalID)
+        try c.encode(status, forKey: .status)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(updatedAt, forKey: .updatedAt)
+    }
+}
+
+/// An entry of `GET /v1/projects/{id}/members`.
+public struct Member: Codable, Sendable, Hashable {
+    public var userID: String
+    public var email: String
+    public var name: String
+    public var role: ProjectRole
+    public var addedAt: String
+
+    public init(userID: String, email: String, name: String, role: ProjectRole, addedAt: String) {
+        self.userID = userID
+        self.email = email
+        self.name = name
+        self.role = role
+        self.addedAt = addedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case email, name, role
+        case userID = "user_id"
+        case addedAt = "added_at"
+    }
+}
+
+/// An entry of `GET /v1/users`.
+public struct User: Codable, Sendable, Hashable {
+    public var id: String
+    public var email: String
+    public var name: String
+    public var role: OrganizationRole
+    public var externalID: String?
+    public var status: UserStatus
+
+    public init(
+        id: String, email: String, name: String, role: OrganizationRole,
+        externalID: String?, status: UserStatus
+    ) {
+        self.id = id
+        self.email = email
+        self.name = name
+        self.role = role
+        self.externalID = externalID
+        self.status = status
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, email, name, role, status
+        case externalID = "external_id"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(email, forKey: .email)
+        try c.encode(name, forKey: .name)
+        try c.encode(role, forKey: .role)
+        try c.encode(externalID, forKey: .externalID)
+        try c.encode(status, forKey: .status)
+    }
+}
+
+/// One page of a list endpoint.
+public struct Page<Item: Codable & Sendable>: Codable, Sendable {
+    public var items: [Item]
+    public var page: Int
+    public var pageSize: Int
+    public var total: Int
+
+    public init(items: [Item], page: Int, pageSize: Int, total: Int) {
+        self.items = items
+        self.page = page
+        self.pageSize = pageSize
+        self.total = total
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case items, page, total
+        case pageSize = "page_size"
+    }
+}
+
+// MARK: - Request bodies
+
+/// A field of a PATCH body: left out, set to null, or set to a value.
+public enum PatchField<Value: Sendable & Hashable & Codable>: Sendable, Hashable {
+    case absent
+    case null
+    case value(Value)
+
+    public var isAbsent: Bool {
+        if case .absent = self { return true }
+        return false
+    }
+}
+
+/// `POST /v1/projects`.
+public struct ProjectCreate: Codable, Sendable, Hashable {
+    public var name: String
+    public var description: String?
+    public var externalID: String?
+
+    public init(name: String, description: String? = nil, externalID: String? = nil) {
+        self.name = name
+        self.description = description
+        self.externalID = externalID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, description
+        case externalID = "external_id"
+    }
+}
+
+/// `PATCH /v1/projects/{id}`: only the fields that are not `.absent` are sent.
+public struct ProjectPatch: Encodable, Sendable, Hashable {
+    public var name: String?
+    public var description: PatchField<String>
+    public var externalID: String?
+    public var status: ProjectStatus?
+
+    public init(
+        name: String? = nil, description: PatchField<String> = .absent,
+        externalID: String? = nil, status: ProjectStatus? = nil
+    ) {
+        self.name = name
+        self.description = description
+        self.externalID = externalID
+        self.status = status
+    }
+
+    public var isEmpty: Bool {
+        name == nil && description.isAbsent && externalID == nil && status == nil
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, description, status
+        case externalID = "external_id"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(name, forKey: .name)
+        switch description {
+        case .absent: break
+        case .null: try c.encodeNil(forKey: .description)
+        case .value(let v): try c.encode(v, forKey: .description)
+        }
+        try c.encodeIfPresent(externalID, forKey: .externalID)
+        try c.encodeIfPresent(status, forKey: .status)
+    }
+}
+
+/// `PUT /v1/projects/{id}/members/{user_id}`.
+public struct MemberPut: Codable, Sendable, Hashable {
+    public var role: ProjectRole
+    public init(role: ProjectRole) { self.role = role }
+}
+
+/// `PATCH /v1/users/{user_id}`.
+public struct UserPatch: Encodable, Sendable, Hashable {
+    public var role: OrganizationRole?
+    public var externalID: PatchField<String>
+
+    public init(role: OrganizationRole? = nil, externalID: PatchField<String> = .absent) {
+        self.role = role
+        self.externalID = externalID
+    }
+
+    public var isEmpty: Bool { role == nil && externalID.isAbsent }
+
+    enum CodingKeys: String, CodingKey {
+        case role
+        case externalID = "external_id"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(role, forKey: .role)
+        switch externalID {
+        case .absent: break
+        case .null: try c.encodeNil(forKey: .externalID)
+        case .value(let v): try c.encode(v, forKey: .externalID)
+        }
+    }
+}
+
+// MARK: - Errors on the wire
+
+/// The body of every non-2xx response.
+public struct ErrorEnvelope: Codable, Sendable, Hashable {
+    public var error: ErrorBody
+
+    public init(error: ErrorBody) { self.error = error }
+
+    public struct ErrorBody: Codable, Sendable, Hashable {
+        public var code: String
+        public var message: String
+        public var details: [FieldDetail]?
+
+        public init(code: String, message: String, details: [FieldDetail]? = nil) {
+            self.code = code
+            self.message = message
+            self.details = details
+        }
+    }
+
+    public struct FieldDetail: Codable, Sendable, Hashable {
+        public var field: String
+        public var message: String
+        public init(field: String, message: String) {
+            self.field = field
+            self.message = message
+        }
+    }
+}
+
+/// The error codes the contract names. Unknown codes are kept as raw strings by callers.
+public enum ErrorCode: String, Sendable, Hashable, CaseIterable {
+    case badRequest = "bad_request"
+    case apiKeyMissing = "api_key_missing"
+    case apiKeyInvalid = "api_key_invalid"
+    case apiKeyExpired = "api_key_expired"
+    case notFound = "not_found"
+    case methodNotAllowed = "method_not_allowed"
+    case conflict
+    case payloadTooLarge = "payload_too_large"
+    case validationError = "validation_error"
+    case rateLimitExceeded = "rate_limit_exceeded"
+    case internalError = "internal_error"
+    case unavailable
+}

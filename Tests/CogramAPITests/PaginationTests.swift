@@ -1,0 +1,88 @@
+import CogramAPI
+import Foundation
+import Testing
+
+@Suite("Pagination")
+struct PaginationTests {
+    /// A server holding `total` projects that pages them like the contract says.
+    static func pagingScript(total: Int, reportedTotal: Int? = nil) -> ScriptedServer.Script {
+        { _, request in
+            let page = Int(request.query["page"] ?? "1") ?? 1
+            let size = Int(request.query["page_size"] ?? "50") ?? 50
+            let start = (page - 1) * size
+            let items = start < total ? (start..<min(total, start + size)).map(Fixture.project) : []
+            return .json(200, Fixture.page(items, page: page, pageSize: size, total: reportedTotal ?? total))
+        }
+    }
+
+    @Test func listCollectsAllPagesWithPageSize100() async throws {
+        try await ScriptedServer.with(script: Self.pagingScript(total: 250)) { server in
+            let projects = try await CogramClient.withClient(try Fixture.configuration(server.baseURL)) {
+                try await $0.listProjects(status: .all, externalID: nil)
+            }
+            #expect(projects.map(\.id) == (0..<250).map { "prj_\($0)" })
+            #expect(server.requests.map { $0.query["page"] } == ["1", "2", "3"])
+            #expect(server.requests.allSatisfy { $0.query["page_size"] == "100" && $0.query["status"] == "all" })
+        }
+    }
+
+    @Test func fullLastPageStopsByTotalWithoutAnExtraRequest() async throws {
+        try await ScriptedServer.with(script: Self.pagingScript(total: 200)) { server in
+            let projects = try await CogramClient.withClient(try Fixture.configuration(server.baseURL)) {
+                try await $0.listProjects(status: .active, externalID: nil)
+            }
+            #expect(projects.count == 200)
+            #expect(server.requests.count == 2)
+        }
+    }
+
+    @Test func emptyPageStopsEvenIfTotalIsWrong() async throws {
+        // The server claims more than it has: the empty page 3 ends the listing.
+        try await ScriptedServer.with(script: Self.pagingScript(total: 200, reportedTotal: 1000)) { server in
+            let projects = try await CogramClient.withClient(try Fixture.configuration(server.baseURL)) {
+                try await $0.listProjects(status: .active, externalID: nil)
+            }
+            #expect(projects.count == 200)
+            #expect(server.requests.count == 3)
+        }
+    }
+
+    @Test func emptyListIsOneRequest() async throws {
+        try await ScriptedServer.with(script: Self.pagingScript(total: 0)) { server in
+            let members = try await CogramClient.withClient(try Fixture.configuration(server.baseURL)) {
+                try await $0.listMembers(projectID: "prj_1")
+            }
+            #expect(members.isEmpty)
+            #expect(server.requests.map(\.path) == ["/v1/projects/prj_1/members"])
+        }
+    }
+
+    @Test func pageSequenceYieldsPagesLazily() async throws {
+        try await ScriptedServer.with(script: Self.pagingScript(total: 250)) { server in
+            try await CogramClient.withClient(try Fixture.configuration(server.baseURL)) { client in
+                var sizes: [Int] = []
+                for try await page in client.projectPages(status: .archived, externalID: "ext-1") {
+                    sizes.append(page.items.count)
+                    if sizes.count == 2 { break }
+                }
+                #expect(sizes == [100, 100])
+            }
+            // Breaking out after two pages means no third request.
+            #expect(server.requests.count == 2)
+            #expect(server.requests.first?.query["external_id"] == "ext-1")
+            #expect(server.requests.first?.query["status"] == "archived")
+        }
+    }
+
+    @Test func aFailingPageFailsTheListing() async throws {
+        try await ScriptedServer.with(script: { index, request in
+            index == 0 ? Self.pagingScript(total: 250)(index, request) : .error(400, "bad_request", "page_size too large")
+        }) { server in
+            let (error, _) = await CogramClient.withClientCatching(try Fixture.configuration(server.baseURL)) {
+                try await $0.listProjects(status: .active, externalID: nil)
+            }
+            #expect(error?.status == 400)
+            #expect(server.requests.count == 2)
+        }
+    }
+}
