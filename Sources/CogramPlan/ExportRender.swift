@@ -1,0 +1,210 @@
+/// How `cogramctl import` splits the manifests into files.
+public enum ExportLayout: String, Sendable, Hashable, CaseIterable {
+    /// One file (or stdout) with everything.
+    case single
+    /// `organization.yaml` (version, ownership, users) and one `<external_id>.yaml` per project.
+    case perProject = "per-project"
+}
+
+/// The comment block at the top of every file.
+public struct ExportHeader: Sendable, Hashable {
+    /// The manifest schema relative to the file, for the `yaml-language-server` line; nil when the output has no
+    /// place on disk (stdout), which gets a comment naming the schema's path in the repository instead.
+    public var schemaPath: String?
+    /// Where the organization was read: the API URL, or "the sandbox".
+    public var source: String
+    /// `YYYY-MM-DD`.
+    public var date: String
+
+    public init(schemaPath: String?, source: String, date: String) {
+        self.schemaPath = schemaPath
+        self.source = source
+        self.date = date
+    }
+
+    /// Where the schema lives in the cogramctl repository.
+    public static let schemaRepositoryPath = "schemas/cogram-manifest.v1.schema.json"
+}
+
+/// One file of an export: a name relative to the output directory, and its text.
+public struct ExportFile: Sendable, Hashable {
+    public var name: String
+    public var contents: String
+
+    public init(name: String, contents: String) {
+        self.name = name
+        self.contents = contents
+    }
+}
+
+extension OrganizationExport {
+    /// The name of the per-project layout's file for users and ownership.
+    public static let organizationFileName = "organization.yaml"
+
+    /// Everything in one manifest.
+    public func renderSingle(header: ExportHeader) -> String {
+        var out = render(header, description: nil)
+        out += "version: 1\n"
+        out += ownershipSection()
+        out += usersSection()
+        out += "projects:"
+        out += projects.isEmpty ? " []\n" : "\n" + projects.map(Self.render).joined()
+        out += closingComment()
+        return out
+    }
+
+    /// `organization.yaml` first, then one file per project, named after its external_id (see `fileNames`).
+    public func renderFiles(header: ExportHeader) -> [ExportFile] {
+        var organization = render(header, description: "The organization: ownership and users. Each project has its own file beside this one.")
+        organization += "version: 1\n" + ownershipSection() + usersSection() + closingComment()
+        var files = [ExportFile(name: Self.organizationFileName, contents: organization)]
+        for (project, name) in zip(projects, fileNames()) {
+            let text = render(header, description: nil) + "version: 1\nprojects:\n" + Self.render(project)
+            files.append(ExportFile(name: name, contents: text))
+        }
+        return files
+    }
+
+    /// File names of the per-project layout, in `projects` order: the external_id with every character other
+    /// than ASCII letters, digits, `.`, `_` and `-` replaced by `_` (no leading `.`), made unique
+    /// case-insensitively (for macOS and Windows file systems) with `-2`, `-3`, … and never `organization.yaml`.
+    public func fileNames() -> [String] {
+        var taken: Set<String> = [Self.organizationFileName]
+        return projects.map { project in
+            var stem = String(project.externalID.map { c in
+                c.isASCII && (c.isLetter || c.isNumber || c == "." || c == "_" || c == "-") ? c : "_"
+            })
+            if stem.hasPrefix(".") { stem = "_" + stem.dropFirst() }
+            var name = stem + ".yaml"
+            var counter = 2
+            while taken.contains(name.lowercased()) {
+                name = "\(stem)-\(counter).yaml"
+                counter += 1
+            }
+            taken.insert(name.lowercased())
+            return name
+        }
+    }
+
+    /// `Imported 812 projects (3 archived, 5 adopted), 95 users; left out: 2 deactivated users.`
+    public var summaryLine: String {
+        var details: [String] = []
+        if archivedCount > 0 { details.append("\(archivedCount) archived") }
+        if adoptedCount > 0 { details.append("\(adoptedCount) adopted with a generated external_id") }
+        let projectPart = count(projects.count, "project") + (details.isEmpty ? "" : " (\(details.joined(separator: ", ")))")
+        let left = leftOutPhrases.map(\.short)
+        return "Imported \(projectPart), \(count(users.count, "user")); left out: "
+            + (left.isEmpty ? "nothing" : left.joined(separator: ", ")) + "."
+    }
+
+    // MARK: - Pieces
+
+    private func render(_ header: ExportHeader, description: String?) -> String {
+        var out = ""
+        if let path = header.schemaPath {
+            out += "# yaml-language-server: $schema=\(path)\n"
+        } else {
+            out += "# Schema: \(ExportHeader.schemaRepositoryPath) in the cogramctl repository. Editors validate this file\n"
+            out += "# once it starts with a yaml-language-server line pointing at that schema, relative to the file.\n"
+        }
+        out += "#\n"
+        out += "# Imported from \(header.source) on \(header.date) by `cogramctl import`.\n"
+        if let description { out += "# \(description)\n" }
+        return out
+    }
+
+    private func ownershipSection() -> String {
+        guard let prefix else { return "" }
+        return "ownership:\n  external_id_prefix: \(YAMLScalarWriter.render(prefix))\n"
+    }
+
+    private func usersSection() -> String {
+        guard !users.isEmpty else { return "users: []\n" }
+        var out = "users:\n"
+        for user in users {
+            out += "  - email: \(YAMLScalarWriter.render(user.email))\n"
+            out += "    role: \(user.role.rawValue)\n"
+            if let externalID = user.externalID {
+                out += "    external_id: \(YAMLScalarWriter.render(externalID))\n"
+            }
+        }
+        return out
+    }
+
+    private static func render(_ project: ExportedProject) -> String {
+        var out = "  - external_id: \(YAMLScalarWriter.render(project.externalID))\n"
+        out += "    name: \(YAMLScalarWriter.render(project.name))\n"
+        if let id = project.adoptID {
+            out += "    id: \(YAMLScalarWriter.render(id))  # had no external_id in Cogram; the first apply sets the one above\n"
+        }
+        if let description = project.description {
+            out += "    description: \(YAMLScalarWriter.render(description))\n"
+        }
+        if project.archived {
+            out += "    archived: true\n"
+        }
+        if let members = project.members {
+            if members.isEmpty {
+                out += "    members: []\n"
+            } else {
+                out += "    members:\n"
+                for member in members {
+                    out += "      - email: \(YAMLScalarWriter.render(member.email))\n"
+                    out += "        role: \(member.role.rawValue)\n"
+                }
+            }
+        } else if !project.unlistableMembers.isEmpty {
+            let emails = project.unlistableMembers.map(YAMLScalarWriter.render).joined(separator: ", ")
+            out += "    # members not managed: \(emails) \(project.unlistableMembers.count == 1 ? "is a member but not an active user" : "are members but not active users")\n"
+            out += "    # (a manifest may not list them, and leaving them out would remove them)\n"
+        }
+        return out
+    }
+
+    private struct LeftOutPhrase {
+        var short: String
+        var long: String
+    }
+
+    private var leftOutPhrases: [LeftOutPhrase] {
+        var phrases: [LeftOutPhrase] = []
+        if leftOut.deactivatedUsers > 0 {
+            let text = count(leftOut.deactivatedUsers, "deactivated user")
+            phrases.append(LeftOutPhrase(short: text, long: text + " (a manifest may name active users only)"))
+        }
+        if leftOut.archivedWithoutExternalID > 0 {
+            let text = count(leftOut.archivedWithoutExternalID, "archived project") + " without an external_id"
+            phrases.append(LeftOutPhrase(short: text, long: text + " (nothing to name it by; apply leaves it alone)"))
+        }
+        if leftOut.outsidePrefix > 0, let prefix {
+            let text = count(leftOut.outsidePrefix, "project") + " outside the prefix \(YAMLScalarWriter.doubleQuoted(prefix))"
+            phrases.append(LeftOutPhrase(short: text, long: text + " (not managed by these manifests)"))
+        }
+        if !leftOut.unusableExternalIDs.isEmpty {
+            let ids = leftOut.unusableExternalIDs.map(YAMLScalarWriter.doubleQuoted).joined(separator: ", ")
+            let text = count(leftOut.unusableExternalIDs.count, "project") + " whose external_id a manifest cannot hold"
+            phrases.append(LeftOutPhrase(
+                short: text,
+                long: text + " (white space, or longer than 128 characters): \(ids); plan would archive such projects, so change their external ids in Cogram first"))
+        }
+        return phrases
+    }
+
+    private func closingComment() -> String {
+        var out = ""
+        let phrases = leftOutPhrases
+        if !phrases.isEmpty {
+            out += "\n# Left out of this import:\n"
+            for phrase in phrases { out += "# - \(phrase.long)\n" }
+        }
+        if leftOut.unmanagedMemberships > 0 {
+            out += phrases.isEmpty ? "\n" : ""
+            out += "# Members not managed on \(count(leftOut.unmanagedMemberships, "project")) with members who are not active users; see the comments there.\n"
+        }
+        return out
+    }
+}
+
+private func count(_ n: Int, _ noun: String) -> String {
+    "\(n) \(noun)\(n == 1 ? "" : "s")"
+}

@@ -1,0 +1,156 @@
+import CogramAPI
+import CogramSandbox
+import Foundation
+import Testing
+
+/// `cogramctl import` against a seeded sandbox: its output plans clean apart from adoptions, and after they are
+/// applied, clean entirely.
+@Suite struct ImportEndToEndTests {
+    static let trickyNames = [
+        "Harbor Bridge", "Harbor Bridge", "Harbor Bridge", "007 Tower", "yes", "null", "#hash", " Padded Site ",
+        "He said \"hi\" & 'bye'", "Phase: 2", "Brücke Süd", "Øresund – Fase 2", "東京タワー改修", "東京タワー改修", "0042",
+        "1e3", "a #b", "- dash", "Tab\there", "Café: \"Crème\"",
+    ]
+
+    /// 63 projects: 20 unkeyed with tricky names (one collides with an existing key), 31 keyed, 6 archived with
+    /// an external_id, 2 archived without, 4 keyed with tricky names or members; members on many of them.
+    static func seedProjects() -> [SandboxSeed.Project] {
+        let people = ["ana", "ben", "chloe", "diego", "elif", "farah", "ivan"]
+        func members(_ index: Int) -> [SandboxSeed.Member] {
+            let roles: [ProjectRole] = [.owner, .editor, .viewer]
+            return (0..<(index % 4)).map { k in
+                SandboxSeed.Member(email: TestOrganization.email(people[(index + k) % people.count]), role: roles[k % 3])
+            }
+        }
+        var projects: [SandboxSeed.Project] = []
+        for (index, name) in trickyNames.enumerated() {
+            projects.append(.init(
+                id: "prj_unkeyed\(index)", name: name,
+                description: index % 3 == 0 ? nil : "Line \(index): \"quoted\"\nsecond: line #\(index)",
+                members: members(index)))
+        }
+        projects.append(.init(name: "Harbor Bridge (old key)", externalID: "harbor-bridge", members: members(1)))
+        for index in 1...30 {
+            projects.append(.init(
+                name: "Project \(index)", description: index % 2 == 0 ? "null" : nil,
+                externalID: String(format: "nw-%03d", index), members: members(index)))
+        }
+        for index in 1...6 {
+            projects.append(.init(name: "Archived \(index)", externalID: "nw-arch-\(index)", status: .archived))
+        }
+        projects.append(.init(id: "prj_gone1", name: "Old Unkeyed", status: .archived))
+        projects.append(.init(id: "prj_gone2", name: "Older Unkeyed", status: .archived))
+        projects.append(.init(name: "yes", externalID: "0042", members: [.init(email: TestOrganization.email("ana"), role: .owner)]))
+        projects.append(.init(name: "Brücke Süd", description: "", externalID: "nw-bruecke"))
+        projects.append(.init(
+            name: "With a former colleague", externalID: "nw-gone",
+            members: [.init(email: TestOrganization.email("ana"), role: .owner), .init(email: TestOrganization.email("gone"), role: .viewer)]))
+        projects.append(.init(name: " Padded Site ", externalID: "nw-padded", members: []))
+        return projects
+    }
+
+    static let users: [SandboxSeed.User] = TestOrganization.defaultUsers + [
+        .init(email: TestOrganization.email("otto"), name: "Otto", role: .member, externalID: "0042"),
+        .init(email: TestOrganization.email("pia"), name: "Pia", role: .guest, externalID: "yes"),
+    ]
+
+    @Test func importThenPlanShowsOnlyAdoptionsAndApplyConverges() async throws {
+        let org = try await TestOrganization.start(projects: Self.seedProjects(), users: Self.users)
+        defer { Task { await org.stop() } }
+        let adopted = Self.trickyNames.count
+        let summary = "Imported 61 projects (6 archived, \(adopted) adopted with a generated external_id), 9 users; "
+            + "left out: 1 deactivated user, 2 archived projects without an external_id."
+
+        // Per-project files.
+        let split = try await org.run(["import", "--out", "out", "--layout", "per-project"])
+        #expect(split.status == 0, "\(split.stderr)")
+        #expect(split.stdout.isEmpty)
+        #expect(split.stderr == summary + "\n", "no progress when stderr is not a terminal")
+        let files = try FileManager.default.contentsOfDirectory(atPath: org.directory.appendingPathComponent("out").path)
+        #expect(files.count == 62)
+        #expect(files.contains("organization.yaml"))
+        let organization = try String(contentsOf: org.directory.appendingPathComponent("out/organization.yaml"), encoding: .utf8)
+        #expect(organization.hasPrefix("# yaml-language-server: $schema=../schemas/cogram-manifest.v1.schema.json\n#\n# Imported from \(org.sandbox.baseURL) on "))
+        #expect(organization.contains("  - email: \(TestOrganization.email("otto"))\n    role: member\n    external_id: \"0042\"\n"))
+        #expect(organization.contains("# - 2 archived projects without an external_id"))
+        #expect(!organization.contains("gone@"))
+
+        // One document on stdout.
+        let single = try await org.run(["import"])
+        #expect(single.status == 0, "\(single.stderr)")
+        #expect(single.stderr == summary + "\n")
+        #expect(single.stdout.hasPrefix("# Schema: schemas/cogram-manifest.v1.schema.json"))
+        for line in [
+            "name: 007 Tower", "name: \"yes\"", "name: \"null\"", "name: \"#hash\"", "name: \" Padded Site \"",
+            "name: \"Phase: 2\"", "name: Brücke Süd", "name: Øresund – Fase 2", "name: 東京タワー改修", "name: \"0042\"",
+            "name: \"- dash\"", "name: He said \"hi\" & 'bye'", "description: \"null\"", "description: \"\"",
+        ] {
+            #expect(single.stdout.contains("    \(line)\n"), "\(line)")
+        }
+        #expect(single.stdout.contains("    name: \"Tab\\there\"\n"))
+        #expect(single.stdout.contains("  - external_id: harbor-bridge-2\n    name: Harbor Bridge\n    id: prj_unkeyed0  #"))
+        #expect(single.stdout.contains("  - external_id: harbor-bridge-4\n    name: Harbor Bridge\n    id: prj_unkeyed2  #"))
+        #expect(single.stdout.contains("  - external_id: project-2\n    name: 東京タワー改修\n"))
+        #expect(single.stdout.contains("    # members not managed: \(TestOrganization.email("gone")) is a member but not an active user\n"))
+        try FileManager.default.createDirectory(at: org.directory.appendingPathComponent("single"), withIntermediateDirectories: true)
+        try org.write(single.stdout, to: "single/all.yaml")
+
+        // The first plan on either: only the adoptions, as updates of external_id.
+        let expectedPlan = "Plan: 0 to create, \(adopted) to update, 0 to restore, 0 to archive; "
+            + "members: 0 to add, 0 to change, 0 to remove; users: 0 to update."
+        for path in ["out", "single"] {
+            let plan = try await org.run(["plan", path, "--detailed-exitcode"])
+            #expect(plan.status == 2, "\(path): \(plan.stderr)")
+            #expect(plan.stdout.contains(expectedPlan), "\(path): \(plan.stdout)")
+        }
+        let json = try await org.run(["plan", "out", "--format", "json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let changes = try #require(document["changes"] as? [[String: Any]])
+        #expect(changes.count == adopted)
+        for change in changes {
+            #expect(change["action"] as? String == "update")
+            let after = change["after"] as? [String: Any] ?? [:]
+            let before = change["before"] as? [String: Any] ?? [:]
+            #expect(Array(after.keys) == ["external_id"], "\(change)")
+            #expect(before["external_id"] is NSNull, "\(change)")
+        }
+
+        let apply = try await org.run(["apply", "out", "--auto-approve"])
+        #expect(apply.status == 0, "\(apply.stderr)")
+        for path in ["out", "single"] {
+            let again = try await org.run(["plan", path, "--detailed-exitcode"])
+            #expect(again.status == 0, "\(path): \(again.stdout)\(again.stderr)")
+            #expect(again.stdout.contains("No changes. Cogram matches the manifests."))
+        }
+        #expect(try org.project("harbor-bridge-3")?.id == "prj_unkeyed1")
+        #expect(try org.project("padded-site")?.name == " Padded Site ")
+        #expect(try org.project("oresund-fase-2")?.name == "Øresund – Fase 2")
+        #expect(try org.project("project")?.name == "東京タワー改修")
+
+        // Importing again writes the same external ids, now without pins; refuses to overwrite without --force.
+        let refused = try await org.run(["import", "--out", "out", "--layout", "per-project"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("62 files to write already exist in out"), "\(refused.stderr)")
+        let forced = try await org.run(["import", "--out", "out", "--layout", "per-project", "--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(forced.stderr.contains("Imported 61 projects (6 archived), 9 users;"), "\(forced.stderr)")
+        let clean = try await org.run(["plan", "out", "--detailed-exitcode"])
+        #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
+
+        // With a prefix: only nw- projects, and still nothing to do.
+        let prefixed = try await org.run(["import", "--prefix", "nw-", "--out", "prefixed/all.yaml"])
+        #expect(prefixed.status == 0, "\(prefixed.stderr)")
+        #expect(prefixed.stderr.contains("Imported 39 projects (6 archived), 9 users; left out: 1 deactivated user, 2 archived projects without an external_id, 22 projects outside the prefix \"nw-\"."), "\(prefixed.stderr)")
+        let prefixedPlan = try await org.run(["plan", "prefixed", "--detailed-exitcode"])
+        #expect(prefixedPlan.status == 0, "\(prefixedPlan.stdout)\(prefixedPlan.stderr)")
+    }
+
+    @Test func usageErrors() async throws {
+        let perProject = try await Binary.run(["import", "--layout", "per-project"])
+        #expect(perProject.status == 64)
+        #expect(perProject.stderr.contains("--layout per-project writes several files"))
+        let prefix = try await Binary.run(["import", "--prefix", "a b"])
+        #expect(prefix.status == 64)
+    }
+}
