@@ -1,0 +1,334 @@
+import ArgumentParser
+import CogramSandbox
+import Foundation
+
+/// `cogramctl sandbox …`: the local Cogram-API-compatible server and its housekeeping.
+struct SandboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sandbox",
+        abstract: "Run and manage the local Cogram-API-compatible sandbox server.",
+        discussion: "See docs/sandbox.md for the seed format, API keys, rate limiting and fault injection.",
+        subcommands: [Serve.self, Keys.self, Audit.self],
+        defaultSubcommand: nil
+    )
+}
+
+/// The database option every sandbox subcommand shares.
+struct SandboxDatabaseOption: ParsableArguments {
+    @Option(name: .customLong("db"), help: ArgumentHelp("SQLite database of the sandbox.", valueName: "path"))
+    var path: String = ".cogram/sandbox.sqlite"
+
+    /// Creates the parent directories, then opens the store.
+    func openStore() throws -> SandboxStore {
+        try createParentDirectories()
+        return try SandboxStore(path: path)
+    }
+
+    func createParentDirectories() throws {
+        let parent = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+    }
+}
+
+extension SandboxCommand {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "serve",
+            abstract: "Serve the Cogram API v1 from a local SQLite database until SIGINT or SIGTERM.",
+            discussion: """
+                With --seed, the seed file's organization, users and projects are created (idempotently) and an \
+                API key is created (--api-key) or generated and printed once on stderr. The OpenAPI document is \
+                served at /v1/openapi.yaml and a readable reference at /v1/docs.
+                """
+        )
+
+        @OptionGroup var database: SandboxDatabaseOption
+
+        @Option(help: ArgumentHelp("Seed file (JSON) with the organization, its users and projects.", valueName: "file"))
+        var seed: String?
+
+        @Option(help: ArgumentHelp("Address to listen on.", valueName: "host"))
+        var host = "127.0.0.1"
+
+        @Option(help: ArgumentHelp("Port to listen on; 0 picks a free one.", valueName: "port"))
+        var port = 8787
+
+        @Option(
+            name: .customLong("api-key"),
+            help: ArgumentHelp("Create or reuse this API key for the organization instead of generating one.", valueName: "key"))
+        var apiKey: String?
+
+        @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Requests per key per minute.", valueName: "n"))
+        var rateLimit = 1000
+
+        @Option(name: .customLong("max-body-bytes"), help: ArgumentHelp("Largest accepted request body.", valueName: "bytes"))
+        var maxBodyBytes = 1 << 20
+
+        @Option(name: .customLong("fault-seed"), help: ArgumentHelp("Seed of the fault-injection random generator.", valueName: "n"))
+        var faultSeed: UInt64 = 0
+
+        @Option(name: .customLong("fault-latency-ms"), help: ArgumentHelp("Delay added to every API request.", valueName: "ms"))
+        var faultLatency = 0
+
+        @Option(
+            name: .customLong("fault-error-before"),
+            help: ArgumentHelp("Probability of answering 500/503 without making the change.", valueName: "rate"))
+        var faultErrorBefore = 0.0
+
+        @Option(
+            name: .customLong("fault-error-after"),
+            help: ArgumentHelp("Probability of answering 500/503 after a write was committed.", valueName: "rate"))
+        var faultErrorAfter = 0.0
+
+        @Option(
+            name: .customLong("fault-drop"),
+            help: ArgumentHelp("Probability of closing the connection without an answer.", valueName: "rate"))
+        var faultDrop = 0.0
+
+        @Option(
+            name: .customLong("fault-429-burst"),
+            help: ArgumentHelp("Probability that a request starts a burst of 429 answers.", valueName: "rate"))
+        var fault429Burst = 0.0
+
+        @Option(
+            name: .customLong("fault-429-burst-length"),
+            help: ArgumentHelp("Number of consecutive 429 answers in a burst.", valueName: "n"))
+        var fault429BurstLength = 3
+
+        func validate() throws {
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+            guard rateLimit >= 1 else { throw ValidationError("--rate-limit must be at least 1") }
+            guard maxBodyBytes >= 1 else { throw ValidationError("--max-body-bytes must be at least 1") }
+            guard faultLatency >= 0 else { throw ValidationError("--fault-latency-ms must not be negative") }
+            guard fault429BurstLength >= 1 else { throw ValidationError("--fault-429-burst-length must be at least 1") }
+            let rates = [
+                ("--fault-error-before", faultErrorBefore), ("--fault-error-after", faultErrorAfter),
+                ("--fault-drop", faultDrop), ("--fault-429-burst", fault429Burst),
+            ]
+            for (name, rate) in rates where !(0...1).contains(rate) {
+                throw ValidationError("\(name) must be a probability between 0 and 1")
+            }
+            if let apiKey, apiKey.isEmpty || apiKey.contains(where: \.isWhitespace) {
+                throw ValidationError("--api-key must be non-empty and contain no whitespace")
+            }
+        }
+
+        func run() async throws {
+            try database.createParentDirectories()
+            var options = SandboxOptions(databasePath: database.path, host: host, port: port)
+            options.rateLimitPerMinute = rateLimit
+            options.maxBodyBytes = maxBodyBytes
+            options.apiKey = apiKey
+            options.faults = FaultOptions(
+                seed: faultSeed, latencyMilliseconds: faultLatency, errorBeforeRate: faultErrorBefore,
+                errorAfterRate: faultErrorAfter, dropRate: faultDrop, rateLimitBurstRate: fault429Burst,
+                rateLimitBurstLength: fault429BurstLength)
+            if let seed {
+                options.seed = try SandboxSeed.load(path: seed)
+            }
+            let generated = apiKey == nil
+            let dbPath = database.path
+            let faultsOn = options.faults.isEnabled
+            do {
+                try await Sandbox.serve(options) { url, organization, key in
+                    var line = "cogram sandbox listening on \(url) (db: \(dbPath)"
+                    if let organization { line += ", org: \(organization)" }
+                    line += faultsOn ? ", faults: on)\n" : ")\n"
+                    if generated, let key {
+                        line += "API key (shown once): \(key)\n"
+                    }
+                    line += "OpenAPI: \(url)/v1/openapi.yaml  docs: \(url)/v1/docs  stop: Ctrl-C\n"
+                    Terminal.writeError(line)
+                }
+            } catch let error as SandboxError {
+                throw SandboxCommandError(message: error.description)
+            }
+        }
+    }
+
+    struct Keys: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "keys",
+            abstract: "Create, list and revoke the sandbox's API keys.",
+            subcommands: [Create.self, List.self, Revoke.self]
+        )
+    }
+
+    struct Audit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "audit",
+            abstract: "Print the audit log of writes (newest first): time, status, method, path, actor, key name."
+        )
+
+        @OptionGroup var database: SandboxDatabaseOption
+
+        @Option(help: ArgumentHelp("Only this organization (name or id).", valueName: "name"))
+        var org: String?
+
+        @Option(help: ArgumentHelp("Print at most this many entries.", valueName: "n"))
+        var limit = 50
+
+        func validate() throws {
+            guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
+        }
+
+        func run() async throws {
+            let store = try database.openStore()
+            defer { try? store.close() }
+            let entries = try withSandboxErrors { try store.auditLog(organization: org, limit: limit) }
+            var text = ""
+            for entry in entries {
+                text += [
+                    entry.at, String(entry.status), entry.method, entry.path,
+                    "actor=\(entry.actor ?? "-")", "key=\(entry.keyName ?? "-")",
+                    org == nil ? "org=\(entry.organization)" : nil,
+                ].compactMap { $0 }.joined(separator: "  ") + "\n"
+            }
+            if entries.isEmpty { Terminal.writeError("No audited writes.\n") }
+            Terminal.writeOutput(text)
+        }
+    }
+}
+
+extension SandboxCommand.Keys {
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "create",
+            abstract: "Create an API key and print it once on stdout; only its SHA-256 is stored."
+        )
+
+        @OptionGroup var database: SandboxDatabaseOption
+
+        @Option(help: ArgumentHelp("Organization (name or id).", valueName: "name"))
+        var org: String
+
+        @Option(help: ArgumentHelp("A name for the key, recorded in the audit log.", valueName: "name"))
+        var name: String
+
+        @Option(
+            name: .customLong("expires-in"),
+            help: ArgumentHelp("Lifetime, such as 90s, 30m, 12h or 30d.", valueName: "duration"))
+        var expiresIn: String?
+
+        @Option(
+            name: .customLong("expires-at"),
+            help: ArgumentHelp("Expiry time (RFC 3339, e.g. 2026-12-31T23:59:59Z).", valueName: "time"))
+        var expiresAt: String?
+
+        func validate() throws {
+            if expiresIn != nil, expiresAt != nil {
+                throw ValidationError("use either --expires-in or --expires-at, not both")
+            }
+            if let expiresIn, SandboxKeyExpiry.duration(expiresIn) == nil {
+                throw ValidationError("--expires-in takes a positive number and a unit s, m, h or d (for example 30d)")
+            }
+            if let expiresAt, SandboxKeyExpiry.date(expiresAt) == nil {
+                throw ValidationError("--expires-at takes an RFC 3339 time such as 2026-12-31T23:59:59Z")
+            }
+            if name.isEmpty { throw ValidationError("--name must not be empty") }
+        }
+
+        func run() async throws {
+            let store = try database.openStore()
+            defer { try? store.close() }
+            var expiry: Date?
+            if let expiresIn, let seconds = SandboxKeyExpiry.duration(expiresIn) {
+                expiry = Date().addingTimeInterval(seconds)
+            } else if let expiresAt {
+                expiry = SandboxKeyExpiry.date(expiresAt)
+            }
+            let key = try withSandboxErrors {
+                try store.createAPIKey(organization: org, name: name, expiresAt: expiry)
+            }
+            Terminal.writeError("Created API key '\(name)'. It is shown only now; store it safely.\n")
+            Terminal.writeOutput(key + "\n")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List API keys (ids, names, dates, state; never the keys themselves).")
+
+        @OptionGroup var database: SandboxDatabaseOption
+
+        @Option(help: ArgumentHelp("Only this organization (name or id).", valueName: "name"))
+        var org: String?
+
+        func run() async throws {
+            let store = try database.openStore()
+            defer { try? store.close() }
+            let keys = try withSandboxErrors { try store.listAPIKeys(organization: org) }
+            if keys.isEmpty {
+                Terminal.writeError("No API keys.\n")
+                return
+            }
+            var text = ""
+            for key in keys {
+                text += [
+                    key.id, key.state, key.name, "org=\(key.organization)", "created=\(key.createdAt)",
+                    "expires=\(key.expiresAt ?? "never")",
+                ].joined(separator: "  ") + "\n"
+            }
+            Terminal.writeOutput(text)
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "revoke", abstract: "Revoke an API key by id (or every active key with that name).")
+
+        @OptionGroup var database: SandboxDatabaseOption
+
+        @Option(help: ArgumentHelp("Organization (name or id).", valueName: "name"))
+        var org: String
+
+        @Argument(help: ArgumentHelp("The key's id (key_…) or name, as `keys list` shows.", valueName: "key"))
+        var key: String
+
+        func run() async throws {
+            let store = try database.openStore()
+            defer { try? store.close() }
+            let count = try withSandboxErrors { try store.revokeAPIKey(organization: org, key: key) }
+            guard count > 0 else {
+                throw SandboxCommandError(message: "no active key '\(key)' in organization '\(org)'")
+            }
+            Terminal.writeError("Revoked \(count) key\(count == 1 ? "" : "s").\n")
+        }
+    }
+}
+
+/// Parses key lifetimes for `keys create`.
+enum SandboxKeyExpiry {
+    static func duration(_ text: String) -> TimeInterval? {
+        guard let unit = text.last, let amount = Double(text.dropLast()), amount > 0 else { return nil }
+        switch unit {
+        case "s": return amount
+        case "m": return amount * 60
+        case "h": return amount * 3600
+        case "d": return amount * 86400
+        default: return nil
+        }
+    }
+
+    static func date(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
+    }
+}
+
+/// A sandbox failure reported as `error: …` with exit status 1.
+struct SandboxCommandError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+private func withSandboxErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as SandboxError {
+        throw SandboxCommandError(message: error.description)
+    }
+}

@@ -1,0 +1,78 @@
+/// SplitMix64: tiny, fast and fully determined by its seed.
+struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    init(seed: UInt64) { self.state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A uniform value in [0, 1).
+    mutating func unit() -> Double {
+        Double(next() >> 11) * 0x1p-53
+    }
+}
+
+/// What the fault injector does to one request.
+struct FaultDecision: Sendable, Hashable {
+    var latencyMilliseconds = 0
+    /// Part of a 429 burst.
+    var rateLimited = false
+    /// Close the connection without answering.
+    var drop = false
+    /// Answer this 5xx status without doing anything.
+    var errorBefore: Int?
+    /// If the request is a successful write, answer this 5xx status after committing.
+    var errorAfter: Int?
+
+    static let none = FaultDecision()
+}
+
+/// Draws one decision per API request, in arrival order, from a seeded generator.
+///
+/// Every request draws exactly five values whatever the outcome, so a request's faults depend only on its
+/// position in the sequence.
+actor FaultInjector {
+    private let options: FaultOptions
+    private var generator: SplitMix64
+    private var burstRemaining = 0
+
+    init(options: FaultOptions) {
+        self.options = options
+        self.generator = SplitMix64(seed: options.seed)
+    }
+
+    func next() -> FaultDecision {
+        let burstDraw = generator.unit()
+        let dropDraw = generator.unit()
+        let beforeDraw = generator.unit()
+        let afterDraw = generator.unit()
+        let statusDraw = generator.unit()
+        var decision = FaultDecision(latencyMilliseconds: max(0, options.latencyMilliseconds))
+        if burstRemaining > 0 {
+            burstRemaining -= 1
+            decision.rateLimited = true
+        } else if burstDraw < options.rateLimitBurstRate {
+            burstRemaining = max(1, options.rateLimitBurstLength) - 1
+            decision.rateLimited = true
+        }
+        if decision.rateLimited { return decision }
+        if dropDraw < options.dropRate {
+            decision.drop = true
+            return decision
+        }
+        if beforeDraw < options.errorBeforeRate {
+            decision.errorBefore = statusDraw < 0.5 ? 503 : 500
+            return decision
+        }
+        if afterDraw < options.errorAfterRate {
+            decision.errorAfter = statusDraw < 0.5 ? 500 : 503
+        }
+        return decision
+    }
+}

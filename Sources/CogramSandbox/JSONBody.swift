@@ -1,0 +1,122 @@
+import CogramAPI
+import Foundation
+
+/// A parsed JSON document, kept generic so unknown fields and wrong types can be reported precisely.
+enum JSONValue: Decodable, Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode([String: JSONValue].self) {
+            self = .object(value)
+        } else {
+            self = .array(try container.decode([JSONValue].self))
+        }
+    }
+
+    var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+}
+
+/// Reads a request body as a JSON object and collects every problem with its fields.
+struct BodyReader {
+    private let object: [String: JSONValue]
+    private(set) var details: [ErrorEnvelope.FieldDetail] = []
+
+    /// Malformed JSON → 400 `bad_request`; a well-formed non-object → 422 `validation_error`.
+    init(data: Data, allowed: Set<String>) throws(APIError) {
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw APIError.badRequest("the request body is not valid JSON")
+        }
+        guard case .object(let object) = value else {
+            throw APIError.validation([.init(field: "body", message: "must be a JSON object, not \(value.typeName)")])
+        }
+        self.object = object
+        for key in object.keys.sorted() where !allowed.contains(key) {
+            details.append(.init(field: key, message: "is not a known field"))
+        }
+    }
+
+    private mutating func fail(_ field: String, _ message: String) {
+        details.append(.init(field: field, message: message))
+    }
+
+    /// A string whose length in Unicode scalars (as JSON Schema counts) is within `lengths`.
+    mutating func string(_ field: String, lengths: ClosedRange<Int>?, nullable: Bool) -> PatchField<String> {
+        guard let raw = object[field] else { return .absent }
+        switch raw {
+        case .null:
+            if nullable { return .null }
+            fail(field, "must not be null")
+        case .string(let text):
+            if text.unicodeScalars.contains("\u{0}") {
+                // SQLite's text API (and many databases) end strings at NUL; refuse rather than truncate.
+                fail(field, "must not contain the NUL character (U+0000)")
+            } else if let lengths, !lengths.contains(text.unicodeScalars.count) {
+                if text.isEmpty {
+                    fail(field, "must not be empty")
+                } else {
+                    fail(field, "must be \(lengths.lowerBound) to \(lengths.upperBound) characters long")
+                }
+            } else {
+                return .value(text)
+            }
+        default:
+            fail(field, "must be a string, not \(raw.typeName)")
+        }
+        return .absent
+    }
+
+    /// One of the raw values of an enumeration.
+    mutating func enumeration<E: RawRepresentable & CaseIterable>(_ field: String, _ type: E.Type) -> E?
+    where E.RawValue == String {
+        guard let raw = object[field] else { return nil }
+        let allowed = E.allCases.map(\.rawValue).joined(separator: ", ")
+        if case .string(let text) = raw, let value = E(rawValue: text) {
+            return value
+        }
+        if case .null = raw {
+            fail(field, "must not be null; one of: \(allowed)")
+        } else {
+            fail(field, "must be one of: \(allowed)")
+        }
+        return nil
+    }
+
+    mutating func require(_ field: String) {
+        if object[field] == nil {
+            fail(field, "is required")
+        }
+    }
+
+    /// Throws the collected problems, if any.
+    func finish() throws(APIError) {
+        if !details.isEmpty {
+            throw APIError.validation(details)
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+
+/// The outcome of counting one request against its bucket.
+struct RateDecision: Sendable, Hashable {
+    var allowed: Bool
+    var limit: Int
+    var remaining: Int
+    /// Whole seconds until the window refills (at least 1).
+    var resetSeconds: Int
+}
+
+/// Per-key fixed-window rate limiting: each bucket's window starts with its first request and lasts 60 seconds.
+actor RateLimiter {
+    private struct Window {
+        var start: Int64
+        var count: Int
+    }
+
+    private let limit: Int
+    private let windowMilliseconds: Int64
+    private var windows: [String: Window] = [:]
+
+    init(limit: Int, windowMilliseconds: Int64 = 60_000) {
+        self.limit = max(1, limit)
+        self.windowMilliseconds = windowMilliseconds
+    }
+
+    func take(_ bucket: String, now: Int64 = Timestamp.nowMilliseconds()) -> RateDecision {
+        if windows.count > 10_000 {
+            // Unauthenticated buckets are keyed by whatever token was sent; forget finished windows.
+            windows = windows.filter { now < $0.value.start + windowMilliseconds }
+        }
+        var window = windows[bucket] ?? Window(start: now, count: 0)
+        if now >= window.start + windowMilliseconds {
+            window = Window(start: now, count: 0)
+        }
+        let reset = Int(max(1, (window.start + windowMilliseconds - now + 999) / 1000))
+        guard window.count < limit else {
+            windows[bucket] = window
+            return RateDecision(allowed: false, limit: limit, remaining: 0, resetSeconds: reset)
+        }
+        window.count += 1
+        windows[bucket] = window
+        return RateDecision(allowed: true, limit: limit, remaining: limit - window.count, resetSeconds: reset)
+    }
+}

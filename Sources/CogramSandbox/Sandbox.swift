@@ -1,0 +1,174 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Entry points: start an in-process sandbox, or serve one until SIGINT/SIGTERM.
+public enum Sandbox {
+    /// What `prepare` produced: the opened store, the organization and the key to use.
+    struct Prepared: Sendable {
+        var store: SandboxStore
+        var organization: SandboxStore.Organization?
+        var apiKey: String?
+    }
+
+    /// Opens the database, applies the seed and creates or reuses the key.
+    static func prepare(_ options: SandboxOptions) throws -> Prepared {
+        let store = try SandboxStore(path: options.databasePath)
+        do {
+            var organization: SandboxStore.Organization?
+            if let seed = options.seed {
+                let id = try store.seed(seed)
+                organization = SandboxStore.Organization(id: id, name: seed.organization)
+            }
+            var apiKey: String?
+            if options.apiKey != nil || options.seed != nil {
+                if organization == nil {
+                    let all = try store.organizations()
+                    guard all.count == 1 else { throw SandboxError.organizationAmbiguous(count: all.count) }
+                    organization = all[0]
+                }
+                if let organization {
+                    apiKey = try store.createAPIKey(
+                        organization: organization.id, name: options.apiKey == nil ? "sandbox-generated" : "sandbox",
+                        value: options.apiKey)
+                }
+            }
+            return Prepared(store: store, organization: organization, apiKey: apiKey)
+        } catch {
+            try? store.close()
+            throw error
+        }
+    }
+
+    static func logger() -> Logger {
+        var logger = Logger(label: "cogram.sandbox") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = .warning
+        return logger
+    }
+
+    static func application(
+        store: SandboxStore, options: SandboxOptions, stats: StatsRecorder,
+        onServerRunning: @escaping @Sendable (Int) async -> Void
+    ) -> some ApplicationProtocol {
+        Application(
+            responder: SandboxResponder(store: store, options: options, stats: stats),
+            configuration: .init(
+                address: .hostname(options.host, port: options.port), serverName: "cogram-sandbox"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? options.port) },
+            logger: logger())
+    }
+
+    /// Starts a sandbox in this process and returns once it accepts connections.
+    ///
+    /// The server runs in a background task; call `shutdown()` to stop it. Each call is independent (no global
+    /// state), so tests may run many sandboxes at once, each with its own database file.
+    public static func start(_ options: SandboxOptions) async throws -> RunningSandbox {
+        let prepared = try prepare(options)
+        let stats = StatsRecorder()
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = application(store: prepared.store, options: options, stats: stats) { port in
+            continuation.yield(port)
+            continuation.finish()
+        }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger()))
+        let task = Task {
+            defer { continuation.finish() }
+            try await group.run()
+        }
+        for await port in ports {
+            return RunningSandbox(
+                host: options.host, port: port, apiKey: prepared.apiKey, organization: prepared.organization,
+                store: prepared.store, recorder: stats, group: group, task: task)
+        }
+        try? prepared.store.close()
+        do {
+            try await task.value
+            throw SandboxError.startFailed("the server stopped before listening")
+        } catch let error as SandboxError {
+            throw error
+        } catch {
+            throw SandboxError.startFailed("cannot listen on \(options.host):\(options.port): \(error)")
+        }
+    }
+
+    /// Runs a sandbox in the foreground until SIGINT or SIGTERM, then shuts down gracefully.
+    ///
+    /// `onListening` receives the base URL, the organization and the key (for the startup banner).
+    public static func serve(
+        _ options: SandboxOptions,
+        onListening: @escaping @Sendable (_ baseURL: String, _ organization: String?, _ apiKey: String?) -> Void
+    ) async throws {
+        let prepared = try prepare(options)
+        defer { try? prepared.store.close() }
+        let app = application(store: prepared.store, options: options, stats: StatsRecorder()) { port in
+            onListening(baseURL(host: options.host, port: port), prepared.organization?.name, prepared.apiKey)
+        }
+        try await app.runService()
+    }
+
+    static func baseURL(host: String, port: Int) -> String {
+        let shown = host.contains(":") ? "[\(host)]" : host
+        return "http://\(shown):\(port)"
+    }
+}
+
+/// A sandbox running in this process.
+public final class RunningSandbox: Sendable {
+    /// `http://HOST:PORT`, with the port actually bound.
+    public let baseURL: String
+    public let port: Int
+    /// The key created or reused from `SandboxOptions.apiKey`, or generated when a seed was given without one.
+    public let apiKey: String?
+    /// The seeded (or only) organization, when known.
+    public let organization: SandboxStore.Organization?
+    /// Direct access to the data, bypassing HTTP.
+    public let store: SandboxStore
+    private let recorder: StatsRecorder
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+    private let shutdownState = ShutdownState()
+
+    init(
+        host: String, port: Int, apiKey: String?, organization: SandboxStore.Organization?, store: SandboxStore,
+        recorder: StatsRecorder, group: ServiceGroup, task: Task<Void, any Error>
+    ) {
+        self.baseURL = Sandbox.baseURL(host: host, port: port)
+        self.port = port
+        self.apiKey = apiKey
+        self.organization = organization
+        self.store = store
+        self.recorder = recorder
+        self.group = group
+        self.task = task
+    }
+
+    /// Requests served so far.
+    public func stats() async -> SandboxStats { await recorder.snapshot() }
+
+    /// Sets every counter back to zero.
+    public func resetStats() async { await recorder.reset() }
+
+    /// Shuts down gracefully: stops accepting connections, lets requests in flight finish, waits for the server
+    /// to stop and closes the database. Calling it again does nothing.
+    public func shutdown() async throws {
+        guard await shutdownState.begin() else { return }
+        await group.triggerGracefulShutdown()
+        do {
+            try await task.value
+        } catch {
+            // The server's own shutdown errors are of no use to the caller.
+        }
+        try store.close()
+    }
+}
+
+private actor ShutdownState {
+    private var started = false
+
+    func begin() -> Bool {
+        defer { started = true }
+        return !started
+    }
+}

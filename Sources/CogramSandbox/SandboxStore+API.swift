@@ -1,0 +1,269 @@
+import CogramAPI
+import Foundation
+import GRDB
+
+/// Pagination of a list request, already validated.
+struct PageRequest: Sendable, Hashable {
+    var page: Int
+    var pageSize: Int
+
+    /// Rows to skip, or nil when the page lies beyond any possible row (huge page numbers).
+    var offset: Int? {
+        let (product, overflow) = (page - 1).multipliedReportingOverflow(by: pageSize)
+        return overflow ? nil : product
+    }
+}
+
+/// Field changes of `PATCH /v1/projects/{id}`.
+struct ProjectChanges: Sendable, Hashable {
+    var name: String?
+    var description: PatchField<String> = .absent
+    var externalID: PatchField<String> = .absent
+    var status: ProjectStatus?
+}
+
+/// Field changes of `PATCH /v1/users/{user_id}`.
+struct UserChanges: Sendable, Hashable {
+    var role: OrganizationRole?
+    var externalID: PatchField<String> = .absent
+}
+
+/// The operations behind the API routes; every one scoped by organization.
+extension SandboxStore {
+    private static func paged<T: Sendable & Codable>(
+        _ db: Database, _ request: PageRequest, count: String, select: String, arguments: StatementArguments,
+        map: (Row) -> T
+    ) throws -> Page<T> {
+        let total = try Int.fetchOne(db, sql: count, arguments: arguments) ?? 0
+        var items: [T] = []
+        if let offset = request.offset, offset < total {
+            var pageArguments = arguments
+            _ = pageArguments.append(contentsOf: [request.pageSize, offset])
+            items = try Row.fetchAll(db, sql: select + " LIMIT ? OFFSET ?", arguments: pageArguments).map(map)
+        }
+        return Page(items: items, page: request.page, pageSize: request.pageSize, total: total)
+    }
+
+    // MARK: - Projects
+
+    func listProjects(
+        orgID: String, status: ProjectStatusFilter, externalID: String?, page: PageRequest
+    ) async throws -> Page<Project> {
+        try await pool.read { db in
+            var filter = "WHERE org_id = ?"
+            var arguments: StatementArguments = [orgID]
+            if status != .all {
+                filter += " AND status = ?"
+                _ = arguments.append(contentsOf: [status.rawValue])
+            }
+            if let externalID {
+                filter += " AND external_id = ?"
+                _ = arguments.append(contentsOf: [externalID])
+            }
+            return try Self.paged(
+                db, page, count: "SELECT COUNT(*) FROM projects \(filter)",
+                select: "SELECT \(Self.projectColumns) FROM projects \(filter) ORDER BY seq, id", arguments: arguments,
+                map: Self.project(from:))
+        }
+    }
+
+    private static func fetchProject(_ db: Database, orgID: String, id: String) throws -> Row {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT \(Self.projectColumns) FROM projects WHERE org_id = ? AND id = ?", arguments: [orgID, id])
+        else {
+            throw APIError.notFound("no project with id '\(id)'")
+        }
+        return row
+    }
+
+    private static func ensureExternalIDFree(
+        _ db: Database, orgID: String, externalID: String, except projectID: String?
+    ) throws {
+        let owner = try String.fetchOne(
+            db, sql: "SELECT id FROM projects WHERE org_id = ? AND external_id = ?", arguments: [orgID, externalID])
+        if let owner, owner != projectID {
+            throw APIError.conflict("external_id '\(externalID)' is already used by project \(owner)")
+        }
+    }
+
+    func createProject(orgID: String, name: String, description: String?, externalID: String?) async throws -> Project {
+        try await pool.write { db in
+            if let externalID {
+                try Self.ensureExternalIDFree(db, orgID: orgID, externalID: externalID, except: nil)
+            }
+            let id = Identifier.make("prj_")
+            let now = Timestamp.nowMilliseconds()
+            try db.execute(
+                sql: """
+                    INSERT INTO projects (org_id, id, name, description, external_id, status, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, 'active', ?, ?)
+                    """,
+                arguments: [orgID, id, name, description, externalID, now, now])
+            return Self.project(from: try Self.fetchProject(db, orgID: orgID, id: id))
+        }
+    }
+
+    func project(orgID: String, id: String) async throws -> Project {
+        try await pool.read { db in Self.project(from: try Self.fetchProject(db, orgID: orgID, id: id)) }
+    }
+
+    func updateProject(orgID: String, id: String, changes: ProjectChanges) async throws -> Project {
+        try await pool.write { db in
+            let current = Self.project(from: try Self.fetchProject(db, orgID: orgID, id: id))
+            var next = current
+            if let name = changes.name { next.name = name }
+            switch changes.description {
+            case .absent: break
+            case .null: next.description = nil
+            case .value(let value): next.description = value
+            }
+            switch changes.externalID {
+            case .absent: break
+            case .null: next.externalID = nil
+            case .value(let value):
+                try Self.ensureExternalIDFree(db, orgID: orgID, externalID: value, except: id)
+                next.externalID = value
+            }
+            if let status = changes.status { next.status = status }
+            guard next != current else { return current }
+            try Self.store(db, orgID: orgID, project: next, previousUpdatedAt: current.updatedAt)
+            return Self.project(from: try Self.fetchProject(db, orgID: orgID, id: id))
+        }
+    }
+
+    func archiveProject(orgID: String, id: String) async throws -> Project {
+        try await updateProject(orgID: orgID, id: id, changes: ProjectChanges(status: .archived))
+    }
+
+    /// Writes the project's fields with an `updated_at` strictly later than the previous one, so every change
+    /// is visible even within one millisecond.
+    private static func store(_ db: Database, orgID: String, project: Project, previousUpdatedAt: String) throws {
+        let previous =
+            try Int64.fetchOne(
+                db, sql: "SELECT updated_at FROM projects WHERE org_id = ? AND id = ?", arguments: [orgID, project.id])
+            ?? 0
+        let updatedAt = max(Timestamp.nowMilliseconds(), previous + 1)
+        try db.execute(
+            sql: """
+                UPDATE projects SET name = ?, description = ?, external_id = ?, status = ?, updated_at = ?
+                WHERE org_id = ? AND id = ?
+                """,
+            arguments: [
+                project.name, project.description, project.externalID, project.status.rawValue, updatedAt, orgID,
+                project.id,
+            ])
+    }
+
+    // MARK: - Members
+
+    func listMembers(orgID: String, projectID: String, page: PageRequest) async throws -> Page<Member> {
+        try await pool.read { db in
+            _ = try Self.fetchProject(db, orgID: orgID, id: projectID)
+            return try Self.paged(
+                db, page, count: "SELECT COUNT(*) FROM members WHERE org_id = ? AND project_id = ?",
+                select: Self.memberSelect + " WHERE m.org_id = ? AND m.project_id = ? ORDER BY m.seq, m.user_id",
+                arguments: [orgID, projectID], map: Self.member(from:))
+        }
+    }
+
+    /// Adds or updates a member; `created` tells which.
+    func putMember(
+        orgID: String, projectID: String, userID: String, role: ProjectRole
+    ) async throws -> (member: Member, created: Bool) {
+        try await pool.write { db in
+            let project = Self.project(from: try Self.fetchProject(db, orgID: orgID, id: projectID))
+            guard
+                let user = try Row.fetchOne(
+                    db, sql: "SELECT \(Self.userColumns) FROM users WHERE org_id = ? AND id = ?", arguments: [orgID, userID]
+                ).map(Self.user(from:))
+            else {
+                throw APIError.notFound("no user with id '\(userID)'")
+            }
+            if project.status == .archived {
+                throw APIError.conflict("project \(projectID) is archived; restore it before changing its members")
+            }
+            if user.status == .deactivated {
+                // Assumption (documented): a deactivated user cannot be given access.
+                throw APIError.validation([.init(field: "user_id", message: "user \(userID) is deactivated")])
+            }
+            let existing = try String.fetchOne(
+                db, sql: "SELECT role FROM members WHERE org_id = ? AND project_id = ? AND user_id = ?",
+                arguments: [orgID, projectID, userID])
+            if existing == nil {
+                try db.execute(
+                    sql: "INSERT INTO members (org_id, project_id, user_id, role, added_at) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [orgID, projectID, userID, role.rawValue, Timestamp.nowMilliseconds()])
+            } else if existing != role.rawValue {
+                try db.execute(
+                    sql: "UPDATE members SET role = ? WHERE org_id = ? AND project_id = ? AND user_id = ?",
+                    arguments: [role.rawValue, orgID, projectID, userID])
+            }
+            guard
+                let member = try Row.fetchOne(
+                    db, sql: Self.memberSelect + " WHERE m.org_id = ? AND m.project_id = ? AND m.user_id = ?",
+                    arguments: [orgID, projectID, userID]
+                ).map(Self.member(from:))
+            else {
+                throw APIError(status: .internalServerError, code: .internalError, message: "member vanished")
+            }
+            return (member, existing == nil)
+        }
+    }
+
+    func deleteMember(orgID: String, projectID: String, userID: String) async throws {
+        try await pool.write { db in
+            _ = try Self.fetchProject(db, orgID: orgID, id: projectID)
+            try db.execute(
+                sql: "DELETE FROM members WHERE org_id = ? AND project_id = ? AND user_id = ?",
+                arguments: [orgID, projectID, userID])
+            if db.changesCount == 0 {
+                throw APIError.notFound("user '\(userID)' is not a member of project \(projectID)")
+            }
+        }
+    }
+
+    // MARK: - Users
+
+    func listUsers(orgID: String, email: String?, page: PageRequest) async throws -> Page<User> {
+        try await pool.read { db in
+            var filter = "WHERE org_id = ?"
+            var arguments: StatementArguments = [orgID]
+            if let email {
+                filter += " AND email_key = ?"
+                _ = arguments.append(contentsOf: [email.lowercased()])
+            }
+            return try Self.paged(
+                db, page, count: "SELECT COUNT(*) FROM users \(filter)",
+                select: "SELECT \(Self.userColumns) FROM users \(filter) ORDER BY seq, id", arguments: arguments, map: Self.user(from:))
+        }
+    }
+
+    func updateUser(orgID: String, userID: String, changes: UserChanges) async throws -> User {
+        try await pool.write { db in
+            guard
+                var user = try Row.fetchOne(
+                    db, sql: "SELECT \(Self.userColumns) FROM users WHERE org_id = ? AND id = ?", arguments: [orgID, userID]
+                ).map(Self.user(from:))
+            else {
+                throw APIError.notFound("no user with id '\(userID)'")
+            }
+            if let role = changes.role { user.role = role }
+            switch changes.externalID {
+            case .absent: break
+            case .null: user.externalID = nil
+            case .value(let value):
+                let owner = try String.fetchOne(
+                    db, sql: "SELECT id FROM users WHERE org_id = ? AND external_id = ?", arguments: [orgID, value])
+                if let owner, owner != userID {
+                    throw APIError.conflict("external_id '\(value)' is already used by user \(owner)")
+                }
+                user.externalID = value
+            }
+            try db.execute(
+                sql: "UPDATE users SET role = ?, external_id = ? WHERE org_id = ? AND id = ?",
+                arguments: [user.role.rawValue, user.externalID, orgID, userID])
+            return user
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import CogramAPI
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import CogramSandbox
+
+/// A small organization for tests.
+func testSeed(organization: String = "Acme Test") -> SandboxSeed {
+    SandboxSeed(
+        organization: organization,
+        users: [
+            .init(email: "ana@acme.example", name: "Ana Ruiz", role: .admin, externalID: "E-1"),
+            .init(email: "Ben@Acme.example", name: "Ben Okafor", role: .member),
+            .init(email: "cara@acme.example", name: "Cara Diaz", role: .guest),
+            .init(email: "gone@acme.example", name: "Gone Person", role: .member, status: .deactivated),
+        ],
+        projects: [
+            .init(
+                id: "prj_fixed01", name: "Seeded Project", externalID: "seeded-1",
+                members: [.init(email: "ana@acme.example", role: .owner)]),
+            .init(name: "Old One", externalID: "old-1", status: .archived),
+        ])
+}
+
+func temporaryDatabasePath() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("cogram-sandbox-\(UUID().uuidString).sqlite").path
+}
+
+/// A started sandbox with a connected client; stopped and deleted afterwards.
+struct Harness: Sendable {
+    let sandbox: RunningSandbox
+    let client: TestClient
+    let key: String
+
+    var store: SandboxStore { sandbox.store }
+
+    func send(
+        _ method: HTTPRequest.Method, _ path: String, json: String? = nil, key: String? = nil,
+        authorization: String? = nil, headers extra: HTTPFields = [:]
+    ) async throws -> TestClient.Response {
+        var headers = extra
+        headers[.authorization] = authorization ?? "Bearer \(key ?? self.key)"
+        if json != nil { headers[.contentType] = "application/json" }
+        return try await client.execute(
+            .init(path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }))
+    }
+
+    func userID(_ email: String) throws -> String {
+        try #require(try store.allUsers(organization: sandbox.organization!.id).first { $0.email.lowercased() == email.lowercased() }?.id)
+    }
+}
+
+func withSandbox<T: Sendable>(
+    seed: SandboxSeed = testSeed(), configure: (inout SandboxOptions) -> Void = { _ in },
+    _ body: (Harness) async throws -> T
+) async throws -> T {
+    let path = temporaryDatabasePath()
+    var options = SandboxOptions(databasePath: path, seed: seed)
+    configure(&options)
+    let sandbox = try await Sandbox.start(options)
+    let client = TestClient(host: "127.0.0.1", port: sandbox.port)
+    client.connect()
+    defer {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+    do {
+        let result = try await body(Harness(sandbox: sandbox, client: client, key: try #require(sandbox.apiKey)))
+        try? await client.shutdown()
+        try await sandbox.shutdown()
+        return result
+    } catch {
+        try? await client.shutdown()
+        try? await sandbox.shutdown()
+        throw error
+    }
+}
+
+extension TestClient.Response {
+    var data: Data { body.map { Data($0.readableBytesView) } ?? Data() }
+    var text: String { String(decoding: data, as: UTF8.self) }
+
+    func decode<T: Decodable>(_ type: T.Type = T.self) throws -> T {
+        try JSONDecoder().decode(T.self, from: data)
+    }
+
+    var errorCode: String? { (try? decode(ErrorEnvelope.self))?.error.code }
+    var errorDetails: [ErrorEnvelope.FieldDetail] { (try? decode(ErrorEnvelope.self))?.error.details ?? [] }
+}
+
+/// The repository root, found from this file.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
