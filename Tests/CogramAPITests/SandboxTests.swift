@@ -61,9 +61,9 @@ struct SandboxTests {
             let active = try await client.listProjects(status: .active, externalID: nil)
             let archived = try await client.listProjects(status: .archived, externalID: nil)
             let all = try await client.listProjects(status: .all, externalID: nil)
-            #expect(active.count == 3)
+            #expect(active.count == 4)
             #expect(archived.map(\.externalID) == ["nw-canal-lock-3"])
-            #expect(all.count == 4)
+            #expect(all.count == 5)
             #expect(try await client.listProjects(status: .all, externalID: "nw-warehouse-old").map(\.name) == ["Old Warehouse Refit"])
 
             let riverside = try await client.getProject(id: "prj_riverside01")
@@ -120,10 +120,10 @@ struct SandboxTests {
             }
             await sandbox.resetStats()
             let all = try await client.listProjects(status: .all, externalID: nil)
-            #expect(all.count == 124)
-            #expect(Set(all.map(\.id)).count == 124)
+            #expect(all.count == 125)
+            #expect(Set(all.map(\.id)).count == 125)
             let pages = try await client.projectPages(status: .all).reduce(into: [Int]()) { $0.append($1.items.count) }
-            #expect(pages == [100, 24])
+            #expect(pages == [100, 25])
             let gets = await sandbox.stats().byMethod["GET"]
             #expect(gets == 4)
         }

@@ -202,7 +202,7 @@ import Testing
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let store = try SandboxStore(path: path)
         let org = try store.seed(seed)
-        #expect(try store.allProjects(organization: org).count == 4)
+        #expect(try store.allProjects(organization: org).count == 5)
         try store.close()
     }
 
