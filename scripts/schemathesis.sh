@@ -6,8 +6,9 @@
 # Builds nothing. Needs `openapi-spec-validator` and `st` (pip install schemathesis openapi-spec-validator) on
 # PATH. Starts `cogramctl sandbox serve` on a free loopback port with examples/sandbox-seed.json and a fresh
 # database, validates the document, runs schemathesis with every check, stops the sandbox, and exits non-zero on
-# any failure. Environment: SCHEMATHESIS_MAX_EXAMPLES (default 50), SCHEMATHESIS_SEED (default 20261129),
-# SCHEMATHESIS_TIMEOUT seconds (default 170).
+# any failure. Phases: examples, coverage, fuzzing and stateful (sequences along the document's `links`).
+# Environment: SCHEMATHESIS_MAX_EXAMPLES (default 50), SCHEMATHESIS_STATEFUL_MAX_EXAMPLES (default 300),
+# SCHEMATHESIS_SEED (default 20261129), SCHEMATHESIS_TIMEOUT seconds (default 170).
 set -euo pipefail
 
 if [[ $# -ne 1 || ! -x "$1" ]]; then
@@ -58,24 +59,45 @@ if [[ -z "$url" ]]; then
 fi
 echo "sandbox at $url" >&2
 
+# The stateful phase follows the document's `links` (create a project → get, patch, archive it, list and change
+# its members; list users → patch one) in sequences of up to 10 steps, with its own, larger example budget.
+cat >"$work/schemathesis.toml" <<EOF
+[generation]
+max-examples = ${SCHEMATHESIS_MAX_EXAMPLES:-50}
+
+[phases.stateful]
+max-steps = 10
+
+[phases.stateful.generation]
+max-examples = ${SCHEMATHESIS_STATEFUL_MAX_EXAMPLES:-300}
+EOF
+
 # use_after_free is excluded on purpose: the contract's DELETE /v1/projects/{id} archives, and archived projects
 # stay readable with GET (cogram-api-v1.md, "Projects"), which that check reports as a deleted resource still
 # being available.
 echo "== schemathesis" >&2
-status=0
-timeout "${SCHEMATHESIS_TIMEOUT:-170}" st run "$spec" \
+set +e
+timeout "${SCHEMATHESIS_TIMEOUT:-170}" st --config-file "$work/schemathesis.toml" run "$spec" \
     --url "$url" \
     --header "Authorization: Bearer $key" \
+    --phases examples,coverage,fuzzing,stateful \
     --checks all \
     --exclude-checks use_after_free \
-    --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-50}" \
     --seed "${SCHEMATHESIS_SEED:-20261129}" \
     --request-timeout 10 \
     --no-color \
-    --report-dir "$work/report" || status=$?
+    --report-dir "$work/report" 2>&1 | tee "$work/st.log"
+status=${PIPESTATUS[0]}
+set -e
 
 if [[ $status -ne 0 ]]; then
+    [[ $status -eq 124 ]] && echo "schemathesis did not finish within ${SCHEMATHESIS_TIMEOUT:-170} s" >&2
     echo "schemathesis failed (exit $status)" >&2
     exit "$status"
+fi
+# A document whose links no longer resolve would silently skip the stateful phase: that is a failure too.
+if ! grep -Eq '^ *Scenarios: *[1-9]' "$work/st.log"; then
+    echo "schemathesis ran no stateful scenario (check the links in $spec)" >&2
+    exit 1
 fi
 echo "schemathesis passed" >&2

@@ -78,7 +78,7 @@ struct PlanCommand: AsyncParsableCommand {
     }
 
     private func createFile(_ path: String) -> FileHandle? {
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         return FileHandle(forWritingAtPath: path)
     }
 }

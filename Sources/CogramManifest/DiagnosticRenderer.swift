@@ -19,14 +19,14 @@ public struct DiagnosticRenderer: Sendable {
         let paint: (String, String) -> String = { text, code in color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
         let labelColor = diagnostic.severity == .error ? "1;31" : (diagnostic.severity == .warning ? "1;33" : "1;36")
         if let location = diagnostic.location {
-            out += paint("\(location):", "1") + " " + paint("\(label):", labelColor) + " " + paint(diagnostic.message, "1") + "\n"
+            out += paint("\(location):", "1") + " " + paint("\(label):", labelColor) + " " + paint(Self.printable(diagnostic.message, limit: 1000), "1") + "\n"
             if let line = sources[location.file]?.line(location.line), !line.isEmpty {
                 let shown = Self.printable(line)
                 out += shown + "\n"
                 out += Self.caretPrefix(shown, column: location.column) + paint("^", "1;32") + "\n"
             }
         } else {
-            out += paint("\(label):", labelColor) + " " + paint(diagnostic.message, "1") + "\n"
+            out += paint("\(label):", labelColor) + " " + paint(Self.printable(diagnostic.message, limit: 1000), "1") + "\n"
         }
         return out
     }
@@ -38,14 +38,13 @@ public struct DiagnosticRenderer: Sendable {
     /// `::error file=…,line=…,col=…::message`, so that GitHub Actions shows the error on the pull request's diff.
     public static func githubAnnotation(_ diagnostic: Diagnostic) -> String {
         let kind = diagnostic.severity == .error ? "error" : (diagnostic.severity == .warning ? "warning" : "notice")
-        let message = escapeData(diagnostic.message)
+        let message = escapeData(printable(diagnostic.message, limit: 1000))
         guard let location = diagnostic.location else { return "::\(kind)::\(message)" }
         return "::\(kind) file=\(escapeProperty(location.file)),line=\(location.line),col=\(location.column)::\(message)"
     }
 
     /// Keeps control characters (NUL, escape sequences from a hostile file) off the terminal.
-    static func printable(_ line: String) -> String {
-        let limit = 400
+    static func printable(_ line: String, limit: Int = 400) -> String {
         var out = String.UnicodeScalarView()
         for (i, scalar) in line.unicodeScalars.enumerated() {
             if i >= limit {

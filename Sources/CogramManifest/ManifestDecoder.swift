@@ -238,12 +238,46 @@ struct ManifestDecoder {
 
     /// One `@`, a non-empty local part, a dotted domain, no white space: what can be checked offline.
     static func isPlausibleEmail(_ value: String) -> Bool {
+        // Nearly every email is ASCII; checking its bytes gives the same answer as the Character rules below
+        // (for ASCII, `isWhitespace` is exactly 0x09–0x0D and space) without Unicode property lookups, which
+        // were a third of the time spent loading a large organization.
+        if value.utf8.allSatisfy({ $0 < 0x80 }) { return isPlausibleASCIIEmail(value.utf8) }
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, value.count <= 254 else { return false }
         let domain = parts[1]
         guard !value.contains(where: { $0.isWhitespace || $0 == "," || $0 == "<" || $0 == ">" }) else { return false }
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
         return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty }
+    }
+
+    private static func isPlausibleASCIIEmail(_ bytes: String.UTF8View) -> Bool {
+        guard bytes.count <= 254 else { return false }
+        var atCount = 0
+        var localLength = 0
+        var domainLength = 0
+        var domainDots = 0
+        var previous: UInt8 = 0
+        for byte in bytes {
+            switch byte {
+            case 0x09...0x0D, UInt8(ascii: " "), UInt8(ascii: ","), UInt8(ascii: "<"), UInt8(ascii: ">"):
+                return false
+            case UInt8(ascii: "@"):
+                atCount += 1
+            default:
+                if atCount == 0 {
+                    localLength += 1
+                } else {
+                    // Labels must be non-empty: no dot first, last or twice in a row in the domain.
+                    if byte == UInt8(ascii: ".") {
+                        if domainLength == 0 || previous == UInt8(ascii: ".") { return false }
+                        domainDots += 1
+                    }
+                    domainLength += 1
+                }
+            }
+            previous = byte
+        }
+        return atCount == 1 && localLength > 0 && domainDots > 0 && previous != UInt8(ascii: ".")
     }
 
     private mutating func bool(_ node: YAMLNode, field: String) -> Bool? {

@@ -43,7 +43,9 @@ public struct SourceFile: Sendable, Hashable {
         var i = 0
         let end = min(offset, bytes.count)
         while i < end {
-            if bytes[i] == UInt8(ascii: "\n") {
+            // LF, CR LF and a lone CR each end a line, as libyaml (and `line(_:)`) count them.
+            if bytes[i] == UInt8(ascii: "\n")
+                || (bytes[i] == UInt8(ascii: "\r") && (i + 1 >= bytes.count || bytes[i + 1] != UInt8(ascii: "\n"))) {
                 line += 1
                 lineStart = i + 1
             }

@@ -2,10 +2,14 @@
 enum Suggestion {
     static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
         let lowered = word.lowercased()
+        let length = lowered.count
         var best: (String, Int)?
         for candidate in candidates {
-            let distance = editDistance(lowered, candidate.lowercased())
             let allowed = max(1, min(3, candidate.count / 3))
+            // The distance is at least the difference in length: rule a candidate out before the quadratic
+            // comparison (a 5 MB key or value would otherwise cost seconds per candidate).
+            guard abs(length - candidate.count) <= allowed else { continue }
+            let distance = editDistance(lowered, candidate.lowercased())
             guard distance <= allowed else { continue }
             if best == nil || distance < best!.1 { best = (candidate, distance) }
         }

@@ -185,9 +185,34 @@ struct SandboxResponder: HTTPResponder {
         if request.method != .get {
             try? await store.recordAudit(
                 orgID: identity.orgID, method: request.method.rawValue, path: request.uri.path,
-                status: response.status.code, actor: request.headers[.xForwardedUser], keyName: identity.keyName)
+                status: response.status.code, actor: Self.auditActor(request.headers[.xForwardedUser]),
+                keyName: identity.keyName)
         }
         return response
+    }
+
+    /// Longest `X-Forwarded-User` kept in the audit log, in Unicode scalars.
+    static let maxActorLength = 256
+
+    /// `X-Forwarded-User` as the audit log stores it.
+    ///
+    /// The HTTP parser already refuses CR, LF, NUL and most other control bytes in header values (400 before any
+    /// of this runs); what can still arrive — tab, C1 controls and format characters such as bidirectional
+    /// overrides, sent as UTF-8 — becomes U+FFFD, so that printing the log cannot forge lines, move the cursor
+    /// or reorder text. Longer values are cut to `maxActorLength` scalars and end in `…`.
+    static func auditActor(_ header: String?) -> String? {
+        guard let header else { return nil }
+        var scalars = String.UnicodeScalarView()
+        for scalar in header.unicodeScalars.prefix(maxActorLength) {
+            switch scalar.properties.generalCategory {
+            case .control, .format: scalars.append("\u{FFFD}")
+            default: scalars.append(scalar)
+            }
+        }
+        if header.unicodeScalars.count > maxActorLength {
+            scalars.append("…")
+        }
+        return String(scalars)
     }
 
     private static func injected(_ status: Int) -> APIError {

@@ -30,6 +30,15 @@ struct UserChanges: Sendable, Hashable {
 
 /// The operations behind the API routes; every one scoped by organization.
 extension SandboxStore {
+    /// Whether a value from a path or query can name stored data at all.
+    ///
+    /// GRDB binds a Swift string up to its first U+0000 (SQLite's C string convention), so `prj_1\u{0}junk` would
+    /// otherwise find `prj_1`. Stored text never contains U+0000 (bodies with it get 422), so an id or filter
+    /// that does matches nothing.
+    static func isBindable(_ value: String) -> Bool {
+        !value.unicodeScalars.contains("\u{0}")
+    }
+
     private static func paged<T: Sendable & Codable>(
         _ db: Database, _ request: PageRequest, count: String, select: String, arguments: StatementArguments,
         map: (Row) -> T
@@ -57,8 +66,13 @@ extension SandboxStore {
                 _ = arguments.append(contentsOf: [status.rawValue])
             }
             if let externalID {
-                filter += " AND external_id = ?"
-                _ = arguments.append(contentsOf: [externalID])
+                // Exact comparison (never LIKE), so `%` and `_` are ordinary characters.
+                if Self.isBindable(externalID) {
+                    filter += " AND external_id = ?"
+                    _ = arguments.append(contentsOf: [externalID])
+                } else {
+                    filter += " AND 0"
+                }
             }
             return try Self.paged(
                 db, page, count: "SELECT COUNT(*) FROM projects \(filter)",
@@ -69,6 +83,7 @@ extension SandboxStore {
 
     private static func fetchProject(_ db: Database, orgID: String, id: String) throws -> Row {
         guard
+            isBindable(id),
             let row = try Row.fetchOne(
                 db, sql: "SELECT \(Self.projectColumns) FROM projects WHERE org_id = ? AND id = ?", arguments: [orgID, id])
         else {
@@ -174,6 +189,7 @@ extension SandboxStore {
         try await pool.write { db in
             let project = Self.project(from: try Self.fetchProject(db, orgID: orgID, id: projectID))
             guard
+                Self.isBindable(userID),
                 let user = try Row.fetchOne(
                     db, sql: "SELECT \(Self.userColumns) FROM users WHERE org_id = ? AND id = ?", arguments: [orgID, userID]
                 ).map(Self.user(from:))
@@ -214,6 +230,9 @@ extension SandboxStore {
     func deleteMember(orgID: String, projectID: String, userID: String) async throws {
         try await pool.write { db in
             _ = try Self.fetchProject(db, orgID: orgID, id: projectID)
+            guard Self.isBindable(userID) else {
+                throw APIError.notFound("user '\(userID)' is not a member of project \(projectID)")
+            }
             try db.execute(
                 sql: "DELETE FROM members WHERE org_id = ? AND project_id = ? AND user_id = ?",
                 arguments: [orgID, projectID, userID])
@@ -230,8 +249,13 @@ extension SandboxStore {
             var filter = "WHERE org_id = ?"
             var arguments: StatementArguments = [orgID]
             if let email {
-                filter += " AND email_key = ?"
-                _ = arguments.append(contentsOf: [email.lowercased()])
+                // Exact comparison (never LIKE), so `%` and `_` are ordinary characters.
+                if Self.isBindable(email) {
+                    filter += " AND email_key = ?"
+                    _ = arguments.append(contentsOf: [email.lowercased()])
+                } else {
+                    filter += " AND 0"
+                }
             }
             return try Self.paged(
                 db, page, count: "SELECT COUNT(*) FROM users \(filter)",
@@ -242,6 +266,7 @@ extension SandboxStore {
     func updateUser(orgID: String, userID: String, changes: UserChanges) async throws -> User {
         try await pool.write { db in
             guard
+                Self.isBindable(userID),
                 var user = try Row.fetchOne(
                     db, sql: "SELECT \(Self.userColumns) FROM users WHERE org_id = ? AND id = ?", arguments: [orgID, userID]
                 ).map(Self.user(from:))

@@ -199,7 +199,10 @@ import Testing
     }
 
     @Test func githubAnnotation() {
-        let diagnostic = Diagnostic(.error, at: SourceLocation(file: "dir,x/a:b.yaml", line: 3, column: 9), "100% wrong\nreally")
-        #expect(DiagnosticRenderer.githubAnnotation(diagnostic) == "::error file=dir%2Cx/a%3Ab.yaml,line=3,col=9::100%25 wrong%0Areally")
+        let diagnostic = Diagnostic(.error, at: SourceLocation(file: "dir,x/a:b.yaml", line: 3, column: 9), "100% wrong")
+        #expect(DiagnosticRenderer.githubAnnotation(diagnostic) == "::error file=dir%2Cx/a%3Ab.yaml,line=3,col=9::100%25 wrong")
+        // A value quoted from a hostile manifest cannot inject a second workflow command or escape codes.
+        let hostile = Diagnostic(.error, at: nil, "invalid role 'x\n::error::forged\u{1B}[2J'")
+        #expect(DiagnosticRenderer.githubAnnotation(hostile) == "::error::invalid role 'x\u{FFFD}::error::forged\u{FFFD}[2J'")
     }
 }

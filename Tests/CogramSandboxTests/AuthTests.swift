@@ -50,22 +50,6 @@ import Testing
         }
     }
 
-    @Test func databaseNeverContainsTheRawKey() async throws {
-        let path = temporaryDatabasePath()
-        let key = "cgk_raw_marker_\(UUID().uuidString)"
-        let sandbox = try await Sandbox.start(SandboxOptions(databasePath: path, seed: testSeed(), apiKey: key))
-        #expect(sandbox.apiKey == key)
-        try await sandbox.shutdown()
-        var bytes = Data()
-        for suffix in ["", "-wal"] {
-            bytes.append((try? Data(contentsOf: URL(fileURLWithPath: path + suffix))) ?? Data())
-        }
-        #expect(!bytes.isEmpty)
-        #expect(bytes.range(of: Data(key.utf8)) == nil)
-        #expect(bytes.range(of: Data(SandboxStore.hash(key: key).utf8)) != nil)
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-    }
-
     @Test func sameApiKeyIsReusedAcrossStarts() async throws {
         let path = temporaryDatabasePath()
         for _ in 0..<2 {

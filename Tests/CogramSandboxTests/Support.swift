@@ -47,6 +47,14 @@ struct Harness: Sendable {
             .init(path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }))
     }
 
+    /// Sends a body of raw bytes (for invalid UTF-8 and the like).
+    func send(
+        _ method: HTTPRequest.Method, _ path: String, body: Data, key: String? = nil
+    ) async throws -> TestClient.Response {
+        let headers: HTTPFields = [.authorization: "Bearer \(key ?? self.key)", .contentType: "application/json"]
+        return try await client.execute(.init(path, method: method, headers: headers, body: ByteBuffer(bytes: body)))
+    }
+
     func userID(_ email: String) throws -> String {
         try #require(try store.allUsers(organization: sandbox.organization!.id).first { $0.email.lowercased() == email.lowercased() }?.id)
     }

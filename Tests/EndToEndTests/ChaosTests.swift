@@ -1,0 +1,194 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CogramAPI
+import CogramSandbox
+import Foundation
+import Testing
+
+// Apply against a misbehaving Cogram (5xx before and after the change, dropped connections, 429 bursts) and
+// several applies at once: each run converges to the manifests, with no duplicate project and no lost or extra
+// member, and a plan afterwards has nothing to do.
+
+// MARK: - Support (shared with InterruptionTests and SecretsTests)
+
+/// A sandbox with a generous server rate limit (the tests are about faults, not the 1000/minute budget), a
+/// folder of manifests and the built binary pointed at it.
+final class ReliabilityOrganization: Sendable {
+    let sandbox: RunningSandbox
+    let directory: URL
+    let databasePath: String
+    let key: String
+    let organizationID: String
+
+    /// Twelve active users, u01…u12 at reliability.example.
+    static let users: [SandboxSeed.User] = (1...12).map {
+        SandboxSeed.User(email: email($0), name: "User \($0)", role: .member)
+    }
+
+    static func email(_ n: Int) -> String { String(format: "u%02d@reliability.example", n) }
+
+    private init(sandbox: RunningSandbox, directory: URL, databasePath: String, key: String, organizationID: String) {
+        self.sandbox = sandbox
+        self.directory = directory
+        self.databasePath = databasePath
+        self.key = key
+        self.organizationID = organizationID
+    }
+
+    static func start(faults: FaultOptions = .init(), key: String = "rel-" + UUID().uuidString) async throws -> ReliabilityOrganization {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cogramctl-reliability-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("sandbox.sqlite").path
+        var options = SandboxOptions(databasePath: path, rateLimitPerMinute: 1_000_000)
+        options.seed = SandboxSeed(organization: "Reliability", users: users)
+        options.apiKey = key
+        options.faults = faults
+        let sandbox = try await Sandbox.start(options)
+        return ReliabilityOrganization(sandbox: sandbox, directory: directory, databasePath: path, key: key,
+                                       organizationID: sandbox.organization?.id ?? "")
+    }
+
+    func stop() async {
+        try? await sandbox.shutdown()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// The environment that points the binary at this sandbox.
+    var environment: [String: String] {
+        ["COGRAM_API_URL": sandbox.baseURL, "COGRAM_API_KEY": key, "NO_COLOR": "1"]
+    }
+
+    func run(_ arguments: [String], environment extra: [String: String] = [:], timeout: TimeInterval = 300) async throws -> Binary.Result {
+        try await Binary.run(arguments, environment: environment.merging(extra) { $1 }, in: directory, timeout: timeout)
+    }
+
+    /// Writes `desired` as manifests (two files, so that loading merges them) and returns it.
+    @discardableResult
+    func write(_ desired: DesiredProjects) throws -> DesiredProjects {
+        let half = desired.projects.count / 2
+        for (name, slice) in [("a.yaml", desired.projects[..<half]), ("b.yaml", desired.projects[half...])] {
+            var yaml = slice.isEmpty ? "version: 1\nprojects: []\n" : "version: 1\nprojects:\n"
+            for project in slice {
+                yaml += "  - external_id: \(project.externalID)\n    name: \(project.name)\n    members:\n"
+                for (email, role) in project.members.sorted(by: { $0.key < $1.key }) {
+                    yaml += "      - {email: \(email), role: \(role.rawValue)}\n"
+                }
+            }
+            try yaml.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        return desired
+    }
+
+    /// Compares Cogram with `desired`: every project exactly once, active, named as written, with exactly the
+    /// members written; no other project with an external id. Returns the differences (empty when converged).
+    func differences(from desired: DesiredProjects) throws -> [String] {
+        var problems: [String] = []
+        let projects = try sandbox.store.allProjects(organization: organizationID)
+        var byExternalID: [String: [Project]] = [:]
+        for project in projects { if let key = project.externalID { byExternalID[key, default: []].append(project) } }
+        for (key, found) in byExternalID where found.count > 1 { problems.append("\(key): \(found.count) projects") }
+        let wanted = Set(desired.projects.map(\.externalID))
+        for key in byExternalID.keys where !wanted.contains(key) { problems.append("\(key): not in the manifests") }
+        for project in desired.projects {
+            guard let found = byExternalID[project.externalID]?.first else {
+                problems.append("\(project.externalID): missing")
+                continue
+            }
+            if found.name != project.name { problems.append("\(project.externalID): name \(found.name)") }
+            if found.status != .active { problems.append("\(project.externalID): \(found.status)") }
+            var members: [String: ProjectRole] = [:]
+            for member in try sandbox.store.members(organization: organizationID, projectID: found.id) {
+                if members[member.email] != nil { problems.append("\(project.externalID): \(member.email) twice") }
+                members[member.email] = member.role
+            }
+            if members != project.members { problems.append("\(project.externalID): members \(members) != \(project.members)") }
+        }
+        let unkeyed = projects.filter { $0.externalID == nil }
+        if !unkeyed.isEmpty { problems.append("\(unkeyed.count) projects without an external id") }
+        return problems
+    }
+}
+
+/// What the manifests ask for: projects with their whole membership.
+struct DesiredProjects: Sendable {
+    struct Entry: Sendable {
+        var externalID: String
+        var name: String
+        var members: [String: ProjectRole]
+    }
+
+    var projects: [Entry]
+
+    /// `count` projects, each with 2 or 3 members drawn from the twelve users, the first an owner (deterministic).
+    static func make(_ count: Int, prefix: String = "rel") -> DesiredProjects {
+        let roles: [ProjectRole] = [.owner, .editor, .viewer]
+        return DesiredProjects(projects: (0..<count).map { i in
+            var members: [String: ProjectRole] = [:]
+            for k in 0..<(2 + i % 2) {
+                members[ReliabilityOrganization.email((i * 5 + k * 7) % 12 + 1)] = k == 0 ? .owner : roles[(i + k) % 3]
+            }
+            return Entry(externalID: String(format: "\(prefix)-%03d", i), name: "Project \(i)", members: members)
+        })
+    }
+}
+
+// MARK: - Chaos
+
+@Suite(.serialized) struct ChaosTests {
+    /// One apply of 200 projects (about 500 memberships) through every kind of fault converges.
+    @Test(arguments: [UInt64(11), 2026, 90_001])
+    func applyConvergesThroughFaults(seed: UInt64) async throws {
+        let faults = FaultOptions(seed: seed, errorBeforeRate: 0.10, errorAfterRate: 0.10, dropRate: 0.05,
+                                  rateLimitBurstRate: 0.02, rateLimitBurstLength: 3)
+        let org = try await ReliabilityOrganization.start(faults: faults)
+        defer { Task { await org.stop() } }
+        let desired = try org.write(.make(200))
+
+        let started = Date()
+        let apply = try await org.run(["apply", ".", "--auto-approve", "--rate-limit", "1000000", "--parallelism", "16"])
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(apply.status == 0, "seed \(seed): exit \(apply.status)\n\(apply.stdout.suffix(2000))\n\(apply.stderr.suffix(3000))")
+        #expect(apply.stdout.contains("0 failed, 0 skipped"), "\(apply.stdout.suffix(500))")
+        let problems = try org.differences(from: desired)
+        #expect(problems.isEmpty, "seed \(seed): \(problems.prefix(20))")
+        // The faults did happen: every kind was met and survived.
+        let stats = await org.sandbox.stats()
+        #expect(stats.dropped > 0 && stats.byStatus[429, default: 0] > 0, "\(stats)")
+        #expect(stats.byStatus[500, default: 0] + stats.byStatus[503, default: 0] > 20, "\(stats)")
+
+        // Still under the same faults: reading the organization again finds nothing to do.
+        let plan = try await org.run(["plan", ".", "--detailed-exitcode", "--rate-limit", "1000000"])
+        #expect(plan.status == 0, "seed \(seed): \(plan.stdout.suffix(1500))\n\(plan.stderr.suffix(1500))")
+        print("chaos seed \(seed): apply took \(String(format: "%.1f", elapsed)) s, \(stats.writes) writes on the server")
+    }
+
+    // MARK: - Concurrency
+
+    /// Two and four applies of the same manifests at once: all succeed (a create that loses the race meets 409
+    /// `conflict` and is reconciled), one end state, no duplicates, nothing left to plan.
+    @Test(arguments: [2, 4])
+    func concurrentAppliesConverge(applies: Int) async throws {
+        let org = try await ReliabilityOrganization.start(faults: FaultOptions(seed: 7, latencyMilliseconds: 15))
+        defer { Task { await org.stop() } }
+        let desired = try org.write(.make(30, prefix: "con"))
+
+        let results = try await withThrowingTaskGroup(of: Binary.Result.self) { group in
+            for _ in 0..<applies {
+                group.addTask { try await org.run(["apply", ".", "--auto-approve", "--rate-limit", "1000000"]) }
+            }
+            var results: [Binary.Result] = []
+            for try await result in group { results.append(result) }
+            return results
+        }
+        for (i, result) in results.enumerated() {
+            #expect(result.status == 0, "apply \(i + 1) of \(applies): exit \(result.status)\n\(result.stdout.suffix(1500))\n\(result.stderr.suffix(1500))")
+        }
+        let problems = try org.differences(from: desired)
+        #expect(problems.isEmpty, "\(problems.prefix(20))")
+        let plan = try await org.run(["plan", ".", "--detailed-exitcode"])
+        #expect(plan.status == 0, "\(plan.stdout.suffix(1500))\n\(plan.stderr.suffix(1500))")
+    }
+}

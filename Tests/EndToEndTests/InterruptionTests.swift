@@ -1,0 +1,160 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CogramSandbox
+import Foundation
+import Testing
+
+// An apply killed at any point (SIGKILL: no chance to clean up) leaves Cogram in a state from which the next
+// apply converges without duplicates; Ctrl-C (SIGINT) stops starting new changes, lets those in flight finish,
+// prints the report and exits 1, and the next apply finishes the job.
+
+/// The built binary started in the background, so that a test can signal it while it runs.
+///
+/// `@unchecked Sendable`: the output buffers are touched only under `lock`; `process` is set up before `run()`
+/// and afterwards only read (its pid, its status after termination).
+final class BackgroundBinary: @unchecked Sendable {
+    private let process = Process()
+    private let lock = NSLock()
+    private var output = Data()
+    private var errors = Data()
+    private let finished = DispatchGroup()
+
+    init(_ arguments: [String], environment: [String: String], in directory: URL) throws {
+        process.executableURL = URL(fileURLWithPath: Binary.path)
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        for (pipe, isError) in [(out, false), (err, true)] {
+            finished.enter()
+            pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+                let data = handle.availableData
+                guard let self else { return }
+                if data.isEmpty {
+                    handle.readabilityHandler = nil
+                    self.finished.leave()
+                    return
+                }
+                self.lock.lock()
+                if isError { self.errors.append(data) } else { self.output.append(data) }
+                self.lock.unlock()
+            }
+        }
+        finished.enter()
+        process.terminationHandler = { [finished] _ in finished.leave() }
+        try process.run()
+    }
+
+    var stdout: String { lock.lock(); defer { lock.unlock() }; return String(decoding: output, as: UTF8.self) }
+    var stderr: String { lock.lock(); defer { lock.unlock() }; return String(decoding: errors, as: UTF8.self) }
+
+    func send(_ signalNumber: Int32) { kill(process.processIdentifier, signalNumber) }
+
+    /// Waits (without blocking a thread) until stderr holds `count` lines matching `predicate`; false on timeout
+    /// or when the process ended first.
+    func waitForStderr(lines count: Int = 1, timeout: TimeInterval = 120, where predicate: (Substring) -> Bool) async -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if stderr.split(separator: "\n").filter(predicate).count >= count { return true }
+            if !process.isRunning { return false }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
+
+    /// Waits for the process and its output; kills it after `timeout`. Exit status, or 128 + signal.
+    func wait(timeout: TimeInterval = 300) async -> Int32 {
+        let watchdog = DispatchWorkItem { [process] in if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            finished.notify(queue: .global()) { continuation.resume() }
+        }
+        watchdog.cancel()
+        return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+    }
+}
+
+@Suite(.serialized) struct InterruptionTests {
+    /// Where the first apply is killed: after a delay from its start, or after some changes were reported.
+    enum KillPoint: Sendable, CustomTestStringConvertible {
+        case after(Double)
+        case afterChanges(Int)
+
+        var testDescription: String {
+            switch self {
+            case .after(let seconds): "SIGKILL after \(seconds) s"
+            case .afterChanges(let n): "SIGKILL after \(n) changes"
+            }
+        }
+    }
+
+    /// 40 projects with 2–3 members each (about 140 changes) at 40 ms a request, 4 at a time: the apply takes
+    /// a few seconds, so every kill point lands before, during or between changes.
+    static let latency = FaultOptions(seed: 3, latencyMilliseconds: 40)
+    static let applyArguments = ["apply", ".", "--auto-approve", "--rate-limit", "1000000", "--parallelism", "4"]
+
+    @Test(arguments: [KillPoint.after(0.2), .after(0.5), .after(1.0), .afterChanges(1), .afterChanges(25), .afterChanges(90)])
+    func killedApplyThenNextApplyConverges(_ point: KillPoint) async throws {
+        let org = try await ReliabilityOrganization.start(faults: Self.latency)
+        defer { Task { await org.stop() } }
+        let desired = try org.write(.make(40, prefix: "kill"))
+
+        let first = try BackgroundBinary(Self.applyArguments, environment: org.environment, in: org.directory)
+        switch point {
+        case .after(let seconds):
+            try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+        case .afterChanges(let n):
+            let reached = await first.waitForStderr(lines: n) { $0.hasPrefix("[") && $0.contains("] ") }
+            #expect(reached, "the apply reported \(n) changes before ending: \(first.stderr.suffix(1000))")
+        }
+        first.send(SIGKILL)
+        let killed = await first.wait()
+        #expect(killed == 128 + SIGKILL, "exit \(killed)")
+
+        let second = try await org.run(Self.applyArguments)
+        #expect(second.status == 0, "\(second.stdout.suffix(1500))\n\(second.stderr.suffix(1500))")
+        let problems = try org.differences(from: desired)
+        #expect(problems.isEmpty, "\(problems.prefix(20))")
+        let plan = try await org.run(["plan", ".", "--detailed-exitcode"])
+        #expect(plan.status == 0, "\(plan.stdout.suffix(1500))")
+    }
+
+    @Test func interruptFinishesInFlightReportsAndExitsOne() async throws {
+        let org = try await ReliabilityOrganization.start(faults: Self.latency)
+        defer { Task { await org.stop() } }
+        let desired = try org.write(.make(40, prefix: "int"))
+
+        let first = try BackgroundBinary(Self.applyArguments, environment: org.environment, in: org.directory)
+        let started = await first.waitForStderr(lines: 5) { $0.hasPrefix("[") && $0.contains("] ") }
+        #expect(started, "\(first.stderr.suffix(1000))")
+        first.send(SIGINT)
+        let status = await first.wait(timeout: 60)
+        #expect(status == 1, "exit \(status)\n\(first.stderr.suffix(1500))")
+        let stdout = first.stdout, stderr = first.stderr
+        #expect(stdout.contains("Apply interrupted: "), "\(stdout.suffix(1500))")
+        #expect(stdout.contains("  skipped     "), "changes not started are reported as skipped")
+        #expect(stdout.contains("  done        "), "changes in flight were finished and reported")
+        #expect(!stdout.contains("FAILED"), "nothing in flight was cut off: \(stdout.suffix(1500))")
+        #expect(stderr.contains("Interrupt: finishing the changes in flight"))
+        #expect(stderr.contains("Interrupted: the changes marked skipped were not applied."))
+        // What the report says was done is done: every "done" project exists.
+        for line in stdout.split(separator: "\n") where line.hasPrefix("  done        create project.") {
+            let externalID = String(line.split(separator: ".").last ?? "")
+            #expect(try org.sandbox.store.allProjects(organization: org.organizationID).contains { $0.externalID == externalID })
+        }
+
+        let second = try await org.run(Self.applyArguments)
+        #expect(second.status == 0, "\(second.stdout.suffix(1500))\n\(second.stderr.suffix(1500))")
+        #expect(try org.differences(from: desired).isEmpty)
+        let plan = try await org.run(["plan", ".", "--detailed-exitcode"])
+        #expect(plan.status == 0, "\(plan.stdout.suffix(1500))")
+    }
+}
