@@ -87,6 +87,7 @@ let package = Package(
         .testTarget(
             name: "CogramManifestTests",
             dependencies: ["CogramManifest"],
+            exclude: ["Hostile"],
             swiftSettings: strict
         ),
         .testTarget(
