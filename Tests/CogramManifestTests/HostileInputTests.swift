@@ -260,7 +260,7 @@ enum HostileCorpus {
     @Test func subsetExitsOneWithLocatedErrors() async throws {
         for file in Self.subset {
             let path = HostileCorpus.folder + "/" + file
-            try await expectValidateRefuses(path, budget: 5)
+            try await expectValidateRefuses(path, budget: 10)
         }
     }
 
