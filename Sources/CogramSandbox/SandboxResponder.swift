@@ -35,7 +35,7 @@ struct SandboxResponder: HTTPResponder {
             await stats.record(method: method, status: response.status.code)
             return response
         } catch is DroppedConnection {
-            await stats.record(method: method, status: nil)
+            // Already counted, before the connection was closed.
             throw DroppedConnection()
         }
     }
@@ -116,6 +116,8 @@ struct SandboxResponder: HTTPResponder {
             return errorResponse(error, headers: headers)
         }
         if fault.drop {
+            // Counted before closing: a client that sees the connection close must also see it counted.
+            await stats.record(method: request.method.rawValue, status: nil)
             try? await context.channel.close()
             throw DroppedConnection()
         }
