@@ -219,7 +219,7 @@ extension SandboxCommand.Keys {
             if expiresIn != nil, expiresAt != nil {
                 throw ValidationError("use either --expires-in or --expires-at, not both")
             }
-            if let expiresIn, SandboxKeyExpiry.duration(expiresIn) == nil {
+            if let expiresIn, parseDuration(expiresIn) == nil {
                 throw ValidationError("--expires-in takes a positive number and a unit s, m, h or d (for example 30d)")
             }
             if let expiresAt, SandboxKeyExpiry.date(expiresAt) == nil {
@@ -232,7 +232,7 @@ extension SandboxCommand.Keys {
             let store = try database.openStore()
             defer { try? store.close() }
             var expiry: Date?
-            if let expiresIn, let seconds = SandboxKeyExpiry.duration(expiresIn) {
+            if let expiresIn, let seconds = parseDuration(expiresIn) {
                 expiry = Date().addingTimeInterval(seconds)
             } else if let expiresAt {
                 expiry = SandboxKeyExpiry.date(expiresAt)
@@ -299,17 +299,6 @@ extension SandboxCommand.Keys {
 
 /// Parses key lifetimes for `keys create`.
 enum SandboxKeyExpiry {
-    static func duration(_ text: String) -> TimeInterval? {
-        guard let unit = text.last, let amount = Double(text.dropLast()), amount > 0 else { return nil }
-        switch unit {
-        case "s": return amount
-        case "m": return amount * 60
-        case "h": return amount * 3600
-        case "d": return amount * 86400
-        default: return nil
-        }
-    }
-
     static func date(_ text: String) -> Date? {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
