@@ -14,15 +14,9 @@ import Testing
 
 // MARK: - Support (shared with InterruptionTests and SecretsTests)
 
-/// A sandbox with a generous server rate limit (the tests are about faults, not the 1000/minute budget), a
-/// folder of manifests and the built binary pointed at it.
-final class ReliabilityOrganization: Sendable {
-    let sandbox: RunningSandbox
-    let directory: URL
-    let databasePath: String
-    let key: String
-    let organizationID: String
-
+/// The organization of the reliability suites: a `TestOrganization` with twelve users and a generous server
+/// rate limit (the tests are about faults, not the 1000/minute budget).
+enum ReliabilityOrganization {
     /// Twelve active users, u01…u12 at reliability.example.
     static let users: [SandboxSeed.User] = (1...12).map {
         SandboxSeed.User(email: email($0), name: "User \($0)", role: .member)
@@ -30,41 +24,14 @@ final class ReliabilityOrganization: Sendable {
 
     static func email(_ n: Int) -> String { String(format: "u%02d@reliability.example", n) }
 
-    private init(sandbox: RunningSandbox, directory: URL, databasePath: String, key: String, organizationID: String) {
-        self.sandbox = sandbox
-        self.directory = directory
-        self.databasePath = databasePath
-        self.key = key
-        self.organizationID = organizationID
+    static func start(faults: FaultOptions = .init(), key: String = "rel-" + UUID().uuidString) async throws -> TestOrganization {
+        try await TestOrganization.start(
+            users: users, faults: faults, organization: "Reliability", rateLimitPerMinute: 1_000_000, key: key,
+            runTimeout: 300)
     }
+}
 
-    static func start(faults: FaultOptions = .init(), key: String = "rel-" + UUID().uuidString) async throws -> ReliabilityOrganization {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cogramctl-reliability-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let path = directory.appendingPathComponent("sandbox.sqlite").path
-        var options = SandboxOptions(databasePath: path, rateLimitPerMinute: 1_000_000)
-        options.seed = SandboxSeed(organization: "Reliability", users: users)
-        options.apiKey = key
-        options.faults = faults
-        let sandbox = try await Sandbox.start(options)
-        return ReliabilityOrganization(sandbox: sandbox, directory: directory, databasePath: path, key: key,
-                                       organizationID: sandbox.organization?.id ?? "")
-    }
-
-    func stop() async {
-        try? await sandbox.shutdown()
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    /// The environment that points the binary at this sandbox.
-    var environment: [String: String] {
-        ["COGRAM_API_URL": sandbox.baseURL, "COGRAM_API_KEY": key, "NO_COLOR": "1"]
-    }
-
-    func run(_ arguments: [String], environment extra: [String: String] = [:], timeout: TimeInterval = 300) async throws -> Binary.Result {
-        try await Binary.run(arguments, environment: environment.merging(extra) { $1 }, in: directory, timeout: timeout)
-    }
-
+extension TestOrganization {
     /// Writes `desired` as manifests (two files, so that loading merges them) and returns it.
     @discardableResult
     func write(_ desired: DesiredProjects) throws -> DesiredProjects {

@@ -10,6 +10,8 @@ final class TestOrganization: Sendable {
     let databasePath: String
     let key: String
     let organizationID: String
+    /// How long `run` lets one command take before killing it (a hang guard, not a speed check).
+    let runTimeout: TimeInterval
 
     static let domain = "northwind-build.example"
 
@@ -27,7 +29,11 @@ final class TestOrganization: Sendable {
         .init(email: email("gone"), name: "Gone Away", role: .member, status: .deactivated),
     ]
 
-    private init(sandbox: RunningSandbox, directory: URL, databasePath: String, key: String, organizationID: String) {
+    private init(
+        sandbox: RunningSandbox, directory: URL, databasePath: String, key: String, organizationID: String,
+        runTimeout: TimeInterval
+    ) {
+        self.runTimeout = runTimeout
         self.sandbox = sandbox
         self.directory = directory
         self.databasePath = databasePath
@@ -37,20 +43,20 @@ final class TestOrganization: Sendable {
 
     static func start(
         projects: [SandboxSeed.Project] = [], users: [SandboxSeed.User] = defaultUsers,
-        faults: FaultOptions = .init(), databasePath: String? = nil
+        faults: FaultOptions = .init(), databasePath: String? = nil, organization: String = "Northwind Build",
+        rateLimitPerMinute: Int = 1000, key: String = "e2e-" + UUID().uuidString, runTimeout: TimeInterval = 180
     ) async throws -> TestOrganization {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cogramctl-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = databasePath ?? directory.appendingPathComponent("sandbox.sqlite").path
-        var options = SandboxOptions(databasePath: path)
-        options.seed = SandboxSeed(organization: "Northwind Build", users: users, projects: projects)
-        let key = "e2e-" + UUID().uuidString
+        var options = SandboxOptions(databasePath: path, rateLimitPerMinute: rateLimitPerMinute)
+        options.seed = SandboxSeed(organization: organization, users: users, projects: projects)
         options.apiKey = key
         options.faults = faults
         let sandbox = try await Sandbox.start(options)
         return TestOrganization(
             sandbox: sandbox, directory: directory, databasePath: path, key: key,
-            organizationID: sandbox.organization?.id ?? "")
+            organizationID: sandbox.organization?.id ?? "", runTimeout: runTimeout)
     }
 
     /// The same database served again with other faults (the previous sandbox must be stopped).
@@ -60,7 +66,9 @@ final class TestOrganization: Sendable {
         options.apiKey = key
         options.faults = faults
         let sandbox = try await Sandbox.start(options)
-        return TestOrganization(sandbox: sandbox, directory: directory, databasePath: databasePath, key: key, organizationID: organizationID)
+        return TestOrganization(
+            sandbox: sandbox, directory: directory, databasePath: databasePath, key: key, organizationID: organizationID,
+            runTimeout: runTimeout)
     }
 
     func stop() async {
@@ -73,11 +81,18 @@ final class TestOrganization: Sendable {
         try yaml.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
     }
 
+    /// The environment that points the binary at this sandbox.
+    var environment: [String: String] {
+        ["COGRAM_API_URL": sandbox.baseURL, "COGRAM_API_KEY": key, "NO_COLOR": "1"]
+    }
+
     /// Runs `cogramctl` in the manifests folder against this sandbox.
-    func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) async throws -> Binary.Result {
-        var env = ["COGRAM_API_URL": sandbox.baseURL, "COGRAM_API_KEY": key, "NO_COLOR": "1"]
-        for (k, v) in environment { env[k] = v }
-        return try await Binary.run(arguments, environment: env, input: input, in: directory)
+    func run(
+        _ arguments: [String], environment extra: [String: String] = [:], input: String? = nil, timeout: TimeInterval? = nil
+    ) async throws -> Binary.Result {
+        try await Binary.run(
+            arguments, environment: environment.merging(extra) { $1 }, input: input, in: directory,
+            timeout: timeout ?? runTimeout)
     }
 
     func projects() throws -> [Project] {
