@@ -41,6 +41,9 @@ public struct ClientConfiguration: Sendable, CustomStringConvertible {
     /// The default API root.
     public static let defaultBaseURL = "https://api.cogram.com"
 
+    /// Retries of one request after a retryable failure, unless configured otherwise (`--max-retries`).
+    public static let defaultMaxRetries = 5
+
     /// Validates `baseURL` (see `ClientConfiguration.validateBaseURL(_:)`).
     public init(
         baseURL: String,
@@ -49,7 +52,7 @@ public struct ClientConfiguration: Sendable, CustomStringConvertible {
         version: String,
         connectTimeout: Duration = .seconds(10),
         readTimeout: Duration = .seconds(30),
-        maxRetries: Int = 5,
+        maxRetries: Int = ClientConfiguration.defaultMaxRetries,
         requestsPerMinute: Int = 1000,
         logger: Logger = Logger(label: "cogramctl.http", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws(ConfigurationError) {

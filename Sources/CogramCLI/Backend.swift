@@ -99,6 +99,7 @@ enum Backend {
             var configuration = try ClientConfiguration(
                 baseURL: running.baseURL, apiKey: APIKey(key), actor: connection.resolveActor(),
                 version: Cogramctl.version, logger: connection.httpLogger())
+            configuration.maxRetries = connection.maxRetries
             if let requestsPerMinute { configuration.requestsPerMinute = requestsPerMinute }
             result = .success(try await CogramClient.withClient(configuration) { client in
                 try await body(client, "sandbox:" + absolute)

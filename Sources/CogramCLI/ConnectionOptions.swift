@@ -26,10 +26,21 @@ struct ConnectionOptions: ParsableArguments {
             valueName: "id-or-email"))
     var actor: String?
 
+    @Option(
+        name: .customLong("max-retries"),
+        help: ArgumentHelp(
+            "Retries of one request after a 5xx, a timeout or a dropped connection, with jittered exponential backoff (0-20; 429 waits are counted apart).",
+            valueName: "n"))
+    var maxRetries = ClientConfiguration.defaultMaxRetries
+
     @Flag(name: .customLong("verbose"), help: "Log every HTTP request, response and retry to stderr (the API key is redacted).")
     var verbose = false
 
     init() {}
+
+    func validate() throws {
+        guard (0...20).contains(maxRetries) else { throw ValidationError("--max-retries must be between 0 and 20") }
+    }
 
     /// URL, key and actor from these options and the process environment.
     func resolveSettings(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ClientSettings {
@@ -52,6 +63,9 @@ struct ConnectionOptions: ParsableArguments {
     func clientConfiguration(
         version: String, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> ClientConfiguration {
-        try ClientConfiguration(settings: resolveSettings(environment: environment), version: version, logger: httpLogger())
+        var configuration = try ClientConfiguration(
+            settings: resolveSettings(environment: environment), version: version, logger: httpLogger())
+        configuration.maxRetries = maxRetries
+        return configuration
     }
 }

@@ -115,9 +115,14 @@ struct DesiredProjects: Sendable {
         let desired = try org.write(.make(200))
 
         let started = Date()
-        let apply = try await org.run(["apply", ".", "--auto-approve", "--rate-limit", "1000000", "--parallelism", "16"])
+        // A write attempt fails here about 22% of the time, so the default 5 retries (6 attempts) give up on some
+        // write in roughly one run in thirteen; 12 retries make that about 3 in a billion per write.
+        let apply = try await org.run([
+            "apply", ".", "--auto-approve", "--rate-limit", "1000000", "--parallelism", "16", "--max-retries", "12",
+        ])
         let elapsed = Date().timeIntervalSince(started)
-        #expect(apply.status == 0, "seed \(seed): exit \(apply.status)\n\(apply.stdout.suffix(2000))\n\(apply.stderr.suffix(3000))")
+        let failedLines = apply.stdout.split(separator: "\n").filter { $0.contains("failed") || $0.contains("error") }
+        #expect(apply.status == 0, "seed \(seed): exit \(apply.status)\n\(failedLines.joined(separator: "\n"))\n\(apply.stderr.suffix(3000))")
         #expect(apply.stdout.contains("0 failed, 0 skipped"), "\(apply.stdout.suffix(500))")
         let problems = try org.differences(from: desired)
         #expect(problems.isEmpty, "seed \(seed): \(problems.prefix(20))")
@@ -127,9 +132,34 @@ struct DesiredProjects: Sendable {
         #expect(stats.byStatus[500, default: 0] + stats.byStatus[503, default: 0] > 20, "\(stats)")
 
         // Still under the same faults: reading the organization again finds nothing to do.
-        let plan = try await org.run(["plan", ".", "--detailed-exitcode", "--rate-limit", "1000000"])
+        let plan = try await org.run(["plan", ".", "--detailed-exitcode", "--rate-limit", "1000000", "--max-retries", "12"])
         #expect(plan.status == 0, "seed \(seed): \(plan.stdout.suffix(1500))\n\(plan.stderr.suffix(1500))")
         print("chaos seed \(seed): apply took \(String(format: "%.1f", elapsed)) s, \(stats.writes) writes on the server")
+    }
+
+    /// `--max-retries N` bounds the retries of one request: with every request failing, a plan sends the first
+    /// read exactly N + 1 times, then exits 1 naming the attempts; out-of-range values are usage errors.
+    @Test(arguments: [0, 2])
+    func maxRetriesBoundsRetries(retries: Int) async throws {
+        let org = try await ReliabilityOrganization.start(faults: FaultOptions(seed: 1, errorBeforeRate: 1.0))
+        defer { Task { await org.stop() } }
+        try org.write(.make(1))
+        let plan = try await org.run(["plan", ".", "--max-retries", String(retries), "--verbose"])
+        #expect(plan.status == 1, "\(plan.stdout)\n\(plan.stderr)")
+        // The projects and users lists are read at once; each is retried at most N times, and the one that gives
+        // up first ends the run.
+        let retryLines = plan.stderr.split(separator: "\n").filter { $0.contains("retrying GET") }
+        let perURL = Dictionary(grouping: retryLines) { $0.split(separator: " ").first { $0.hasPrefix("http") } ?? "" }
+        #expect(perURL.values.map(\.count).max() ?? 0 == retries, "\(plan.stderr.suffix(2000))")
+        #expect(!plan.stderr.contains("(retry \(retries + 1) of"))
+        let stats = await org.sandbox.stats()
+        #expect((retries + 1)...(2 * (retries + 1)) ~= stats.total, "\(stats)")
+        #expect(plan.stderr.contains("HTTP 50"), "\(plan.stderr.suffix(1500))")
+        if retries > 0 { #expect(plan.stderr.contains("after \(retries + 1) attempts"), "\(plan.stderr.suffix(1500))") }
+
+        let outOfRange = try await org.run(["plan", ".", "--max-retries", "21"])
+        #expect(outOfRange.status == 64 && outOfRange.stderr.contains("--max-retries must be between 0 and 20"),
+                "\(outOfRange.status) \(outOfRange.stderr)")
     }
 
     // MARK: - Concurrency
