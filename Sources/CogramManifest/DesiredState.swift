@@ -90,7 +90,7 @@ public struct DesiredUser: Sendable, Hashable {
         self.location = location
     }
 
-    public var normalizedEmail: String { email.lowercased() }
+    public var normalizedEmail: String { normalizeEmail(email) }
 }
 
 /// An entry of `projects`.
@@ -135,5 +135,16 @@ public struct DesiredMember: Sendable, Hashable {
         self.location = location
     }
 
-    public var normalizedEmail: String { email.lowercased() }
+    public var normalizedEmail: String { normalizeEmail(email) }
+}
+
+/// An email lower-cased for comparison. Nearly every email is lower-case ASCII already: it is returned as it is,
+/// without the allocation and Unicode case mapping of `lowercased()` (which gives the same string for it).
+@inlinable
+public func normalizeEmail(_ email: String) -> String {
+    var email = email
+    let unchanged = email.withUTF8 { bytes in
+        !bytes.contains { $0 >= 0x80 || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }
+    }
+    return unchanged ? email : email.lowercased()
 }

@@ -45,10 +45,10 @@ public struct ManifestLoader: Sendable {
 
     /// Decodes one source in memory: the unit the loader, its tests and the fuzzer share.
     static func decode(_ source: SourceFile, limits: LoaderLimits) -> (ManifestFragment?, [Diagnostic]) {
-        let (root, composeDiagnostics) = YAMLComposer.compose(source, limits: limits)
-        guard let root else { return (nil, composeDiagnostics) }
-        var decoder = ManifestDecoder(file: source.path)
-        let fragment = decoder.decode(root)
+        let (document, composeDiagnostics) = YAMLComposer.compose(source, limits: limits)
+        guard let document else { return (nil, composeDiagnostics) }
+        var decoder = ManifestDecoder(file: source.path, document: document)
+        let fragment = decoder.decode()
         return (fragment, composeDiagnostics + decoder.diagnostics)
     }
 
@@ -172,15 +172,19 @@ public struct ManifestLoader: Sendable {
                 }
             }
             if let members = project.members {
-                var seen: [String: SourceLocation] = [:]
-                desired.projects[index].members = members.filter { member in
-                    if let first = seen[member.normalizedEmail] {
+                var seen: [String: Int] = [:]
+                seen.reserveCapacity(members.count)
+                var duplicates = IndexSet()
+                for (position, member) in members.enumerated() {
+                    if let first = seen.updateValue(position, forKey: member.normalizedEmail) {
+                        seen[member.normalizedEmail] = first
+                        duplicates.insert(position)
                         diagnostics.append(Diagnostic(.error, at: member.location,
-                            "duplicate member '\(member.email)' in project '\(project.externalID)'; first listed at \(first)"))
-                        return false
+                            "duplicate member '\(member.email)' in project '\(project.externalID)'; first listed at \(members[first].location)"))
                     }
-                    seen[member.normalizedEmail] = member.location
-                    return true
+                }
+                if !duplicates.isEmpty {
+                    desired.projects[index].members = members.indices.filter { !duplicates.contains($0) }.map { members[$0] }
                 }
             }
         }

@@ -81,7 +81,7 @@ private struct Planner {
         self.desired = desired
         self.observed = observed
         self.options = options
-        usersByEmail = Dictionary(observed.users.map { ($0.email.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
+        usersByEmail = Dictionary(observed.users.map { (normalizeEmail($0.email), $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     private func isManaged(_ project: Project) -> Bool {
@@ -233,7 +233,7 @@ private struct Planner {
         _ d: DesiredProject, projectID: String?, observedMembers: [Member], desiredMembers: [DesiredMember], users: [String: User]
     ) {
         let precondition: (Member?) -> Precondition = { $0.map { .member(role: $0.role) } ?? .memberAbsent }
-        let current = Dictionary(observedMembers.map { ($0.email.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
+        let current = Dictionary(observedMembers.map { (normalizeEmail($0.email), $0) }, uniquingKeysWith: { a, _ in a })
         var changed = false
         for member in desiredMembers {
             let email = member.normalizedEmail

@@ -88,6 +88,44 @@ import Testing
         #expect(project.description == .value("From B"))
     }
 
+    /// An alias shares its anchor's nodes: every project that aliases a member list gets the same members, with
+    /// the locations where they were written.
+    @Test func aliasedMemberListsAreShared() throws {
+        let result = load("""
+            version: 1
+            projects:
+              - external_id: a
+                name: A
+                members: &team
+                  - {email: ann@example.com, role: owner}
+                  - {email: bob@example.com, role: viewer}
+              - {external_id: b, name: B, members: *team}
+              - {external_id: c, name: C, members: *team}
+            """)
+        let projects = try #require(result.desired?.projects, "\(result.diagnostics)")
+        #expect(projects.count == 3)
+        let lists = projects.map { $0.members?.map { "\($0.email) \($0.role) \($0.location.line):\($0.location.column)" } }
+        #expect(lists[0] == ["ann@example.com owner 6:9", "bob@example.com viewer 7:9"])
+        #expect(lists[1] == lists[0] && lists[2] == lists[0])
+    }
+
+    /// Duplicate keys are found whatever the mapping's size and however the keys are spelled in Unicode: keys
+    /// that are the same text in another normalization form (é as one or two code points) are duplicates too.
+    @Test(arguments: [2, 40])
+    func duplicateKeysAreReported(otherKeys: Int) {
+        let others = (0..<otherKeys).map { "x-k\($0): \($0)\n" }.joined()
+        #expect(messages("version: 1\n\(others)x-caf\u{E9}: 1\nx-cafe\u{301}: 2\nprojects: []\n")
+            == ["\(otherKeys + 3):1: duplicate key 'x-cafe\u{301}' in this mapping; first at line \(otherKeys + 2), column 1"])
+        #expect(messages("version: 1\n\(others)projects: []\nprojects: [1]\n")
+            == ["\(otherKeys + 3):1: duplicate key 'projects' in this mapping; first at line \(otherKeys + 2), column 1"])
+    }
+
+    /// The ASCII shortcut of `normalizeEmail` gives what `lowercased()` gives.
+    @Test(arguments: ["ann@example.com", "Ann@Example.COM", "ÅSA@EXAMPLE.SE", "ß@straße.de", "İ@example.com", "", "a.b+c@x-y.io"])
+    func normalizedEmailIsLowercased(email: String) {
+        #expect(normalizeEmail(email) == email.lowercased())
+    }
+
     @Test func mergeOfAScalarIsAnError() {
         #expect(messages("version: 1\nprojects:\n  - {<<: 5, external_id: a, name: A}\n")
             == ["3:10: a merge key '<<' takes a mapping or a list of mappings, not a scalar"])

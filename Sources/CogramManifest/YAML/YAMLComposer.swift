@@ -24,47 +24,31 @@ public struct LoaderLimits: Sendable, Hashable {
 /// `maxDepth`. It resolves aliases (bounded by `maxAliasExpansion`) and merge keys, and reports what libyaml
 /// does not: duplicate keys, unknown tags, several documents and empty files.
 public enum YAMLComposer {
-    public static func compose(_ source: SourceFile, limits: LoaderLimits = .default) -> (node: YAMLNode?, diagnostics: [Diagnostic]) {
-        let session = ComposerSession(source: source, limits: limits)
+    /// Largest source composed: offsets in a `YAMLDocument` are 32-bit.
+    static let maxSourceBytes = 1 << 30
+
+    public static func compose(_ source: SourceFile, limits: LoaderLimits = .default) -> (document: YAMLDocument?, diagnostics: [Diagnostic]) {
+        guard source.bytes.count <= maxSourceBytes else {
+            let at = SourceLocation(file: source.path, line: 1, column: 1)
+            return (nil, [Diagnostic(.error, at: at, "the file is \(source.bytes.count) bytes; manifests may be at most \(maxSourceBytes) bytes (split it into several files)")])
+        }
+        var session = ComposerSession(source: source, limits: limits)
         return session.run()
     }
 }
 
 /// Owns the libyaml parser and the input buffer for the length of one composition.
-private final class ComposerSession {
-    private let source: SourceFile
-    private let limits: LoaderLimits
-    private let parser: UnsafeMutablePointer<yaml_parser_t>
+private final class ParserHandle {
+    let parser: UnsafeMutablePointer<yaml_parser_t>
     /// libyaml reads from this buffer until the parser is deleted, so it lives exactly as long as the parser.
     private let input: UnsafeMutableBufferPointer<UInt8>
-    private var diagnostics: [Diagnostic] = []
 
-    /// An open list or mapping. A struct mutated in place through `stack[last]`, not an enum popped and pushed
-    /// again: re-wrapping an enum payload copied the children array on every append (quadratic in the length
-    /// of a list).
-    private struct Frame {
-        var isMapping: Bool
-        var items: [YAMLNode] = []
-        var pairs: [YAMLPair] = []
-        var pendingKey: YAMLNode?
-        var mark: Mark
-        var tag: String?
-        var anchor: String?
-    }
-
-    private var stack: [Frame] = []
-    private var anchors: [String: YAMLNode] = [:]
-    private var aliasExpansion = 0
-    private var root: YAMLNode?
-
-    init(source: SourceFile, limits: LoaderLimits) {
-        self.source = source
-        self.limits = limits
+    init(bytes: [UInt8]) {
         parser = .allocate(capacity: 1)
-        input = .allocate(capacity: max(source.bytes.count, 1))
-        _ = input.initialize(from: source.bytes)
+        input = .allocate(capacity: max(bytes.count, 1))
+        _ = input.initialize(from: bytes)
         yaml_parser_initialize(parser)
-        yaml_parser_set_input_string(parser, input.baseAddress, source.bytes.count)
+        yaml_parser_set_input_string(parser, input.baseAddress, bytes.count)
     }
 
     deinit {
@@ -72,8 +56,48 @@ private final class ComposerSession {
         parser.deallocate()
         input.deallocate()
     }
+}
 
-    func run() -> (node: YAMLNode?, diagnostics: [Diagnostic]) {
+/// One composition. A struct, used as a local variable, so that its arrays are mutated without the runtime
+/// exclusivity checks a class's stored properties cost on every access (a tenth of loading a large file).
+private struct ComposerSession {
+    typealias NodeID = YAMLDocument.NodeID
+
+    private let source: SourceFile
+    private let limits: LoaderLimits
+    private let parserHandle: ParserHandle
+    private var parser: UnsafeMutablePointer<yaml_parser_t> { parserHandle.parser }
+    private var diagnostics: [Diagnostic] = []
+
+    /// An open list or mapping; its children so far are `scratch[childrenStart...]`.
+    private struct Frame {
+        var isMapping: Bool
+        var childrenStart: Int
+        var line: Int32
+        var column: Int32
+        var tag: YAMLTag?
+        var anchor: String?
+    }
+
+    private var document = YAMLDocument()
+    private var stack: [Frame] = []
+    /// The children of every open list and mapping, innermost last; moved to `document.children` when one closes.
+    private var scratch: [NodeID] = []
+    private var anchors: [String: NodeID] = [:]
+    private var aliasExpansion = 0
+    private var hasRoot = false
+
+    init(source: SourceFile, limits: LoaderLimits) {
+        self.source = source
+        self.limits = limits
+        parserHandle = ParserHandle(bytes: source.bytes)
+        // Scalars' text is at most the source's bytes; a line of YAML is a few nodes.
+        document.bytes.reserveCapacity(source.bytes.count)
+        document.nodes.reserveCapacity(source.bytes.count / 12)
+        document.children.reserveCapacity(source.bytes.count / 12)
+    }
+
+    mutating func run() -> (document: YAMLDocument?, diagnostics: [Diagnostic]) {
         var documents = 0
         var event = yaml_event_t()
         loop: while true {
@@ -93,14 +117,68 @@ private final class ComposerSession {
             diagnostics.append(error(Mark(line: 1, column: 1), "the file is empty; a manifest starts with 'version: 1'"))
             return (nil, diagnostics)
         }
-        return (root, diagnostics)
+        return hasRoot ? (document, diagnostics) : (nil, diagnostics)
     }
 
     private enum Step { case next, end, fatal }
 
-    private func handle(_ event: inout yaml_event_t, documents: inout Int) -> Step {
-        let mark = Mark(line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
+    private mutating func handle(_ event: inout yaml_event_t, documents: inout Int) -> Step {
+        let line = Int32(truncatingIfNeeded: event.start_mark.line + 1)
+        let column = Int32(truncatingIfNeeded: event.start_mark.column + 1)
         switch event.type {
+        case YAML_SCALAR_EVENT:
+            let scalar = event.data.scalar
+            let style: ScalarStyle = switch scalar.style {
+            case YAML_SINGLE_QUOTED_SCALAR_STYLE: .singleQuoted
+            case YAML_DOUBLE_QUOTED_SCALAR_STYLE: .doubleQuoted
+            case YAML_LITERAL_SCALAR_STYLE: .literal
+            case YAML_FOLDED_SCALAR_STYLE: .folded
+            default: .plain
+            }
+            let start = Int32(truncatingIfNeeded: document.bytes.count)
+            if scalar.length > 0 {
+                document.bytes.append(contentsOf: UnsafeBufferPointer(start: scalar.value, count: scalar.length))
+            }
+            var node = YAMLDocument.Node(
+                kind: .scalar, style: style, tag: nil, line: line, column: column, start: start,
+                count: Int32(truncatingIfNeeded: scalar.length), size: 1)
+            if scalar.tag != nil {
+                node.tag = checkedTag(scalar.tag, Mark(line: Int(line), column: Int(column)), on: .scalar, scalar: node)
+            }
+            let id = append(node)
+            if let anchor = scalar.anchor { anchors[string(anchor)] = id }
+            add(id)
+            return .next
+        case YAML_MAPPING_START_EVENT, YAML_SEQUENCE_START_EVENT:
+            let mark = Mark(line: Int(line), column: Int(column))
+            guard push(mark) else { return .fatal }
+            let isMapping = event.type == YAML_MAPPING_START_EVENT
+            let (tagPointer, anchor) = isMapping
+                ? (event.data.mapping_start.tag, event.data.mapping_start.anchor)
+                : (event.data.sequence_start.tag, event.data.sequence_start.anchor)
+            let tag = tagPointer == nil ? nil : checkedTag(tagPointer, mark, on: isMapping ? .mapping : .sequence, scalar: nil)
+            stack.append(Frame(
+                isMapping: isMapping, childrenStart: scratch.count, line: line, column: column, tag: tag,
+                anchor: anchor.map { string($0) }))
+            return .next
+        case YAML_MAPPING_END_EVENT, YAML_SEQUENCE_END_EVENT:
+            guard let frame = stack.popLast(), frame.isMapping == (event.type == YAML_MAPPING_END_EVENT) else { return .fatal }
+            close(frame)
+            return .next
+        case YAML_ALIAS_EVENT:
+            let name = string(event.data.alias.anchor)
+            let mark = Mark(line: Int(line), column: Int(column))
+            guard let id = anchors[name] else {
+                diagnostics.append(error(mark, "unknown alias '*\(name)': no anchor '&\(name)' comes before it"))
+                return .fatal
+            }
+            aliasExpansion += Int(document.nodes[Int(id)].size)
+            if aliasExpansion > limits.maxAliasExpansion {
+                diagnostics.append(error(mark, "aliases expand to more than \(limits.maxAliasExpansion) nodes; refusing to expand further (a \"billion laughs\" file?)"))
+                return .fatal
+            }
+            add(id)
+            return .next
         case YAML_STREAM_START_EVENT:
             // libyaml detects UTF-16 from a byte order mark; manifests are UTF-8 only.
             if event.data.stream_start.encoding != YAML_UTF8_ENCODING {
@@ -115,65 +193,16 @@ private final class ComposerSession {
         case YAML_DOCUMENT_START_EVENT:
             documents += 1
             if documents > 1 {
-                diagnostics.append(error(mark, "the file holds several YAML documents; put each manifest in a file of its own"))
+                diagnostics.append(error(Mark(line: Int(line), column: Int(column)), "the file holds several YAML documents; put each manifest in a file of its own"))
                 return .fatal
             }
-            return .next
-        case YAML_ALIAS_EVENT:
-            let name = string(event.data.alias.anchor)
-            guard let node = anchors[name] else {
-                diagnostics.append(error(mark, "unknown alias '*\(name)': no anchor '&\(name)' comes before it"))
-                return .fatal
-            }
-            aliasExpansion += node.size
-            if aliasExpansion > limits.maxAliasExpansion {
-                diagnostics.append(error(mark, "aliases expand to more than \(limits.maxAliasExpansion) nodes; refusing to expand further (a \"billion laughs\" file?)"))
-                return .fatal
-            }
-            add(node)
-            return .next
-        case YAML_SCALAR_EVENT:
-            let scalar = event.data.scalar
-            let value = String(decoding: UnsafeBufferPointer(start: scalar.value, count: scalar.length), as: UTF8.self)
-            let style: ScalarStyle = switch scalar.style {
-            case YAML_SINGLE_QUOTED_SCALAR_STYLE: .singleQuoted
-            case YAML_DOUBLE_QUOTED_SCALAR_STYLE: .doubleQuoted
-            case YAML_LITERAL_SCALAR_STYLE: .literal
-            case YAML_FOLDED_SCALAR_STYLE: .folded
-            default: .plain
-            }
-            let node = YAMLNode(content: .scalar(value, style), mark: mark, tag: checkedTag(scalar.tag, mark, on: .scalar(value, style)))
-            register(anchor: optionalString(scalar.anchor), node)
-            add(node)
-            return .next
-        case YAML_SEQUENCE_START_EVENT:
-            guard push(mark) else { return .fatal }
-            let start = event.data.sequence_start
-            stack.append(Frame(isMapping: false, mark: mark, tag: checkedTag(start.tag, mark, on: .sequence([])), anchor: optionalString(start.anchor)))
-            return .next
-        case YAML_MAPPING_START_EVENT:
-            guard push(mark) else { return .fatal }
-            let start = event.data.mapping_start
-            stack.append(Frame(isMapping: true, mark: mark, tag: checkedTag(start.tag, mark, on: .mapping([])), anchor: optionalString(start.anchor)))
-            return .next
-        case YAML_SEQUENCE_END_EVENT:
-            guard let frame = stack.popLast(), !frame.isMapping else { return .fatal }
-            let node = YAMLNode(content: .sequence(frame.items), mark: frame.mark, tag: frame.tag)
-            register(anchor: frame.anchor, node)
-            add(node)
-            return .next
-        case YAML_MAPPING_END_EVENT:
-            guard let frame = stack.popLast(), frame.isMapping else { return .fatal }
-            let node = YAMLNode(content: .mapping(resolveMerges(frame.pairs)), mark: frame.mark, tag: frame.tag)
-            register(anchor: frame.anchor, node)
-            add(node)
             return .next
         default:
             return .next
         }
     }
 
-    private func push(_ mark: Mark) -> Bool {
+    private mutating func push(_ mark: Mark) -> Bool {
         if stack.count >= limits.maxDepth {
             diagnostics.append(error(mark, "lists and mappings are nested more than \(limits.maxDepth) levels deep"))
             return false
@@ -181,119 +210,157 @@ private final class ComposerSession {
         return true
     }
 
-    private func add(_ node: YAMLNode) {
-        let top = stack.count - 1
-        guard top >= 0 else {
-            root = node
-            return
-        }
-        if !stack[top].isMapping {
-            stack[top].items.append(node)
-        } else if let key = stack[top].pendingKey {
-            stack[top].pendingKey = nil
-            stack[top].pairs.append(YAMLPair(key: key, value: node))
+    private mutating func append(_ node: YAMLDocument.Node) -> NodeID {
+        document.nodes.append(node)
+        return NodeID(truncatingIfNeeded: document.nodes.count - 1)
+    }
+
+    private mutating func add(_ id: NodeID) {
+        if stack.isEmpty {
+            document.root = id
+            hasRoot = true
         } else {
-            stack[top].pendingKey = node
+            scratch.append(id)
         }
     }
 
-    private func register(anchor: String?, _ node: YAMLNode) {
-        if let anchor { anchors[anchor] = node }
+    /// Makes the node of a list or mapping from its children in `scratch`.
+    private mutating func close(_ frame: Frame) {
+        let start = Int32(truncatingIfNeeded: document.children.count)
+        if frame.isMapping, needsResolving(scratch[frame.childrenStart...]) {
+            let pairs = resolveMerges(Array(scratch[frame.childrenStart...]))
+            document.children.append(contentsOf: pairs)
+        } else {
+            document.children.append(contentsOf: scratch[frame.childrenStart...])
+        }
+        scratch.removeSubrange(frame.childrenStart...)
+        let count = Int32(truncatingIfNeeded: document.children.count) - start
+        var size: Int32 = 1
+        for child in document.children[Int(start)...] { size &+= document.nodes[Int(child)].size }
+        let id = append(YAMLDocument.Node(
+            kind: frame.isMapping ? .mapping : .sequence, style: .plain, tag: frame.tag, line: frame.line,
+            column: frame.column, start: start, count: count, size: size))
+        if let anchor = frame.anchor { anchors[anchor] = id }
+        add(id)
     }
 
     /// Applies `<<` merge keys (explicit keys win; among merged mappings the earlier wins) and reports
-    /// duplicate explicit keys, keeping the first.
-    private func resolveMerges(_ pairs: [YAMLPair]) -> [YAMLPair] {
-        // Nearly every mapping is small, without merge keys or duplicates: then the result is `pairs` itself,
-        // found without building a dictionary per mapping (a third of composing a large file did that).
-        if pairs.count <= 16, !pairs.contains(where: { isMergeKey($0.key) }), !Self.hasDuplicateScalarKey(pairs) {
-            return pairs
-        }
-        var explicit: [YAMLPair] = []
-        var merged: [YAMLPair] = []
+    /// duplicate explicit keys, keeping the first. `pairs` is key, value, key, value…
+    private mutating func resolveMerges(_ pairs: [NodeID]) -> [NodeID] {
+        var explicit: [NodeID] = []
+        var merged: [NodeID] = []
         var seen: [String: Mark] = [:]
         explicit.reserveCapacity(pairs.count)
-        for pair in pairs {
-            if isMergeKey(pair.key) {
-                merged.append(contentsOf: mergeSources(pair.value))
+        for index in stride(from: 0, to: pairs.count, by: 2) {
+            let key = pairs[index]
+            if isMergeKey(key) {
+                merged.append(contentsOf: mergeSources(pairs[index + 1]))
                 continue
             }
-            if let name = pair.key.scalar {
+            if let name = document.scalar(key) {
                 if let first = seen[name] {
-                    diagnostics.append(error(pair.key.mark, "duplicate key '\(name)' in this mapping; first at line \(first.line), column \(first.column)"))
+                    diagnostics.append(error(document.mark(key), "duplicate key '\(name)' in this mapping; first at line \(first.line), column \(first.column)"))
                     continue
                 }
-                seen[name] = pair.key.mark
+                seen[name] = document.mark(key)
             }
-            explicit.append(pair)
+            explicit.append(key)
+            explicit.append(pairs[index + 1])
         }
-        for pair in merged {
-            guard let name = pair.key.scalar, seen[name] == nil else { continue }
-            seen[name] = pair.key.mark
-            explicit.append(pair)
+        for index in stride(from: 0, to: merged.count, by: 2) {
+            guard let name = document.scalar(merged[index]), seen[name] == nil else { continue }
+            seen[name] = document.mark(merged[index])
+            explicit.append(merged[index])
+            explicit.append(merged[index + 1])
         }
         return explicit
     }
 
-    private static func hasDuplicateScalarKey(_ pairs: [YAMLPair]) -> Bool {
-        for i in pairs.indices {
-            guard let name = pairs[i].key.scalar else { continue }
-            for j in 0..<i where pairs[j].key.scalar == name { return true }
+    /// Whether a mapping's pairs need `resolveMerges`. Nearly every mapping is small, with ASCII keys, without merge
+    /// keys or duplicates: then its pairs are kept as they are, found by comparing bytes, without a dictionary or a
+    /// `String` per key.
+    private func needsResolving(_ pairs: ArraySlice<NodeID>) -> Bool {
+        guard pairs.count <= 32 else { return true }
+        let base = pairs.startIndex
+        for i in stride(from: base, to: pairs.endIndex, by: 2) {
+            let key = pairs[i]
+            guard document.kind(key) == .scalar else { continue }
+            if isMergeKey(key) || !document.scalarIsASCII(key) { return true }
+            for j in stride(from: base, to: i, by: 2) where document.scalarsEqual(pairs[j], key) { return true }
         }
         return false
     }
 
-    private func isMergeKey(_ key: YAMLNode) -> Bool {
-        guard case .scalar("<<", let style) = key.content else { return false }
-        return key.tag == YAMLTag.merge || (key.tag == nil && style == .plain)
+    private func isMergeKey(_ key: NodeID) -> Bool {
+        guard document.scalarEquals(key, "<<") else { return false }
+        let tag = document.tag(key)
+        return tag == .merge || (tag == nil && document.isPlain(key))
     }
 
-    private func mergeSources(_ value: YAMLNode) -> [YAMLPair] {
-        switch value.content {
-        case .mapping(let pairs):
-            return pairs
-        case .sequence(let items):
-            var out: [YAMLPair] = []
-            for item in items {
-                if case .mapping(let pairs) = item.content {
-                    out.append(contentsOf: pairs)
+    /// The pairs a merge key's value brings: a mapping's, or those of each mapping of a list.
+    private mutating func mergeSources(_ value: NodeID) -> [NodeID] {
+        switch document.kind(value) {
+        case .mapping:
+            return Array(document.children(value))
+        case .sequence:
+            var out: [NodeID] = []
+            for item in document.children(value) {
+                if document.kind(item) == .mapping {
+                    out.append(contentsOf: document.children(item))
                 } else {
-                    diagnostics.append(error(item.mark, "a merge key '<<' takes a mapping or a list of mappings, not \(item.kindDescription)"))
+                    diagnostics.append(error(document.mark(item), "a merge key '<<' takes a mapping or a list of mappings, not \(document.kindDescription(item))"))
                 }
             }
             return out
         case .scalar:
-            diagnostics.append(error(value.mark, "a merge key '<<' takes a mapping or a list of mappings, not \(value.kindDescription)"))
+            diagnostics.append(error(document.mark(value), "a merge key '<<' takes a mapping or a list of mappings, not \(document.kindDescription(value))"))
             return []
         }
     }
 
     /// The tag when it is standard and fits the node (`!!map` on a mapping, `!!int` on an integer, …); reports
-    /// any other tag and returns nil.
-    private func checkedTag(_ pointer: UnsafeMutablePointer<yaml_char_t>?, _ mark: Mark, on content: YAMLNode.Content) -> String? {
-        guard let tag = optionalString(pointer) else { return nil }
-        let shown = tag.hasPrefix(YAMLTag.prefix) ? "!!" + tag.dropFirst(YAMLTag.prefix.count) : tag
-        guard YAMLTag.standard.contains(tag) else {
+    /// any other tag and returns nil. `scalar` is the (untagged) node of a scalar.
+    private mutating func checkedTag(
+        _ pointer: UnsafeMutablePointer<yaml_char_t>?, _ mark: Mark, on kind: YAMLDocument.Kind, scalar: YAMLDocument.Node?
+    ) -> YAMLTag? {
+        guard let name = optionalString(pointer) else { return nil }
+        let shown = name.hasPrefix(YAMLTag.prefix) ? "!!" + name.dropFirst(YAMLTag.prefix.count) : name
+        if name == "!" { return nil }
+        guard let tag = YAMLTag(name: name) else {
             diagnostics.append(error(mark, "unknown tag '\(shown)'; manifests use only the standard YAML tags"))
             return nil
         }
-        if tag == "!" { return nil }
+        var value = ""
+        if let scalar {
+            value = document.bytes.withUnsafeBufferPointer {
+                String(decoding: UnsafeBufferPointer(rebasing: $0[Int(scalar.start)..<Int(scalar.start + scalar.count)]), as: UTF8.self)
+            }
+        }
         let fits: Bool
-        switch content {
-        case .mapping: fits = tag == YAMLTag.map
-        case .sequence: fits = tag == YAMLTag.seq
-        case .scalar(let value, _):
+        switch kind {
+        case .mapping: fits = tag == .map
+        case .sequence: fits = tag == .seq
+        case .scalar:
             switch tag {
-            case YAMLTag.str, YAMLTag.merge: fits = true
-            case YAMLTag.null: fits = ["", "~", "null", "Null", "NULL"].contains(value)
-            case YAMLTag.bool: fits = ["true", "True", "TRUE", "false", "False", "FALSE"].contains(value)
-            case YAMLTag.int: fits = value.wholeMatch(of: /[-+]?([0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)/) != nil
-            case YAMLTag.float: fits = Double(value) != nil || [".inf", "-.inf", "+.inf", ".nan", ".Inf", ".NaN"].contains(value)
-            default: fits = false
+            case .str, .merge: fits = true
+            case .null: fits = ["", "~", "null", "Null", "NULL"].contains(value)
+            case .bool: fits = ["true", "True", "TRUE", "false", "False", "FALSE"].contains(value)
+            case .int: fits = value.wholeMatch(of: /[-+]?([0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)/) != nil
+            case .float: fits = Double(value) != nil || [".inf", "-.inf", "+.inf", ".nan", ".Inf", ".NaN"].contains(value)
+            case .map, .seq: fits = false
             }
         }
         if !fits {
-            diagnostics.append(error(mark, "the tag '\(shown)' does not fit \(YAMLNode(content: content, mark: mark).kindDescription)\(content.isScalar ? " '\(content.scalarPreview)'" : "")"))
+            let description: String
+            switch kind {
+            case .mapping: description = "a mapping"
+            case .sequence: description = "a list"
+            case .scalar:
+                let isNull = scalar?.style == .plain && ["", "~", "null", "Null", "NULL"].contains(value)
+                let preview = value.count > 40 ? String(value.prefix(40)) + "…" : value
+                description = (isNull ? "null" : "a scalar") + " '\(preview)'"
+            }
+            diagnostics.append(error(mark, "the tag '\(shown)' does not fit \(description)"))
             return nil
         }
         return tag
@@ -354,17 +421,5 @@ private final class ComposerSession {
     private func optionalString(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
         guard let pointer else { return nil }
         return String(cString: UnsafeRawPointer(pointer).assumingMemoryBound(to: CChar.self))
-    }
-}
-
-private extension YAMLNode.Content {
-    var isScalar: Bool {
-        if case .scalar = self { return true }
-        return false
-    }
-
-    var scalarPreview: String {
-        guard case .scalar(let value, _) = self else { return "" }
-        return value.count > 40 ? String(value.prefix(40)) + "…" : value
     }
 }
