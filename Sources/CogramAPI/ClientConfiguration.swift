@@ -20,6 +20,9 @@ public struct ClientConfiguration: Sendable, CustomStringConvertible {
     public var readTimeout: Duration
     /// Retries after a 500/502/503/504, a lost connection or a timeout (not counting 429 waits).
     public var maxRetries: Int
+    /// At most this many requests on the wire at once, whatever fans out above the client; also the size of the
+    /// HTTP/1 connection pool.
+    public var maxConcurrentRequests: Int
     /// How many 429 answers one request may wait out before it fails.
     public var maxRateLimitWaits: Int
     /// A `Retry-After` longer than this fails the request at once instead of waiting.
@@ -44,6 +47,9 @@ public struct ClientConfiguration: Sendable, CustomStringConvertible {
     /// Retries of one request after a retryable failure, unless configured otherwise (`--max-retries`).
     public static let defaultMaxRetries = 5
 
+    /// Requests on the wire at once, unless configured otherwise (`--parallelism`): Terraform's default.
+    public static let defaultMaxConcurrentRequests = 10
+
     /// Validates `baseURL` (see `ClientConfiguration.validateBaseURL(_:)`).
     public init(
         baseURL: String,
@@ -63,6 +69,7 @@ public struct ClientConfiguration: Sendable, CustomStringConvertible {
         self.connectTimeout = connectTimeout
         self.readTimeout = readTimeout
         self.maxRetries = maxRetries
+        self.maxConcurrentRequests = Self.defaultMaxConcurrentRequests
         self.maxRateLimitWaits = 20
         self.maxRetryAfter = .seconds(120)
         self.requestsPerMinute = requestsPerMinute

@@ -42,7 +42,7 @@ private struct QueryItem: Sendable {
 
 extension CogramClient {
     public func listProjects(status: ProjectStatusFilter, externalID: String?) async throws -> [Project] {
-        try await projectPages(status: status, externalID: externalID).allItems()
+        try await projectPages(status: status, externalID: externalID).allItems(concurrency: configuration.maxConcurrentRequests)
     }
 
     public func getProject(id: String) async throws -> Project {
@@ -62,7 +62,7 @@ extension CogramClient {
     }
 
     public func listMembers(projectID: String) async throws -> [Member] {
-        try await memberPages(projectID: projectID).allItems()
+        try await memberPages(projectID: projectID).allItems(concurrency: configuration.maxConcurrentRequests)
     }
 
     public func putMember(projectID: String, userID: String, role: ProjectRole) async throws -> (member: Member, created: Bool) {
@@ -78,7 +78,7 @@ extension CogramClient {
     }
 
     public func listUsers(email: String?) async throws -> [User] {
-        try await userPages(email: email).allItems()
+        try await userPages(email: email).allItems(concurrency: configuration.maxConcurrentRequests)
     }
 
     public func updateUser(id: String, _ patch: UserPatch) async throws -> User {

@@ -14,6 +14,7 @@ public final class CogramClient: CogramClientProtocol {
     public let configuration: ClientConfiguration
     let httpClient: HTTPClient
     let limiter: RateLimiter
+    let gate: ConcurrencyGate
     let statistics = ClientStatistics()
 
     /// A client over an `HTTPClient` the caller owns; make it with `makeHTTPClient(for:)` to get the timeouts and
@@ -22,6 +23,7 @@ public final class CogramClient: CogramClientProtocol {
         self.configuration = configuration
         self.httpClient = httpClient
         self.limiter = RateLimiter(requestsPerMinute: configuration.requestsPerMinute)
+        self.gate = ConcurrencyGate(limit: configuration.maxConcurrentRequests)
     }
 
     /// An `HTTPClient` with the configured connect and read timeouts, no redirects (the `Authorization` header
@@ -31,6 +33,8 @@ public final class CogramClient: CogramClientProtocol {
         http.timeout = .init(connect: configuration.connectTimeout.timeAmount, read: configuration.readTimeout.timeAmount)
         http.redirectConfiguration = .disallow
         http.connectionPool.retryConnectionEstablishment = false
+        // AsyncHTTPClient's default of 8 connections per host would cap a higher `--parallelism` silently.
+        http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(1, configuration.maxConcurrentRequests)
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http)
     }
 
@@ -150,8 +154,22 @@ public final class CogramClient: CogramClientProtocol {
         case failure(TransportFailure)
     }
 
-    /// One request on the wire, paced by the rate limiter.
+    /// One request on the wire, in one of the client's `maxConcurrentRequests` slots, paced by the rate limiter.
     private func attempt(
+        _ request: HTTPClientRequest, method: HTTPMethod, url: String, path: String, isRetry: Bool
+    ) async throws -> Outcome {
+        try await gate.enter()
+        do {
+            let outcome = try await exchange(request, method: method, url: url, path: path, isRetry: isRetry)
+            await gate.leave()
+            return outcome
+        } catch {
+            await gate.leave()
+            throw error
+        }
+    }
+
+    private func exchange(
         _ request: HTTPClientRequest, method: HTTPMethod, url: String, path: String, isRetry: Bool
     ) async throws -> Outcome {
         try await limiter.acquire()

@@ -22,6 +22,8 @@ actor RateLimiter {
     private var serverPacingUntil: ContinuousClock.Instant?
     private var serverInterval: Duration = .zero
     private var serverNextSlot: ContinuousClock.Instant?
+    /// The latest slot handed out under server pacing; requests holding earlier slots may still be waiting for them.
+    private var lastPacedSlot: ContinuousClock.Instant?
     /// Requests that hold a reservation and have not completed.
     private(set) var inFlight = 0
 
@@ -65,6 +67,7 @@ actor RateLimiter {
         if let until = blockedUntil, until > start { start = until }
         if let until = serverPacingUntil, now < until {
             let slot = max(start, serverNextSlot ?? now)
+            lastPacedSlot = slot
             serverNextSlot = slot + serverInterval
             start = slot
         }
@@ -91,7 +94,10 @@ actor RateLimiter {
         } else if Double(usable) < tokensPerSecond * resetSeconds {
             serverPacingUntil = now + .seconds(resetSeconds)
             serverInterval = .seconds(resetSeconds / Double(usable))
-            if let slot = serverNextSlot, slot > now + serverInterval { serverNextSlot = now + serverInterval }
+            // The next slot follows the latest one already handed out, at the new spacing: never earlier, since
+            // the requests holding those slots are still waiting to leave (pulling it back to `now + interval`
+            // gave two requests one slot, and 8 workers up to 8 requests per interval).
+            serverNextSlot = max(now, (lastPacedSlot ?? now) + serverInterval)
         } else {
             serverPacingUntil = nil
             serverNextSlot = nil

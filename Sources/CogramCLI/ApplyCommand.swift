@@ -41,7 +41,8 @@ struct ApplyCommand: AsyncParsableCommand {
         let (desired, digest, sources) = try Planning.load(paths)
         let code: Int32 = try await Backend.withClient(
             connection: connection, sandbox: sandbox, manifestPaths: paths, desired: desired,
-            requestsPerMinute: planning.requestsPerMinute
+            requestsPerMinute: planning.requestsPerMinute,
+            parallelism: planning.parallelism
         ) { client, identity in
             let plan = try await Planning.plan(
                 desired: desired, client: client, options: planning.planOptions(apiURL: identity, digest: digest),
@@ -94,7 +95,8 @@ struct ApplyCommand: AsyncParsableCommand {
 
     private func applySaved(_ plan: Plan) async throws {
         let code: Int32 = try await Backend.withClient(
-            connection: connection, sandbox: sandbox, manifestPaths: [], requestsPerMinute: planning.requestsPerMinute
+            connection: connection, sandbox: sandbox, manifestPaths: [], requestsPerMinute: planning.requestsPerMinute,
+            parallelism: planning.parallelism
         ) { client, identity in
             do {
                 try plan.validateForApply(apiURL: identity)

@@ -59,12 +59,13 @@ enum Backend {
     /// the sandbox (its port changes from run to run).
     static func withClient<T: Sendable>(
         connection: ConnectionOptions, sandbox: SandboxSelection, manifestPaths: [String],
-        desired: DesiredState? = nil, requestsPerMinute: Int? = nil,
+        desired: DesiredState? = nil, requestsPerMinute: Int? = nil, parallelism: Int? = nil,
         _ body: (_ client: CogramClient, _ identity: String) async throws -> T
     ) async throws -> T {
         guard sandbox.isEnabled else {
             var configuration = try connection.clientConfiguration(version: Cogramctl.version)
             if let requestsPerMinute { configuration.requestsPerMinute = requestsPerMinute }
+            if let parallelism { configuration.maxConcurrentRequests = parallelism }
             return try await CogramClient.withClient(configuration) { client in
                 try await body(client, configuration.baseURL.absoluteString)
             }
@@ -101,6 +102,7 @@ enum Backend {
                 version: Cogramctl.version, logger: connection.httpLogger())
             configuration.maxRetries = connection.maxRetries
             if let requestsPerMinute { configuration.requestsPerMinute = requestsPerMinute }
+            if let parallelism { configuration.maxConcurrentRequests = parallelism }
             result = .success(try await CogramClient.withClient(configuration) { client in
                 try await body(client, "sandbox:" + absolute)
             })

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CogramAPI
 import CogramManifest
 import CogramPlan
 import Foundation
@@ -33,8 +34,8 @@ struct ImportCommand: AsyncParsableCommand {
     @Flag(help: "Overwrite existing files.")
     var force = false
 
-    @Option(help: ArgumentHelp("How many member lists to read at once.", valueName: "n"))
-    var parallelism = 8
+    @Option(help: ArgumentHelp("How many requests may run at once (under the shared rate limit).", valueName: "n"))
+    var parallelism = ClientConfiguration.defaultMaxConcurrentRequests
 
     @OptionGroup var sandbox: SandboxSelection
     @OptionGroup var connection: ConnectionOptions
@@ -57,7 +58,7 @@ struct ImportCommand: AsyncParsableCommand {
         let target = try checkedTarget()
         let progress = ImportProgress(terminal: Terminal.stderrIsTerminal)
         let (observed, identity) = try await Backend.withClient(
-            connection: connection, sandbox: sandbox, manifestPaths: []
+            connection: connection, sandbox: sandbox, manifestPaths: [], parallelism: parallelism
         ) { client, identity in
             progress.start()
             let observed = try await readOrganization(

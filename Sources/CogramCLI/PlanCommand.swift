@@ -43,7 +43,8 @@ struct PlanCommand: AsyncParsableCommand {
         let validity = parseDuration(expiresIn) ?? 86400
         let plan = try await Backend.withClient(
             connection: connection, sandbox: sandbox, manifestPaths: paths, desired: desired,
-            requestsPerMinute: planning.requestsPerMinute
+            requestsPerMinute: planning.requestsPerMinute,
+            parallelism: planning.parallelism
         ) { client, identity in
             try await Planning.plan(
                 desired: desired, client: client,

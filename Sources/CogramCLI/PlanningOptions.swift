@@ -12,7 +12,7 @@ struct PlanningOptions: ParsableArguments {
     var targets: [String] = []
 
     @Option(help: ArgumentHelp("How many requests may run at once (under the shared rate limit).", valueName: "n"))
-    var parallelism = 8
+    var parallelism = ClientConfiguration.defaultMaxConcurrentRequests
 
     @Option(
         name: .customLong("rate-limit"),

@@ -30,13 +30,19 @@ struct SandboxResponder: HTTPResponder {
             await stats.record(method: method, status: response.status.code)
             return response
         }
+        await stats.begin()
         do {
             let response = try await api(request, context: context)
+            await stats.end()
             await stats.record(method: method, status: response.status.code)
             return response
         } catch is DroppedConnection {
             // Already counted, before the connection was closed.
+            await stats.end()
             throw DroppedConnection()
+        } catch {
+            await stats.end()
+            throw error
         }
     }
 

@@ -10,12 +10,22 @@ public struct SandboxStats: Sendable, Hashable {
     public var writes = 0
     /// Connections closed by fault injection without an answer.
     public var dropped = 0
+    /// The most API requests handled at once (injected latency included): what a client had on the wire.
+    public var maxConcurrent = 0
 
     public init() {}
 }
 
 actor StatsRecorder {
     private var stats = SandboxStats()
+    private var current = 0
+
+    func begin() {
+        current += 1
+        stats.maxConcurrent = max(stats.maxConcurrent, current)
+    }
+
+    func end() { current -= 1 }
 
     func record(method: String, status: Int?) {
         stats.total += 1
@@ -32,5 +42,9 @@ actor StatsRecorder {
 
     func snapshot() -> SandboxStats { stats }
 
-    func reset() { stats = SandboxStats() }
+    /// Forgets the counts; requests being handled now still count towards `maxConcurrent`.
+    func reset() {
+        stats = SandboxStats()
+        stats.maxConcurrent = current
+    }
 }

@@ -69,42 +69,51 @@ extension SandboxStore {
         return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 
+    // Seeding runs these once per user, project or member: prepared once per connection (`cachedStatement`)
+    // rather than once per call, which was most of seeding 200,000 members.
+    private enum SQL {
+        static let ledgerDigest = "SELECT digest FROM seed_ledger WHERE org_id = ? AND kind = ? AND key = ?"
+        static let recordLedger = "INSERT OR REPLACE INTO seed_ledger (org_id, kind, key, digest) VALUES (?, ?, ?, ?)"
+        static let userID = "SELECT id FROM users WHERE org_id = ? AND email_key = ?"
+        static let updateUser = """
+            UPDATE users SET email = ?, name = ?, role = ?, external_id = ?, status = ?
+            WHERE org_id = ? AND id = ?
+            """
+        static let insertUser = """
+            INSERT INTO users (org_id, id, email, email_key, name, role, external_id, status)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """
+        static let insertProject = """
+            INSERT INTO projects (org_id, id, name, description, external_id, status, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """
+        static let insertMember = """
+            INSERT OR REPLACE INTO members (org_id, project_id, user_id, role, added_at)
+            VALUES (?, ?, ?, ?, ?)
+            """
+    }
+
     private static func ledgerDigest(_ db: Database, orgID: String, kind: String, key: String) throws -> String? {
-        try String.fetchOne(
-            db, sql: "SELECT digest FROM seed_ledger WHERE org_id = ? AND kind = ? AND key = ?",
-            arguments: [orgID, kind, key])
+        try String.fetchOne(db.cachedStatement(sql: SQL.ledgerDigest), arguments: [orgID, kind, key])
     }
 
     private static func recordLedger(_ db: Database, orgID: String, kind: String, key: String, digest: String) throws {
-        try db.execute(
-            sql: "INSERT OR REPLACE INTO seed_ledger (org_id, kind, key, digest) VALUES (?, ?, ?, ?)",
-            arguments: [orgID, kind, key, digest])
+        try db.cachedStatement(sql: SQL.recordLedger).execute(arguments: [orgID, kind, key, digest])
     }
 
     private static func seedUser(_ db: Database, orgID: String, user: SandboxSeed.User) throws {
         let emailKey = user.email.lowercased()
         let digest = try digest(user)
-        let existingID = try String.fetchOne(
-            db, sql: "SELECT id FROM users WHERE org_id = ? AND email_key = ?", arguments: [orgID, emailKey])
+        let existingID = try String.fetchOne(db.cachedStatement(sql: SQL.userID), arguments: [orgID, emailKey])
         let status = (user.status ?? .active).rawValue
         if let existingID {
             guard try ledgerDigest(db, orgID: orgID, kind: "user", key: emailKey) != digest else { return }
-            try db.execute(
-                sql: """
-                    UPDATE users SET email = ?, name = ?, role = ?, external_id = ?, status = ?
-                    WHERE org_id = ? AND id = ?
-                    """,
+            try db.cachedStatement(sql: SQL.updateUser).execute(
                 arguments: [user.email, user.name, user.role.rawValue, user.externalID, status, orgID, existingID])
         } else {
-            try db.execute(
-                sql: """
-                    INSERT INTO users (org_id, id, email, email_key, name, role, external_id, status)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    orgID, Identifier.make("usr_"), user.email, emailKey, user.name, user.role.rawValue,
-                    user.externalID, status,
-                ])
+            try db.cachedStatement(sql: SQL.insertUser).execute(arguments: [
+                orgID, Identifier.make("usr_"), user.email, emailKey, user.name, user.role.rawValue, user.externalID, status,
+            ])
         }
         try recordLedger(db, orgID: orgID, kind: "user", key: emailKey, digest: digest)
     }
@@ -113,27 +122,14 @@ extension SandboxStore {
         let key = project.seedKey
         if try ledgerDigest(db, orgID: orgID, kind: "project", key: key) != nil { return }
         let id = project.id ?? Identifier.make("prj_")
-        try db.execute(
-            sql: """
-                INSERT INTO projects (org_id, id, name, description, external_id, status, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                orgID, id, project.name, project.description, project.externalID,
-                (project.status ?? .active).rawValue, now, now,
-            ])
+        try db.cachedStatement(sql: SQL.insertProject).execute(arguments: [
+            orgID, id, project.name, project.description, project.externalID, (project.status ?? .active).rawValue, now, now,
+        ])
+        let userID = try db.cachedStatement(sql: SQL.userID)
+        let insertMember = try db.cachedStatement(sql: SQL.insertMember)
         for member in project.members ?? [] {
-            guard
-                let userID = try String.fetchOne(
-                    db, sql: "SELECT id FROM users WHERE org_id = ? AND email_key = ?",
-                    arguments: [orgID, member.email.lowercased()])
-            else { continue }
-            try db.execute(
-                sql: """
-                    INSERT OR REPLACE INTO members (org_id, project_id, user_id, role, added_at)
-                    VALUES (?, ?, ?, ?, ?)
-                    """,
-                arguments: [orgID, id, userID, member.role.rawValue, now])
+            guard let user = try String.fetchOne(userID, arguments: [orgID, member.email.lowercased()]) else { continue }
+            try insertMember.execute(arguments: [orgID, id, user, member.role.rawValue, now])
         }
         try recordLedger(db, orgID: orgID, kind: "project", key: key, digest: try digest(project))
     }

@@ -56,6 +56,30 @@ struct RateLimitTests {
         }
     }
 
+    /// Pacing by the server's budget keeps its spacing with several requests waiting: a request that completes
+    /// does not hand the next one a slot that a waiting request already holds.
+    @Test func serverPacingKeepsItsSpacingUnderConcurrency() async throws {
+        // 13 left for the next 2 s on every answer: with up to 4 in flight, the spacing is 2 s / (13 − 4 − 1) = 0.25 s
+        // at the start and never below 2 s / 12 ≈ 0.17 s.
+        try await ScriptedServer.with(script: { _, _ in
+            .json(200, Fixture.project(1), headers: [("X-RateLimit-Remaining", "13"), ("X-RateLimit-Reset", "2")])
+        }) { server in
+            try await CogramClient.withClient(try Fixture.configuration(server.baseURL)) { client in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<4 {
+                        group.addTask { for _ in 0..<3 { _ = try await client.getProject(id: "prj_1") } }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            let times = server.requests.map(\.receivedAt).sorted()
+            #expect(times.count == 12)
+            // The first four leave before any answer (the token bucket's burst); every later one is paced.
+            let gaps = zip(times.dropFirst(4), times.dropFirst(5)).map { $1 - $0 }
+            #expect(gaps.allSatisfy { $0 >= .milliseconds(120) }, "\(gaps)")
+        }
+    }
+
     @Test func a429BlocksOtherRequestsOfTheSameClient() async throws {
         // Request B starts only once A's 429 has been processed (the client logs it after blocking).
         let (signal, continuation) = AsyncStream<Void>.makeStream()

@@ -162,6 +162,29 @@ struct DesiredProjects: Sendable {
                 "\(outOfRange.status) \(outOfRange.stderr)")
     }
 
+    /// `--parallelism N` is the number of requests on the wire at once, as the server sees it: exactly 1 at 1
+    /// (although the project and user lists, and their pages, are read concurrently at higher settings), and 16 at
+    /// 16, above AsyncHTTPClient's default pool of 8 connections per host.
+    @Test func parallelismBoundsRequestsOnTheWire() async throws {
+        let org = try await ReliabilityOrganization.start()
+        try org.write(.make(250))
+        let apply = try await org.run(["apply", ".", "--auto-approve", "--rate-limit", "1000000"])
+        #expect(apply.status == 0, "\(apply.stderr.suffix(1500))")
+        let slow = try await org.restarted(faults: FaultOptions(latencyMilliseconds: 5), rateLimitPerMinute: 1_000_000)
+        defer { Task { await slow.stop() } }
+        for parallelism in [1, 3, 16] {
+            await slow.sandbox.resetStats()
+            let plan = try await slow.run([
+                "plan", ".", "--detailed-exitcode", "--rate-limit", "1000000", "--parallelism", String(parallelism),
+            ])
+            #expect(plan.status == 0, "\(plan.stdout.suffix(500))\n\(plan.stderr.suffix(1500))")
+            let stats = await slow.sandbox.stats()
+            // 3 project pages, 1 user page and 250 member lists.
+            #expect(stats.total == 254, "\(stats)")
+            #expect(stats.maxConcurrent == parallelism, "--parallelism \(parallelism): \(stats)")
+        }
+    }
+
     // MARK: - Concurrency
 
     /// Two and four applies of the same manifests at once: all succeed (a create that loses the race meets 409

@@ -60,9 +60,9 @@ final class TestOrganization: Sendable {
     }
 
     /// The same database served again with other faults (the previous sandbox must be stopped).
-    func restarted(faults: FaultOptions = .init()) async throws -> TestOrganization {
+    func restarted(faults: FaultOptions = .init(), rateLimitPerMinute: Int = 1000) async throws -> TestOrganization {
         try await sandbox.shutdown()
-        var options = SandboxOptions(databasePath: databasePath)
+        var options = SandboxOptions(databasePath: databasePath, rateLimitPerMinute: rateLimitPerMinute)
         options.apiKey = key
         options.faults = faults
         let sandbox = try await Sandbox.start(options)
