@@ -76,6 +76,9 @@ enum Backend {
         try FileManager.default.createDirectory(
             at: URL(fileURLWithPath: absolute).deletingLastPathComponent(), withIntermediateDirectories: true)
         var options = SandboxOptions(databasePath: absolute)
+        // Like Cogram, the embedded sandbox allows 1000 requests a minute; a client asking for more with
+        // `--rate-limit N` gets N from it too, so that large synthetic organizations can be tried in seconds.
+        if let requestsPerMinute { options.rateLimitPerMinute = max(options.rateLimitPerMinute, requestsPerMinute) }
         let key = randomKey()
         options.apiKey = key
         var seededFrom: String?
@@ -93,6 +96,7 @@ enum Backend {
         }
         var banner = "Using the embedded sandbox at \(running.baseURL) (database \(path)"
         if let seededFrom { banner += ", new: seeded from \(seededFrom)" }
+        banner += ", \(options.rateLimitPerMinute) requests/min"
         banner += "); nothing is sent to Cogram.\n"
         Terminal.writeError(banner)
         let result: Result<T, any Error>

@@ -313,4 +313,18 @@ import Testing
         let summary = try String(contentsOf: summaryFile, encoding: .utf8)
         #expect(summary.contains("project.p-a"))
     }
+
+    /// The embedded sandbox limits requests like Cogram, 1000 a minute, and says so; `--rate-limit N` above that
+    /// raises its limit to N (never lowers it).
+    @Test(arguments: [([String](), 1000), (["--rate-limit", "600"], 1000), (["--rate-limit", "50000"], 50000)])
+    func embeddedSandboxFollowsAHigherClientRateLimit(options: [String], limit: Int) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cogramctl-limit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let manifests = Binary.repositoryRoot.appendingPathComponent("examples/northwind").path
+        let db = folder.appendingPathComponent("s.sqlite").path
+        let plan = try await Binary.run(["plan", manifests, "--sandbox=\(db)"] + options, environment: ["NO_COLOR": "1"], in: folder)
+        #expect(plan.status == 0, "\(plan.stderr.suffix(1500))")
+        #expect(plan.stderr.contains(", \(limit) requests/min); nothing is sent to Cogram"), "\(plan.stderr.prefix(600))")
+    }
 }
