@@ -170,7 +170,7 @@ struct DesiredProjects: Sendable {
         try org.write(.make(250))
         let apply = try await org.run(["apply", ".", "--auto-approve", "--rate-limit", "1000000"])
         #expect(apply.status == 0, "\(apply.stderr.suffix(1500))")
-        let slow = try await org.restarted(faults: FaultOptions(latencyMilliseconds: 5), rateLimitPerMinute: 1_000_000)
+        let slow = try await org.restarted(faults: FaultOptions(latencyMilliseconds: 20), rateLimitPerMinute: 1_000_000)
         defer { Task { await slow.stop() } }
         for parallelism in [1, 3, 16] {
             await slow.sandbox.resetStats()
