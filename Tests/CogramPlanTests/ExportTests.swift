@@ -1,5 +1,6 @@
 import CogramAPI
 import CogramManifest
+import CogramSandbox
 @testable import CogramPlan
 import Foundation
 import Testing
@@ -340,19 +341,6 @@ import Testing
             members[id] = [F.member("ana", .owner), F.member(["ben", "cat", "dan"][index % 3], [.editor, .viewer][index % 2])]
         }
         return ObservedState(projects: projects, users: F.users + [F.user("Zed", externalID: "0042")], members: members)
-    }
-}
-
-/// A small deterministic generator, so that the property test checks the same strings on every run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
