@@ -312,13 +312,8 @@ struct ManifestDecoder {
 
     private mutating func bool(_ node: NodeID, field: String) -> Bool? {
         let tag = document.tag(node)
-        if document.isPlain(node), tag == nil || tag == .bool {
-            if document.scalarEquals(node, "true") || document.scalarEquals(node, "True") || document.scalarEquals(node, "TRUE") {
-                return true
-            }
-            if document.scalarEquals(node, "false") || document.scalarEquals(node, "False") || document.scalarEquals(node, "FALSE") {
-                return false
-            }
+        if document.isPlain(node), tag == nil || tag == .bool, let value = document.boolText(node) {
+            return value
         }
         error(node, "expected true or false for '\(field)', found \(describe(node))")
         return nil

@@ -27,6 +27,26 @@ import Testing
             == ["3:41: expected true or false for 'archived', found 'on'"])
     }
 
+    /// A standard tag must fit what it is written on; the message names the node and, for a scalar, its text.
+    @Test(arguments: [
+        ("!!int twelve", "3:11: the tag '!!int' does not fit a scalar 'twelve'"),
+        ("!!bool yes", "3:11: the tag '!!bool' does not fit a scalar 'yes'"),
+        ("!!null x", "3:11: the tag '!!null' does not fit a scalar 'x'"),
+        ("!!map ~", "3:11: the tag '!!map' does not fit null '~'"),
+        ("!!seq {a: 1}", "3:11: the tag '!!seq' does not fit a mapping"),
+        ("!!map [a]", "3:11: the tag '!!map' does not fit a list"),
+        ("!!yaml x", "3:11: unknown tag '!!yaml'; manifests use only the standard YAML tags"),
+    ])
+    func tagsMustFit(written: String, expected: String) {
+        #expect(messages("version: 1\nprojects:\n  - name: \(written)\n    external_id: a\n").first == expected)
+    }
+
+    @Test func fittingTagsAreAccepted() throws {
+        let result = load("version: !!int 1\nprojects:\n  - {external_id: !!str 7, name: !!str A, archived: !!bool TRUE, description: !!null ~}\n")
+        let project = try #require(result.desired?.projects.first, "\(result.diagnostics)")
+        #expect(project.archived && project.description == .null && project.externalID == "7")
+    }
+
     @Test func explicitStringTagKeepsText() throws {
         let result = load("version: 1\nprojects:\n  - external_id: !!str 12\n    name: !!str no\n")
         let project = try #require(result.desired?.projects.first)

@@ -139,13 +139,12 @@ private struct ComposerSession {
             if scalar.length > 0 {
                 document.bytes.append(contentsOf: UnsafeBufferPointer(start: scalar.value, count: scalar.length))
             }
-            var node = YAMLDocument.Node(
+            let id = append(YAMLDocument.Node(
                 kind: .scalar, style: style, tag: nil, line: line, column: column, start: start,
-                count: Int32(truncatingIfNeeded: scalar.length), size: 1)
+                count: Int32(truncatingIfNeeded: scalar.length), size: 1))
             if scalar.tag != nil {
-                node.tag = checkedTag(scalar.tag, Mark(line: Int(line), column: Int(column)), on: .scalar, scalar: node)
+                document.nodes[Int(id)].tag = checkedTag(scalar.tag, Mark(line: Int(line), column: Int(column)), on: .scalar(id))
             }
-            let id = append(node)
             if let anchor = scalar.anchor { anchors[string(anchor)] = id }
             add(id)
             return .next
@@ -156,7 +155,7 @@ private struct ComposerSession {
             let (tagPointer, anchor) = isMapping
                 ? (event.data.mapping_start.tag, event.data.mapping_start.anchor)
                 : (event.data.sequence_start.tag, event.data.sequence_start.anchor)
-            let tag = tagPointer == nil ? nil : checkedTag(tagPointer, mark, on: isMapping ? .mapping : .sequence, scalar: nil)
+            let tag = tagPointer == nil ? nil : checkedTag(tagPointer, mark, on: isMapping ? .mapping : .sequence)
             stack.append(Frame(
                 isMapping: isMapping, childrenStart: scratch.count, line: line, column: column, tag: tag,
                 anchor: anchor.map { string($0) }))
@@ -318,11 +317,15 @@ private struct ComposerSession {
         }
     }
 
+    /// What a tag is written on: a list or mapping not yet closed, or a scalar already in the document (untagged).
+    private enum TagTarget {
+        case mapping, sequence
+        case scalar(NodeID)
+    }
+
     /// The tag when it is standard and fits the node (`!!map` on a mapping, `!!int` on an integer, …); reports
-    /// any other tag and returns nil. `scalar` is the (untagged) node of a scalar.
-    private mutating func checkedTag(
-        _ pointer: UnsafeMutablePointer<yaml_char_t>?, _ mark: Mark, on kind: YAMLDocument.Kind, scalar: YAMLDocument.Node?
-    ) -> YAMLTag? {
+    /// any other tag and returns nil.
+    private mutating func checkedTag(_ pointer: UnsafeMutablePointer<yaml_char_t>?, _ mark: Mark, on target: TagTarget) -> YAMLTag? {
         guard let name = optionalString(pointer) else { return nil }
         let shown = name.hasPrefix(YAMLTag.prefix) ? "!!" + name.dropFirst(YAMLTag.prefix.count) : name
         if name == "!" { return nil }
@@ -330,36 +333,29 @@ private struct ComposerSession {
             diagnostics.append(error(mark, "unknown tag '\(shown)'; manifests use only the standard YAML tags"))
             return nil
         }
-        var value = ""
-        if let scalar {
-            value = document.bytes.withUnsafeBufferPointer {
-                String(decoding: UnsafeBufferPointer(rebasing: $0[Int(scalar.start)..<Int(scalar.start + scalar.count)]), as: UTF8.self)
-            }
-        }
         let fits: Bool
-        switch kind {
-        case .mapping: fits = tag == .map
-        case .sequence: fits = tag == .seq
-        case .scalar:
+        let description: String
+        switch target {
+        case .mapping:
+            fits = tag == .map
+            description = "a mapping"
+        case .sequence:
+            fits = tag == .seq
+            description = "a list"
+        case .scalar(let id):
+            let value = document.scalar(id) ?? ""
             switch tag {
             case .str, .merge: fits = true
-            case .null: fits = ["", "~", "null", "Null", "NULL"].contains(value)
-            case .bool: fits = ["true", "True", "TRUE", "false", "False", "FALSE"].contains(value)
+            case .null: fits = document.isNullText(id)
+            case .bool: fits = document.boolText(id) != nil
             case .int: fits = value.wholeMatch(of: /[-+]?([0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)/) != nil
             case .float: fits = Double(value) != nil || [".inf", "-.inf", "+.inf", ".nan", ".Inf", ".NaN"].contains(value)
             case .map, .seq: fits = false
             }
+            let preview = value.count > 40 ? String(value.prefix(40)) + "…" : value
+            description = document.kindDescription(id) + " '\(preview)'"
         }
         if !fits {
-            let description: String
-            switch kind {
-            case .mapping: description = "a mapping"
-            case .sequence: description = "a list"
-            case .scalar:
-                let isNull = scalar?.style == .plain && ["", "~", "null", "Null", "NULL"].contains(value)
-                let preview = value.count > 40 ? String(value.prefix(40)) + "…" : value
-                description = (isNull ? "null" : "a scalar") + " '\(preview)'"
-            }
             diagnostics.append(error(mark, "the tag '\(shown)' does not fit \(description)"))
             return nil
         }
@@ -385,12 +381,13 @@ private struct ComposerSession {
             let problemMark = Mark(line: Int(p.problem_mark.line) + 1, column: Int(p.problem_mark.column) + 1)
             let contextMark = Mark(line: Int(p.context_mark.line) + 1, column: Int(p.context_mark.column) + 1)
             let context = p.context.map { String(cString: $0) }
-            if let line = source.line(problemMark.line), characterAt(line, problemMark.column) == "\t" {
+            let problemLine = source.line(problemMark.line)
+            if let problemLine, characterAt(problemLine, problemMark.column) == "\t" {
                 return error(problemMark, "a tab character here; YAML indentation must use spaces")
             }
             // At the end of the file the problem mark points at nothing; the start of what was left open
             // (a quoted scalar, a flow list) is the place to show.
-            let nothingThere = source.line(problemMark.line).map { $0.allSatisfy(\.isWhitespace) } ?? true
+            let nothingThere = problemLine.map { $0.allSatisfy(\.isWhitespace) } ?? true
             let atEnd = nothingThere && context != nil
             var message = "invalid YAML: \(problem)"
             if let context {

@@ -91,8 +91,23 @@ public struct YAMLDocument: Sendable {
         guard node.kind == .scalar else { return false }
         if node.tag == .null { return true }
         guard node.style == .plain, node.tag == nil else { return false }
-        return node.count == 0 || scalarEquals(id, "~") || scalarEquals(id, "null") || scalarEquals(id, "Null")
-            || scalarEquals(id, "NULL")
+        return isNullText(id)
+    }
+
+    /// Whether a scalar's text is one the core schema reads as null (`~`, `null`, `Null`, `NULL` or nothing),
+    /// whatever its style and tag.
+    func isNullText(_ id: NodeID) -> Bool {
+        nodes[Int(id)].kind == .scalar
+            && (nodes[Int(id)].count == 0 || scalarEquals(id, "~") || scalarEquals(id, "null") || scalarEquals(id, "Null")
+                || scalarEquals(id, "NULL"))
+    }
+
+    /// The boolean a scalar's text is in the core schema (`true`, `True`, `TRUE`, `false`, `False`, `FALSE`),
+    /// whatever its style and tag; nil for any other text.
+    func boolText(_ id: NodeID) -> Bool? {
+        if scalarEquals(id, "true") || scalarEquals(id, "True") || scalarEquals(id, "TRUE") { return true }
+        if scalarEquals(id, "false") || scalarEquals(id, "False") || scalarEquals(id, "FALSE") { return false }
+        return nil
     }
 
     /// The text of a scalar; nil for a list or a mapping.
