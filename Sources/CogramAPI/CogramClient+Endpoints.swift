@@ -23,19 +23,12 @@ extension CogramClient {
 
     private func pages<Item: Codable & Sendable>(path: String, query: [(String, String)]) -> PageSequence<Item> {
         let pageSize = configuration.pageSize
-        let query = query.map { QueryItem(name: $0.0, value: $0.1) }
         return PageSequence(pageSize: pageSize) { [self] page in
-            let full = query.map { ($0.name, $0.value) } + [("page", String(page)), ("page_size", String(pageSize))]
+            let full = query + [("page", String(page)), ("page_size", String(pageSize))]
             let response = try await send(.GET, path, query: full)
             return try decode(Page<Item>.self, from: response, method: .GET, path: path + Self.encodeQuery(full))
         }
     }
-}
-
-/// A query parameter that can be captured by a `@Sendable` closure (tuples of strings are, but this reads better).
-private struct QueryItem: Sendable {
-    var name: String
-    var value: String
 }
 
 // MARK: - CogramClientProtocol

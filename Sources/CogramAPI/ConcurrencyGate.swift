@@ -44,9 +44,6 @@ actor ConcurrencyGate {
         }
     }
 
-    /// Requests on the wire now (for tests).
-    var inUse: Int { active }
-
     private func cancelWaiter(_ id: UInt64) {
         guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
         waiters.remove(at: index).continuation.resume(throwing: CancellationError())

@@ -65,10 +65,7 @@ public struct PageSequence<Item: Codable & Sendable>: AsyncSequence, Sendable {
         return items
     }
 
-    /// The page size the server used (it may cap it below what was asked).
-    private func effectiveSize(_ page: Page<Item>) -> Int {
-        page.pageSize > 0 ? Swift.min(page.pageSize, pageSize) : pageSize
-    }
+    private func effectiveSize(_ page: Page<Item>) -> Int { page.effectiveSize(requested: pageSize) }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         let pageSize: Int
@@ -86,13 +83,19 @@ public struct PageSequence<Item: Codable & Sendable>: AsyncSequence, Sendable {
                 finished = true
                 return nil
             }
-            // The server may cap the page size below what was asked; count with what it used.
-            let size = page.pageSize > 0 ? Swift.min(page.pageSize, pageSize) : pageSize
+            let size = page.effectiveSize(requested: pageSize)
             if page.items.count < size || nextPage * size >= page.total || nextPage >= Self.maxPages {
                 finished = true
             }
             nextPage += 1
             return page
         }
+    }
+}
+
+extension Page {
+    /// The page size the server used: it may cap it below what was asked, and 0 means it did not say.
+    func effectiveSize(requested: Int) -> Int {
+        pageSize > 0 ? Swift.min(pageSize, requested) : requested
     }
 }

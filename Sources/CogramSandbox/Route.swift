@@ -17,14 +17,6 @@ enum Route: Sendable, Hashable {
     case listUsers
     case updateUser(String)
 
-    /// Whether the route is part of the authenticated API (rate limits, faults and audit apply).
-    var isAPI: Bool {
-        switch self {
-        case .openAPI, .docs: false
-        default: true
-        }
-    }
-
     /// Whether the route reads a JSON body.
     var hasBody: Bool {
         switch self {

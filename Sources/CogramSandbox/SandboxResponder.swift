@@ -36,11 +36,8 @@ struct SandboxResponder: HTTPResponder {
             await stats.end()
             await stats.record(method: method, status: response.status.code)
             return response
-        } catch is DroppedConnection {
-            // Already counted, before the connection was closed.
-            await stats.end()
-            throw DroppedConnection()
         } catch {
+            // A `DroppedConnection` was already counted, before the connection was closed.
             await stats.end()
             throw error
         }

@@ -125,7 +125,8 @@ extension SandboxStore {
 
     func updateProject(orgID: String, id: String, changes: ProjectChanges) async throws -> Project {
         try await pool.write { db in
-            let current = Self.project(from: try Self.fetchProject(db, orgID: orgID, id: id))
+            let row = try Self.fetchProject(db, orgID: orgID, id: id)
+            let current = Self.project(from: row)
             var next = current
             if let name = changes.name { next.name = name }
             switch changes.description {
@@ -142,7 +143,7 @@ extension SandboxStore {
             }
             if let status = changes.status { next.status = status }
             guard next != current else { return current }
-            try Self.store(db, orgID: orgID, project: next, previousUpdatedAt: current.updatedAt)
+            try Self.store(db, orgID: orgID, project: next, previousUpdatedAt: row["updated_at"])
             return Self.project(from: try Self.fetchProject(db, orgID: orgID, id: id))
         }
     }
@@ -153,12 +154,9 @@ extension SandboxStore {
 
     /// Writes the project's fields with an `updated_at` strictly later than the previous one, so every change
     /// is visible even within one millisecond.
-    private static func store(_ db: Database, orgID: String, project: Project, previousUpdatedAt: String) throws {
-        let previous =
-            try Int64.fetchOne(
-                db, sql: "SELECT updated_at FROM projects WHERE org_id = ? AND id = ?", arguments: [orgID, project.id])
-            ?? 0
-        let updatedAt = max(Timestamp.nowMilliseconds(), previous + 1)
+    /// `previousUpdatedAt` is the row's `updated_at` in milliseconds, read in the same transaction.
+    private static func store(_ db: Database, orgID: String, project: Project, previousUpdatedAt: Int64) throws {
+        let updatedAt = max(Timestamp.nowMilliseconds(), previousUpdatedAt + 1)
         try db.execute(
             sql: """
                 UPDATE projects SET name = ?, description = ?, external_id = ?, status = ?, updated_at = ?

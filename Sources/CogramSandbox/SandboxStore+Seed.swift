@@ -32,8 +32,15 @@ extension SandboxStore {
             for user in seed.users {
                 try Self.seedUser(db, orgID: orgID, user: user)
             }
-            for project in seed.projects ?? [] {
-                try Self.seedProject(db, orgID: orgID, project: project, now: now)
+            let projects = seed.projects ?? []
+            if !projects.isEmpty {
+                // Every member is a seeded user (`validate`), and users are all in by now: look their ids up once.
+                let userIDs = try Dictionary(
+                    uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT email_key, id FROM users WHERE org_id = ?", arguments: [orgID])
+                        .map { (row: Row) -> (String, String) in (row["email_key"], row["id"]) })
+                for project in projects {
+                    try Self.seedProject(db, orgID: orgID, project: project, userIDs: userIDs, now: now)
+                }
             }
             return orgID
         }
@@ -118,17 +125,18 @@ extension SandboxStore {
         try recordLedger(db, orgID: orgID, kind: "user", key: emailKey, digest: digest)
     }
 
-    private static func seedProject(_ db: Database, orgID: String, project: SandboxSeed.Project, now: Int64) throws {
+    private static func seedProject(
+        _ db: Database, orgID: String, project: SandboxSeed.Project, userIDs: [String: String], now: Int64
+    ) throws {
         let key = project.seedKey
         if try ledgerDigest(db, orgID: orgID, kind: "project", key: key) != nil { return }
         let id = project.id ?? Identifier.make("prj_")
         try db.cachedStatement(sql: SQL.insertProject).execute(arguments: [
             orgID, id, project.name, project.description, project.externalID, (project.status ?? .active).rawValue, now, now,
         ])
-        let userID = try db.cachedStatement(sql: SQL.userID)
         let insertMember = try db.cachedStatement(sql: SQL.insertMember)
         for member in project.members ?? [] {
-            guard let user = try String.fetchOne(userID, arguments: [orgID, member.email.lowercased()]) else { continue }
+            guard let user = userIDs[member.email.lowercased()] else { continue }
             try insertMember.execute(arguments: [orgID, id, user, member.role.rawValue, now])
         }
         try recordLedger(db, orgID: orgID, kind: "project", key: key, digest: try digest(project))

@@ -23,11 +23,6 @@ public final class SandboxStore: Sendable {
         try Self.migrator.migrate(pool)
     }
 
-    /// Same as `init(path:)`.
-    public static func open(path: String) throws -> SandboxStore {
-        try SandboxStore(path: path)
-    }
-
     /// Closes the database; the store must not be used afterwards.
     public func close() throws {
         try pool.close()

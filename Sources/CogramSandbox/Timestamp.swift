@@ -8,9 +8,7 @@ import Darwin
 
 /// Milliseconds since the Unix epoch: how the store keeps time, so `updated_at` can be made strictly increasing.
 enum Timestamp {
-    static func nowMilliseconds() -> Int64 {
-        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
-    }
+    static func nowMilliseconds() -> Int64 { milliseconds(Date()) }
 
     /// RFC 3339 UTC with milliseconds, e.g. `2026-01-05T10:00:00.123Z`.
     static func format(_ milliseconds: Int64) -> String {
@@ -24,16 +22,6 @@ enum Timestamp {
         }
         return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
             + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
-    }
-
-    /// Parses RFC 3339 with or without fractional seconds.
-    static func parse(_ text: String) -> Date? {
-        let withFraction = ISO8601DateFormatter()
-        withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = withFraction.date(from: text) { return date }
-        let plain = ISO8601DateFormatter()
-        plain.formatOptions = [.withInternetDateTime]
-        return plain.date(from: text)
     }
 
     static func milliseconds(_ date: Date) -> Int64 {
