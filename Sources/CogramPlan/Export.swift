@@ -1,4 +1,5 @@
 import CogramAPI
+import CogramManifest
 
 /// What `cogramctl import` writes: the organization as manifests would state it, so that the first plan on
 /// them shows nothing but the adoption of projects that had no external_id.
@@ -149,7 +150,7 @@ public func makeExport(observed: ObservedState, prefix: String?) -> Organization
             leftOut.deactivatedUsers += 1
             continue
         }
-        activeEmails.insert(user.email.lowercased())
+        activeEmails.insert(normalizeEmail(user.email))
         let externalID = user.externalID.flatMap { $0.isEmpty ? nil : $0 }
         users.append(ExportedUser(email: user.email, role: user.role, externalID: externalID))
     }
@@ -196,7 +197,7 @@ private func exported(
         return entry
     }
     guard let current = observed.members[project.id] else { return entry }
-    let unlistable = current.filter { !activeEmails.contains($0.email.lowercased()) }.map(\.email)
+    let unlistable = current.filter { !activeEmails.contains(normalizeEmail($0.email)) }.map(\.email)
     if !unlistable.isEmpty {
         entry.unlistableMembers = unlistable.sorted(by: byEmail)
         return entry
@@ -208,7 +209,7 @@ private func exported(
 
 /// Case-insensitive email order, ties broken by the exact bytes, so that the order is total.
 func byEmail(_ a: String, _ b: String) -> Bool {
-    let (la, lb) = (a.lowercased(), b.lowercased())
+    let (la, lb) = (normalizeEmail(a), normalizeEmail(b))
     if la != lb { return la.utf8.lexicographicallyPrecedes(lb.utf8) }
     return a.utf8.lexicographicallyPrecedes(b.utf8)
 }

@@ -14,28 +14,13 @@ public func readOrganization(
     client: some CogramClientProtocol, prefix: String?, parallelism: Int,
     progress: @Sendable (ExportReadProgress) -> Void = { _ in }
 ) async throws -> ObservedState {
-    async let projectsRead = client.listProjects(status: .all, externalID: nil)
-    async let usersRead = client.listUsers(email: nil)
-    let projects = try await projectsRead
-    let users = try await usersRead
-
+    let (projects, users) = try await readProjectsAndUsers(client: client)
     let ids = exportedProjectIDsNeedingMembers(projects: projects, prefix: prefix)
     progress(.listed(projects: projects.count, users: users.count, memberLists: ids.count))
-    let members = try await withThrowingTaskGroup(of: (String, [Member]).self) { group in
-        var results: [String: [Member]] = [:]
-        var pending = ids.makeIterator()
-        for _ in 0..<max(1, parallelism) {
-            guard let id = pending.next() else { break }
-            group.addTask { (id, try await client.listMembers(projectID: id)) }
-        }
-        while let (id, list) = try await group.next() {
-            results[id] = list
-            progress(.members(done: results.count, total: ids.count))
-            if let next = pending.next() {
-                group.addTask { (next, try await client.listMembers(projectID: next)) }
-            }
-        }
-        return results
+    let members = try await forEachBounded(
+        ids, parallelism: parallelism, onResult: { progress(.members(done: $0, total: ids.count)) }
+    ) { id in
+        try await client.listMembers(projectID: id)
     }
     return ObservedState(projects: projects, users: users, members: members)
 }

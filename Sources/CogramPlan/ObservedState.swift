@@ -23,11 +23,7 @@ public struct ObservedState: Sendable, Hashable {
 public func readObservedState(
     desired: DesiredState, client: some CogramClientProtocol, targets: Set<String>? = nil, parallelism: Int
 ) async throws -> ObservedState {
-    async let projectsRead = client.listProjects(status: .all, externalID: nil)
-    async let usersRead = client.listUsers(email: nil)
-    let projects = try await projectsRead
-    let users = try await usersRead
-
+    let (projects, users) = try await readProjectsAndUsers(client: client)
     let matching = ProjectMatching(desired: desired, projects: projects)
     var projectIDs: [String] = []
     for (index, project) in desired.projects.enumerated() {
@@ -42,9 +38,18 @@ public func readObservedState(
     return ObservedState(projects: projects, users: users, members: members)
 }
 
+/// Every project (active and archived) and every user, both lists read at once.
+func readProjectsAndUsers(client: some CogramClientProtocol) async throws -> ([Project], [User]) {
+    async let projects = client.listProjects(status: .all, externalID: nil)
+    async let users = client.listUsers(email: nil)
+    return try await (projects, users)
+}
+
 /// Runs `work` for every key with at most `parallelism` calls in flight; the first error cancels the rest.
+/// `onResult` is told how many keys are done after each one.
 func forEachBounded<Value: Sendable>(
-    _ keys: [String], parallelism: Int, _ work: @escaping @Sendable (String) async throws -> Value
+    _ keys: [String], parallelism: Int, onResult: (_ done: Int) -> Void = { _ in },
+    _ work: @escaping @Sendable (String) async throws -> Value
 ) async throws -> [String: Value] {
     try await withThrowingTaskGroup(of: (String, Value).self) { group in
         var results: [String: Value] = [:]
@@ -55,6 +60,7 @@ func forEachBounded<Value: Sendable>(
         }
         while let (key, value) = try await group.next() {
             results[key] = value
+            onResult(results.count)
             if let next = pending.next() {
                 group.addTask { (next, try await work(next)) }
             }

@@ -273,7 +273,7 @@ private struct Planner {
     // MARK: Users
 
     private mutating func activeUser(_ email: String, location: SourceLocation, what: String) -> User? {
-        guard let user = usersByEmail[email.lowercased()] else {
+        guard let user = usersByEmail[normalizeEmail(email)] else {
             errors.append(PlanError(
                 message: "\(email) (\(what)) is not a user of the organization; invite them in the Cogram app first, or fix the email",
                 location: location))
@@ -324,4 +324,4 @@ private struct Planner {
 
 func projectAddress(_ externalID: String) -> String { "project.\(externalID)" }
 
-func memberAddress(_ externalID: String, _ email: String) -> String { "project.\(externalID).member.\(email.lowercased())" }
+func memberAddress(_ externalID: String, _ email: String) -> String { "project.\(externalID).member.\(normalizeEmail(email))" }

@@ -1,4 +1,5 @@
 import CogramAPI
+import CogramManifest
 
 /// A change whose precondition no longer holds: Cogram moved since the plan was made.
 public struct PreconditionFailure: Sendable, Hashable, CustomStringConvertible {
@@ -68,7 +69,7 @@ public func checkPreconditions(
     if userEmails.isEmpty {
         // nothing to read
     } else if fullListCost(plan.inventory.users) <= userEmails.count {
-        for user in try await client.listUsers(email: nil) { usersByEmail[user.email.lowercased()] = user }
+        for user in try await client.listUsers(email: nil) { usersByEmail[normalizeEmail(user.email)] = user }
     } else {
         let found = try await forEachBounded(userEmails.sorted(), parallelism: parallelism) { email in
             try await client.listUsers(email: email).first

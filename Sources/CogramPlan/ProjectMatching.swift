@@ -4,15 +4,8 @@ import CogramManifest
 /// Which Cogram project each manifest project stands for. Shared by `readObservedState` (which member lists
 /// to read) and `makePlan`, so that both always agree.
 struct ProjectMatching {
-    enum How: Equatable {
-        case id
-        case externalID
-        case previousExternalID(String)
-    }
-
     struct Match {
         var project: Project
-        var how: How
         var id: String { project.id }
     }
 
@@ -44,9 +37,9 @@ struct ProjectMatching {
                         location: d.location))
                     continue
                 }
-                match = Match(project: project, how: .id)
+                match = Match(project: project)
             } else if let project = byExternalID[d.externalID] {
-                match = Match(project: project, how: .externalID)
+                match = Match(project: project)
             } else {
                 let found = d.previousExternalIDs.compactMap { previous in byExternalID[previous].map { (previous, $0) } }
                 if Set(found.map(\.1.id)).count > 1 {
@@ -56,8 +49,8 @@ struct ProjectMatching {
                         location: d.location))
                     continue
                 }
-                if let (previous, project) = found.first {
-                    match = Match(project: project, how: .previousExternalID(previous))
+                if let project = found.first?.1 {
+                    match = Match(project: project)
                 }
             }
             guard let match else { continue }
