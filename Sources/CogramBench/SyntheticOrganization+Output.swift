@@ -66,8 +66,11 @@ extension SyntheticOrganization {
     }
 
     /// Writes `base/` (matches the seeded sandbox) and `variant/` (the changes) under `directory`.
-    public func writeManifests(to directory: URL) throws {
+    /// Writes `base/` and `variant/` below `directory`; returns how many files `base/` holds.
+    @discardableResult
+    public func writeManifests(to directory: URL) throws -> Int {
         let fm = FileManager.default
+        var count = 0
         for (name, useVariant) in [("base", false), ("variant", true)] {
             let folder = directory.appendingPathComponent(name, isDirectory: true)
             if fm.fileExists(atPath: folder.path) {
@@ -77,10 +80,13 @@ extension SyntheticOrganization {
                 }
             }
             try fm.createDirectory(at: folder, withIntermediateDirectories: true)
-            for file in manifests(variant: useVariant) {
+            let files = manifests(variant: useVariant)
+            for file in files {
                 try Data(file.text.utf8).write(to: folder.appendingPathComponent(file.name), options: .atomic)
             }
+            if !useVariant { count = files.count }
         }
+        return count
     }
 }
 
@@ -115,13 +121,12 @@ extension SyntheticOrganization {
     /// benchmarking the diff alone.
     public func observedState() -> ObservedState {
         let stamp = "2026-01-01T00:00:00Z"
-        let width = max(6, String(spec.users).count)
         var userIDs: [String: String] = [:]
         userIDs.reserveCapacity(users.count)
         var apiUsers: [User] = []
         apiUsers.reserveCapacity(users.count)
-        for (i, user) in users.enumerated() {
-            let id = "usr_" + Self.email(i + 1, width: width).prefix { $0 != "@" }
+        for user in users {
+            let id = "usr_" + user.email.prefix { $0 != "@" }
             userIDs[user.email] = id
             apiUsers.append(User(
                 id: id, email: user.email, name: user.name, role: user.role, externalID: user.externalID, status: .active))

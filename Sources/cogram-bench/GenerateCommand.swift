@@ -71,7 +71,7 @@ struct GenerateCommand: AsyncParsableCommand {
             let organization = try SyntheticOrganization(spec: spec)
             let generated = (ContinuousClock.now - clock).seconds
             clock = .now
-            try organization.writeManifests(to: URL(fileURLWithPath: out, isDirectory: true))
+            let files = try organization.writeManifests(to: URL(fileURLWithPath: out, isDirectory: true))
             let written = (ContinuousClock.now - clock).seconds
             if replace {
                 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
@@ -84,7 +84,7 @@ struct GenerateCommand: AsyncParsableCommand {
             let c = organization.changes
             return """
                 Generated \(spec.projects) projects × \(spec.membersPerProject) members, \(spec.users) users (seed \(spec.seed)) in \(format(generated)).
-                Wrote \(out)/base and \(out)/variant (\(organization.manifests(variant: false).count) files each) in \(format(written)).
+                Wrote \(out)/base and \(out)/variant (\(files) files each) in \(format(written)).
                 Seeded \(db) through SandboxStore.seed in \(format(seeded)).
                 Variant: \(c.changedProjects) changed projects (\(c.renames) renames, \(c.roleChanges) role changes, \(c.memberAdds) member adds, \(c.memberRemovals) member removals), \(c.newProjects) new projects with \(c.newProjectMembers) members: \(c.planChanges) changes in its plan.
 
