@@ -186,6 +186,26 @@ public enum PatchField<Value: Sendable & Hashable & Codable>: Sendable, Hashable
     }
 }
 
+extension KeyedEncodingContainer {
+    /// Writes a PATCH field: nothing when absent, `null`, or the value.
+    public mutating func encode<Value>(_ field: PatchField<Value>, forKey key: Key) throws {
+        switch field {
+        case .absent: break
+        case .null: try encodeNil(forKey: key)
+        case .value(let v): try encode(v, forKey: key)
+        }
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// Reads a PATCH field: absent when the key is missing, `null`, or the value.
+    public func decode<Value>(_ type: PatchField<Value>.Type, forKey key: Key) throws -> PatchField<Value> {
+        guard contains(key) else { return .absent }
+        if try decodeNil(forKey: key) { return .null }
+        return .value(try decode(Value.self, forKey: key))
+    }
+}
+
 /// `POST /v1/projects`.
 public struct ProjectCreate: Codable, Sendable, Hashable {
     public var name: String
@@ -233,11 +253,7 @@ public struct ProjectPatch: Encodable, Sendable, Hashable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encodeIfPresent(name, forKey: .name)
-        switch description {
-        case .absent: break
-        case .null: try c.encodeNil(forKey: .description)
-        case .value(let v): try c.encode(v, forKey: .description)
-        }
+        try c.encode(description, forKey: .description)
         try c.encodeIfPresent(externalID, forKey: .externalID)
         try c.encodeIfPresent(status, forKey: .status)
     }
@@ -269,11 +285,7 @@ public struct UserPatch: Encodable, Sendable, Hashable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encodeIfPresent(role, forKey: .role)
-        switch externalID {
-        case .absent: break
-        case .null: try c.encodeNil(forKey: .externalID)
-        case .value(let v): try c.encode(v, forKey: .externalID)
-        }
+        try c.encode(externalID, forKey: .externalID)
     }
 }
 

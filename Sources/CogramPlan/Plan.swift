@@ -174,8 +174,8 @@ public struct ChangeFields: Codable, Sendable, Hashable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decodeIfPresent(String.self, forKey: .name)
-        description = try Self.decodePatch(c, .description)
-        externalID = try Self.decodePatch(c, .externalID)
+        description = try c.decode(PatchField<String>.self, forKey: .description)
+        externalID = try c.decode(PatchField<String>.self, forKey: .externalID)
         status = try c.decodeIfPresent(ProjectStatus.self, forKey: .status)
         role = try c.decodeIfPresent(String.self, forKey: .role)
     }
@@ -183,24 +183,10 @@ public struct ChangeFields: Codable, Sendable, Hashable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encodeIfPresent(name, forKey: .name)
-        try Self.encodePatch(description, &c, .description)
-        try Self.encodePatch(externalID, &c, .externalID)
+        try c.encode(description, forKey: .description)
+        try c.encode(externalID, forKey: .externalID)
         try c.encodeIfPresent(status, forKey: .status)
         try c.encodeIfPresent(role, forKey: .role)
-    }
-
-    private static func decodePatch(_ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> PatchField<String> {
-        guard c.contains(key) else { return .absent }
-        if try c.decodeNil(forKey: key) { return .null }
-        return .value(try c.decode(String.self, forKey: key))
-    }
-
-    private static func encodePatch(_ field: PatchField<String>, _ c: inout KeyedEncodingContainer<CodingKeys>, _ key: CodingKeys) throws {
-        switch field {
-        case .absent: break
-        case .null: try c.encodeNil(forKey: key)
-        case .value(let v): try c.encode(v, forKey: key)
-        }
     }
 
     /// The set fields, in display order, as `(field name, display value)`; strings quoted, null as `null`.
