@@ -27,8 +27,6 @@ extension Plan: Codable {
         apiURL = try c.decode(String.self, forKey: .apiURL)
         manifestDigest = try c.decode(String.self, forKey: .manifestDigest)
         changes = try c.decode([Change].self, forKey: .changes)
-        // The summary is derived from the changes; a hand-edited summary cannot disagree with them.
-        summary = PlanSummary(changes: changes)
         warnings = try c.decodeIfPresent([String].self, forKey: .warnings) ?? []
         safetyViolations = try c.decodeIfPresent([SafetyViolation].self, forKey: .safetyViolations) ?? []
         inventory = try c.decodeIfPresent(PlanInventory.self, forKey: .inventory) ?? PlanInventory()

@@ -124,7 +124,8 @@ func renderMarkdown(_ plan: Plan, limit: Int) -> String {
         head += [noChangesLine, ""]
     } else {
         head += ["**\(plan.summaryLine)**", "", "| action | count |", "|---|---:|"]
-        head += ChangeAction.allCases.map { "| \($0.rawValue) | \(plan.summary[$0]) |" }
+        let summary = plan.summary
+        head += ChangeAction.allCases.map { "| \($0.rawValue) | \(summary[$0]) |" }
         head.append("")
     }
     if !plan.safetyViolations.isEmpty {

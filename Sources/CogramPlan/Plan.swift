@@ -20,7 +20,9 @@ public struct Plan: Sendable, Hashable {
     public var apiURL: String
     /// `sha256:<hex>` over the loaded manifest files (see `ManifestDigest`).
     public var manifestDigest: String
-    public var summary: PlanSummary
+    /// Counts by action, always derived from `changes` (also when a saved plan is read: a hand-edited summary
+    /// cannot disagree with them).
+    public var summary: PlanSummary { PlanSummary(changes: changes) }
     /// Sorted by action (in `ChangeAction.allCases` order), then address.
     public var changes: [Change]
     public var warnings: [String]
@@ -46,7 +48,6 @@ public struct Plan: Sendable, Hashable {
         self.apiURL = apiURL
         self.manifestDigest = manifestDigest
         self.changes = changes.sorted(by: Change.planOrder)
-        self.summary = PlanSummary(changes: changes)
         self.warnings = warnings
         self.safetyViolations = safetyViolations
         self.inventory = inventory
