@@ -47,8 +47,8 @@ public struct ClientConfiguration: Sendable, CustomStringConvertible {
     /// Retries of one request after a retryable failure, unless configured otherwise (`--max-retries`).
     public static let defaultMaxRetries = 5
 
-    /// Requests on the wire at once, unless configured otherwise (`--parallelism`): Terraform's default.
-    public static let defaultMaxConcurrentRequests = 10
+    /// Requests on the wire at once, unless configured otherwise (`--parallelism`, default 8 as issue 4 asks).
+    public static let defaultMaxConcurrentRequests = 8
 
     /// Validates `baseURL` (see `ClientConfiguration.validateBaseURL(_:)`).
     public init(

@@ -116,7 +116,8 @@ struct SandboxBench: Sendable {
         }
 
         if selected.contains(6) {
-            let settings = Array(Set([Self.parallelism, 8, 1])).sorted(by: >)
+            // The default is what the target is about; 16 shows how the ratio grows with more in flight.
+            let settings = Array(Set([Self.parallelism, 16, 1])).sorted(by: >)
             progress("6: planning \(shape) with \(sizes.latencyMilliseconds) ms latency at parallelism \(settings.map(String.init).joined(separator: ", "))")
             let sandbox = try await start(
                 prepared.databasePath, rateLimit: Self.unlimited, latencyMilliseconds: sizes.latencyMilliseconds)
@@ -135,14 +136,14 @@ struct SandboxBench: Sendable {
                 }
                 return (times, requests)
             }
-            let one = times[1]!, best = times[Self.parallelism]!, eight = times[8]!
+            let one = times[1]!, atDefault = times[Self.parallelism]!, sixteen = times[16]!
             let perRequest = { (p: Int) in 1000 * times[p]! * Double(p) / Double(requests[p]!) }
             rows.append(ResultRow(
                 number: 6,
                 figure: "plan of \(shape), \(sizes.latencyMilliseconds) ms server latency: time at --parallelism 1 / at the default \(Self.parallelism)",
-                measured: "\(String(format: "%.1f", one)) s / \(String(format: "%.2f", best)) s = \(String(format: "%.1f", one / best))×",
-                target: "≥ 8×", met: one / best >= 8,
-                detail: "at --parallelism 8: \(String(format: "%.2f", eight)) s = \(String(format: "%.1f", one / eight))×; "
+                measured: "\(String(format: "%.1f", one)) s / \(String(format: "%.2f", atDefault)) s = \(String(format: "%.1f", one / atDefault))×",
+                target: "≥ 8×", met: one / atDefault >= 8,
+                detail: "at --parallelism 16: \(String(format: "%.2f", sixteen)) s = \(String(format: "%.1f", one / sixteen))×; "
                     + "time × parallelism per request: \(settings.map { "\($0): \(String(format: "%.1f", perRequest($0))) ms" }.joined(separator: ", ")); "
                     + "\(requests[1]!) requests each; rate limit \(Self.unlimited.formatted())/min on both sides: at 1000/min a plan of this size is bound by the limit (≥ 2 min) whatever the parallelism"))
         }
