@@ -33,10 +33,10 @@ enum Binary {
     /// cooperative threads, which a blocking wait would starve (there are as few as the machine's cores).
     static func run(
         _ arguments: [String], environment: [String: String] = [:], input: String? = nil,
-        in directory: URL = repositoryRoot, timeout: TimeInterval = 180
+        in directory: URL = repositoryRoot, timeout: TimeInterval = 180, executable: String = path
     ) async throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = directory
         var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
@@ -72,6 +72,20 @@ enum Binary {
             stdout: String(decoding: outData.get(), as: UTF8.self),
             stderr: String(decoding: errData.get(), as: UTF8.self)
         )
+    }
+}
+
+extension Binary {
+    /// Runs `cogramctl args…` with a pseudo-terminal as its stdin, stdout and stderr, through util-linux `script`,
+    /// so that what only a terminal gets (progress lines) is seen. Everything it wrote comes back as `stdout`.
+    static func runOnTerminal(
+        _ arguments: [String], environment: [String: String] = [:], in directory: URL, timeout: TimeInterval = 180
+    ) async throws -> Result {
+        let command = ([path] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+            .joined(separator: " ")
+        return try await run(
+            ["-qec", command, "/dev/null"], environment: environment.merging(["TERM": "xterm"]) { a, _ in a },
+            in: directory, timeout: timeout, executable: "/usr/bin/script")
     }
 }
 
