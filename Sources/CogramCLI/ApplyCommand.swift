@@ -133,6 +133,8 @@ struct ApplyCommand: AsyncParsableCommand {
         let interrupts = InterruptHandler(stop: stop)
         interrupts.install()
         defer { interrupts.uninstall() }
+        let deadlineWatch = connection.stopAtDeadline(stop)
+        defer { deadlineWatch?.cancel() }
         let progress = ProgressReporter(total: plan.changes.count, terminal: Terminal.stderrIsTerminal)
         let report = await CogramPlan.apply(
             plan: plan, client: client, parallelism: planning.parallelism, stop: stop,

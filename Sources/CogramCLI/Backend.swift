@@ -104,7 +104,7 @@ enum Backend {
             var configuration = try ClientConfiguration(
                 baseURL: running.baseURL, apiKey: APIKey(key), actor: connection.resolveActor(),
                 version: Cogramctl.version, logger: connection.httpLogger())
-            configuration.maxRetries = connection.maxRetries
+            connection.applyTimeouts(to: &configuration)
             if let requestsPerMinute { configuration.requestsPerMinute = requestsPerMinute }
             if let parallelism { configuration.maxConcurrentRequests = parallelism }
             result = .success(try await CogramClient.withClient(configuration) { client in
