@@ -3,6 +3,9 @@ struct ManifestFragment: Sendable {
     var ownership: Ownership?
     var users: [DesiredUser] = []
     var projects: [DesiredProject] = []
+    /// Parallel to `projects`: false for a project with errors of its own, kept only so that a duplicate of its
+    /// external_id is still reported.
+    var projectIsComplete: [Bool] = []
 }
 
 /// Decodes a composed YAML document into the typed model, typing scalars by the schema (never by YAML 1.1
@@ -47,7 +50,10 @@ struct ManifestDecoder {
         if let projects = fields[.projects], let items = list(projects, what: "projects") {
             fragment.projects.reserveCapacity(items.count)
             for item in items {
-                if let project = decodeProject(item) { fragment.projects.append(project) }
+                if let (project, complete) = decodeProject(item) {
+                    fragment.projects.append(project)
+                    fragment.projectIsComplete.append(complete)
+                }
             }
         }
         return fragment
@@ -85,12 +91,14 @@ struct ManifestDecoder {
         return email == nil ? nil : user
     }
 
-    private mutating func decodeProject(_ node: NodeID) -> DesiredProject? {
+    /// The project and whether it is free of errors; nil when not even its external_id could be read.
+    private mutating func decodeProject(_ node: NodeID) -> (DesiredProject, Bool)? {
         guard let fields = mapping(node, ProjectKey.self) else { return nil }
         var valid = fields[.externalID] != nil && fields[.name] != nil
-        var externalID = ""
+        var externalID: String?
         if let value = fields[.externalID] {
-            if let id = externalIDField(value, field: "external_id") { externalID = id } else { valid = false }
+            externalID = externalIDField(value, field: "external_id")
+            if externalID == nil { valid = false }
         }
         var name = ""
         if let value = fields[.name] {
@@ -107,7 +115,7 @@ struct ManifestDecoder {
                 valid = false
             }
         }
-        var project = DesiredProject(externalID: externalID, name: name, location: location(node))
+        var project = DesiredProject(externalID: externalID ?? "", name: name, location: location(node))
         if let value = fields[.description] {
             project.description = nullableString(value, field: "description")
         }
@@ -134,21 +142,35 @@ struct ManifestDecoder {
             } else if let items = list(value, what: "members") {
                 var members: [DesiredMember] = []
                 members.reserveCapacity(items.count)
+                // Duplicates are found among every entry with a readable email, even one with other errors.
+                var seen: [String: SourceLocation] = [:]
+                seen.reserveCapacity(items.count)
                 for item in items {
-                    if let member = decodeMember(item) { members.append(member) }
+                    let (email, member) = decodeMember(item)
+                    if let email {
+                        let at = location(item)
+                        if let first = seen.updateValue(at, forKey: normalizeEmail(email)) {
+                            seen[normalizeEmail(email)] = first
+                            let which = externalID.map { "in project '\($0)'" } ?? "in this project"
+                            error(item, "duplicate member '\(email)' \(which); first listed at \(first)")
+                            continue
+                        }
+                    }
+                    if let member { members.append(member) }
                 }
                 project.members = members
             }
         }
-        return valid ? project : nil
+        return externalID == nil ? nil : (project, valid)
     }
 
-    private mutating func decodeMember(_ node: NodeID) -> DesiredMember? {
-        guard let fields = mapping(node, MemberKey.self) else { return nil }
+    /// The entry's email when it could be read, and the member when the whole entry is valid.
+    private mutating func decodeMember(_ node: NodeID) -> (String?, DesiredMember?) {
+        guard let fields = mapping(node, MemberKey.self) else { return (nil, nil) }
         let email = fields[.email].flatMap { emailField($0) }
         let role = fields[.role].flatMap { enumeration($0, field: "role", as: MemberRole.self) }
-        guard let email, let role else { return nil }
-        return DesiredMember(email: email, role: role, location: location(node))
+        guard let email, let role else { return (email, nil) }
+        return (email, DesiredMember(email: email, role: role, location: location(node)))
     }
 
     // MARK: - Shapes
@@ -170,7 +192,7 @@ struct ManifestDecoder {
             if Key.ignoresXPrefix, document.scalarHasPrefix(key, "x-") { continue }
             guard let known = Key.allCases.first(where: { document.scalarEquals(key, $0.text) }) else {
                 let name = document.scalar(key) ?? ""
-                let place = Key.what.hasPrefix("the ") ? Key.what : "in \(Key.what)"
+                let place = Key.what.hasPrefix("the ") ? "at \(Key.what)" : "in \(Key.what)"
                 error(key, "unknown key '\(name)' \(place)\(Suggestion.hint(for: name, in: Key.allCases.map { "\($0.text)" }))")
                 continue
             }
