@@ -59,12 +59,9 @@ struct ConnectionOptions: ParsableArguments {
         return logger
     }
 
-    /// A client configuration for the resolved settings.
-    func clientConfiguration(
-        version: String, environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws -> ClientConfiguration {
-        var configuration = try ClientConfiguration(
-            settings: resolveSettings(environment: environment), version: version, logger: httpLogger())
+    /// A client configuration for `settings` (resolved from these options, or an embedded sandbox's).
+    func clientConfiguration(settings: ClientSettings, version: String) throws -> ClientConfiguration {
+        var configuration = try ClientConfiguration(settings: settings, version: version, logger: httpLogger())
         configuration.maxRetries = maxRetries
         return configuration
     }
