@@ -30,6 +30,8 @@ import FoundationNetworking
         Case(dialects: [.retryAfterDate], faults: FaultOptions(seed: 3, rateLimitBurstRate: 0.15, rateLimitBurstLength: 1)),
         Case(dialects: [.loseFirstCreate]),
         Case(dialects: [.loseFirstCreate, .noUniqueExternalID]),
+        // The retried create meets a 409, and the read that follows gets every project back.
+        Case(dialects: [.loseFirstCreate, .ignoreFilters]),
         Case(dialects: [.dataEnvelope, .extraFields, .delete204, .ignoreFilters]),
     ]
 
