@@ -24,6 +24,7 @@ struct ApplyCommand: AsyncParsableCommand {
     var autoApprove = false
 
     @OptionGroup var planning: PlanningOptions
+    @OptionGroup var changedSince: ChangedSinceOption
     @OptionGroup var sandbox: SandboxSelection
     @OptionGroup var connection: ConnectionOptions
 
@@ -39,6 +40,7 @@ struct ApplyCommand: AsyncParsableCommand {
 
     private func applyManifests() async throws {
         let (desired, digest, sources) = try Planning.load(paths)
+        let scope = try changedSince.scope(paths: paths, desired: desired, targets: planning.targets)
         let code: Int32 = try await Backend.withClient(
             connection: connection, sandbox: sandbox, manifestPaths: paths, desired: desired,
             requestsPerMinute: planning.requestsPerMinute,
@@ -46,7 +48,7 @@ struct ApplyCommand: AsyncParsableCommand {
         ) { client, identity in
             let plan = try await Planning.plan(
                 desired: desired, client: client, options: planning.planOptions(apiURL: identity.apiURL, digest: digest),
-                parallelism: planning.parallelism, verbose: connection.verbose)
+                parallelism: planning.parallelism, verbose: connection.verbose, scope: scope)
             try Planning.reportErrors(plan, sources: sources)
             Terminal.writeOutput(renderHuman(plan, color: Terminal.stdoutColor) + "\n")
             if plan.isEmpty { return 0 }

@@ -29,6 +29,7 @@ struct PlanCommand: AsyncParsableCommand {
     var expiresIn = "24h"
 
     @OptionGroup var planning: PlanningOptions
+    @OptionGroup var changedSince: ChangedSinceOption
     @OptionGroup var sandbox: SandboxSelection
     @OptionGroup var connection: ConnectionOptions
 
@@ -40,6 +41,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (desired, digest, sources) = try Planning.load(paths)
+        let scope = try changedSince.scope(paths: paths, desired: desired, targets: planning.targets)
         let validity = parseDuration(expiresIn) ?? 86400
         let plan = try await Backend.withClient(
             connection: connection, sandbox: sandbox, manifestPaths: paths, desired: desired,
@@ -49,7 +51,7 @@ struct PlanCommand: AsyncParsableCommand {
             try await Planning.plan(
                 desired: desired, client: client,
                 options: planning.planOptions(apiURL: identity.apiURL, digest: digest, validity: validity),
-                parallelism: planning.parallelism, verbose: connection.verbose)
+                parallelism: planning.parallelism, verbose: connection.verbose, scope: scope)
         }
         try Planning.reportErrors(plan, sources: sources)
         Terminal.writeOutput(try format.render(plan))

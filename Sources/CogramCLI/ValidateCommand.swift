@@ -28,9 +28,10 @@ struct ValidateCommand: AsyncParsableCommand {
         try ManifestReporting.report(result, limit: maxDiagnostics == 0 ? nil : maxDiagnostics)
         guard let desired = result.desired else { throw ExitCode(1) }
         let members = desired.projects.reduce(0) { $0 + ($1.members?.count ?? 0) }
+        let groups = desired.groups.isEmpty ? "" : ", \(plural(desired.groups.count, "group"))"
         Terminal.writeOutput(
             "Valid: \(plural(desired.files.count, "file")), \(plural(desired.projects.count, "project")), "
-                + "\(plural(members, "membership")), \(plural(desired.users.count, "user")).\n")
+                + "\(plural(members, "membership")), \(plural(desired.users.count, "user"))\(groups).\n")
     }
 }
 

@@ -21,7 +21,7 @@ public func makePlan(desired: DesiredState, observed: ObservedState, options: Pl
             changes: planner.changes, inventory: planner.inventory, ownerless: planner.ownerless, options: options),
         inventory: planner.inventory,
         targets: options.targets.map { $0.sorted() },
-        errors: planner.errors.sorted(by: PlanError.byLocation)
+        errors: (planner.errors + guestPolicyErrors(desired: desired, users: observed.users)).sorted(by: PlanError.byLocation)
     )
 }
 
