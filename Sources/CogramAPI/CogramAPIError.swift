@@ -132,7 +132,6 @@ public enum CogramAPIError: Error, CustomStringConvertible, Sendable {
     }
 
     public var isNotFound: Bool { status == 404 }
-    public var isConflict: Bool { status == 409 }
 
     // MARK: - Messages
 

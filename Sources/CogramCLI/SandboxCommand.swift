@@ -141,7 +141,7 @@ extension SandboxCommand {
                     Terminal.writeError(line)
                 }
             } catch let error as SandboxError {
-                throw SandboxCommandError(message: error.description)
+                throw CLIError(error.description)
             }
         }
     }
@@ -290,7 +290,7 @@ extension SandboxCommand.Keys {
             defer { try? store.close() }
             let count = try withSandboxErrors { try store.revokeAPIKey(organization: org, key: key) }
             guard count > 0 else {
-                throw SandboxCommandError(message: "no active key '\(key)' in organization '\(org)'")
+                throw CLIError("no active key '\(key)' in organization '\(org)'")
             }
             Terminal.writeError("Revoked \(count) key\(count == 1 ? "" : "s").\n")
         }
@@ -308,16 +308,10 @@ enum SandboxKeyExpiry {
     }
 }
 
-/// A sandbox failure reported as `error: …` with exit status 1.
-struct SandboxCommandError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
-}
-
 private func withSandboxErrors<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as SandboxError {
-        throw SandboxCommandError(message: error.description)
+        throw CLIError(error.description)
     }
 }

@@ -17,34 +17,11 @@ struct ValidateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let result = ManifestLoader().load(paths: paths)
-        try ManifestReporting.report(result)
+        try DiagnosticReporter.check(result)
         guard let desired = result.desired else { throw ExitCode(1) }
         let members = desired.projects.reduce(0) { $0 + ($1.members?.count ?? 0) }
         Terminal.writeOutput(
             "Valid: \(plural(desired.files.count, "file")), \(plural(desired.projects.count, "project")), "
                 + "\(plural(members, "membership")), \(plural(desired.users.count, "user")).\n")
     }
-}
-
-/// Shared by every command that loads manifests: diagnostics to stderr, GitHub annotations when in Actions.
-enum ManifestReporting {
-    /// Prints the load's diagnostics; throws `ExitCode(1)` when it has errors.
-    static func report(_ result: LoadResult) throws {
-        if !result.diagnostics.isEmpty {
-            let renderer = DiagnosticRenderer(sources: result.sources, color: Terminal.stderrColor)
-            Terminal.writeError(renderer.render(result.diagnostics))
-            if Terminal.inGitHubActions {
-                Terminal.writeOutput(result.diagnostics.map { DiagnosticRenderer.githubAnnotation($0) + "\n" }.joined())
-            }
-        }
-        if !result.isValid {
-            let count = result.diagnostics.filter { $0.severity == .error }.count
-            Terminal.writeError("\(plural(count, "error")) found; nothing was changed.\n")
-            throw ExitCode(1)
-        }
-    }
-}
-
-func plural(_ count: Int, _ noun: String) -> String {
-    "\(count) \(noun)\(count == 1 ? "" : "s")"
 }
