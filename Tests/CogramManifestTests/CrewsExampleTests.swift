@@ -1,4 +1,5 @@
 import CogramManifest
+import CogramTestSupport
 import Testing
 
 /// examples/crews: one file per project, groups shared across files, policies.

@@ -1,3 +1,4 @@
+import CogramTestSupport
 import CogramAPI
 import CogramSandbox
 import Foundation
@@ -217,7 +218,7 @@ import FoundationNetworking
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cogramctl-dialect-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let seed = Binary.repositoryRoot.appendingPathComponent("examples/sandbox-seed.json").path
+        let seed = Repository.root.appendingPathComponent("examples/sandbox-seed.json").path
         let db = folder.appendingPathComponent("s.sqlite").path
 
         let wrong = try await Binary.run(

@@ -70,6 +70,11 @@ final class BackgroundBinary: @unchecked Sendable {
         return false
     }
 
+    /// Waits until a line of stderr satisfies `predicate`; false on timeout or when the process ended first.
+    func waitForStderr(timeout: TimeInterval = 120, where predicate: (Substring) -> Bool) async -> Bool {
+        await wait(timeout: timeout) { self.stderr.split(separator: "\n").contains(where: predicate) }
+    }
+
     /// Waits for the process and its output; kills it after `timeout`. Exit status, or 128 + signal.
     func wait(timeout: TimeInterval = 300) async -> Int32 {
         let watchdog = DispatchWorkItem { [process] in if process.isRunning { kill(process.processIdentifier, SIGKILL) } }

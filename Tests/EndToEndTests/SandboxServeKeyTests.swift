@@ -1,3 +1,4 @@
+import CogramTestSupport
 import CogramSandbox
 import Foundation
 import Testing
@@ -10,7 +11,7 @@ import Testing
         return folder
     }
 
-    private static let seed = Binary.repositoryRoot.appendingPathComponent("examples/sandbox-seed.json").path
+    private static let seed = Repository.root.appendingPathComponent("examples/sandbox-seed.json").path
 
     /// Starts `serve` with `arguments`, waits for it to listen, checks `key` works against it, stops it.
     private static func serveAccepts(
@@ -26,7 +27,7 @@ import Testing
             .flatMap { line in line.split(separator: " ").first { $0.hasPrefix("http://") } }.map(String.init)
         if let url {
             let plan = try await Binary.run(
-                ["plan", Binary.repositoryRoot.appendingPathComponent("examples/northwind").path],
+                ["plan", Repository.root.appendingPathComponent("examples/northwind").path],
                 environment: ["COGRAM_API_URL": url, "COGRAM_API_KEY": key, "NO_COLOR": "1"], in: folder)
             #expect(plan.status == 0, "\(plan.stderr.suffix(800))")
         }
