@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "CogramAPI", targets: ["CogramAPI"]),
         .library(name: "CogramPlan", targets: ["CogramPlan"]),
         .library(name: "CogramSandbox", targets: ["CogramSandbox"]),
+        .library(name: "CogramRandom", targets: ["CogramRandom"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -36,6 +37,10 @@ let package = Package(
         .target(
             name: "CogramManifest",
             dependencies: ["CLibYAML"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "CogramRandom",
             swiftSettings: strict
         ),
         .target(
@@ -64,8 +69,9 @@ let package = Package(
         .target(
             name: "CogramSandbox",
             dependencies: [
-                "CogramManifest", "CogramAPI",
+                "CogramAPI", "CogramRandom",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -119,7 +125,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CogramPlanTests",
-            dependencies: ["CogramPlan", "CogramManifest", "CogramAPI", "CogramSandbox"],
+            dependencies: ["CogramPlan", "CogramManifest", "CogramAPI", "CogramRandom"],
             exclude: ["Golden"],
             swiftSettings: strict
         ),
@@ -135,7 +141,7 @@ let package = Package(
         ),
         .target(
             name: "CogramBench",
-            dependencies: ["CogramManifest", "CogramAPI", "CogramPlan", "CogramSandbox"],
+            dependencies: ["CogramManifest", "CogramAPI", "CogramPlan", "CogramSandbox", "CogramRandom"],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -15,6 +15,10 @@ public struct Cogramctl: AsyncParsableCommand {
 
     /// Runs the command line of this process; `--sandbox=DB` is rewritten first (see `SandboxSelection`).
     public static func run() async {
-        await main(SandboxSelection.normalize(Array(CommandLine.arguments.dropFirst())))
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let problem = SandboxSelection.misplacedDatabase(in: arguments) {
+            exit(withError: ValidationError(problem))
+        }
+        await main(SandboxSelection.normalize(arguments))
     }
 }

@@ -158,14 +158,15 @@ struct ConnectionOptions: ParsableArguments {
         return logger
     }
 
-    /// A client configuration for the resolved settings.
+    /// A client configuration for `settings` (resolved from these options, or an embedded sandbox's): timeouts,
+    /// retries and the deadline always; proxy and extra trust roots only for Cogram, never for the sandbox.
     func clientConfiguration(
-        version: String, environment: [String: String] = ProcessInfo.processInfo.environment
+        settings: ClientSettings, version: String, embeddedSandbox: Bool,
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> ClientConfiguration {
-        var configuration = try ClientConfiguration(
-            settings: resolveSettings(environment: environment), version: version, logger: httpLogger())
+        var configuration = try ClientConfiguration(settings: settings, version: version, logger: httpLogger())
         applyTimeouts(to: &configuration)
-        try applyNetwork(to: &configuration, environment: environment)
+        if !embeddedSandbox { try applyNetwork(to: &configuration, environment: environment) }
         return configuration
     }
 }
