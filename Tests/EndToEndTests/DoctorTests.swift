@@ -23,6 +23,37 @@ import Testing
         #expect(try org.projects().count == 1, "doctor never writes")
     }
 
+    /// What doctor can see of each sandbox dialect (it never writes, so the write-side ones look like the contract).
+    static let dialectVerdicts: [(SandboxDialect, String?)] = [
+        (.dataEnvelope, "- the list is under \u{201C}data\u{201D}, not \u{201C}items\u{201D}"),
+        (.extraFields, "- extra item fields (ignored): "),
+        (.ignoreFilters, "warn  filter external_id  ignored: "),
+        (.delete204, nil),
+        (.epochReset, "the reset is a Unix time in seconds, not seconds"),
+        (.retryAfterDate, nil),
+        (.noUniqueExternalID, nil),
+        (.unknownEnumValues, " values: "),
+        (.loseFirstCreate, nil),
+    ]
+
+    @Test(arguments: dialectVerdicts)
+    func eachSandboxDialectGetsItsVerdict(dialect: SandboxDialect, verdict: String?) async throws {
+        let org = try await TestOrganization.start(
+            projects: [.init(name: "Depot", externalID: "p-depot", members: [.init(email: TestOrganization.email("ana"), role: .owner)])],
+            dialects: [dialect])
+        defer { Task { await org.stop() } }
+        let result = try await org.run(["doctor"])
+        #expect(!result.stdout.contains(org.key))
+        if let verdict {
+            #expect(result.stdout.contains(verdict), "\(dialect): \(result.stdout)")
+            // unknown enum values are tolerated only once the models read them as open values.
+            if dialect != .unknownEnumValues { #expect(result.status == 0, "\(dialect): \(result.stdout)") }
+        } else {
+            #expect(result.status == 0, "\(dialect): \(result.stdout)")
+            #expect(result.stdout.hasSuffix("0 failed, 0 warnings.\n"), "\(dialect): \(result.stdout)")
+        }
+    }
+
     @Test func jsonGivesTheSameChecksAsADocument() async throws {
         let org = try await TestOrganization.start()
         defer { Task { await org.stop() } }
