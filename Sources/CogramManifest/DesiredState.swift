@@ -35,9 +35,20 @@ public enum FieldValue<Value: Sendable & Hashable>: Sendable, Hashable {
     }
 }
 
-/// A member's role within one project, as a manifest states it.
-public enum MemberRole: String, Sendable, Hashable, CaseIterable {
+/// A member's role within one project, as a manifest states it. Ordered by what it allows:
+/// viewer < editor < owner.
+public enum MemberRole: String, Sendable, Hashable, CaseIterable, Comparable {
     case owner, editor, viewer
+
+    private var rank: Int {
+        switch self {
+        case .viewer: 0
+        case .editor: 1
+        case .owner: 2
+        }
+    }
+
+    public static func < (lhs: MemberRole, rhs: MemberRole) -> Bool { lhs.rank < rhs.rank }
 }
 
 /// A user's organization role, as a manifest states it.
@@ -48,14 +59,22 @@ public enum UserRole: String, Sendable, Hashable, CaseIterable {
 /// What the manifests say the organization should look like, merged across files.
 public struct DesiredState: Sendable, Hashable {
     public var ownership: Ownership?
+    public var policies: Policies?
     public var users: [DesiredUser]
+    /// The named member lists; projects' `members` already hold their expanded members.
+    public var groups: [DesiredGroup]
     public var projects: [DesiredProject]
     /// The files that were loaded, in load order.
     public var files: [String]
 
-    public init(ownership: Ownership? = nil, users: [DesiredUser] = [], projects: [DesiredProject] = [], files: [String] = []) {
+    public init(
+        ownership: Ownership? = nil, policies: Policies? = nil, users: [DesiredUser] = [], groups: [DesiredGroup] = [],
+        projects: [DesiredProject] = [], files: [String] = []
+    ) {
         self.ownership = ownership
+        self.policies = policies
         self.users = users
+        self.groups = groups
         self.projects = projects
         self.files = files
     }
@@ -103,7 +122,8 @@ public struct DesiredProject: Sendable, Hashable {
     public var previousExternalIDs: [String]
     /// `archived: true` keeps (or makes) the project archived; absent or false means active.
     public var archived: Bool
-    /// `nil` when the membership is not managed; `[]` when the project must have no members.
+    /// `nil` when the membership is not managed; `[]` when the project must have no members. Groups are expanded:
+    /// each user appears once, with the role that won (see `DesiredMember.group`).
     public var members: [DesiredMember]?
     public var location: SourceLocation
 
@@ -123,16 +143,20 @@ public struct DesiredProject: Sendable, Hashable {
     }
 }
 
-/// An entry of a project's `members`.
+/// An entry of a project's `members`, or a member that a group brought in.
 public struct DesiredMember: Sendable, Hashable {
     public var email: String
     public var role: MemberRole
+    /// Where the email is written: the project's entry, or the group's entry when `group` is set.
     public var location: SourceLocation
+    /// The group that brought the member into the project; nil for a direct `email` entry.
+    public var group: String?
 
-    public init(email: String, role: MemberRole, location: SourceLocation) {
+    public init(email: String, role: MemberRole, location: SourceLocation, group: String? = nil) {
         self.email = email
         self.role = role
         self.location = location
+        self.group = group
     }
 
     public var normalizedEmail: String { normalizeEmail(email) }

@@ -1,11 +1,28 @@
 /// One file's contribution to the desired state, before files are merged.
 struct ManifestFragment: Sendable {
     var ownership: Ownership?
+    var policies: Policies?
     var users: [DesiredUser] = []
-    var projects: [DesiredProject] = []
-    /// Parallel to `projects`: false for a project with errors of its own, kept only so that a duplicate of its
-    /// external_id is still reported.
-    var projectIsComplete: [Bool] = []
+    var groups: [DesiredGroup] = []
+    var projects: [ProjectEntry] = []
+}
+
+/// A project as one file states it, before groups (which any file may define) are expanded.
+struct ProjectEntry: Sendable {
+    /// Its `members` are set once the entries are expanded.
+    var project: DesiredProject
+    /// False for a project with errors of its own, kept only so that a duplicate of its external_id is still
+    /// reported.
+    var isComplete: Bool
+    /// nil when the membership is not managed.
+    var memberEntries: [MemberEntry]?
+}
+
+/// One entry of a project's `members`.
+enum MemberEntry: Sendable {
+    case direct(DesiredMember)
+    /// `- group: NAME`, with the role it gives every member of the group in this project, if any.
+    case group(name: String, role: MemberRole?, location: SourceLocation)
 }
 
 /// Decodes a composed YAML document into the typed model, typing scalars by the schema (never by YAML 1.1
@@ -42,6 +59,14 @@ struct ManifestDecoder {
         if let ownership = fields[.ownership] {
             fragment.ownership = decodeOwnership(ownership)
         }
+        if let policies = fields[.policies] {
+            fragment.policies = decodePolicies(policies)
+        }
+        if let groups = fields[.groups], let items = list(groups, what: "groups") {
+            for item in items {
+                if let group = decodeGroup(item) { fragment.groups.append(group) }
+            }
+        }
         if let users = fields[.users], let items = list(users, what: "users") {
             for item in items {
                 if let user = decodeUser(item) { fragment.users.append(user) }
@@ -50,10 +75,7 @@ struct ManifestDecoder {
         if let projects = fields[.projects], let items = list(projects, what: "projects") {
             fragment.projects.reserveCapacity(items.count)
             for item in items {
-                if let (project, complete) = decodeProject(item) {
-                    fragment.projects.append(project)
-                    fragment.projectIsComplete.append(complete)
-                }
+                if let project = decodeProject(item) { fragment.projects.append(project) }
             }
         }
         return fragment
@@ -91,8 +113,8 @@ struct ManifestDecoder {
         return email == nil ? nil : user
     }
 
-    /// The project and whether it is free of errors; nil when not even its external_id could be read.
-    private mutating func decodeProject(_ node: NodeID) -> (DesiredProject, Bool)? {
+    /// nil when not even the project's external_id could be read.
+    private mutating func decodeProject(_ node: NodeID) -> ProjectEntry? {
         guard let fields = mapping(node, ProjectKey.self) else { return nil }
         var valid = fields[.externalID] != nil && fields[.name] != nil
         var externalID: String?
@@ -136,41 +158,152 @@ struct ManifestDecoder {
         if let value = fields[.archived] {
             project.archived = bool(value, field: "archived") ?? false
         }
+        var entries: [MemberEntry]?
         if let value = fields[.members] {
             if document.isNull(value) {
                 error(value, "members must be a list: use [] for a project with no members, or remove the key to leave its membership unmanaged")
             } else if let items = list(value, what: "members") {
-                var members: [DesiredMember] = []
-                members.reserveCapacity(items.count)
-                // Duplicates are found among every entry with a readable email, even one with other errors.
-                var seen: [String: SourceLocation] = [:]
-                seen.reserveCapacity(items.count)
-                for item in items {
-                    let (email, member) = decodeMember(item)
-                    if let email {
-                        let at = location(item)
-                        if let first = seen.updateValue(at, forKey: normalizeEmail(email)) {
-                            seen[normalizeEmail(email)] = first
-                            let which = externalID.map { "in project '\($0)'" } ?? "in this project"
-                            error(item, "duplicate member '\(email)' \(which); first listed at \(first)")
-                            continue
-                        }
-                    }
-                    if let member { members.append(member) }
-                }
-                project.members = members
+                let which = externalID.map { "in project '\($0)'" } ?? "in this project"
+                let (decoded, complete) = decodeMemberEntries(items, which: which)
+                entries = decoded
+                project.members = []
+                if !complete { valid = false }
             }
         }
-        return externalID == nil ? nil : (project, valid)
+        return externalID == nil ? nil : ProjectEntry(project: project, isComplete: valid, memberEntries: entries)
     }
 
-    /// The entry's email when it could be read, and the member when the whole entry is valid.
-    private mutating func decodeMember(_ node: NodeID) -> (String?, DesiredMember?) {
+    /// A project's member entries, and whether every one is valid. Duplicates are found among every entry whose
+    /// email or group could be read, even one with other errors.
+    private mutating func decodeMemberEntries(_ items: ArraySlice<NodeID>, which: String) -> ([MemberEntry], Bool) {
+        var entries: [MemberEntry] = []
+        entries.reserveCapacity(items.count)
+        var complete = true
+        var emails: [String: SourceLocation] = [:]
+        var groups: [String: SourceLocation] = [:]
+        emails.reserveCapacity(items.count)
+        for item in items {
+            let (key, entry) = decodeMemberEntry(item)
+            if entry == nil { complete = false }
+            let at = location(item)
+            switch key {
+            case .email(let email)?:
+                if let first = emails[normalizeEmail(email)] {
+                    error(item, "duplicate member '\(email)' \(which); first listed at \(first)")
+                    complete = false
+                    continue
+                }
+                emails[normalizeEmail(email)] = at
+            case .group(let name)?:
+                if let first = groups[name] {
+                    error(item, "group '\(name)' is listed twice \(which); first listed at \(first)")
+                    complete = false
+                    continue
+                }
+                groups[name] = at
+            case nil:
+                break
+            }
+            if let entry { entries.append(entry) }
+        }
+        return (entries, complete)
+    }
+
+    private enum EntryKey {
+        case email(String)
+        case group(String)
+    }
+
+    /// The entry's email or group when it could be read, and the entry when it is wholly valid.
+    private mutating func decodeMemberEntry(_ node: NodeID) -> (EntryKey?, MemberEntry?) {
         guard let fields = mapping(node, MemberKey.self) else { return (nil, nil) }
+        let role = fields[.role].flatMap { enumeration($0, field: "role", as: MemberRole.self) }
+        let roleIsValid = fields[.role] == nil || role != nil
+        if let groupNode = fields[.group] {
+            guard fields[.email] == nil else {
+                error(node, "a member entry has either 'email' and 'role' or 'group' (with an optional 'role'), not both 'email' and 'group'")
+                return (nil, nil)
+            }
+            guard let name = string(groupNode, field: "group") else { return (nil, nil) }
+            guard roleIsValid else { return (.group(name), nil) }
+            return (.group(name), .group(name: name, role: role, location: location(node)))
+        }
+        if fields[.email] == nil { error(node, "a member needs 'email' (or 'group' to include a group)") }
+        if fields[.role] == nil { error(node, "a member needs 'role'") }
+        let email = fields[.email].flatMap { emailField($0) }
+        guard let email else { return (nil, nil) }
+        guard let role else { return (.email(email), nil) }
+        return (.email(email), .direct(DesiredMember(email: email, role: role, location: location(node))))
+    }
+
+    private mutating func decodeGroup(_ node: NodeID) -> DesiredGroup? {
+        guard let fields = mapping(node, GroupKey.self) else { return nil }
+        var name: String?
+        if let value = fields[.name], let text = string(value, field: "name") {
+            if text.utf8.count > DesiredGroup.maxNameLength {
+                error(value, "group name is \(text.count) characters long; at most \(DesiredGroup.maxNameLength) are allowed")
+            } else if !DesiredGroup.isValidName(text) {
+                error(value, "group name '\(text)' must be lower-case letters, digits and '-', starting with a letter or digit")
+            } else {
+                name = text
+            }
+        }
+        var members: [DesiredMember] = []
+        if let value = fields[.members] {
+            if document.isNull(value) {
+                error(value, "members must be a list: use [] for a group with no members")
+            } else if let items = list(value, what: "members") {
+                var seen: [String: SourceLocation] = [:]
+                for item in items {
+                    guard let member = decodeGroupMember(item) else { continue }
+                    if let first = seen[member.normalizedEmail] {
+                        error(item, "duplicate member '\(member.email)' in group '\(name ?? "")'; first listed at \(first)")
+                        continue
+                    }
+                    seen[member.normalizedEmail] = member.location
+                    members.append(member)
+                }
+            }
+        }
+        // A group whose name could be read is kept even with other errors, so that its uses are not reported
+        // as unknown.
+        return name.map { DesiredGroup(name: $0, members: members, location: location(node)) }
+    }
+
+    private mutating func decodeGroupMember(_ node: NodeID) -> DesiredMember? {
+        guard let fields = mapping(node, GroupMemberKey.self) else { return nil }
         let email = fields[.email].flatMap { emailField($0) }
         let role = fields[.role].flatMap { enumeration($0, field: "role", as: MemberRole.self) }
-        guard let email, let role else { return (email, nil) }
-        return (email, DesiredMember(email: email, role: role, location: location(node)))
+        guard let email, let role else { return nil }
+        return DesiredMember(email: email, role: role, location: location(node))
+    }
+
+    private mutating func decodePolicies(_ node: NodeID) -> Policies? {
+        guard let fields = mapping(node, PoliciesKey.self) else { return nil }
+        var policies = Policies(location: location(node))
+        if let value = fields[.minOwners] {
+            policies.minOwners = wholeNumber(value, field: "min_owners", minimum: 0)
+        }
+        if let value = fields[.maxOwners] {
+            policies.maxOwners = wholeNumber(value, field: "max_owners", minimum: 1)
+        }
+        if let low = policies.minOwners, let high = policies.maxOwners, low > high, let value = fields[.maxOwners] {
+            error(value, "max_owners (\(high)) is less than min_owners (\(low)); no project could satisfy both")
+        }
+        if let value = fields[.guestMaxRole] {
+            policies.guestMaxRole = enumeration(value, field: "guest_max_role", as: MemberRole.self)
+        }
+        if let value = fields[.requireDescription] {
+            policies.requireDescription = bool(value, field: "require_description") ?? false
+        }
+        if let value = fields[.externalIDPattern], let pattern = string(value, field: "external_id_pattern") {
+            if case .failure = Policies.compile(pattern) {
+                error(value, "external_id_pattern '\(pattern)' is not a valid ICU regular expression")
+            } else {
+                policies.externalIDPattern = pattern
+            }
+        }
+        return policies
     }
 
     // MARK: - Shapes
@@ -183,6 +316,7 @@ struct ManifestDecoder {
             return nil
         }
         var fields = Fields<Key>()
+        let keys = Key.allCases
         for index in 0..<document.pairCount(node) {
             let key = document.key(node, index)
             guard document.kind(key) == .scalar else {
@@ -190,10 +324,10 @@ struct ManifestDecoder {
                 continue
             }
             if Key.ignoresXPrefix, document.scalarHasPrefix(key, "x-") { continue }
-            guard let known = Key.allCases.first(where: { document.scalarEquals(key, $0.text) }) else {
+            guard let known = keys.first(where: { document.scalarEquals(key, $0.text) }) else {
                 let name = document.scalar(key) ?? ""
                 let place = Key.what.hasPrefix("the ") ? "at \(Key.what)" : "in \(Key.what)"
-                error(key, "unknown key '\(name)' \(place)\(Suggestion.hint(for: name, in: Key.allCases.map { "\($0.text)" }))")
+                error(key, "unknown key '\(name)' \(place)\(Suggestion.hint(for: name, in: keys.map { "\($0.text)" }))")
                 continue
             }
             fields[known] = document.value(node, index)
@@ -297,6 +431,19 @@ struct ManifestDecoder {
             previous = byte
         }
         return atCount == 1 && localLength > 0 && domainDots > 0 && previous != UInt8(ascii: ".")
+    }
+
+    /// A plain decimal integer (no sign, at most 6 digits) of at least `minimum`.
+    private mutating func wholeNumber(_ node: NodeID, field: String, minimum: Int) -> Int? {
+        let tag = document.tag(node)
+        if document.isPlain(node), tag == nil || tag == .int, let text = document.scalar(node), (1...6).contains(text.utf8.count),
+           text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }), let value = Int(text) {
+            if value >= minimum { return value }
+            error(node, "'\(field)' must be at least \(minimum)")
+            return nil
+        }
+        error(node, "expected a whole number for '\(field)', found \(describe(node))")
+        return nil
     }
 
     private mutating func bool(_ node: NodeID, field: String) -> Bool? {

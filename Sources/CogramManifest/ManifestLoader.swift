@@ -118,7 +118,7 @@ public struct ManifestLoader: Sendable {
 
     static func merge(_ fragments: [ManifestFragment], files: [String], diagnostics: inout [Diagnostic]) -> DesiredState {
         var desired = DesiredState(files: files)
-        var projectIsComplete: [Bool] = []
+        var entries: [ProjectEntry] = []
         for fragment in fragments {
             if let ownership = fragment.ownership {
                 if let first = desired.ownership {
@@ -128,16 +128,25 @@ public struct ManifestLoader: Sendable {
                     desired.ownership = ownership
                 }
             }
+            if let policies = fragment.policies {
+                if let first = desired.policies {
+                    diagnostics.append(Diagnostic(.error, at: policies.location,
+                        "'policies' may appear in one file only; it is already set at \(first.location)"))
+                } else {
+                    desired.policies = policies
+                }
+            }
             desired.users.append(contentsOf: fragment.users)
-            desired.projects.append(contentsOf: fragment.projects)
-            projectIsComplete.append(contentsOf: fragment.projectIsComplete)
+            desired.groups.append(contentsOf: fragment.groups)
+            entries.append(contentsOf: fragment.projects)
         }
+        desired.projects = entries.map(\.project)
         checkUniqueness(&desired, diagnostics: &diagnostics)
         checkOwnership(desired, diagnostics: &diagnostics)
-        // Projects with errors of their own took part in the checks of keys only.
-        if projectIsComplete.contains(false) {
-            desired.projects = desired.projects.indices.filter { projectIsComplete[$0] }.map { desired.projects[$0] }
-        }
+        let expanded = GroupExpansion.expand(entries, groups: &desired.groups, diagnostics: &diagnostics)
+        // Projects with errors of their own took part in the checks of keys and of group names only.
+        desired.projects = entries.indices.filter { entries[$0].isComplete }.map { expanded[$0] }
+        PolicyCheck.check(desired, diagnostics: &diagnostics)
         return desired
     }
 
@@ -154,8 +163,7 @@ public struct ManifestLoader: Sendable {
         // External ids and previous external ids share one namespace: each names one Cogram project.
         var keys: [String: (SourceLocation, String)] = [:]
         var ids: [String: SourceLocation] = [:]
-        for index in desired.projects.indices {
-            let project = desired.projects[index]
+        for project in desired.projects {
             if let (first, kind) = keys[project.externalID] {
                 diagnostics.append(Diagnostic(.error, at: project.location,
                     "duplicate project external_id '\(project.externalID)'; already used as \(kind) at \(first)"))

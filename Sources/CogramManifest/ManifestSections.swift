@@ -32,7 +32,7 @@ struct Fields<Key: SectionKey> {
 }
 
 enum TopLevelKey: Int, SectionKey {
-    case version, ownership, users, projects
+    case version, ownership, policies, users, groups, projects
 
     static let what = "the top level of a manifest"
     static let ignoresXPrefix = true
@@ -41,7 +41,9 @@ enum TopLevelKey: Int, SectionKey {
         switch self {
         case .version: "version"
         case .ownership: "ownership"
+        case .policies: "policies"
         case .users: "users"
+        case .groups: "groups"
         case .projects: "projects"
         }
     }
@@ -93,16 +95,63 @@ enum ProjectKey: Int, SectionKey {
     }
 }
 
+/// A project's member entry: `email` and `role`, or `group` with an optional `role` (checked by the decoder,
+/// since which keys are required depends on which are present).
 enum MemberKey: Int, SectionKey {
-    case email, role
+    case email, role, group
 
     static let what = "a member"
-    static let required: [MemberKey] = [.email, .role]
 
     var text: StaticString {
         switch self {
         case .email: "email"
         case .role: "role"
+        case .group: "group"
+        }
+    }
+}
+
+enum GroupKey: Int, SectionKey {
+    case name, members
+
+    static let what = "a group"
+    static let required: [GroupKey] = [.name, .members]
+
+    var text: StaticString {
+        switch self {
+        case .name: "name"
+        case .members: "members"
+        }
+    }
+}
+
+/// A group's member entry: groups hold people, not other groups.
+enum GroupMemberKey: Int, SectionKey {
+    case email, role
+
+    static let what = "a member of a group"
+    static let required: [GroupMemberKey] = [.email, .role]
+
+    var text: StaticString {
+        switch self {
+        case .email: "email"
+        case .role: "role"
+        }
+    }
+}
+
+enum PoliciesKey: Int, SectionKey {
+    case minOwners, maxOwners, guestMaxRole, requireDescription, externalIDPattern
+
+    static let what = "policies"
+
+    var text: StaticString {
+        switch self {
+        case .minOwners: "min_owners"
+        case .maxOwners: "max_owners"
+        case .guestMaxRole: "guest_max_role"
+        case .requireDescription: "require_description"
+        case .externalIDPattern: "external_id_pattern"
         }
     }
 }

@@ -40,7 +40,7 @@ struct RunCommand: AsyncParsableCommand {
 
         var rows: [ResultRow] = []
         let bench = SandboxBench(sizes: sizes, directory: directory)
-        if !selected.isDisjoint(with: [1, 2, 6]) {
+        if !selected.isDisjoint(with: [1, 2, 6, 7]) {
             rows += try await bench.readsApplyAndLatency(selected: selected)
         }
         if selected.contains(3) { rows += try await bench.throughput() }

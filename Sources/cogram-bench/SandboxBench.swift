@@ -5,7 +5,7 @@ import CogramPlan
 import CogramSandbox
 import Foundation
 
-/// Figures 1, 2, 3 and 6: cogramctl's planner and applier against an in-process sandbox over real HTTP.
+/// Figures 1, 2, 3, 6 and 7: cogramctl's planner and applier against an in-process sandbox over real HTTP.
 struct SandboxBench: Sendable {
     let sizes: BenchSizes
     let directory: URL
@@ -86,7 +86,7 @@ struct SandboxBench: Sendable {
         }
     }
 
-    // MARK: - Figures 1, 6 and 2 (one database, in that order: 2 changes it)
+    // MARK: - Figures 1, 6, 7 and 2 (one database, in that order: 2 changes it)
 
     func readsApplyAndLatency(selected: Set<Int>) async throws -> [ResultRow] {
         let n = sizes.readProjects, m = sizes.readMembers, u = sizes.readUsers
@@ -147,6 +147,8 @@ struct SandboxBench: Sendable {
                     + "time × parallelism per request: \(settings.map { "\($0): \(String(format: "%.1f", perRequest($0))) ms" }.joined(separator: ", ")); "
                     + "\(requests[1]!) requests each; rate limit \(Self.unlimited.formatted())/min on both sides: at 1000/min a plan of this size is bound by the limit (≥ 2 min) whatever the parallelism"))
         }
+
+        if selected.contains(7) { rows += try await scopedPlan(prepared) }
 
         if selected.contains(2) {
             progress("2: applying the variant (\(prepared.organization.changes.planChanges) changes), then applying again")

@@ -69,7 +69,7 @@ import Testing
                   - {email: ana@x.example, role: owner}
             """
         #expect(messages(yaml) == [
-            "6:9: invalid role 'onwer'; expected one of owner, editor, viewer; did you mean 'owner'?",
+            "6:38: invalid role 'onwer'; expected one of owner, editor, viewer; did you mean 'owner'?",
             "7:9: duplicate member 'ana@x.example' in project 'a'; first listed at test.yaml:6:9",
         ])
     }

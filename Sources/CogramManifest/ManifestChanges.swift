@@ -1,0 +1,74 @@
+/// Which projects' desired state differs between two loads of the manifests (for example a git ref and the
+/// working tree): what a plan scoped to a pull request must look at.
+public enum ManifestChanges: Sendable, Hashable {
+    /// Something that concerns every project changed: plan everything. The reason says what.
+    case everything(reason: String)
+    /// The external ids (current, earlier and re-keyed-from) of the projects that were added, removed, re-keyed,
+    /// renamed or otherwise changed, members included (after groups are expanded, so that a changed group
+    /// reaches every project that uses it).
+    case projects(Set<String>)
+
+    /// Compares `current` with `base`. Locations, files and which group brought a member in do not count:
+    /// only what a plan would act on.
+    public static func between(base: DesiredState, current: DesiredState) -> ManifestChanges {
+        if base.ownership?.externalIDPrefix != current.ownership?.externalIDPrefix {
+            return .everything(reason: "'ownership' changed, which can change which projects are managed")
+        }
+        if base.policies.map(PolicyRules.init) != current.policies.map(PolicyRules.init) {
+            return .everything(reason: "'policies' changed, and every project must satisfy them")
+        }
+        var before: [String: ProjectState] = [:]
+        for project in base.projects { before[project.externalID] = ProjectState(project) }
+        var changed = Set<String>()
+        var seen = Set<String>()
+        for project in current.projects {
+            seen.insert(project.externalID)
+            if before[project.externalID] != ProjectState(project) {
+                changed.insert(project.externalID)
+                changed.formUnion(project.previousExternalIDs)
+            }
+        }
+        for externalID in before.keys where !seen.contains(externalID) {
+            changed.insert(externalID)
+        }
+        return .projects(changed)
+    }
+
+    /// What a plan reads of a project.
+    private struct ProjectState: Hashable {
+        var name: String
+        var description: FieldValue<String>
+        var id: String?
+        var previousExternalIDs: [String]
+        var archived: Bool
+        var members: [String: MemberRole]?
+
+        init(_ project: DesiredProject) {
+            name = project.name
+            description = project.description
+            id = project.id
+            previousExternalIDs = project.previousExternalIDs
+            archived = project.archived
+            members = project.members.map { members in
+                Dictionary(members.map { ($0.normalizedEmail, $0.role) }, uniquingKeysWith: { a, _ in a })
+            }
+        }
+    }
+
+    /// The policies without their location.
+    private struct PolicyRules: Hashable {
+        var minOwners: Int?
+        var maxOwners: Int?
+        var guestMaxRole: MemberRole?
+        var requireDescription: Bool
+        var externalIDPattern: String?
+
+        init(_ policies: Policies) {
+            minOwners = policies.minOwners
+            maxOwners = policies.maxOwners
+            guestMaxRole = policies.guestMaxRole
+            requireDescription = policies.requireDescription
+            externalIDPattern = policies.externalIDPattern
+        }
+    }
+}
