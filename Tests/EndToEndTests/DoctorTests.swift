@@ -23,6 +23,37 @@ import Testing
         #expect(try org.projects().count == 1, "doctor never writes")
     }
 
+    /// What doctor can see of each sandbox dialect (it never writes, so the write-side ones look like the contract).
+    static let dialectVerdicts: [(SandboxDialect, String?)] = [
+        (.dataEnvelope, "- the list is under \u{201C}data\u{201D}, not \u{201C}items\u{201D}"),
+        (.extraFields, "- extra item fields (ignored): "),
+        (.ignoreFilters, "warn  filter external_id  ignored: "),
+        (.delete204, nil),
+        (.epochReset, "the reset is a Unix time in seconds, not seconds"),
+        (.retryAfterDate, nil),
+        (.noUniqueExternalID, nil),
+        (.unknownEnumValues, " values: "),
+        (.loseFirstCreate, nil),
+    ]
+
+    @Test(arguments: dialectVerdicts)
+    func eachSandboxDialectGetsItsVerdict(dialect: SandboxDialect, verdict: String?) async throws {
+        let org = try await TestOrganization.start(
+            projects: [.init(name: "Depot", externalID: "p-depot", members: [.init(email: TestOrganization.email("ana"), role: .owner)])],
+            dialects: [dialect])
+        defer { Task { await org.stop() } }
+        let result = try await org.run(["doctor"])
+        #expect(!result.stdout.contains(org.key))
+        if let verdict {
+            #expect(result.stdout.contains(verdict), "\(dialect): \(result.stdout)")
+            // unknown enum values are tolerated only once the models read them as open values.
+            if dialect != .unknownEnumValues { #expect(result.status == 0, "\(dialect): \(result.stdout)") }
+        } else {
+            #expect(result.status == 0, "\(dialect): \(result.stdout)")
+            #expect(result.stdout.hasSuffix("0 failed, 0 warnings.\n"), "\(dialect): \(result.stdout)")
+        }
+    }
+
     @Test func jsonGivesTheSameChecksAsADocument() async throws {
         let org = try await TestOrganization.start()
         defer { Task { await org.stop() } }
@@ -54,6 +85,41 @@ import Testing
         #expect(result.status == 1)
         #expect(result.stdout.contains("fail  cogram-api"), "\(result.stdout)")
         #expect(result.stdout.contains("not a Cogram API: GET /v1/projects answered HTTP 200 with text/html"), "\(result.stdout)")
+    }
+
+    @Test func anAPIInAnotherDialectIsToleratedAndItsDifferencesListed() async throws {
+        // Lists under "data" with total_count and an extra field, filters ignored, the reset as a Unix time, and
+        // an OpenAPI document whose Project differs.
+        let project = #"{"id": "prj_1", "name": "Depot", "description": null, "external_id": "p-depot", "status": "active", "created_at": "2026-01-05T10:00:00Z", "updated_at": "2026-01-05T10:00:00Z", "owner": {"id": 3}}"#
+        let user = #"{"id": "usr_1", "email": "ana@acme.example", "name": "Ana", "role": "admin", "external_id": null, "status": "active"}"#
+        let member = #"{"user_id": "usr_1", "email": "ana@acme.example", "name": "Ana", "role": "owner", "added_at": "2026-01-05T10:00:00Z"}"#
+        let openAPI = #"{"openapi": "3.1.0", "paths": {}, "components": {"schemas": {"Project": {"type": "object", "required": ["id", "name"], "properties": {"id": {"type": "string"}, "name": {"type": "string"}}}}}}"#
+        let reset = String(Int(Date().timeIntervalSince1970) + 30)
+        let server = try await HTMLServer.start { path in
+            let json = "application/json"
+            let limits = [("X-RateLimit-Limit", "1000"), ("X-RateLimit-Remaining", "999"), ("X-RateLimit-Reset", reset)]
+            switch path {
+            case "/v1/projects": return .init(contentType: json, body: #"{"data": [\#(project)], "total_count": 1}"#, headers: limits)
+            case "/v1/users": return .init(contentType: json, body: #"{"data": [\#(user)], "total_count": 1}"#, headers: limits)
+            case "/v1/projects/prj_1/members": return .init(contentType: json, body: #"{"data": [\#(member)], "total_count": 1}"#, headers: limits)
+            case "/v1/openapi.json": return .init(contentType: json, body: openAPI)
+            default: return .init(status: 404, contentType: json, body: #"{"error": {"code": "not_found", "message": "no"}}"#)
+            }
+        }
+        let result = try await Binary.run(["doctor"], environment: ["COGRAM_API_URL": server.url, "COGRAM_API_KEY": "k-0123456789abcdef"])
+        try await server.shutdown()
+        #expect(result.status == 0, "warnings only: \(result.stdout)")
+        let out = result.stdout
+        #expect(out.contains("warn  projects            differs from the contract; cogramctl tolerates it"), "\(out)")
+        #expect(out.contains("- the list is under \u{201C}data\u{201D}, not \u{201C}items\u{201D}"))
+        #expect(out.contains("- the total is under \u{201C}total_count\u{201D}"))
+        #expect(out.contains("- extra item fields (ignored): owner"))
+        #expect(out.contains("warn  filter external_id  ignored: an external_id no project has still gave 1 result"))
+        #expect(out.contains("warn  filter email        ignored"))
+        #expect(out.contains("warn  rate-limit headers  limit 1000, remaining 999, reset \(reset): the reset is a Unix time in seconds, not seconds"))
+        #expect(out.contains("warn  openapi             /v1/openapi.json: "))
+        #expect(out.contains("- #/components/schemas/Project: required is [id, name] there, [created_at, description, external_id, id, name, status, updated_at] here"))
+        #expect(out.contains("- #/components/schemas/User: not in the live document"))
     }
 
     @Test func nothingListeningIsNotReachable() async throws {
@@ -89,8 +155,18 @@ import Testing
     }
 }
 
-/// A web server that answers every request with an HTML page, as a sign-in page or a wrong URL does.
+/// A web server that answers from a route function (path without query → status, content type, body, headers);
+/// by default every request gets an HTML page, as a sign-in page or a wrong URL does.
 final class HTMLServer: Sendable {
+    struct Answer: Sendable {
+        var status: Int = 200
+        var contentType = "text/html; charset=utf-8"
+        var body = "<!doctype html>\n<html><head><title>Welcome</title></head><body>Sign in</body></html>\n"
+        var headers: [(String, String)] = []
+    }
+
+    typealias Route = @Sendable (_ path: String) -> Answer
+
     private let channel: any Channel
     let url: String
 
@@ -99,13 +175,13 @@ final class HTMLServer: Sendable {
         url = "http://127.0.0.1:\(channel.localAddress?.port ?? 0)"
     }
 
-    static func start() async throws -> HTMLServer {
+    static func start(_ route: @escaping Route = { _ in Answer() }) async throws -> HTMLServer {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(HTMLHandler())
+                    try channel.pipeline.syncOperations.addHandler(RouteHandler(route: route))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -117,17 +193,29 @@ final class HTMLServer: Sendable {
     }
 }
 
-private final class HTMLHandler: ChannelInboundHandler {
+private final class RouteHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
+    private let route: HTMLServer.Route
+    private var path = "/"
+
+    init(route: @escaping HTMLServer.Route) { self.route = route }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .end = unwrapInboundIn(data) else { return }
-        let body = "<!doctype html>\n<html><head><title>Welcome</title></head><body>Sign in</body></html>\n"
-        var headers = HTTPHeaders([("Content-Type", "text/html; charset=utf-8")])
-        headers.add(name: "Content-Length", value: String(body.utf8.count))
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            path = String(head.uri.split(separator: "?", maxSplits: 1).first ?? "/")
+        case .body:
+            break
+        case .end:
+            let answer = route(path)
+            var headers = HTTPHeaders([("Content-Type", answer.contentType)] + answer.headers)
+            headers.add(name: "Content-Length", value: String(answer.body.utf8.count))
+            let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: answer.status), headers: headers)
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: answer.body)))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
     }
 }
