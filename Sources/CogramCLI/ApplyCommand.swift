@@ -47,7 +47,7 @@ struct ApplyCommand: AsyncParsableCommand {
             parallelism: planning.parallelism
         ) { client, identity in
             let plan = try await Planning.plan(
-                desired: desired, client: client, options: planning.planOptions(apiURL: identity, digest: digest),
+                desired: desired, client: client, options: planning.planOptions(apiURL: identity.apiURL, digest: digest),
                 parallelism: planning.parallelism, verbose: connection.verbose, scope: scope)
             try Planning.reportErrors(plan, sources: sources)
             Terminal.writeOutput(renderHuman(plan, color: Terminal.stdoutColor) + "\n")
@@ -97,18 +97,19 @@ struct ApplyCommand: AsyncParsableCommand {
 
     private func applySaved(_ plan: Plan) async throws {
         let code: Int32 = try await Backend.withClient(
-            connection: connection, sandbox: sandbox, manifestPaths: [], requestsPerMinute: planning.requestsPerMinute,
+            connection: connection, sandbox: try sandbox.forSavedPlan(apiURL: plan.apiURL), manifestPaths: [],
+            requestsPerMinute: planning.requestsPerMinute,
             parallelism: planning.parallelism
         ) { client, identity in
             do {
-                try plan.validateForApply(apiURL: identity)
+                try plan.validateForApply(apiURL: identity.apiURL)
             } catch {
                 Terminal.writeError("error: \(error)\nNothing was changed.\n")
                 return 3
             }
             Terminal.writeOutput(renderHuman(plan, color: Terminal.stdoutColor) + "\n")
             if plan.isEmpty { return 0 }
-            let violations = safetyViolations(plan: plan, options: planning.planOptions(apiURL: identity, digest: plan.manifestDigest))
+            let violations = safetyViolations(plan: plan, options: planning.planOptions(apiURL: identity.apiURL, digest: plan.manifestDigest))
             if !violations.isEmpty {
                 Planning.reportSafety(violations, asErrors: true)
                 Terminal.writeError("Apply refused by the safety caps; nothing was changed.\n")
@@ -135,6 +136,8 @@ struct ApplyCommand: AsyncParsableCommand {
         let interrupts = InterruptHandler(stop: stop)
         interrupts.install()
         defer { interrupts.uninstall() }
+        let deadlineWatch = connection.stopAtDeadline(stop)
+        defer { deadlineWatch?.cancel() }
         let progress = ProgressReporter(total: plan.changes.count, terminal: Terminal.stderrIsTerminal)
         let report = await CogramPlan.apply(
             plan: plan, client: client, parallelism: planning.parallelism, stop: stop,

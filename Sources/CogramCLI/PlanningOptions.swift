@@ -88,7 +88,7 @@ enum Planning {
     /// Prints plan errors (unknown or deactivated emails) with their manifest lines; throws exit 1 if any.
     static func reportErrors(_ plan: Plan, sources: [SourceFile]) throws {
         guard !plan.errors.isEmpty else { return }
-        let diagnostics = plan.errors.map { Diagnostic(.error, at: $0.location, $0.message) }
+        let diagnostics = plan.errors.map { Diagnostic(.error, at: $0.location, Backend.adapted($0.message, apiURL: plan.apiURL)) }
         let renderer = DiagnosticRenderer(sources: sources, color: Terminal.stderrColor)
         Terminal.writeError(renderer.render(diagnostics))
         if Terminal.inGitHubActions {
