@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "CogramManifest", targets: ["CogramManifest"]),
         .library(name: "CogramAPI", targets: ["CogramAPI"]),
         .library(name: "CogramPlan", targets: ["CogramPlan"]),
+        .library(name: "CogramImport", targets: ["CogramImport"]),
         .library(name: "CogramSandbox", targets: ["CogramSandbox"]),
         .library(name: "CogramRandom", targets: ["CogramRandom"]),
     ],
@@ -67,6 +68,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CogramImport",
+            dependencies: ["CogramManifest", "CogramAPI", "CogramPlan"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "CogramSandbox",
             dependencies: [
                 "CogramAPI", "CogramRandom",
@@ -84,7 +90,7 @@ let package = Package(
         .target(
             name: "CogramCLI",
             dependencies: [
-                "CogramManifest", "CogramAPI", "CogramPlan", "CogramSandbox",
+                "CogramManifest", "CogramAPI", "CogramPlan", "CogramImport", "CogramSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -96,16 +102,31 @@ let package = Package(
             dependencies: ["CogramCLI"],
             swiftSettings: strict
         ),
+        // Helpers shared by the test targets: the repository's root, temporary directories, fixture builders.
+        .target(
+            name: "CogramTestSupport",
+            dependencies: ["CogramManifest", "CogramAPI", "CogramPlan"],
+            path: "Tests/CogramTestSupport",
+            swiftSettings: strict
+        ),
+        // A sandbox server for tests; apart from CogramTestSupport so that tests that need no server do not
+        // depend on the server's libraries.
+        .target(
+            name: "CogramSandboxTestSupport",
+            dependencies: ["CogramTestSupport", "CogramSandbox", "CogramAPI"],
+            path: "Tests/CogramSandboxTestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "CogramManifestTests",
-            dependencies: ["CogramManifest"],
+            dependencies: ["CogramManifest", "CogramTestSupport"],
             exclude: ["Hostile"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "CogramSandboxTests",
             dependencies: [
-                "CogramSandbox", "CogramAPI",
+                "CogramSandbox", "CogramAPI", "CogramTestSupport", "CogramSandboxTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict
@@ -113,7 +134,7 @@ let package = Package(
         .testTarget(
             name: "CogramAPITests",
             dependencies: [
-                "CogramAPI", "CogramSandbox",
+                "CogramAPI", "CogramSandbox", "CogramTestSupport", "CogramSandboxTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -125,14 +146,19 @@ let package = Package(
         ),
         .testTarget(
             name: "CogramPlanTests",
-            dependencies: ["CogramPlan", "CogramManifest", "CogramAPI", "CogramRandom"],
+            dependencies: ["CogramPlan", "CogramManifest", "CogramAPI", "CogramRandom", "CogramTestSupport"],
             exclude: ["Golden"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CogramImportTests",
+            dependencies: ["CogramImport", "CogramPlan", "CogramManifest", "CogramAPI", "CogramSandbox", "CogramRandom", "CogramTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "cogramctl", "CogramSandbox", "CogramAPI",
+                "cogramctl", "CogramSandbox", "CogramAPI", "CogramTestSupport", "CogramSandboxTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

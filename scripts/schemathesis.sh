@@ -74,7 +74,7 @@ max-examples = ${SCHEMATHESIS_STATEFUL_MAX_EXAMPLES:-300}
 EOF
 
 # use_after_free is excluded on purpose: the contract's DELETE /v1/projects/{id} archives, and archived projects
-# stay readable with GET (cogram-api-v1.md, "Projects"), which that check reports as a deleted resource still
+# stay readable with GET (docs/api-contract.md, "Projects"), which that check reports as a deleted resource still
 # being available.
 echo "== schemathesis" >&2
 set +e

@@ -57,8 +57,13 @@ public struct ClientConfiguration: Sendable, CustomStringConvertible {
     /// Retries of one request after a retryable failure, unless configured otherwise (`--max-retries`).
     public static let defaultMaxRetries = 5
 
-    /// Requests on the wire at once, unless configured otherwise (`--parallelism`, default 8 as issue 4 asks).
+    /// Requests on the wire at once, unless configured otherwise (`--parallelism`). 8 in flight already reach
+    /// Cogram's limit of 1000 requests a minute at any latency under 0.48 s, so more would only queue.
     public static let defaultMaxConcurrentRequests = 8
+
+    /// Cogram's rate limit per API key, which the client paces itself to (`--rate-limit`) and the sandbox
+    /// enforces by default.
+    public static let defaultRequestsPerMinute = 1000
 
     /// Validates `baseURL` (see `ClientConfiguration.validateBaseURL(_:)`).
     public init(
@@ -70,7 +75,7 @@ public struct ClientConfiguration: Sendable, CustomStringConvertible {
         readTimeout: Duration = .seconds(30),
         requestTimeout: Duration = .seconds(40),
         maxRetries: Int = ClientConfiguration.defaultMaxRetries,
-        requestsPerMinute: Int = 1000,
+        requestsPerMinute: Int = defaultRequestsPerMinute,
         logger: Logger = Logger(label: "cogramctl.http", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws(ConfigurationError) {
         self.baseURL = try Self.validateBaseURL(baseURL)

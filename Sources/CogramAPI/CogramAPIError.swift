@@ -165,7 +165,6 @@ public enum CogramAPIError: Error, CustomStringConvertible, Sendable {
     }
 
     public var isNotFound: Bool { status == 404 }
-    public var isConflict: Bool { status == 409 }
 
     // MARK: - Messages
 

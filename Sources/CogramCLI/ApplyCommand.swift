@@ -12,8 +12,10 @@ struct ApplyCommand: AsyncParsableCommand {
             With manifests: plans, shows the plan, asks for confirmation on a terminal (without a terminal, \
             --auto-approve is required), then applies. With one saved plan file (from `plan --out`): checks that \
             it has not expired, was made for this API, and that nothing it relies on has moved, then applies it. \
-            Exit status: 0 applied (or nothing to do), 1 a change failed or an error stopped it, 3 saved plan stale \
-            or expired (nothing applied), 4 refused by a safety cap (nothing applied).
+            With GITHUB_STEP_SUMMARY set, a Markdown report is appended there; with GITHUB_OUTPUT set, the outputs \
+            applied=N and failed=N. Exit status: 0 applied (or nothing to do), 1 a change failed or an error \
+            stopped it, 3 saved plan stale or expired (nothing applied), 4 refused by a safety cap (nothing \
+            applied), 130 interrupted by SIGINT or SIGTERM (the changes in flight were finished, no new one started).
             """
     )
 
@@ -22,6 +24,12 @@ struct ApplyCommand: AsyncParsableCommand {
 
     @Flag(help: "Apply without asking for confirmation.")
     var autoApprove = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Report format: human, or json (one document on stdout: every change with its outcome; the plan is then shown only to confirm).",
+            valueName: "human|json"))
+    var format: ApplyFormat = .human
 
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var changedSince: ChangedSinceOption
@@ -39,7 +47,7 @@ struct ApplyCommand: AsyncParsableCommand {
     // MARK: - From manifests
 
     private func applyManifests() async throws {
-        let (desired, digest, sources) = try Planning.load(paths)
+        let (desired, digest, sources) = try Planning.load(paths, command: "apply")
         let scope = try changedSince.scope(paths: paths, desired: desired, targets: planning.targets)
         let code: Int32 = try await Backend.withClient(
             connection: connection, sandbox: sandbox, manifestPaths: paths, desired: desired,
@@ -49,19 +57,19 @@ struct ApplyCommand: AsyncParsableCommand {
             let plan = try await Planning.plan(
                 desired: desired, client: client, options: planning.planOptions(apiURL: identity.apiURL, digest: digest),
                 parallelism: planning.parallelism, verbose: connection.verbose, scope: scope)
-            try Planning.reportErrors(plan, sources: sources)
-            Terminal.writeOutput(renderHuman(plan, color: Terminal.stdoutColor) + "\n")
-            if plan.isEmpty { return 0 }
+            try Planning.reportErrors(plan, sources: sources, command: "apply")
+            show(plan)
+            if plan.isEmpty { return try finishWithNothingToDo(plan) }
             if !plan.safetyViolations.isEmpty {
                 Planning.reportSafety(plan.safetyViolations, asErrors: true)
                 Terminal.writeError("Apply refused by the safety caps; nothing was changed.\n")
-                return 4
+                return try notApplied(plan, .refused, reasons: plan.safetyViolations.map(\.description))
             }
             guard try confirm() else {
                 Terminal.writeError("Apply cancelled; nothing was changed.\n")
                 return 1
             }
-            return await execute(plan, client: client)
+            return try await execute(plan, client: client)
         }
         if code != 0 { throw ExitCode(code) }
     }
@@ -105,15 +113,15 @@ struct ApplyCommand: AsyncParsableCommand {
                 try plan.validateForApply(apiURL: identity.apiURL)
             } catch {
                 Terminal.writeError("error: \(error)\nNothing was changed.\n")
-                return 3
+                return try notApplied(plan, .stale, reasons: ["\(error)"])
             }
-            Terminal.writeOutput(renderHuman(plan, color: Terminal.stdoutColor) + "\n")
-            if plan.isEmpty { return 0 }
+            show(plan)
+            if plan.isEmpty { return try finishWithNothingToDo(plan) }
             let violations = safetyViolations(plan: plan, options: planning.planOptions(apiURL: identity.apiURL, digest: plan.manifestDigest))
             if !violations.isEmpty {
                 Planning.reportSafety(violations, asErrors: true)
                 Terminal.writeError("Apply refused by the safety caps; nothing was changed.\n")
-                return 4
+                return try notApplied(plan, .refused, reasons: violations.map(\.description))
             }
             let moved = try await checkPreconditions(plan: plan, client: client, parallelism: planning.parallelism)
             if !moved.isEmpty {
@@ -121,38 +129,95 @@ struct ApplyCommand: AsyncParsableCommand {
                 for failure in moved { text += "  - \(failure)\n" }
                 text += "Nothing was changed. Run `cogramctl plan` again and review the new plan.\n"
                 Terminal.writeError(text)
-                return 3
+                return try notApplied(plan, .stale, reasons: moved.map { "\($0)" })
             }
-            return await execute(plan, client: client)
+            return try await execute(plan, client: client)
         }
         if code != 0 { throw ExitCode(code) }
     }
 
+    // MARK: - Output
+
+    /// The plan about to be applied: on stdout in the human format; with `--format json` on stderr, and only when
+    /// someone is asked to confirm it.
+    private func show(_ plan: Plan) {
+        switch format {
+        case .human:
+            Terminal.writeOutput(renderHuman(plan, color: Terminal.stdoutColor) + "\n")
+        case .json:
+            if !autoApprove, Terminal.stdinIsTerminal {
+                Terminal.writeError(renderHuman(plan, color: Terminal.stderrColor) + "\n")
+            }
+        }
+    }
+
+    /// Reports an apply that had nothing to do; exit status 0.
+    private func finishWithNothingToDo(_ plan: Plan) throws -> Int32 {
+        try report(ApplyReport(results: [], writes: 0, interrupted: false), of: plan)
+        return 0
+    }
+
+    /// Reports an apply that sent nothing (refused or stale) with the reasons; exit status 4 or 3.
+    private func notApplied(_ plan: Plan, _ status: ApplyStatus, reasons: [String]) throws -> Int32 {
+        if format == .json {
+            let document = ApplyReportDocument(plan: plan, notApplied: status, reasons: reasons)
+            Terminal.writeOutput(String(decoding: try document.jsonData(), as: UTF8.self) + "\n")
+        }
+        GitHubActions.appendStepSummary(renderNotAppliedMarkdown(status, reasons: reasons))
+        GitHubActions.setOutputs([("applied", "0"), ("failed", "0")])
+        return status == .refused ? 4 : 3
+    }
+
+    /// The report of a finished apply: on stdout (human or JSON), in the step summary and in the outputs. Off a
+    /// terminal the human report names only the changes that did not simply succeed: the plan above lists them all.
+    private func report(_ report: ApplyReport, of plan: Plan) throws {
+        switch format {
+        case .human:
+            if !report.results.isEmpty {
+                let listing: ReportListing = Terminal.stdoutIsTerminal ? .everyChange : .exceptions
+                Terminal.writeOutput(renderReport(report, color: Terminal.stdoutColor, listing: listing))
+            }
+        case .json:
+            let data = try ApplyReportDocument(plan: plan, report: report).jsonData()
+            Terminal.writeOutput(String(decoding: data, as: UTF8.self) + "\n")
+        }
+        GitHubActions.appendStepSummary(renderReportMarkdown(report, apiURL: plan.apiURL))
+        GitHubActions.setOutputs([
+            ("applied", String(report.done + report.reconciled)), ("failed", String(report.failed)),
+        ])
+    }
+
     // MARK: - Executing
 
-    /// Applies with progress and Ctrl-C handling, prints the report, and returns the exit status.
-    private func execute(_ plan: Plan, client: CogramClient) async -> Int32 {
+    /// Applies with progress and Ctrl-C handling, reports, and returns the exit status.
+    private func execute(_ plan: Plan, client: CogramClient) async throws -> Int32 {
         let stop = StopFlag()
         let interrupts = InterruptHandler(stop: stop)
         interrupts.install()
         defer { interrupts.uninstall() }
         let deadlineWatch = connection.stopAtDeadline(stop)
         defer { deadlineWatch?.cancel() }
-        let progress = ProgressReporter(total: plan.changes.count, terminal: Terminal.stderrIsTerminal)
+        let progress = ApplyProgress(total: plan.changes.count)
         let report = await CogramPlan.apply(
             plan: plan, client: client, parallelism: planning.parallelism, stop: stop,
             progress: { progress.record($0) })
         progress.finish()
-        Terminal.writeOutput(renderReport(report, color: Terminal.stdoutColor))
+        try self.report(report, of: plan)
         if connection.verbose {
             let count = await client.requestCount
             Terminal.writeError("Sent \(plural(count.total, "request")) (\(count.writes) writes, \(count.retries) retries, \(count.rateLimited) rate-limited).\n")
         }
         if report.interrupted {
-            Terminal.writeError("Interrupted: the changes marked skipped were not applied. Run apply again to finish.\n")
+            Terminal.writeError("Interrupted: \(plural(report.skipped, "change")) not started (skipped). Run apply again to finish.\n")
         } else if !report.succeeded {
             Terminal.writeError("Some changes failed; the others were applied. Fix the cause and run apply again: it only does what is left.\n")
         }
-        return report.succeeded && !report.interrupted ? 0 : 1
+        if report.interrupted { return 130 }
+        return report.succeeded ? 0 : 1
     }
+}
+
+/// `apply --format human|json`.
+enum ApplyFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case human, json
 }

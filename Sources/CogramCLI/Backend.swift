@@ -235,9 +235,3 @@ enum Backend {
         return standardized.hasPrefix(cwd) ? String(standardized.dropFirst(cwd.count)) : standardized
     }
 }
-
-/// An error the CLI reports as `error: message` and exit 1.
-struct CLIError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}

@@ -1,8 +1,9 @@
 import ArgumentParser
+import CogramPlan
 
 /// The root command. `main.swift`-style entry lives in the `cogramctl` target and only calls `Cogramctl.main()`.
 public struct Cogramctl: AsyncParsableCommand {
-    public static let version = "0.1.0"
+    public static let version = cogramctlVersion
 
     public static let configuration = CommandConfiguration(
         commandName: "cogramctl",

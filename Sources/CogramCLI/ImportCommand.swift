@@ -1,5 +1,6 @@
 import ArgumentParser
 import CogramAPI
+import CogramImport
 import CogramManifest
 import CogramPlan
 import Foundation
@@ -11,8 +12,10 @@ struct ImportCommand: AsyncParsableCommand {
         abstract: "Write manifests that describe the organization as it is now.",
         discussion: """
             Reads Cogram with list requests only and changes nothing. Projects without an external_id are written \
-            with an `id:` pin and a generated external_id, which the first apply sets; everything else plans as \
-            no change. Exit status: 0 success, 1 error.
+            with an `id:` pin and a generated external_id, which the first apply sets (or left out with \
+            --skip-unkeyed); everything else plans as no change. Projects without members are written without \
+            `members`, so their membership stays unmanaged (--manage-empty-members writes `members: []`). Exit \
+            status: 0 success, 1 error.
             """
     )
 
@@ -23,7 +26,7 @@ struct ImportCommand: AsyncParsableCommand {
     var out: String?
 
     @Option(help: ArgumentHelp("One file, or organization.yaml plus one file per project.", valueName: "single|per-project"))
-    var layout: ExportLayout = .single
+    var layout: ImportLayout = .single
 
     @Option(
         help: ArgumentHelp(
@@ -33,6 +36,16 @@ struct ImportCommand: AsyncParsableCommand {
 
     @Flag(help: "Overwrite existing files.")
     var force = false
+
+    @Flag(
+        help: ArgumentHelp(
+            "Write `members: []` for projects without members. That makes their membership managed: a member added in the app later is removed by the next apply. By default such projects are written without `members`."))
+    var manageEmptyMembers = false
+
+    @Flag(
+        help: ArgumentHelp(
+            "Leave out active projects without an external_id instead of writing them with `id:` and a generated external_id."))
+    var skipUnkeyed = false
 
     @Option(help: ArgumentHelp("How many requests may run at once (under the shared rate limit).", valueName: "n"))
     var parallelism = ClientConfiguration.defaultMaxConcurrentRequests
@@ -56,38 +69,39 @@ struct ImportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let target = try checkedTarget()
-        let progress = ImportProgress(terminal: Terminal.stderrIsTerminal)
+        let progress = ImportProgress()
         let (observed, identity) = try await Backend.withClient(
             connection: connection, sandbox: sandbox, manifestPaths: [], parallelism: parallelism
         ) { client, identity in
             progress.start()
             let observed = try await readOrganization(
-                client: client, prefix: prefix, parallelism: parallelism, progress: { progress.record($0) })
+                client: client, prefix: prefix, skipUnkeyed: skipUnkeyed, parallelism: parallelism,
+                progress: { progress.record($0) })
             return (observed, identity)
         }
         progress.finish()
 
-        let export = makeExport(observed: observed, prefix: prefix)
+        let organization = makeImport(
+            observed: observed, prefix: prefix, manageEmptyMembers: manageEmptyMembers, skipUnkeyed: skipUnkeyed)
         let source = identity.isSandbox ? "the sandbox" : identity.apiURL
         let date = Self.today()
-        let files: [ExportFile]
+        let files: [ImportedFile]
         switch target {
         case .stdout:
-            files = [ExportFile(name: "-", contents: export.renderSingle(header: ExportHeader(schemaPath: nil, source: source, date: date)))]
+            files = [ImportedFile(name: "-", contents: organization.renderSingle(header: ImportHeader(schemaPath: nil, source: source, date: date)))]
         case .file(let url):
-            let header = ExportHeader(schemaPath: Self.schemaPath(from: url.deletingLastPathComponent()), source: source, date: date)
-            files = [ExportFile(name: url.lastPathComponent, contents: export.renderSingle(header: header))]
+            let header = ImportHeader(schemaPath: Self.schemaPath(from: url.deletingLastPathComponent()), source: source, date: date)
+            files = [ImportedFile(name: url.lastPathComponent, contents: organization.renderSingle(header: header))]
         case .directory(let url):
-            let header = ExportHeader(schemaPath: Self.schemaPath(from: url), source: source, date: date)
-            files = export.renderFiles(header: header)
+            let header = ImportHeader(schemaPath: Self.schemaPath(from: url), source: source, date: date)
+            files = organization.renderFiles(header: header)
         }
         let selfCheck = ManifestLoader().load(sources: files.map { SourceFile(path: $0.name, bytes: Array($0.contents.utf8)) })
 
         try write(files, to: target)
-        Terminal.writeError(export.summaryLine + "\n")
+        Terminal.writeError(organization.summaryLine + "\n")
         if !selfCheck.isValid {
-            let renderer = DiagnosticRenderer(sources: selfCheck.sources, color: Terminal.stderrColor)
-            Terminal.writeError(renderer.render(selfCheck.diagnostics))
+            DiagnosticReporter.print(selfCheck.diagnostics, sources: selfCheck.sources, annotate: false)
             throw CLIError(
                 "internal error: the imported manifests do not load cleanly (see above); please report this bug with the lines shown")
         }
@@ -120,7 +134,7 @@ struct ImportCommand: AsyncParsableCommand {
         }
     }
 
-    private func write(_ files: [ExportFile], to target: Target) throws {
+    private func write(_ files: [ImportedFile], to target: Target) throws {
         switch target {
         case .stdout:
             Terminal.writeOutput(files[0].contents)
@@ -189,7 +203,7 @@ struct ImportCommand: AsyncParsableCommand {
     /// above it (manifests kept in a repository that carries the schema), else the one under the current
     /// directory (where `cogramctl import` runs from the repository root, as the examples do).
     static func schemaPath(from directory: URL) -> String {
-        let relative = ExportHeader.schemaRepositoryPath
+        let relative = ImportHeader.schemaRepositoryPath
         var candidate = directory.standardizedFileURL
         while true {
             if FileManager.default.fileExists(atPath: candidate.appendingPathComponent(relative).path) { break }
@@ -214,48 +228,29 @@ struct ImportCommand: AsyncParsableCommand {
     }
 }
 
-extension ExportLayout: ExpressibleByArgument {}
+extension ImportLayout: ExpressibleByArgument {}
 
-/// Reading progress on stderr, one rewritten line, only on a terminal.
-///
-/// `@unchecked Sendable`: all mutable state is read and written under `lock` only.
-final class ImportProgress: @unchecked Sendable {
-    private let lock = NSLock()
-    private let terminal: Bool
-    private var lastDraw = Date.distantPast
-    private var drawn = false
+/// Reading progress in the status line (on a terminal only: import's output is the manifests, and a log needs no
+/// count of member lists).
+struct ImportProgress: Sendable {
+    let status: StatusLine
 
-    init(terminal: Bool) {
-        self.terminal = terminal
+    init(status: StatusLine = StatusLine()) {
+        self.status = status
     }
 
     func start() {
-        draw("Reading projects and users…", force: true)
+        status.show("Reading projects and users…", force: true)
     }
 
-    func record(_ event: ExportReadProgress) {
+    func record(_ event: ImportReadProgress) {
         switch event {
         case .listed(let projects, let users, let lists):
-            draw("Read \(plural(projects, "project")) and \(plural(users, "user")); reading members: 0/\(lists) projects", force: true)
+            status.show("Read \(plural(projects, "project")) and \(plural(users, "user")); reading members: 0/\(lists) projects", force: true)
         case .members(let done, let total):
-            draw("Reading members: \(String(done).leftPadded(to: String(total).count))/\(total) projects", force: done == total)
+            status.show("Reading members: \(String(done).leftPadded(to: String(total).count))/\(total) projects", force: done == total)
         }
     }
 
-    func finish() {
-        lock.lock()
-        defer { lock.unlock() }
-        if terminal, drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-    }
-
-    private func draw(_ line: String, force: Bool) {
-        guard terminal else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        let now = Date()
-        guard force || now.timeIntervalSince(lastDraw) > 0.1 else { return }
-        lastDraw = now
-        drawn = true
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
-    }
+    func finish() { status.clear() }
 }

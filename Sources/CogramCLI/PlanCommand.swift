@@ -9,7 +9,8 @@ struct PlanCommand: AsyncParsableCommand {
         abstract: "Read Cogram and show what apply would change.",
         discussion: """
             Exit status: 0 success (with --detailed-exitcode: 0 no changes, 2 changes present), 1 error. \
-            With GITHUB_STEP_SUMMARY set, the Markdown rendering is appended there too.
+            With GITHUB_STEP_SUMMARY set, the Markdown rendering (or why planning failed) is appended there too; \
+            with GITHUB_OUTPUT set, the outputs has-changes, change-count and, with --out, plan-file.
             """
     )
 
@@ -40,7 +41,19 @@ struct PlanCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (desired, digest, sources) = try Planning.load(paths)
+        do {
+            try await makePlan()
+        } catch let exit as ExitCode {
+            // Exit statuses carry no message: what failed was reported (and summarised) where it was found.
+            throw exit
+        } catch {
+            GitHubActions.appendStepSummary(Planning.failureMarkdown(command: "plan", error))
+            throw error
+        }
+    }
+
+    private func makePlan() async throws {
+        let (desired, digest, sources) = try Planning.load(paths, command: "plan")
         let scope = try changedSince.scope(paths: paths, desired: desired, targets: planning.targets)
         let validity = parseDuration(expiresIn) ?? 86400
         let plan = try await Backend.withClient(
@@ -53,7 +66,7 @@ struct PlanCommand: AsyncParsableCommand {
                 options: planning.planOptions(apiURL: identity.apiURL, digest: digest, validity: validity),
                 parallelism: planning.parallelism, verbose: connection.verbose, scope: scope)
         }
-        try Planning.reportErrors(plan, sources: sources)
+        try Planning.reportErrors(plan, sources: sources, command: "plan")
         Terminal.writeOutput(try format.render(plan))
         Planning.reportSafety(plan.safetyViolations, asErrors: false)
         if let out {
@@ -64,24 +77,10 @@ struct PlanCommand: AsyncParsableCommand {
             }
             Terminal.writeError("Saved the plan to \(out) (valid until \(plan.expiresAt)). Apply exactly this plan with: cogramctl apply \(out)\n")
         }
-        if let summary = Terminal.environment["GITHUB_STEP_SUMMARY"], !summary.isEmpty {
-            appendStepSummary(renderMarkdown(plan), to: summary)
-        }
+        GitHubActions.appendStepSummary(renderMarkdown(plan))
+        var outputs = [("has-changes", String(!plan.isEmpty)), ("change-count", String(plan.changes.count))]
+        if let out { outputs.append(("plan-file", out)) }
+        GitHubActions.setOutputs(outputs)
         if detailedExitcode, !plan.isEmpty { throw ExitCode(2) }
-    }
-
-    private func appendStepSummary(_ markdown: String, to path: String) {
-        guard let handle = FileHandle(forWritingAtPath: path) ?? createFile(path) else {
-            Terminal.writeError("warning: cannot write GITHUB_STEP_SUMMARY (\(path))\n")
-            return
-        }
-        defer { try? handle.close() }
-        _ = try? handle.seekToEnd()
-        handle.write(Data((markdown + "\n").utf8))
-    }
-
-    private func createFile(_ path: String) -> FileHandle? {
-        _ = FileManager.default.createFile(atPath: path, contents: nil)
-        return FileHandle(forWritingAtPath: path)
     }
 }

@@ -16,8 +16,10 @@ struct PlanningOptions: ParsableArguments {
 
     @Option(
         name: .customLong("rate-limit"),
-        help: ArgumentHelp("Client-side request budget per minute (Cogram allows 1000 per key).", valueName: "n"))
-    var requestsPerMinute = 1000
+        help: ArgumentHelp(
+            "Client-side request budget per minute (Cogram allows \(ClientConfiguration.defaultRequestsPerMinute) per key).",
+            valueName: "n"))
+    var requestsPerMinute = ClientConfiguration.defaultRequestsPerMinute
 
     @Flag(help: "Allow archiving more than max(1, 25%) of the managed active projects.")
     var allowMassArchive = false
@@ -55,10 +57,11 @@ struct PlanningOptions: ParsableArguments {
 
 /// The shared pipeline of `plan` and `apply PATH…`: manifests → desired → observed → plan.
 enum Planning {
-    /// Loads and checks the manifests; prints diagnostics and throws exit 1 when invalid.
-    static func load(_ paths: [String]) throws -> (DesiredState, String, [SourceFile]) {
+    /// Loads and checks the manifests; prints diagnostics (and summarises them for `command`) and throws exit 1
+    /// when invalid.
+    static func load(_ paths: [String], command: String) throws -> (DesiredState, String, [SourceFile]) {
         let result = ManifestLoader().load(paths: paths)
-        try ManifestReporting.report(result)
+        try DiagnosticReporter.check(result, command: command)
         guard let desired = result.desired else { throw ExitCode(1) }
         let digest = ManifestDigest.compute(files: result.sources.map { ($0.path, Data($0.bytes)) })
         return (desired, digest, result.sources)
@@ -86,16 +89,15 @@ enum Planning {
     }
 
     /// Prints plan errors (unknown or deactivated emails) with their manifest lines; throws exit 1 if any.
-    static func reportErrors(_ plan: Plan, sources: [SourceFile]) throws {
-        guard !plan.errors.isEmpty else { return }
-        let diagnostics = plan.errors.map { Diagnostic(.error, at: $0.location, Backend.adapted($0.message, apiURL: plan.apiURL)) }
-        let renderer = DiagnosticRenderer(sources: sources, color: Terminal.stderrColor)
-        Terminal.writeError(renderer.render(diagnostics))
-        if Terminal.inGitHubActions {
-            Terminal.writeOutput(diagnostics.map { DiagnosticRenderer.githubAnnotation($0) + "\n" }.joined())
-        }
-        Terminal.writeError("\(plural(diagnostics.count, "error")) found while planning; nothing was changed.\n")
-        throw ExitCode(1)
+    static func reportErrors(_ plan: Plan, sources: [SourceFile], command: String) throws {
+        let errors = plan.errors.map { Diagnostic($0.severity, at: $0.location, Backend.adapted($0.message, apiURL: plan.apiURL)) }
+        try DiagnosticReporter.check(errors, sources: sources, during: "while planning", command: command)
+    }
+
+    /// The step summary of a command that stopped on an error other than a diagnostic (Cogram unreachable, a
+    /// refused key, …).
+    static func failureMarkdown(command: String, _ error: any Error) -> String {
+        "### cogramctl \(command) failed\n\n\(String(describing: error))\n"
     }
 
     /// Prints what the safety caps say about the plan, as warnings (`plan`) or errors (`apply`).
@@ -121,17 +123,5 @@ enum PlanFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
         case .json: String(decoding: try plan.jsonData(), as: UTF8.self) + "\n"
         case .markdown: renderMarkdown(plan)
         }
-    }
-}
-
-/// Parses durations such as `90m`, `24h`, `7d`, `3600s`.
-func parseDuration(_ text: String) -> TimeInterval? {
-    guard let unit = text.last, let value = Double(text.dropLast()), value > 0 else { return nil }
-    switch unit {
-    case "s": return value
-    case "m": return value * 60
-    case "h": return value * 3600
-    case "d": return value * 86400
-    default: return nil
     }
 }

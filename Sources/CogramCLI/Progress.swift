@@ -8,51 +8,84 @@ import Darwin
 import CogramPlan
 import Foundation
 
-/// Apply progress on stderr: one rewritten status line on a terminal (done/total, rate, time left), plain lines
-/// otherwise (CI logs).
+/// One status line on stderr, rewritten in place on a terminal (at most ten times a second unless forced) and
+/// cleared at the end; off a terminal it draws nothing, and `log` writes plain lines instead. Shared by apply
+/// and import.
 ///
 /// `@unchecked Sendable`: all mutable state is read and written under `lock` only.
-final class ProgressReporter: @unchecked Sendable {
+final class StatusLine: @unchecked Sendable {
     private let lock = NSLock()
-    private let total: Int
-    private let terminal: Bool
-    private let started = Date()
+    let terminal: Bool
     private var lastDraw = Date.distantPast
+    private var drawn = false
 
-    init(total: Int, terminal: Bool) {
-        self.total = total
+    init(terminal: Bool = Terminal.stderrIsTerminal) {
         self.terminal = terminal
     }
 
-    func record(_ event: ProgressEvent) {
+    /// Shows `text` as the status, unless the last one was drawn less than 0.1 s ago and `force` is false.
+    func show(_ text: String, force: Bool = false) {
+        guard terminal else { return }
         lock.lock()
         defer { lock.unlock() }
-        let width = String(total).count
-        let count = String(event.completed).leftPadded(to: width)
-        if terminal {
-            let now = Date()
-            guard now.timeIntervalSince(lastDraw) > 0.1 || event.completed == event.total else { return }
-            lastDraw = now
-            let elapsed = max(now.timeIntervalSince(started), 0.001)
+        let now = Date()
+        guard force || now.timeIntervalSince(lastDraw) > 0.1 else { return }
+        lastDraw = now
+        drawn = true
+        Terminal.writeError("\r\u{1B}[K\(text)")
+    }
+
+    /// A plain line for logs; on a terminal it replaces the status, which the next `show` draws again.
+    func log(_ line: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        Terminal.writeError((terminal && drawn ? "\r\u{1B}[K" : "") + line + "\n")
+        drawn = false
+    }
+
+    /// Removes the status from the terminal.
+    func clear() {
+        lock.lock()
+        defer { lock.unlock() }
+        if terminal, drawn { Terminal.writeError("\r\u{1B}[K") }
+        drawn = false
+    }
+}
+
+/// Apply progress on stderr. On a terminal: done/total, rate and time left in the status line. Off a terminal
+/// (CI logs): a count at each tenth of the changes and nothing per change, since the plan above already lists
+/// each change and the report below names every one that did not simply succeed.
+final class ApplyProgress: Sendable {
+    private let status: StatusLine
+    private let total: Int
+    private let started = Date()
+
+    init(total: Int, status: StatusLine = StatusLine()) {
+        self.total = total
+        self.status = status
+    }
+
+    func record(_ event: ProgressEvent) {
+        let count = String(event.completed).leftPadded(to: String(total).count)
+        if status.terminal {
+            let elapsed = max(Date().timeIntervalSince(started), 0.001)
             let rate = Double(event.completed) / elapsed
             let left = rate > 0 ? Double(event.total - event.completed) / rate : 0
-            let line = "Applying: \(count)/\(event.total) changes · \(String(format: "%.1f", rate))/s · about \(Int(left.rounded(.up)))s left"
-            FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
-        } else {
-            let status: String = switch event.result.outcome {
-            case .done: "done"
-            case .reconciled: "reconciled"
-            case .failed: "FAILED"
-            case .skipped: "skipped"
-            }
-            FileHandle.standardError.write(Data("[\(count)/\(event.total)] \(status) \(event.result.action.rawValue) \(event.result.address)\n".utf8))
+            status.show(
+                "Applying: \(count)/\(event.total) changes · \(String(format: "%.1f", rate))/s · about \(Int(left.rounded(.up)))s left",
+                force: event.completed == event.total)
+        } else if Self.isReportingStep(event.completed, of: event.total) {
+            status.log("Applying: \(count)/\(event.total) changes finished")
         }
     }
 
-    func finish() {
-        lock.lock()
-        defer { lock.unlock() }
-        if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    func finish() { status.clear() }
+
+    /// True at the first change past each tenth of `total` (never for fewer than 10 changes, nor for the last,
+    /// which the report follows at once): at most nine lines in a log, however large the plan.
+    static func isReportingStep(_ completed: Int, of total: Int) -> Bool {
+        guard total >= 10, completed < total else { return false }
+        return completed * 10 / total != (completed - 1) * 10 / total
     }
 }
 
@@ -93,16 +126,10 @@ final class InterruptHandler: @unchecked Sendable {
         count += 1
         if count == 1 {
             stop.stop()
-            FileHandle.standardError.write(Data("\nInterrupt: finishing the changes in flight and starting no new ones (interrupt again to stop at once).\n".utf8))
+            Terminal.writeError("\nInterrupt: finishing the changes in flight and starting no new ones (interrupt again to stop at once).\n")
         } else {
-            FileHandle.standardError.write(Data("\nStopped at once; run apply again to converge.\n".utf8))
+            Terminal.writeError("\nStopped at once; run apply again to converge.\n")
             exit(130)
         }
-    }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: " ", count: width - count) + self
     }
 }

@@ -24,6 +24,7 @@ enum Terminal {
     static var stdoutColor: Bool { colorEnabled(STDOUT_FILENO) }
     static var stderrColor: Bool { colorEnabled(STDERR_FILENO) }
     static var stdinIsTerminal: Bool { isTerminal(STDIN_FILENO) }
+    static var stdoutIsTerminal: Bool { isTerminal(STDOUT_FILENO) }
     static var stderrIsTerminal: Bool { isTerminal(STDERR_FILENO) }
 
     /// GitHub Actions reads `::error …::` workflow commands from the output.

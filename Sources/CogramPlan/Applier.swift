@@ -125,8 +125,6 @@ private struct ChangeExecutor<Client: CogramClientProtocol>: Sendable {
             case .removeMember: return try await removeMember(change)
             case .updateUser: return try await updateUser(change)
             }
-        } catch let error as PlanDefect {
-            return .failed(error.description)
         } catch {
             return .failed(describe(error))
         }

@@ -94,11 +94,21 @@ public final class StopFlag: @unchecked Sendable {
 
 // MARK: - Rendering
 
-/// The human report of an apply: one line per change, then `Apply complete: … done, … reconciled, … failed, … skipped.`
-public func renderReport(_ report: ApplyReport, color: Bool) -> String {
+/// Which changes the human report lists.
+public enum ReportListing: Sendable {
+    /// Every change with its outcome (on a terminal, below a plan that scrolled away).
+    case everyChange
+    /// Only what did not go as planned: failures, reconciliations and skips, but not the changes an interrupt
+    /// left unstarted (the counts say how many). For logs, where the plan above already lists each change.
+    case exceptions
+}
+
+/// The human report of an apply: one line per change (see `ReportListing`), then
+/// `Apply complete: … done, … reconciled, … failed, … skipped.`
+public func renderReport(_ report: ApplyReport, color: Bool, listing: ReportListing = .everyChange) -> String {
     let style = Style(enabled: color)
     var lines: [String] = []
-    for result in report.results {
+    for result in report.results where listing == .everyChange || result.isException(in: report) {
         let what = "\(result.action.rawValue) \(result.address)"
         switch result.outcome {
         case .done:
@@ -116,6 +126,17 @@ public func renderReport(_ report: ApplyReport, color: Bool) -> String {
     let ok = report.succeeded && !report.interrupted
     lines.append(style.bold(ok ? style.green(headline + counts) : style.red(headline + counts)))
     return lines.joined(separator: "\n") + "\n"
+}
+
+extension ChangeResult {
+    /// Not simply done, and not merely left unstarted by an interrupt.
+    func isException(in report: ApplyReport) -> Bool {
+        switch outcome {
+        case .done: false
+        case .skipped(let reason): !(report.interrupted && reason == "interrupted")
+        case .reconciled, .failed: true
+        }
+    }
 }
 
 /// ANSI styling that is a no-op when colour is off.

@@ -39,7 +39,7 @@ public func readObservedState(
 }
 
 /// Every project (active and archived) and every user, both lists read at once.
-func readProjectsAndUsers(client: some CogramClientProtocol) async throws -> ([Project], [User]) {
+public func readProjectsAndUsers(client: some CogramClientProtocol) async throws -> ([Project], [User]) {
     async let projects = client.listProjects(status: .all, externalID: nil)
     async let users = client.listUsers(email: nil)
     return try await (projects, users)
@@ -47,7 +47,7 @@ func readProjectsAndUsers(client: some CogramClientProtocol) async throws -> ([P
 
 /// Runs `work` for every key with at most `parallelism` calls in flight; the first error cancels the rest.
 /// `onResult` is told how many keys are done after each one.
-func forEachBounded<Value: Sendable>(
+public func forEachBounded<Value: Sendable>(
     _ keys: [String], parallelism: Int, onResult: (_ done: Int) -> Void = { _ in },
     _ work: @escaping @Sendable (String) async throws -> Value
 ) async throws -> [String: Value] {

@@ -33,12 +33,12 @@ public struct Plan: Sendable, Hashable {
     /// The `--target` external ids the plan was limited to, if any.
     public var targets: [String]?
     /// Manifest problems found while planning (unknown or deactivated emails, …). Not encoded.
-    public var errors: [PlanError]
+    public var errors: [Diagnostic]
 
     public init(
         toolVersion: String, createdAt: String, expiresAt: String, apiURL: String, manifestDigest: String,
         changes: [Change], warnings: [String] = [], safetyViolations: [SafetyViolation] = [],
-        inventory: PlanInventory = PlanInventory(), targets: [String]? = nil, errors: [PlanError] = []
+        inventory: PlanInventory = PlanInventory(), targets: [String]? = nil, errors: [Diagnostic] = []
     ) {
         self.formatVersion = Plan.formatVersion
         self.kind = Plan.kind
@@ -409,29 +409,13 @@ public struct SafetyViolation: Codable, Sendable, Hashable, CustomStringConverti
     public var description: String { "\(message) (allow with \(flag))" }
 }
 
-/// A manifest problem found while planning, with the manifest location it comes from.
-public struct PlanError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var message: String
-    public var location: SourceLocation?
-
-    public init(message: String, location: SourceLocation?) {
-        self.message = message
-        self.location = location
-    }
-
-    /// File, line, column order; errors without a location first.
-    static func byLocation(_ a: PlanError, _ b: PlanError) -> Bool {
-        switch (a.location, b.location) {
-        case (let l?, let r?): (l, a.message) < (r, b.message)
-        case (nil, nil): a.message < b.message
-        case (nil, _): true
-        case (_, nil): false
-        }
-    }
-
-    public var description: String {
-        if let location { return "\(location): error: \(message)" }
-        return "error: \(message)"
+/// Planning errors in file, line, column order, then by message; errors without a location first.
+func byLocationThenMessage(_ a: Diagnostic, _ b: Diagnostic) -> Bool {
+    switch (a.location, b.location) {
+    case (let l?, let r?): (l, a.message) < (r, b.message)
+    case (nil, nil): a.message < b.message
+    case (nil, _): true
+    case (_, nil): false
     }
 }
 

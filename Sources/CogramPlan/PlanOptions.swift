@@ -30,7 +30,7 @@ public struct PlanOptions: Sendable, Hashable {
     public var allowNoOwner: Bool
 
     public init(
-        toolVersion: String = "0.1.0", apiURL: String = "https://api.cogram.com", manifestDigest: String = "",
+        toolVersion: String = cogramctlVersion, apiURL: String = "https://api.cogram.com", manifestDigest: String = "",
         now: Date = Date(), validity: TimeInterval = 24 * 3600, targets: Set<String>? = nil,
         allowMassArchive: Bool = false, maxArchive: Int? = nil,
         allowMassMemberRemoval: Bool = false, maxMemberRemovals: Int? = nil, allowNoOwner: Bool = false

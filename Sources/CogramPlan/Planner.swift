@@ -21,7 +21,7 @@ public func makePlan(desired: DesiredState, observed: ObservedState, options: Pl
             changes: planner.changes, inventory: planner.inventory, ownerless: planner.ownerless, options: options),
         inventory: planner.inventory,
         targets: options.targets.map { $0.sorted() },
-        errors: (planner.errors + guestPolicyErrors(desired: desired, users: observed.users)).sorted(by: PlanError.byLocation)
+        errors: (planner.errors + guestPolicyErrors(desired: desired, users: observed.users)).sorted(by: byLocationThenMessage)
     )
 }
 
@@ -70,7 +70,7 @@ private struct Planner {
 
     var changes: [Change] = []
     var warnings: [String] = []
-    var errors: [PlanError] = []
+    var errors: [Diagnostic] = []
     var inventory = PlanInventory()
     /// Addresses of projects whose final membership has members but no owner, and that the plan touches.
     var ownerless: [String] = []
@@ -274,15 +274,15 @@ private struct Planner {
 
     private mutating func activeUser(_ email: String, location: SourceLocation, what: String) -> User? {
         guard let user = usersByEmail[normalizeEmail(email)] else {
-            errors.append(PlanError(
-                message: "\(email) (\(what)) is not a user of the organization; invite them in the Cogram app first, or fix the email",
-                location: location))
+            errors.append(Diagnostic(
+                .error, at: location,
+                "\(email) (\(what)) is not a user of the organization; invite them in the Cogram app first, or fix the email"))
             return nil
         }
         guard user.status == .active else {
-            errors.append(PlanError(
-                message: "\(email) (\(what)) is deactivated in Cogram; remove them from the manifest or reactivate them in the app",
-                location: location))
+            errors.append(Diagnostic(
+                .error, at: location,
+                "\(email) (\(what)) is deactivated in Cogram; remove them from the manifest or reactivate them in the app"))
             return nil
         }
         return user

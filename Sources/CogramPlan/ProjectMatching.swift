@@ -11,7 +11,7 @@ struct ProjectMatching {
 
     /// By index into `desired.projects`.
     var matches: [Int: Match] = [:]
-    var errors: [PlanError] = []
+    var errors: [Diagnostic] = []
 
     init(desired: DesiredState, projects: [Project]) {
         var byID: [String: Project] = [:]
@@ -26,15 +26,15 @@ struct ProjectMatching {
             var match: Match?
             if let id = d.id {
                 guard let project = byID[id] else {
-                    errors.append(PlanError(
-                        message: "project \(quoted(d.externalID)) adopts id \(quoted(id)), but Cogram has no project with that id; check the id or remove `id:`",
-                        location: d.location))
+                    errors.append(Diagnostic(
+                        .error, at: d.location,
+                        "project \(quoted(d.externalID)) adopts id \(quoted(id)), but Cogram has no project with that id; check the id or remove `id:`"))
                     continue
                 }
                 if let holder = byExternalID[d.externalID], holder.id != id {
-                    errors.append(PlanError(
-                        message: "project \(quoted(d.externalID)) adopts \(quoted(id)), but external_id \(quoted(d.externalID)) already belongs to another project (\(holder.id)); remove `id:` or choose another external_id",
-                        location: d.location))
+                    errors.append(Diagnostic(
+                        .error, at: d.location,
+                        "project \(quoted(d.externalID)) adopts \(quoted(id)), but external_id \(quoted(d.externalID)) already belongs to another project (\(holder.id)); remove `id:` or choose another external_id"))
                     continue
                 }
                 match = Match(project: project)
@@ -44,9 +44,9 @@ struct ProjectMatching {
                 let found = d.previousExternalIDs.compactMap { previous in byExternalID[previous].map { (previous, $0) } }
                 if Set(found.map(\.1.id)).count > 1 {
                     let list = found.map { "\(quoted($0.0)) (\($0.1.id))" }.joined(separator: ", ")
-                    errors.append(PlanError(
-                        message: "previous_external_ids of project \(quoted(d.externalID)) match several projects: \(list); keep only the one to re-key",
-                        location: d.location))
+                    errors.append(Diagnostic(
+                        .error, at: d.location,
+                        "previous_external_ids of project \(quoted(d.externalID)) match several projects: \(list); keep only the one to re-key"))
                     continue
                 }
                 if let project = found.first?.1 {
@@ -55,9 +55,9 @@ struct ProjectMatching {
             }
             guard let match else { continue }
             if let other = claimedBy[match.id] {
-                errors.append(PlanError(
-                    message: "project \(quoted(d.externalID)) and project \(quoted(other.externalID)) (\(other.location)) both stand for Cogram project \(match.id); one of them must go",
-                    location: d.location))
+                errors.append(Diagnostic(
+                    .error, at: d.location,
+                    "project \(quoted(d.externalID)) and project \(quoted(other.externalID)) (\(other.location)) both stand for Cogram project \(match.id); one of them must go"))
                 continue
             }
             claimedBy[match.id] = d

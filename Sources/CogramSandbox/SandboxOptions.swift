@@ -1,7 +1,11 @@
+import CogramAPI
 import Foundation
 
 /// How to run a sandbox server: where its data lives, where it listens and how it misbehaves.
 public struct SandboxOptions: Sendable {
+    /// Where `--sandbox` and `cogramctl sandbox` keep the database unless told otherwise.
+    public static let defaultDatabasePath = ".cogram/sandbox.sqlite"
+
     /// The SQLite database file. Parent directories must exist (the CLI creates them).
     public var databasePath: String
     /// The address to bind. Loopback by default: the sandbox has no TLS.
@@ -29,7 +33,7 @@ public struct SandboxOptions: Sendable {
         databasePath: String,
         host: String = "127.0.0.1",
         port: Int = 0,
-        rateLimitPerMinute: Int = 1000,
+        rateLimitPerMinute: Int = ClientConfiguration.defaultRequestsPerMinute,
         faults: FaultOptions = .init(),
         seed: SandboxSeed? = nil,
         apiKey: String? = nil,

@@ -1,14 +1,13 @@
 import CogramAPI
 import CogramSandbox
+import CogramSandboxTestSupport
+import CogramTestSupport
 import Foundation
 import Testing
 
 /// The client against the real sandbox server over loopback HTTP: every endpoint and error code of the contract.
 @Suite("Against the sandbox")
 struct SandboxTests {
-    static let seedPath = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("examples/sandbox-seed.json").path
     static let sandboxKey = "test-key-0123456789"
 
     /// Runs `body` against a freshly seeded sandbox; both are shut down afterwards.
@@ -16,24 +15,13 @@ struct SandboxTests {
         rateLimitPerMinute: Int = 100_000, faults: FaultOptions = .init(), actor: String? = "ana@acme.example",
         _ body: (RunningSandbox, CogramClient) async throws -> T
     ) async throws -> T {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cogram-api-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        var options = SandboxOptions(databasePath: directory.appendingPathComponent("sandbox.sqlite").path)
-        options.seed = try SandboxSeed.load(path: seedPath)
-        options.apiKey = sandboxKey
-        options.rateLimitPerMinute = rateLimitPerMinute
-        options.faults = faults
-        let sandbox = try await Sandbox.start(options)
-        do {
+        try await TestSandbox.with(
+            seed: try TestSandbox.exampleSeed(), apiKey: sandboxKey, rateLimitPerMinute: rateLimitPerMinute,
+            faults: faults
+        ) { sandbox in
             var configuration = try Fixture.configuration(sandbox.baseURL, actor: actor, requestsPerMinute: 60_000)
             configuration.apiKey = APIKey(sandbox.apiKey ?? sandboxKey)
-            let result = try await CogramClient.withClient(configuration) { try await body(sandbox, $0) }
-            try await sandbox.shutdown()
-            return result
-        } catch {
-            try? await sandbox.shutdown()
-            throw error
+            return try await CogramClient.withClient(configuration) { try await body(sandbox.running, $0) }
         }
     }
 

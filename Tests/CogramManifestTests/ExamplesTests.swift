@@ -1,4 +1,5 @@
 import CogramManifest
+import CogramTestSupport
 import Testing
 
 /// The shipped examples load cleanly and mean what their comments say.

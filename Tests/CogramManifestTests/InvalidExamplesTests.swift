@@ -1,4 +1,5 @@
 import CogramManifest
+import CogramTestSupport
 import Foundation
 import Testing
 

@@ -1,14 +1,9 @@
 import CogramManifest
+import CogramTestSupport
 import Foundation
 
-/// Paths of the repository the tests run from, found from this file's own path so that tests do not depend
-/// on the working directory.
-enum Repository {
-    static let root: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static func url(_ relative: String) -> URL { root.appendingPathComponent(relative) }
-
+/// Manifests of the repository, read as the loader reads them.
+extension Repository {
     /// Reads a file or every *.yaml below a directory into sources named by their repository-relative path,
     /// as `cogramctl validate` run from the root would name them.
     static func sources(_ relative: String) throws -> [SourceFile] {

@@ -1,6 +1,7 @@
 import CogramAPI
 import CogramManifest
 @testable import CogramPlan
+import CogramTestSupport
 import Foundation
 import Testing
 

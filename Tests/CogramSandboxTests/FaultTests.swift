@@ -1,4 +1,6 @@
 import CogramAPI
+import CogramSandboxTestSupport
+import CogramTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -175,7 +177,7 @@ import Testing
     }
 
     @Test func exampleSeedFileHasTheNorthwindOrganization() throws {
-        let seed = try SandboxSeed.load(path: repositoryRoot.appendingPathComponent("examples/sandbox-seed.json").path)
+        let seed = try TestSandbox.exampleSeed()
         #expect(seed.organization == "Northwind Build")
         let byEmail = Dictionary(uniqueKeysWithValues: seed.users.map { ($0.email, $0) })
         for local in ["ana.ruiz", "ben.okafor"] {

@@ -1,4 +1,5 @@
 import CogramAPI
+import CogramTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -43,7 +44,7 @@ import Testing
         try await withSandbox { h in
             let response = try await h.send(.get, "/v1/openapi.yaml", authorization: "")
             #expect(response.status == .ok)
-            let expected = try Data(contentsOf: repositoryRoot.appendingPathComponent("schemas/cogram-api.v1.openapi.yaml"))
+            let expected = try Data(contentsOf: Repository.url("schemas/cogram-api.v1.openapi.yaml"))
             #expect(response.data == expected, "Sources/CogramSandbox/Resources/ holds a stale copy: cp schemas/cogram-api.v1.openapi.yaml Sources/CogramSandbox/Resources/")
             #expect(response.headers[.xRateLimitLimit] == nil)
         }

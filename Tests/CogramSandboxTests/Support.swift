@@ -1,4 +1,5 @@
 import CogramAPI
+import CogramSandboxTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -64,24 +65,17 @@ func withSandbox<T: Sendable>(
     seed: SandboxSeed = testSeed(), configure: (inout SandboxOptions) -> Void = { _ in },
     _ body: (Harness) async throws -> T
 ) async throws -> T {
-    let path = temporaryDatabasePath()
-    var options = SandboxOptions(databasePath: path, seed: seed)
-    configure(&options)
-    let sandbox = try await Sandbox.start(options)
-    let client = TestClient(host: "127.0.0.1", port: sandbox.port)
-    client.connect()
-    defer {
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-    }
-    do {
-        let result = try await body(Harness(sandbox: sandbox, client: client, key: try #require(sandbox.apiKey)))
-        try? await client.shutdown()
-        try await sandbox.shutdown()
-        return result
-    } catch {
-        try? await client.shutdown()
-        try? await sandbox.shutdown()
-        throw error
+    try await TestSandbox.with(seed: seed, configure: configure) { sandbox in
+        let client = TestClient(host: "127.0.0.1", port: sandbox.running.port)
+        client.connect()
+        do {
+            let result = try await body(Harness(sandbox: sandbox.running, client: client, key: try #require(sandbox.apiKey)))
+            try? await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
     }
 }
 
@@ -96,7 +90,3 @@ extension TestClient.Response {
     var errorCode: String? { (try? decode(ErrorEnvelope.self))?.error.code }
     var errorDetails: [ErrorEnvelope.FieldDetail] { (try? decode(ErrorEnvelope.self))?.error.details ?? [] }
 }
-
-/// The repository root, found from this file.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()

@@ -1,10 +1,8 @@
+import CogramTestSupport
 import Foundation
 
 /// Runs the built `cogramctl` binary, as users and CI do.
 enum Binary {
-    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     /// The binary beside the test bundle (`swift build` puts every product in one folder), or `COGRAMCTL_BIN`.
     static let path: String = {
         if let override = ProcessInfo.processInfo.environment["COGRAMCTL_BIN"] { return override }
@@ -17,7 +15,7 @@ enum Binary {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
             directory = directory.deletingLastPathComponent()
         }
-        return repositoryRoot.appendingPathComponent(".build/debug/cogramctl").path
+        return Repository.path(".build/debug/cogramctl")
     }()
 
     struct Result: Sendable {
@@ -33,7 +31,7 @@ enum Binary {
     /// cooperative threads, which a blocking wait would starve (there are as few as the machine's cores).
     static func run(
         _ arguments: [String], environment: [String: String] = [:], input: String? = nil,
-        in directory: URL = repositoryRoot, timeout: TimeInterval = 180, executable: String = path
+        in directory: URL = Repository.root, timeout: TimeInterval = 180, executable: String = path
     ) async throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)

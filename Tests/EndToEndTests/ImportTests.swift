@@ -146,6 +146,24 @@ import Testing
         #expect(prefixedPlan.status == 0, "\(prefixedPlan.stdout)\(prefixedPlan.stderr)")
     }
 
+    @Test func emptyMembershipsAndUnkeyedProjects() async throws {
+        let org = try await TestOrganization.start(projects: [
+            .init(name: "Empty", externalID: "p-empty", members: []),
+            .init(id: "prj_loose1", name: "Loose", members: [.init(email: TestOrganization.email("ana"), role: .owner)]),
+        ])
+        defer { Task { await org.stop() } }
+        let plain = try await org.run(["import"])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(plain.stdout.contains("  - external_id: p-empty\n    name: Empty\n    # members not managed: none in Cogram"), "\(plain.stdout)")
+        #expect(plain.stdout.contains("id: prj_loose1"))
+
+        let flags = try await org.run(["import", "--manage-empty-members", "--skip-unkeyed"])
+        #expect(flags.status == 0, "\(flags.stderr)")
+        #expect(flags.stdout.contains("  - external_id: p-empty\n    name: Empty\n    members: []\n"), "\(flags.stdout)")
+        #expect(!flags.stdout.contains("prj_loose1"))
+        #expect(flags.stderr.contains("left out: 1 deactivated user, 1 active project without an external_id."), "\(flags.stderr)")
+    }
+
     @Test func usageErrors() async throws {
         let perProject = try await Binary.run(["import", "--layout", "per-project"])
         #expect(perProject.status == 64)

@@ -8,8 +8,8 @@ import Foundation
 import Testing
 
 // An apply killed at any point (SIGKILL: no chance to clean up) leaves Cogram in a state from which the next
-// apply converges without duplicates; Ctrl-C (SIGINT) stops starting new changes, lets those in flight finish,
-// prints the report and exits 1, and the next apply finishes the job.
+// apply converges without duplicates; Ctrl-C (SIGINT) or SIGTERM stops starting new changes, lets those in
+// flight finish, prints the report and exits 130, and the next apply finishes the job.
 
 /// The built binary started in the background, so that a test can signal it while it runs.
 ///
@@ -58,12 +58,12 @@ final class BackgroundBinary: @unchecked Sendable {
 
     func send(_ signalNumber: Int32) { kill(process.processIdentifier, signalNumber) }
 
-    /// Waits (without blocking a thread) until stderr holds `count` lines matching `predicate`; false on timeout
-    /// or when the process ended first.
-    func waitForStderr(lines count: Int = 1, timeout: TimeInterval = 120, where predicate: (Substring) -> Bool) async -> Bool {
+    /// Waits (without blocking a thread) until `condition` holds; false on timeout or when the process ended
+    /// first.
+    func wait(timeout: TimeInterval = 120, until condition: () async -> Bool) async -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if stderr.split(separator: "\n").filter(predicate).count >= count { return true }
+            if await condition() { return true }
             if !process.isRunning { return false }
             try? await Task.sleep(for: .milliseconds(10))
         }
@@ -83,15 +83,15 @@ final class BackgroundBinary: @unchecked Sendable {
 }
 
 @Suite(.serialized) struct InterruptionTests {
-    /// Where the first apply is killed: after a delay from its start, or after some changes were reported.
+    /// Where the first apply is killed: after a delay from its start, or after the sandbox answered some writes.
     enum KillPoint: Sendable, CustomTestStringConvertible {
         case after(Double)
-        case afterChanges(Int)
+        case afterWrites(Int)
 
         var testDescription: String {
             switch self {
             case .after(let seconds): "SIGKILL after \(seconds) s"
-            case .afterChanges(let n): "SIGKILL after \(n) changes"
+            case .afterWrites(let n): "SIGKILL after \(n) writes"
             }
         }
     }
@@ -101,7 +101,7 @@ final class BackgroundBinary: @unchecked Sendable {
     static let latency = FaultOptions(seed: 3, latencyMilliseconds: 40)
     static let applyArguments = ["apply", ".", "--auto-approve", "--rate-limit", "1000000", "--parallelism", "4"]
 
-    @Test(arguments: [KillPoint.after(0.2), .after(0.5), .after(1.0), .afterChanges(1), .afterChanges(25), .afterChanges(90)])
+    @Test(arguments: [KillPoint.after(0.2), .after(0.5), .after(1.0), .afterWrites(1), .afterWrites(25), .afterWrites(90)])
     func killedApplyThenNextApplyConverges(_ point: KillPoint) async throws {
         let org = try await ReliabilityOrganization.start(faults: Self.latency)
         defer { Task { await org.stop() } }
@@ -111,9 +111,9 @@ final class BackgroundBinary: @unchecked Sendable {
         switch point {
         case .after(let seconds):
             try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
-        case .afterChanges(let n):
-            let reached = await first.waitForStderr(lines: n) { $0.hasPrefix("[") && $0.contains("] ") }
-            #expect(reached, "the apply reported \(n) changes before ending: \(first.stderr.suffix(1000))")
+        case .afterWrites(let n):
+            let reached = await first.wait { await org.sandbox.stats().writes >= n }
+            #expect(reached, "the apply made \(n) writes before ending: \(first.stderr.suffix(1000))")
         }
         first.send(SIGKILL)
         let killed = await first.wait()
@@ -127,28 +127,34 @@ final class BackgroundBinary: @unchecked Sendable {
         #expect(plan.status == 0, "\(plan.stdout.suffix(1500))")
     }
 
-    @Test func interruptFinishesInFlightReportsAndExitsOne() async throws {
+    @Test(arguments: [SIGINT, SIGTERM])
+    func interruptFinishesInFlightReportsAndExits130(signal: Int32) async throws {
         let org = try await ReliabilityOrganization.start(faults: Self.latency)
         defer { Task { await org.stop() } }
         let desired = try org.write(.make(40, prefix: "int"))
 
-        let first = try BackgroundBinary(Self.applyArguments, environment: org.environment, in: org.directory)
-        let started = await first.waitForStderr(lines: 5) { $0.hasPrefix("[") && $0.contains("] ") }
+        // The JSON report, so that what it says was done can be checked against the sandbox.
+        let first = try BackgroundBinary(Self.applyArguments + ["--format", "json"], environment: org.environment, in: org.directory)
+        let started = await first.wait { await org.sandbox.stats().writes >= 5 }
         #expect(started, "\(first.stderr.suffix(1000))")
-        first.send(SIGINT)
+        first.send(signal)
         let status = await first.wait(timeout: 60)
-        #expect(status == 1, "exit \(status)\n\(first.stderr.suffix(1500))")
-        let stdout = first.stdout, stderr = first.stderr
-        #expect(stdout.contains("Apply interrupted: "), "\(stdout.suffix(1500))")
-        #expect(stdout.contains("  skipped     "), "changes not started are reported as skipped")
-        #expect(stdout.contains("  done        "), "changes in flight were finished and reported")
-        #expect(!stdout.contains("FAILED"), "nothing in flight was cut off: \(stdout.suffix(1500))")
+        #expect(status == 130, "exit \(status)\n\(first.stderr.suffix(1500))")
+        let stderr = first.stderr
         #expect(stderr.contains("Interrupt: finishing the changes in flight"))
-        #expect(stderr.contains("Interrupted: the changes marked skipped were not applied."))
-        // What the report says was done is done: every "done" project exists.
-        for line in stdout.split(separator: "\n") where line.hasPrefix("  done        create project.") {
-            let externalID = String(line.split(separator: ".").last ?? "")
-            #expect(try org.sandbox.store.allProjects(organization: org.organizationID).contains { $0.externalID == externalID })
+        #expect(stderr.contains("not started (skipped). Run apply again to finish."), "\(stderr.suffix(1500))")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
+        #expect(document["status"] as? String == "interrupted")
+        let changes = try #require(document["changes"] as? [[String: Any]])
+        let outcomes = changes.map { $0["outcome"] as? String ?? "" }
+        #expect(outcomes.contains("skipped"), "changes not started are reported as skipped")
+        #expect(outcomes.contains("done"), "changes in flight were finished and reported")
+        #expect(!outcomes.contains("failed"), "nothing in flight was cut off: \(changes.filter { $0["outcome"] as? String == "failed" })")
+        // What the report says was done is done: every project it created exists.
+        let projects = try org.sandbox.store.allProjects(organization: org.organizationID)
+        for change in changes where change["outcome"] as? String == "done" && change["action"] as? String == "create" {
+            let externalID = String((change["address"] as? String ?? "").dropFirst("project.".count))
+            #expect(projects.contains { $0.externalID == externalID }, "\(externalID)")
         }
 
         let second = try await org.run(Self.applyArguments)

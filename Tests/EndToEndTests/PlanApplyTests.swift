@@ -1,5 +1,6 @@
 import CogramAPI
 import CogramSandbox
+import CogramTestSupport
 import Foundation
 import Testing
 
@@ -318,10 +319,9 @@ import Testing
     /// raises its limit to N (never lowers it).
     @Test(arguments: [([String](), 1000), (["--rate-limit", "600"], 1000), (["--rate-limit", "50000"], 50000)])
     func embeddedSandboxFollowsAHigherClientRateLimit(options: [String], limit: Int) async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cogramctl-limit-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try makeTemporaryDirectory("cogramctl-limit")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let manifests = Binary.repositoryRoot.appendingPathComponent("examples/northwind").path
+        let manifests = Repository.path("examples/northwind")
         let db = folder.appendingPathComponent("s.sqlite").path
         let plan = try await Binary.run(["plan", manifests, "--sandbox=\(db)"] + options, environment: ["NO_COLOR": "1"], in: folder)
         #expect(plan.status == 0, "\(plan.stderr.suffix(1500))")

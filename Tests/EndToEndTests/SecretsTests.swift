@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CogramSandbox
+import CogramTestSupport
 import Foundation
 import Testing
 
@@ -124,22 +125,21 @@ import Testing
 
     @Test func sandboxServeDoesNotPrintItsKey() async throws {
         let key = Self.makeKey()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cogramctl-secrets-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try makeTemporaryDirectory("cogramctl-secrets")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let seed = Binary.repositoryRoot.appendingPathComponent("examples/sandbox-seed.json").path
+        let seed = Repository.path("examples/sandbox-seed.json")
         let server = try BackgroundBinary(
             ["sandbox", "serve", "--db", folder.appendingPathComponent("s.sqlite").path, "--seed", seed, "--port", "0",
              "--api-key", key, "--fault-429-burst", "0.3"],
             environment: ["NO_COLOR": "1"], in: folder)
-        let listening = await server.waitForStderr(timeout: 60) { $0.contains("listening on http://") }
+        let listening = await server.wait(timeout: 60) { server.stderr.contains("listening on http://") }
         #expect(listening, "\(server.stderr)")
         let url = server.stderr.split(separator: "\n").first { $0.contains("listening on http://") }
             .flatMap { line in line.split(separator: " ").first { $0.hasPrefix("http://") } }.map(String.init)
         let scanner = LeakScanner(keys: [key])
         #expect(url != nil, "\(server.stderr)")
         if let url {
-            let manifests = Binary.repositoryRoot.appendingPathComponent("examples/northwind").path
+            let manifests = Repository.path("examples/northwind")
             let plan = try await Binary.run(["plan", manifests, "--verbose"],
                                             environment: ["COGRAM_API_URL": url, "COGRAM_API_KEY": key, "NO_COLOR": "1"], in: folder)
             scanner.record("plan against serve", plan)

@@ -1,17 +1,22 @@
 import CogramAPI
 import CogramSandbox
+import CogramSandboxTestSupport
+import CogramTestSupport
 import Foundation
 
 /// A sandbox on a loopback port with a seeded organization, a folder of manifests, and the built binary pointed
 /// at it with a key in the environment (as CI would run it against Cogram).
 final class TestOrganization: Sendable {
-    let sandbox: RunningSandbox
-    let directory: URL
-    let databasePath: String
+    let server: TestSandbox
     let key: String
-    let organizationID: String
     /// How long `run` lets one command take before killing it (a hang guard, not a speed check).
     let runTimeout: TimeInterval
+
+    var sandbox: RunningSandbox { server.running }
+    /// The folder of the manifests and the sandbox's database; commands run in it.
+    var directory: URL { server.directory }
+    var databasePath: String { server.databasePath }
+    var organizationID: String { server.organizationID }
 
     static let domain = "northwind-build.example"
 
@@ -29,53 +34,33 @@ final class TestOrganization: Sendable {
         .init(email: email("gone"), name: "Gone Away", role: .member, status: .deactivated),
     ]
 
-    private init(
-        sandbox: RunningSandbox, directory: URL, databasePath: String, key: String, organizationID: String,
-        runTimeout: TimeInterval
-    ) {
-        self.runTimeout = runTimeout
-        self.sandbox = sandbox
-        self.directory = directory
-        self.databasePath = databasePath
+    private init(server: TestSandbox, key: String, runTimeout: TimeInterval) {
+        self.server = server
         self.key = key
-        self.organizationID = organizationID
+        self.runTimeout = runTimeout
     }
 
     static func start(
         projects: [SandboxSeed.Project] = [], users: [SandboxSeed.User] = defaultUsers,
-        faults: FaultOptions = .init(), databasePath: String? = nil, organization: String = "Northwind Build",
+        faults: FaultOptions = .init(), organization: String = "Northwind Build",
         rateLimitPerMinute: Int = 1000, key: String = "e2e-" + UUID().uuidString, runTimeout: TimeInterval = 180,
         dialects: Set<SandboxDialect> = []
     ) async throws -> TestOrganization {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cogramctl-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let path = databasePath ?? directory.appendingPathComponent("sandbox.sqlite").path
-        var options = SandboxOptions(databasePath: path, rateLimitPerMinute: rateLimitPerMinute)
-        options.seed = SandboxSeed(organization: organization, users: users, projects: projects)
-        options.apiKey = key
-        options.faults = faults
-        options.dialects = dialects
-        let sandbox = try await Sandbox.start(options)
-        return TestOrganization(
-            sandbox: sandbox, directory: directory, databasePath: path, key: key,
-            organizationID: sandbox.organization?.id ?? "", runTimeout: runTimeout)
+        let server = try await TestSandbox.start(
+            seed: SandboxSeed(organization: organization, users: users, projects: projects), apiKey: key,
+            rateLimitPerMinute: rateLimitPerMinute, faults: faults, directory: makeTemporaryDirectory("cogramctl-e2e"),
+            configure: { $0.dialects = dialects })
+        return TestOrganization(server: server, key: key, runTimeout: runTimeout)
     }
 
     /// The same database served again with other faults (the previous sandbox must be stopped).
     func restarted(faults: FaultOptions = .init(), rateLimitPerMinute: Int = 1000) async throws -> TestOrganization {
-        try await sandbox.shutdown()
-        var options = SandboxOptions(databasePath: databasePath, rateLimitPerMinute: rateLimitPerMinute)
-        options.apiKey = key
-        options.faults = faults
-        let sandbox = try await Sandbox.start(options)
-        return TestOrganization(
-            sandbox: sandbox, directory: directory, databasePath: databasePath, key: key, organizationID: organizationID,
-            runTimeout: runTimeout)
+        let server = try await server.restarted(apiKey: key, rateLimitPerMinute: rateLimitPerMinute, faults: faults)
+        return TestOrganization(server: server, key: key, runTimeout: runTimeout)
     }
 
     func stop() async {
-        try? await sandbox.shutdown()
-        try? FileManager.default.removeItem(at: directory)
+        await server.stop()
     }
 
     /// Writes a manifest file in the organization's folder.
@@ -121,8 +106,7 @@ final class TestOrganization: Sendable {
 
     /// A client of the sandbox for changes made "by someone else" during a test.
     func withClient<T: Sendable>(_ body: (CogramClient) async throws -> T) async throws -> T {
-        let configuration = try ClientConfiguration(baseURL: sandbox.baseURL, apiKey: APIKey(key), version: "test")
-        return try await CogramClient.withClient(configuration, body)
+        try await CogramClient.withClient(try server.clientConfiguration(key: key), body)
     }
 }
 

@@ -1,3 +1,4 @@
+import CogramTestSupport
 import Foundation
 import Testing
 
@@ -12,14 +13,14 @@ import Testing
     @Test func invalidExampleExitsOneWithExactDiagnostics() async throws {
         let result = try await Binary.run(["validate", "examples/invalid/unknown-key.yaml"], environment: ["NO_COLOR": "1"])
         #expect(result.status == 1)
-        let expected = try String(contentsOf: Binary.repositoryRoot.appendingPathComponent("examples/invalid/unknown-key.expected"), encoding: .utf8)
+        let expected = try String(contentsOf: Repository.url("examples/invalid/unknown-key.expected"), encoding: .utf8)
         #expect(result.stderr == expected + "3 errors found; nothing was changed.\n")
         #expect(result.stdout.isEmpty)
         #expect(!result.stderr.contains("\u{1B}["), "no colour when stderr is not a terminal")
     }
 
     @Test func everyInvalidExampleExitsOne() async throws {
-        let directory = Binary.repositoryRoot.appendingPathComponent("examples/invalid")
+        let directory = Repository.url("examples/invalid")
         let entries = try FileManager.default.contentsOfDirectory(atPath: directory.path)
             .filter { !$0.hasSuffix(".expected") && !$0.hasSuffix(".txt") }.sorted()
         #expect(entries.count >= 15)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// External ids that `cogramctl import` generates for projects that have none: a slug of the name, made unique.
-public enum ExportSlug {
+public enum ImportSlug {
     /// At most this many characters of the name's slug; external ids may be 128 characters long, and a short
     /// key reads better in addresses and file names.
     public static let maxSlugLength = 60

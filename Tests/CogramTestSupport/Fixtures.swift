@@ -1,24 +1,24 @@
 import CogramAPI
 import CogramManifest
-@testable import CogramPlan
+import CogramPlan
 import Foundation
 
-/// Small builders so that each test states only what matters to it.
-enum F {
-    static let fixedNow = Date(timeIntervalSince1970: 1_772_280_000)  // 2026-02-28T12:00:00Z
-    static let stamp = "2026-01-01T00:00:00Z"
+/// Small builders of Cogram objects, desired state and plans, so that each test states only what matters to it.
+public enum F {
+    public static let fixedNow = Date(timeIntervalSince1970: 1_772_280_000)  // 2026-02-28T12:00:00Z
+    public static let stamp = "2026-01-01T00:00:00Z"
 
-    static func loc(_ line: Int, _ column: Int = 3, file: String = "org.yaml") -> SourceLocation {
+    public static func loc(_ line: Int, _ column: Int = 3, file: String = "org.yaml") -> SourceLocation {
         SourceLocation(file: file, line: line, column: column)
     }
 
-    static func user(
+    public static func user(
         _ name: String, role: OrganizationRole = .member, externalID: String? = nil, status: UserStatus = .active
     ) -> User {
         User(id: "usr_\(name)", email: "\(name)@acme.example", name: name.capitalized, role: role, externalID: externalID, status: status)
     }
 
-    static func project(
+    public static func project(
         _ id: String, externalID: String?, name: String? = nil, description: String? = nil,
         status: ProjectStatus = .active, updatedAt: String = stamp
     ) -> Project {
@@ -27,15 +27,15 @@ enum F {
             status: status, createdAt: stamp, updatedAt: updatedAt)
     }
 
-    static func member(_ name: String, _ role: ProjectRole) -> Member {
+    public static func member(_ name: String, _ role: ProjectRole) -> Member {
         Member(userID: "usr_\(name)", email: "\(name)@acme.example", name: name.capitalized, role: role, addedAt: stamp)
     }
 
-    static func dmember(_ email: String, _ role: MemberRole, line: Int = 20) -> DesiredMember {
+    public static func dmember(_ email: String, _ role: MemberRole, line: Int = 20) -> DesiredMember {
         DesiredMember(email: email.contains("@") ? email : "\(email)@acme.example", role: role, location: loc(line, 9))
     }
 
-    static func dproject(
+    public static func dproject(
         _ externalID: String, name: String? = nil, description: FieldValue<String> = .absent, id: String? = nil,
         previous: [String] = [], archived: Bool = false, members: [DesiredMember]? = nil, line: Int = 10
     ) -> DesiredProject {
@@ -44,26 +44,26 @@ enum F {
             previousExternalIDs: previous, archived: archived, members: members, location: loc(line))
     }
 
-    static func duser(_ email: String, role: UserRole? = nil, externalID: FieldValue<String> = .absent, line: Int = 5) -> DesiredUser {
+    public static func duser(_ email: String, role: UserRole? = nil, externalID: FieldValue<String> = .absent, line: Int = 5) -> DesiredUser {
         DesiredUser(email: email.contains("@") ? email : "\(email)@acme.example", role: role, externalID: externalID, location: loc(line))
     }
 
-    static let users: [User] = [user("ana", role: .admin, externalID: "E-1"), user("ben"), user("cat"), user("dan"), user("eve", status: .deactivated)]
+    public static let users: [User] = [user("ana", role: .admin, externalID: "E-1"), user("ben"), user("cat"), user("dan"), user("eve", status: .deactivated)]
 
-    static func options(_ configure: (inout PlanOptions) -> Void = { _ in }) -> PlanOptions {
+    public static func options(_ configure: (inout PlanOptions) -> Void = { _ in }) -> PlanOptions {
         var o = PlanOptions(toolVersion: "0.1.0", apiURL: "https://api.cogram.com", manifestDigest: "sha256:test", now: fixedNow)
         configure(&o)
         return o
     }
 
-    static func plan(
+    public static func plan(
         _ desired: DesiredState, _ observed: ObservedState, _ configure: (inout PlanOptions) -> Void = { _ in }
     ) -> Plan {
         makePlan(desired: desired, observed: observed, options: options(configure))
     }
 
     /// A plan with every kind of change, used by golden files and applier tests.
-    static func rich() -> (DesiredState, ObservedState) {
+    public static func rich() -> (DesiredState, ObservedState) {
         let observed = ObservedState(
             projects: [
                 project("prj_1", externalID: "acme-bridge", name: "Bridge", description: "Old text"),
@@ -97,6 +97,6 @@ enum F {
 }
 
 extension Plan {
-    func change(_ address: String) -> Change? { changes.first { $0.address == address } }
-    var actions: [String] { changes.map { "\($0.action.rawValue) \($0.address)" } }
+    public func change(_ address: String) -> Change? { changes.first { $0.address == address } }
+    public var actions: [String] { changes.map { "\($0.action.rawValue) \($0.address)" } }
 }

@@ -1,5 +1,5 @@
 /// How `cogramctl import` splits the manifests into files.
-public enum ExportLayout: String, Sendable, Hashable, CaseIterable {
+public enum ImportLayout: String, Sendable, Hashable, CaseIterable {
     /// One file (or stdout) with everything.
     case single
     /// `organization.yaml` (version, ownership, users) and one `<external_id>.yaml` per project.
@@ -7,7 +7,7 @@ public enum ExportLayout: String, Sendable, Hashable, CaseIterable {
 }
 
 /// The comment block at the top of every file.
-public struct ExportHeader: Sendable, Hashable {
+public struct ImportHeader: Sendable, Hashable {
     /// The manifest schema relative to the file, for the `yaml-language-server` line; nil when the output has no
     /// place on disk (stdout), which gets a comment naming the schema's path in the repository instead.
     public var schemaPath: String?
@@ -26,8 +26,8 @@ public struct ExportHeader: Sendable, Hashable {
     public static let schemaRepositoryPath = "schemas/cogram-manifest.v1.schema.json"
 }
 
-/// One file of an export: a name relative to the output directory, and its text.
-public struct ExportFile: Sendable, Hashable {
+/// One file that `cogramctl import` writes: a name relative to the output directory, and its text.
+public struct ImportedFile: Sendable, Hashable {
     public var name: String
     public var contents: String
 
@@ -37,12 +37,12 @@ public struct ExportFile: Sendable, Hashable {
     }
 }
 
-extension OrganizationExport {
+extension ImportedOrganization {
     /// The name of the per-project layout's file for users and ownership.
     public static let organizationFileName = "organization.yaml"
 
     /// Everything in one manifest.
-    public func renderSingle(header: ExportHeader) -> String {
+    public func renderSingle(header: ImportHeader) -> String {
         var out = render(header, description: nil)
         out += "version: 1\n"
         out += ownershipSection()
@@ -54,13 +54,13 @@ extension OrganizationExport {
     }
 
     /// `organization.yaml` first, then one file per project, named after its external_id (see `fileNames`).
-    public func renderFiles(header: ExportHeader) -> [ExportFile] {
+    public func renderFiles(header: ImportHeader) -> [ImportedFile] {
         var organization = render(header, description: "The organization: ownership and users. Each project has its own file beside this one.")
         organization += "version: 1\n" + ownershipSection() + usersSection() + closingComment()
-        var files = [ExportFile(name: Self.organizationFileName, contents: organization)]
+        var files = [ImportedFile(name: Self.organizationFileName, contents: organization)]
         for (project, name) in zip(projects, fileNames()) {
             let text = render(header, description: nil) + "version: 1\nprojects:\n" + Self.render(project)
-            files.append(ExportFile(name: name, contents: text))
+            files.append(ImportedFile(name: name, contents: text))
         }
         return files
     }
@@ -99,12 +99,12 @@ extension OrganizationExport {
 
     // MARK: - Pieces
 
-    private func render(_ header: ExportHeader, description: String?) -> String {
+    private func render(_ header: ImportHeader, description: String?) -> String {
         var out = ""
         if let path = header.schemaPath {
             out += "# yaml-language-server: $schema=\(path)\n"
         } else {
-            out += "# Schema: \(ExportHeader.schemaRepositoryPath) in the cogramctl repository. Editors validate this file\n"
+            out += "# Schema: \(ImportHeader.schemaRepositoryPath) in the cogramctl repository. Editors validate this file\n"
             out += "# once it starts with a yaml-language-server line pointing at that schema, relative to the file.\n"
         }
         out += "#\n"
@@ -131,7 +131,7 @@ extension OrganizationExport {
         return out
     }
 
-    private static func render(_ project: ExportedProject) -> String {
+    private static func render(_ project: ImportedProject) -> String {
         var out = "  - external_id: \(YAMLScalarWriter.render(project.externalID))\n"
         out += "    name: \(YAMLScalarWriter.render(project.name))\n"
         if let id = project.adoptID {
@@ -153,6 +153,8 @@ extension OrganizationExport {
                     out += "        role: \(member.role.rawValue)\n"
                 }
             }
+        } else if project.hasNoMembers {
+            out += "    # members not managed: none in Cogram (a members list here would make it managed)\n"
         } else if !project.unlistableMembers.isEmpty {
             let emails = project.unlistableMembers.map(YAMLScalarWriter.render).joined(separator: ", ")
             out += "    # members not managed: \(emails) \(project.unlistableMembers.count == 1 ? "is a member but not an active user" : "are members but not active users")\n"
@@ -175,6 +177,10 @@ extension OrganizationExport {
         if leftOut.archivedWithoutExternalID > 0 {
             let text = count(leftOut.archivedWithoutExternalID, "archived project") + " without an external_id"
             phrases.append(LeftOutPhrase(short: text, long: text + " (nothing to name it by; apply leaves it alone)"))
+        }
+        if leftOut.unkeyed > 0 {
+            let text = count(leftOut.unkeyed, "active project") + " without an external_id"
+            phrases.append(LeftOutPhrase(short: text, long: text + " (--skip-unkeyed; apply leaves such projects alone)"))
         }
         if leftOut.outsidePrefix > 0, let prefix {
             let text = count(leftOut.outsidePrefix, "project") + " outside the prefix \(YAMLScalarWriter.doubleQuoted(prefix))"

@@ -1,12 +1,15 @@
 import CogramAPI
 import CogramManifest
 import CogramRandom
-@testable import CogramPlan
+import CogramSandbox
+@testable import CogramImport
+import CogramPlan
+import CogramTestSupport
 import Foundation
 import Testing
 
-/// `cogramctl import` without a network: the scalar writer, slugs, the export model and its rendering.
-@Suite struct ExportTests {
+/// `cogramctl import` without a network: the scalar writer, slugs, the imported model and its rendering.
+@Suite struct ImportTests {
     // MARK: - Scalars
 
     @Test(arguments: [
@@ -108,12 +111,12 @@ import Testing
         ("He said \"hi\": 'ok' #1", "he-said-hi-ok-1"),
     ])
     func slugs(_ name: String, _ expected: String) {
-        #expect(ExportSlug.slug(name) == expected)
+        #expect(ImportSlug.slug(name) == expected)
     }
 
     @Test func slugsAreCappedWithoutATrailingDash() {
-        let slug = ExportSlug.slug(String(repeating: "ab ", count: 50))
-        #expect(slug.count <= ExportSlug.maxSlugLength)
+        let slug = ImportSlug.slug(String(repeating: "ab ", count: 50))
+        #expect(slug.count <= ImportSlug.maxSlugLength)
         #expect(!slug.hasSuffix("-"))
     }
 
@@ -130,12 +133,12 @@ import Testing
             ],
             users: F.users,
             members: [:])
-        let export = makeExport(observed: observed, prefix: nil)
-        let generated = Dictionary(uniqueKeysWithValues: export.projects.compactMap { p in p.adoptID.map { ($0, p.externalID) } })
+        let imported = makeImport(observed: observed, prefix: nil)
+        let generated = Dictionary(uniqueKeysWithValues: imported.projects.compactMap { p in p.adoptID.map { ($0, p.externalID) } })
         #expect(generated == [
             "prj_3": "harbor-3", "prj_4": "harbor-4", "prj_5": "harbor-5", "prj_6": "project", "prj_7": "project-2",
         ])
-        #expect(export.projects.map(\.externalID) == [
+        #expect(imported.projects.map(\.externalID) == [
             "harbor", "harbor-2", "harbor-3", "harbor-4", "harbor-5", "project", "project-2",
         ])
     }
@@ -149,15 +152,15 @@ import Testing
                 F.project("prj_3", externalID: nil, name: "X"),
             ],
             users: [], members: [:])
-        let export = makeExport(observed: observed, prefix: prefix)
-        for project in export.projects {
+        let imported = makeImport(observed: observed, prefix: prefix)
+        for project in imported.projects {
             #expect(project.externalID.hasPrefix(prefix))
             #expect(project.externalID.count <= 128)
         }
-        #expect(export.projects.first { $0.adoptID == "prj_3" }?.externalID == prefix + "x-2")
+        #expect(imported.projects.first { $0.adoptID == "prj_3" }?.externalID == prefix + "x-2")
     }
 
-    // MARK: - The export
+    // MARK: - The imported organization
 
     @Test func prefixFilteringAndLeftOutCounts() throws {
         let observed = ObservedState(
@@ -172,15 +175,15 @@ import Testing
             ],
             users: F.users,
             members: ["prj_1": [F.member("ben", .viewer), F.member("ana", .owner)], "prj_4": []])
-        let export = makeExport(observed: observed, prefix: "acme-")
-        #expect(export.projects.map(\.externalID) == ["acme-bridge", "acme-loose-site", "acme-old"])
-        #expect(export.leftOut.outsidePrefix == 2)
-        #expect(export.leftOut.archivedWithoutExternalID == 1)
-        #expect(export.leftOut.deactivatedUsers == 1)
-        #expect(export.leftOut.unusableExternalIDs == ["acme-with space"])
-        #expect(export.users.map(\.email) == ["ana@acme.example", "ben@acme.example", "cat@acme.example", "dan@acme.example"])
+        let imported = makeImport(observed: observed, prefix: "acme-")
+        #expect(imported.projects.map(\.externalID) == ["acme-bridge", "acme-loose-site", "acme-old"])
+        #expect(imported.leftOut.outsidePrefix == 2)
+        #expect(imported.leftOut.archivedWithoutExternalID == 1)
+        #expect(imported.leftOut.deactivatedUsers == 1)
+        #expect(imported.leftOut.unusableExternalIDs == ["acme-with space"])
+        #expect(imported.users.map(\.email) == ["ana@acme.example", "ben@acme.example", "cat@acme.example", "dan@acme.example"])
 
-        let text = export.renderSingle(header: header)
+        let text = imported.renderSingle(header: header)
         #expect(text.hasSuffix("""
             projects:
               - external_id: acme-bridge
@@ -194,7 +197,7 @@ import Testing
               - external_id: acme-loose-site
                 name: Loose Site
                 id: prj_4  # had no external_id in Cogram; the first apply sets the one above
-                members: []
+                # members not managed: none in Cogram (a members list here would make it managed)
               - external_id: acme-old
                 name: Old
                 archived: true
@@ -207,12 +210,12 @@ import Testing
 
             """))
         #expect(text.contains("ownership:\n  external_id_prefix: acme-\n"))
-        #expect(export.summaryLine == "Imported 3 projects (1 archived, 1 adopted with a generated external_id), 4 users; left out: 1 deactivated user, 1 archived project without an external_id, 2 projects outside the prefix \"acme-\", 1 project whose external_id a manifest cannot hold.")
+        #expect(imported.summaryLine == "Imported 3 projects (1 archived, 1 adopted with a generated external_id), 4 users; left out: 1 deactivated user, 1 archived project without an external_id, 2 projects outside the prefix \"acme-\", 1 project whose external_id a manifest cannot hold.")
     }
 
     @Test func headerNamesTheSchemaAndTheSource() {
-        let export = makeExport(observed: ObservedState(), prefix: nil)
-        #expect(export.renderSingle(header: header) == """
+        let imported = makeImport(observed: ObservedState(), prefix: nil)
+        #expect(imported.renderSingle(header: header) == """
             # yaml-language-server: $schema=../schemas/cogram-manifest.v1.schema.json
             #
             # Imported from https://api.cogram.com on 2026-11-29 by `cogramctl import`.
@@ -221,10 +224,55 @@ import Testing
             projects: []
 
             """)
-        let stdout = export.renderSingle(header: ExportHeader(schemaPath: nil, source: "the sandbox", date: "2026-11-29"))
+        let stdout = imported.renderSingle(header: ImportHeader(schemaPath: nil, source: "the sandbox", date: "2026-11-29"))
         #expect(stdout.hasPrefix("# Schema: schemas/cogram-manifest.v1.schema.json in the cogramctl repository."))
         #expect(stdout.contains("# Imported from the sandbox on 2026-11-29"))
-        #expect(export.summaryLine == "Imported 0 projects, 0 users; left out: nothing.")
+        #expect(imported.summaryLine == "Imported 0 projects, 0 users; left out: nothing.")
+    }
+
+    /// `members: []` would make an empty membership authoritative, so that a member added later in the app is
+    /// removed by the next apply; it is written only on request.
+    @Test func anEmptyMembershipIsLeftUnmanagedUnlessAsked() throws {
+        let observed = ObservedState(
+            projects: [F.project("prj_1", externalID: "acme-a", name: "A")], users: F.users, members: ["prj_1": []])
+        let unmanaged = makeImport(observed: observed, prefix: nil)
+        #expect(unmanaged.projects[0].members == nil)
+        #expect(unmanaged.projects[0].hasNoMembers)
+        let text = unmanaged.renderSingle(header: header)
+        #expect(!text.contains("    members:"), "\(text)")
+        #expect(text.contains("    # members not managed: none in Cogram (a members list here would make it managed)\n"))
+
+        // A member added in the app after the import is left alone by the next plan.
+        let result = ManifestLoader().load(sources: [SourceFile(path: "all.yaml", bytes: Array(text.utf8))])
+        let desired = try #require(result.desired, "\(result.diagnostics)")
+        var later = observed
+        later.members["prj_1"] = [F.member("ben", .editor)]
+        #expect(F.plan(desired, later).changes.isEmpty)
+
+        let managed = makeImport(observed: observed, prefix: nil, manageEmptyMembers: true)
+        #expect(managed.projects[0].members == [])
+        #expect(managed.renderSingle(header: header).contains("    members: []\n"))
+        let managedDesired = try #require(
+            ManifestLoader().load(sources: [SourceFile(path: "all.yaml", bytes: Array(managed.renderSingle(header: header).utf8))]).desired)
+        #expect(F.plan(managedDesired, later).actions == ["remove_member project.acme-a.member.ben@acme.example"])
+    }
+
+    @Test func skipUnkeyedLeavesOutProjectsWithoutAnExternalID() {
+        let projects = [
+            F.project("prj_1", externalID: "acme-a", name: "A"),
+            F.project("prj_2", externalID: nil, name: "Loose"),
+            F.project("prj_3", externalID: nil, name: "Gone", status: .archived),
+        ]
+        #expect(importedProjectIDsNeedingMembers(projects: projects, prefix: nil, skipUnkeyed: true) == ["prj_1"])
+        #expect(importedProjectIDsNeedingMembers(projects: projects, prefix: nil) == ["prj_1", "prj_2"])
+        let imported = makeImport(
+            observed: ObservedState(projects: projects, users: F.users, members: ["prj_1": [F.member("ana", .owner)]]),
+            prefix: nil, skipUnkeyed: true)
+        #expect(imported.projects.map(\.externalID) == ["acme-a"])
+        #expect(imported.leftOut.unkeyed == 1)
+        #expect(imported.leftOut.archivedWithoutExternalID == 1)
+        #expect(imported.summaryLine.hasSuffix("left out: 1 deactivated user, 1 archived project without an external_id, 1 active project without an external_id."))
+        #expect(imported.renderSingle(header: header).contains("# - 1 active project without an external_id (--skip-unkeyed; apply leaves such projects alone)\n"))
     }
 
     @Test func membersWhoAreNotActiveUsersLeaveTheMembershipUnmanaged() {
@@ -232,18 +280,18 @@ import Testing
             projects: [F.project("prj_1", externalID: "acme-a", name: "A")],
             users: F.users,
             members: ["prj_1": [F.member("ana", .owner), F.member("eve", .editor)]])
-        let export = makeExport(observed: observed, prefix: nil)
-        #expect(export.projects[0].members == nil)
-        #expect(export.projects[0].unlistableMembers == ["eve@acme.example"])
-        #expect(export.leftOut.unmanagedMemberships == 1)
-        let text = export.renderSingle(header: header)
+        let imported = makeImport(observed: observed, prefix: nil)
+        #expect(imported.projects[0].members == nil)
+        #expect(imported.projects[0].unlistableMembers == ["eve@acme.example"])
+        #expect(imported.leftOut.unmanagedMemberships == 1)
+        let text = imported.renderSingle(header: header)
         #expect(text.contains("    # members not managed: eve@acme.example is a member but not an active user\n"))
         #expect(text.contains("# Members not managed on 1 project with members who are not active users; see the comments there.\n"))
     }
 
     @Test func sameOrganizationInAnyOrderGivesTheSameBytes() {
         let observed = sampleOrganization()
-        let expected = makeExport(observed: observed, prefix: nil)
+        let expected = makeImport(observed: observed, prefix: nil)
         let single = expected.renderSingle(header: header)
         let files = expected.renderFiles(header: header)
         var random = SplitMix64(seed: 7)
@@ -252,9 +300,9 @@ import Testing
             shuffled.projects.shuffle(using: &random)
             shuffled.users.shuffle(using: &random)
             for key in shuffled.members.keys { shuffled.members[key]?.shuffle(using: &random) }
-            let export = makeExport(observed: shuffled, prefix: nil)
-            #expect(export.renderSingle(header: header) == single)
-            #expect(export.renderFiles(header: header) == files)
+            let imported = makeImport(observed: shuffled, prefix: nil)
+            #expect(imported.renderSingle(header: header) == single)
+            #expect(imported.renderFiles(header: header) == files)
         }
     }
 
@@ -269,8 +317,8 @@ import Testing
                 F.project("prj_6", externalID: "Brücke", name: "Brücke Süd"),
             ],
             users: F.users, members: [:])
-        let export = makeExport(observed: observed, prefix: nil)
-        let files = export.renderFiles(header: header)
+        let imported = makeImport(observed: observed, prefix: nil)
+        let files = imported.renderFiles(header: header)
         #expect(files.map(\.name) == [
             "organization.yaml", "_hidden.yaml", "A_B.yaml", "Br_cke.yaml", "a_b-2.yaml", "a_b-3.yaml", "organization-2.yaml",
         ])
@@ -280,20 +328,20 @@ import Testing
     }
 
     /// The promise of `import`: planning its output against the same organization shows only the adoptions.
-    @Test func planOnTheExportShowsOnlyAdoptions() throws {
+    @Test func planOnTheImportShowsOnlyAdoptions() throws {
         let observed = sampleOrganization()
         for prefix in [nil, "nw-"] {
-            let export = makeExport(observed: observed, prefix: prefix)
+            let imported = makeImport(observed: observed, prefix: prefix)
             for sources in [
-                [SourceFile(path: "all.yaml", bytes: Array(export.renderSingle(header: header).utf8))],
-                export.renderFiles(header: header).map { SourceFile(path: $0.name, bytes: Array($0.contents.utf8)) },
+                [SourceFile(path: "all.yaml", bytes: Array(imported.renderSingle(header: header).utf8))],
+                imported.renderFiles(header: header).map { SourceFile(path: $0.name, bytes: Array($0.contents.utf8)) },
             ] {
                 let result = ManifestLoader().load(sources: sources)
                 let desired = try #require(result.desired, "\(result.diagnostics.map(\.message))")
                 let plan = F.plan(desired, observed)
                 #expect(plan.errors.isEmpty)
                 #expect(plan.warnings.isEmpty)
-                let adopted = export.projects.filter { $0.adoptID != nil }
+                let adopted = imported.projects.filter { $0.adoptID != nil }
                 #expect(plan.changes.count == adopted.count)
                 for change in plan.changes {
                     #expect(change.action == .update)
@@ -315,8 +363,8 @@ import Testing
 
     // MARK: - Support
 
-    private var header: ExportHeader {
-        ExportHeader(schemaPath: "../schemas/cogram-manifest.v1.schema.json", source: "https://api.cogram.com", date: "2026-11-29")
+    private var header: ImportHeader {
+        ImportHeader(schemaPath: "../schemas/cogram-manifest.v1.schema.json", source: "https://api.cogram.com", date: "2026-11-29")
     }
 
     /// Tricky names, descriptions, duplicates, archived and unkeyed projects, members everywhere.

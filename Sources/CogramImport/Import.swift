@@ -1,46 +1,34 @@
 import CogramAPI
 import CogramManifest
+import CogramPlan
 
 /// What `cogramctl import` writes: the organization as manifests would state it, so that the first plan on
 /// them shows nothing but the adoption of projects that had no external_id.
 ///
-/// Built by `makeExport` from what the list endpoints returned (an `ObservedState`); a pure value, sorted
+/// Built by `makeImport` (the only place these values are made) from what the list endpoints returned (an `ObservedState`); a pure value, sorted
 /// (users and members by email, projects by external_id), so that the same organization always renders to
 /// the same bytes.
-public struct OrganizationExport: Sendable, Hashable {
+public struct ImportedOrganization: Sendable, Hashable {
     public var prefix: String?
     /// Active users, by email.
-    public var users: [ExportedUser]
+    public var users: [ImportedUser]
     /// By external_id.
-    public var projects: [ExportedProject]
-    public var leftOut: ExportLeftOut
-
-    public init(prefix: String?, users: [ExportedUser], projects: [ExportedProject], leftOut: ExportLeftOut) {
-        self.prefix = prefix
-        self.users = users
-        self.projects = projects
-        self.leftOut = leftOut
-    }
+    public var projects: [ImportedProject]
+    public var leftOut: ImportLeftOut
 
     public var archivedCount: Int { projects.filter(\.archived).count }
     public var adoptedCount: Int { projects.filter { $0.adoptID != nil }.count }
 }
 
 /// A user entry: role always, external_id when Cogram has one.
-public struct ExportedUser: Sendable, Hashable {
+public struct ImportedUser: Sendable, Hashable {
     public var email: String
     public var role: OrganizationRole
     public var externalID: String?
-
-    public init(email: String, role: OrganizationRole, externalID: String?) {
-        self.email = email
-        self.role = role
-        self.externalID = externalID
-    }
 }
 
 /// A project entry.
-public struct ExportedProject: Sendable, Hashable {
+public struct ImportedProject: Sendable, Hashable {
     public var externalID: String
     public var name: String
     /// Written when Cogram has one; a null description is left out (absent = not managed), so that the plan
@@ -48,40 +36,24 @@ public struct ExportedProject: Sendable, Hashable {
     public var description: String?
     /// The Cogram id to adopt, for a project that had no external_id (`externalID` was generated).
     public var adoptID: String?
-    public var archived: Bool
+    public var archived = false
     /// The whole membership, by email; nil when it is left unmanaged (archived projects, or members that a
     /// manifest cannot list — see `unlistableMembers`).
-    public var members: [ExportedMember]?
+    public var members: [ImportedMember]?
     /// Emails of members who are not active users: listing them would be a plan error and leaving them out would
     /// remove them, so the project's membership is left unmanaged.
-    public var unlistableMembers: [String]
-
-    public init(
-        externalID: String, name: String, description: String? = nil, adoptID: String? = nil, archived: Bool = false,
-        members: [ExportedMember]? = nil, unlistableMembers: [String] = []
-    ) {
-        self.externalID = externalID
-        self.name = name
-        self.description = description
-        self.adoptID = adoptID
-        self.archived = archived
-        self.members = members
-        self.unlistableMembers = unlistableMembers
-    }
+    public var unlistableMembers: [String] = []
+    /// Cogram lists no members and `members` is left out, so that members added later in the app stay.
+    public var hasNoMembers = false
 }
 
-public struct ExportedMember: Sendable, Hashable {
+public struct ImportedMember: Sendable, Hashable {
     public var email: String
     public var role: ProjectRole
-
-    public init(email: String, role: ProjectRole) {
-        self.email = email
-        self.role = role
-    }
 }
 
 /// What the import did not write, for the closing comment and the summary line.
-public struct ExportLeftOut: Sendable, Hashable {
+public struct ImportLeftOut: Sendable, Hashable {
     public var deactivatedUsers = 0
     /// Nothing could keep them archived: without an external_id a manifest cannot name them (and apply never
     /// touches them).
@@ -90,29 +62,34 @@ public struct ExportLeftOut: Sendable, Hashable {
     public var outsidePrefix = 0
     /// External ids a manifest cannot hold (white space, too long); plan would archive these projects.
     public var unusableExternalIDs: [String] = []
-    /// Projects written without `members` because of `ExportedProject.unlistableMembers`.
+    /// Projects written without `members` because of `ImportedProject.unlistableMembers`.
     public var unmanagedMemberships = 0
+    /// Active projects without an external_id, left out on request (`skipUnkeyed`) instead of adopted.
+    public var unkeyed = 0
 
-    public init() {}
-
-    public var isEmpty: Bool { self == ExportLeftOut() }
+    public var isEmpty: Bool { self == ImportLeftOut() }
 }
 
-// MARK: - Building the export
+// MARK: - Building the import
 
 /// How the import treats one Cogram project.
-enum ExportDisposition: Equatable {
+enum ImportDisposition: Equatable {
     /// Written under its own external_id.
     case keyed
     /// Active, no external_id: written with `id:` and a generated external_id.
     case adopted
     case leftOutArchivedWithoutExternalID
+    case leftOutUnkeyed
     case leftOutOutsidePrefix
     case leftOutUnusableExternalID
 
-    init(_ project: Project, prefix: String?) {
+    init(_ project: Project, prefix: String?, skipUnkeyed: Bool) {
         guard let externalID = project.externalID else {
-            self = project.status == .archived ? .leftOutArchivedWithoutExternalID : .adopted
+            if project.status == .archived {
+                self = .leftOutArchivedWithoutExternalID
+            } else {
+                self = skipUnkeyed ? .leftOutUnkeyed : .adopted
+            }
             return
         }
         if let prefix, !externalID.hasPrefix(prefix) {
@@ -126,20 +103,30 @@ enum ExportDisposition: Equatable {
 }
 
 /// Ids of the projects whose members the import writes: active projects that it keeps.
-public func exportedProjectIDsNeedingMembers(projects: [Project], prefix: String?) -> [String] {
+public func importedProjectIDsNeedingMembers(projects: [Project], prefix: String?, skipUnkeyed: Bool = false) -> [String] {
     projects.filter { project in
         guard project.status == .active else { return false }
-        let disposition = ExportDisposition(project, prefix: prefix)
+        let disposition = ImportDisposition(project, prefix: prefix, skipUnkeyed: skipUnkeyed)
         return disposition == .keyed || disposition == .adopted
     }.map(\.id).sorted()
 }
 
-/// The manifests' view of `observed`: every input order gives the same export.
-public func makeExport(observed: ObservedState, prefix: String?) -> OrganizationExport {
-    var leftOut = ExportLeftOut()
+/// The manifests' view of `observed`: every input order gives the same result.
+///
+/// - `prefix`: manage only projects whose external_id starts with it (others are left out); generated external
+///   ids start with it too.
+/// - `manageEmptyMembers`: write `members: []` for a project without members. That makes its membership managed
+///   and authoritative, so a member added in the app later would be removed by the next apply; by default such a
+///   project is written without `members` and its membership stays unmanaged.
+/// - `skipUnkeyed`: leave out active projects without an external_id instead of adopting them with `id:` and a
+///   generated external_id.
+public func makeImport(
+    observed: ObservedState, prefix: String?, manageEmptyMembers: Bool = false, skipUnkeyed: Bool = false
+) -> ImportedOrganization {
+    var leftOut = ImportLeftOut()
 
     var activeEmails: Set<String> = []
-    var users: [ExportedUser] = []
+    var users: [ImportedUser] = []
     for user in observed.users {
         guard user.status == .active else {
             leftOut.deactivatedUsers += 1
@@ -147,21 +134,25 @@ public func makeExport(observed: ObservedState, prefix: String?) -> Organization
         }
         activeEmails.insert(normalizeEmail(user.email))
         let externalID = user.externalID.flatMap { $0.isEmpty ? nil : $0 }
-        users.append(ExportedUser(email: user.email, role: user.role, externalID: externalID))
+        users.append(ImportedUser(email: user.email, role: user.role, externalID: externalID))
     }
     users.sort { byEmail($0.email, $1.email) }
 
     var taken = Set(observed.projects.compactMap(\.externalID))
-    var projects: [ExportedProject] = []
+    var projects: [ImportedProject] = []
     var unkeyed: [Project] = []
     for project in observed.projects {
-        switch ExportDisposition(project, prefix: prefix) {
+        switch ImportDisposition(project, prefix: prefix, skipUnkeyed: skipUnkeyed) {
         case .keyed:
-            projects.append(exported(project, externalID: project.externalID!, observed: observed, activeEmails: activeEmails))
+            projects.append(imported(
+                project, externalID: project.externalID!, observed: observed, activeEmails: activeEmails,
+                manageEmptyMembers: manageEmptyMembers))
         case .adopted:
             unkeyed.append(project)
         case .leftOutArchivedWithoutExternalID:
             leftOut.archivedWithoutExternalID += 1
+        case .leftOutUnkeyed:
+            leftOut.unkeyed += 1
         case .leftOutOutsidePrefix:
             leftOut.outsidePrefix += 1
         case .leftOutUnusableExternalID:
@@ -171,33 +162,40 @@ public func makeExport(observed: ObservedState, prefix: String?) -> Organization
     // The oldest project gets the plain slug, later ones -2, -3, …: stable as projects are added.
     unkeyed.sort { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
     for project in unkeyed {
-        let externalID = ExportSlug.uniqueExternalID(name: project.name, prefix: prefix ?? "", taken: &taken)
-        var entry = exported(project, externalID: externalID, observed: observed, activeEmails: activeEmails)
+        let externalID = ImportSlug.uniqueExternalID(name: project.name, prefix: prefix ?? "", taken: &taken)
+        var entry = imported(
+            project, externalID: externalID, observed: observed, activeEmails: activeEmails,
+            manageEmptyMembers: manageEmptyMembers)
         entry.adoptID = project.id
         projects.append(entry)
     }
     projects.sort { $0.externalID.utf8.lexicographicallyPrecedes($1.externalID.utf8) }
     leftOut.unusableExternalIDs.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     leftOut.unmanagedMemberships = projects.filter { !$0.unlistableMembers.isEmpty }.count
-    return OrganizationExport(prefix: prefix, users: users, projects: projects, leftOut: leftOut)
+    return ImportedOrganization(prefix: prefix, users: users, projects: projects, leftOut: leftOut)
 }
 
-private func exported(
-    _ project: Project, externalID: String, observed: ObservedState, activeEmails: Set<String>
-) -> ExportedProject {
-    var entry = ExportedProject(externalID: externalID, name: project.name, description: project.description)
+private func imported(
+    _ project: Project, externalID: String, observed: ObservedState, activeEmails: Set<String>,
+    manageEmptyMembers: Bool
+) -> ImportedProject {
+    var entry = ImportedProject(externalID: externalID, name: project.name, description: project.description)
     if project.status == .archived {
         // `archived: true` manages the status only; the planner leaves an archived project's members alone.
         entry.archived = true
         return entry
     }
     guard let current = observed.members[project.id] else { return entry }
+    if current.isEmpty, !manageEmptyMembers {
+        entry.hasNoMembers = true
+        return entry
+    }
     let unlistable = current.filter { !activeEmails.contains(normalizeEmail($0.email)) }.map(\.email)
     if !unlistable.isEmpty {
         entry.unlistableMembers = unlistable.sorted(by: byEmail)
         return entry
     }
-    entry.members = current.map { ExportedMember(email: $0.email, role: $0.role) }
+    entry.members = current.map { ImportedMember(email: $0.email, role: $0.role) }
         .sorted { byEmail($0.email, $1.email) }
     return entry
 }

@@ -1,0 +1,167 @@
+import Foundation
+
+// MARK: - What an apply ended as
+
+/// How an `apply` run ended, for the JSON document, the step summary and the exit status.
+public enum ApplyStatus: String, Sendable, Hashable, Codable {
+    /// Every change done or reconciled (exit 0).
+    case applied
+    /// Nothing to do (exit 0).
+    case noChanges = "no_changes"
+    /// Some change failed or was skipped for a failure (exit 1).
+    case failed
+    /// Stopped by SIGINT or SIGTERM: no new change started (exit 130).
+    case interrupted
+    /// Refused by the safety caps before anything was sent (exit 4).
+    case refused
+    /// A saved plan that is expired, for another API, or whose preconditions moved (exit 3).
+    case stale
+
+    public init(_ report: ApplyReport) {
+        if report.interrupted {
+            self = .interrupted
+        } else if report.results.isEmpty {
+            self = .noChanges
+        } else {
+            self = report.succeeded ? .applied : .failed
+        }
+    }
+}
+
+extension ApplyOutcome {
+    /// `done`, `reconciled`, `failed` or `skipped`.
+    public var name: String {
+        switch self {
+        case .done: "done"
+        case .reconciled: "reconciled"
+        case .failed: "failed"
+        case .skipped: "skipped"
+        }
+    }
+
+    /// The note, message or reason; nil for `done`.
+    public var detail: String? {
+        switch self {
+        case .done: nil
+        case .reconciled(let text), .failed(let text), .skipped(let text): text
+        }
+    }
+}
+
+// MARK: - JSON
+
+/// `cogramctl apply --format json`: one document with every change of the plan and its outcome.
+///
+/// When the apply was refused or the saved plan was stale, nothing was sent: every change is listed as skipped
+/// with the reason, so that a reader needs no second format for those cases.
+public struct ApplyReportDocument: Codable, Sendable, Hashable {
+    public struct Entry: Codable, Sendable, Hashable {
+        public var action: String
+        public var address: String
+        public var outcome: String
+        /// The note, message or reason (absent for `done`).
+        public var detail: String?
+    }
+
+    public var formatVersion = "1"
+    public var kind = "cogramctl-apply-report"
+    public var toolVersion: String
+    public var apiURL: String
+    public var status: ApplyStatus
+    /// Counts of `done`, `reconciled`, `failed` and `skipped`.
+    public var summary: [String: Int]
+    public var changes: [Entry]
+    /// Why nothing was applied (for `refused` and `stale`).
+    public var errors: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case formatVersion = "format_version", kind, toolVersion = "tool_version", apiURL = "api_url", status
+        case summary, changes, errors
+    }
+
+    /// The document for a finished apply of `plan`.
+    public init(plan: Plan, report: ApplyReport) {
+        self.init(plan: plan, status: ApplyStatus(report), results: report.results, errors: [])
+    }
+
+    /// The document for an apply that sent nothing (`refused` or `stale`), saying why.
+    public init(plan: Plan, notApplied status: ApplyStatus, reasons: [String]) {
+        let reason = status == .refused ? "refused by the safety caps" : "the saved plan is stale"
+        let results = plan.changes.map { ChangeResult(action: $0.action, address: $0.address, outcome: .skipped(reason)) }
+        self.init(plan: plan, status: status, results: results, errors: reasons)
+    }
+
+    private init(plan: Plan, status: ApplyStatus, results: [ChangeResult], errors: [String]) {
+        toolVersion = cogramctlVersion
+        apiURL = plan.apiURL
+        self.status = status
+        var summary = ["done": 0, "reconciled": 0, "failed": 0, "skipped": 0]
+        for result in results { summary[result.outcome.name, default: 0] += 1 }
+        self.summary = summary
+        changes = results.map {
+            Entry(action: $0.action.rawValue, address: $0.address, outcome: $0.outcome.name, detail: $0.outcome.detail)
+        }
+        self.errors = errors
+    }
+
+    /// Pretty-printed JSON with sorted keys, like the plan document.
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+}
+
+// MARK: - Markdown
+
+/// The apply report for a GitHub step summary: a headline with the counts, every change that did not simply
+/// succeed (with its message), then every change folded in `<details>`, cut to stay well within the summary's
+/// size limit.
+public func renderReportMarkdown(_ report: ApplyReport, apiURL: String, limit: Int = 65_536) -> String {
+    let status = ApplyStatus(report)
+    let headline: String = switch status {
+    case .applied: "Apply complete"
+    case .noChanges: "Nothing to apply"
+    case .failed: "Apply finished with failures"
+    case .interrupted: "Apply interrupted"
+    case .refused, .stale: "Nothing applied"
+    }
+    var lines = [
+        "### cogramctl apply", "",
+        "**\(headline): \(report.done) done, \(report.reconciled) reconciled, \(report.failed) failed, \(report.skipped) skipped** (against `\(markdownEscape(apiURL))`)",
+        "",
+    ]
+    let exceptions = report.results.filter { $0.outcome != .done }
+    if !exceptions.isEmpty {
+        lines += ["| outcome | change | detail |", "|---|---|---|"]
+        for result in exceptions.prefix(200) {
+            let detail = (result.outcome.detail ?? "").replacingOccurrences(of: "\n", with: " ")
+            lines.append("| \(result.outcome.name) | `\(result.action.rawValue) \(result.address)` | \(markdownEscape(detail)) |")
+        }
+        if exceptions.count > 200 { lines.append("| … | \(exceptions.count - 200) more | |") }
+        lines.append("")
+    }
+    if !report.results.isEmpty {
+        var size = lines.reduce(0) { $0 + $1.utf8.count + 1 }
+        var listed: [String] = []
+        for result in report.results {
+            let line = "- \(result.outcome.name) `\(result.action.rawValue) \(result.address)`"
+            guard size + line.utf8.count + 200 < limit else { break }
+            size += line.utf8.count + 1
+            listed.append(line)
+        }
+        lines += ["<details><summary>All \(report.results.count) changes</summary>", ""] + listed
+        if listed.count < report.results.count {
+            lines.append("- … \(report.results.count - listed.count) more, cut to fit the summary")
+        }
+        lines += ["", "</details>", ""]
+    }
+    return lines.joined(separator: "\n")
+}
+
+/// The step summary of an apply that sent nothing: why, one line each.
+public func renderNotAppliedMarkdown(_ status: ApplyStatus, reasons: [String]) -> String {
+    let why = status == .refused ? "refused by the safety caps" : "the saved plan is stale"
+    return (["### cogramctl apply", "", "**Nothing applied: \(why).**", ""] + reasons.map { "- \(markdownEscape($0))" } + [""])
+        .joined(separator: "\n")
+}

@@ -1,0 +1,9 @@
+import Foundation
+
+/// A new, empty directory under the system's temporary directory, named `<prefix>-<UUID>`; the caller removes it.
+public func makeTemporaryDirectory(_ prefix: String) throws -> URL {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return directory
+}
+

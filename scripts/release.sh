@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Builds the release artifacts of cogramctl for this machine's architecture:
+#
+#   dist/cogramctl-VERSION-linux-ARCH.tar.gz          the archive
+#   dist/cogramctl-VERSION-linux-ARCH.tar.gz.sha256   its checksum, in `sha256sum --check` format
+#
+# The archive holds cogramctl-VERSION-linux-ARCH/ with bin/cogramctl (release build, the Swift runtime and
+# Foundation linked statically, libyaml and SQLite too where their static archives are installed, stripped),
+# share/man/man1/cogramctl.1 (swift-argument-parser's GenerateManual plugin), completions for bash, zsh and fish,
+# README.md and SECURITY.md. VERSION is what `cogramctl --version` prints.
+#
+# Usage: scripts/release.sh [--check]
+#   --check  afterwards, run scripts/check-release.sh on the archive (empty environment, no Swift runtime library).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+case "$(uname -m)" in
+    x86_64) arch=x86_64; triple=x86_64-linux-gnu ;;
+    aarch64 | arm64) arch=aarch64; triple=aarch64-linux-gnu ;;
+    *) echo "error: unsupported architecture $(uname -m)" >&2; exit 1 ;;
+esac
+
+# libyaml and SQLite statically when their archives exist: a directory that holds only the archives, searched
+# before the system's, makes the linker pick `libyaml.a` for `-lyaml` (it takes the first directory that has
+# either form of the library).
+static_libraries="$(pwd)/.build/release-static-libraries"
+rm -rf "$static_libraries"
+mkdir -p "$static_libraries"
+linked_statically=()
+for library in yaml sqlite3; do
+    for directory in "/usr/lib/$triple" /usr/lib /usr/local/lib; do
+        if [ -f "$directory/lib$library.a" ]; then
+            ln -s "$directory/lib$library.a" "$static_libraries/lib$library.a"
+            linked_statically+=("$library")
+            break
+        fi
+    done
+done
+echo "linking statically: Swift runtime, Foundation${linked_statically[*]:+, ${linked_statically[*]}}"
+
+started=$(date +%s)
+swift build -c release --product cogramctl --static-swift-stdlib \
+    -Xlinker -L"$static_libraries"
+echo "release build: $(( $(date +%s) - started )) s"
+
+binary=.build/release/cogramctl
+version=$("$binary" --version)
+name="cogramctl-$version-linux-$arch"
+stage="dist/$name"
+rm -rf "$stage" "dist/$name.tar.gz" "dist/$name.tar.gz.sha256"
+mkdir -p "$stage/bin" "$stage/share/man/man1" "$stage/completions"
+
+cp "$binary" "$stage/bin/cogramctl"
+strip "$stage/bin/cogramctl"
+"$stage/bin/cogramctl" --generate-completion-script bash > "$stage/completions/cogramctl.bash"
+"$stage/bin/cogramctl" --generate-completion-script zsh > "$stage/completions/_cogramctl"
+"$stage/bin/cogramctl" --generate-completion-script fish > "$stage/completions/cogramctl.fish"
+cp README.md SECURITY.md "$stage/"
+
+# The man page from the command's own help. The plugin builds its generator from the swift-argument-parser
+# checkout in .build, so it needs no network once the package's dependencies are resolved.
+manual_output=".build/plugins/GenerateManual/outputs/cogramctl"
+if swift package --disable-sandbox plugin generate-manual --product cogramctl >/dev/null 2>.build/generate-manual.log \
+    && [ -f "$manual_output/cogramctl.1" ]; then
+    cp "$manual_output"/*.1 "$stage/share/man/man1/"
+else
+    echo "error: the GenerateManual plugin failed; see .build/generate-manual.log" >&2
+    exit 1
+fi
+
+tar -C dist -czf "dist/$name.tar.gz" --owner=0 --group=0 --numeric-owner "$name"
+(cd dist && sha256sum "$name.tar.gz" > "$name.tar.gz.sha256")
+rm -rf "$stage"
+ls -l "dist/$name.tar.gz"
+cat "dist/$name.tar.gz.sha256"
+
+if [ "${1:-}" = --check ]; then
+    bash scripts/check-release.sh "dist/$name.tar.gz"
+fi
