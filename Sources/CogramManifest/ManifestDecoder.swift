@@ -317,6 +317,7 @@ struct ManifestDecoder {
         }
         var fields = Fields<Key>()
         let keys = Key.allCases
+        var names: [String]?
         for index in 0..<document.pairCount(node) {
             let key = document.key(node, index)
             guard document.kind(key) == .scalar else {
@@ -326,8 +327,9 @@ struct ManifestDecoder {
             if Key.ignoresXPrefix, document.scalarHasPrefix(key, "x-") { continue }
             guard let known = keys.first(where: { document.scalarEquals(key, $0.text) }) else {
                 let name = document.scalar(key) ?? ""
+                if names == nil { names = keys.map { "\($0.text)" } }
                 let place = Key.what.hasPrefix("the ") ? "at \(Key.what)" : "in \(Key.what)"
-                error(key, "unknown key '\(name)' \(place)\(Suggestion.hint(for: name, in: keys.map { "\($0.text)" }))")
+                error(key, "unknown key '\(name)' \(place)\(Suggestion.hint(for: name, in: names ?? keys.map { "\($0.text)" }))")
                 continue
             }
             fields[known] = document.value(node, index)

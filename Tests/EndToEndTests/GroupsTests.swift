@@ -41,13 +41,14 @@ import Testing
                 members:
                   - group: leads
                     role: viewer
+                  - {email: \(TestOrganization.email("chloe")), role: owner}
 
             """, to: "projects.yaml")
         let apply = try await org.run(["apply", ".", "--auto-approve"])
         #expect(apply.status == 0, "\(apply.stderr)")
         let ana = TestOrganization.email("ana"), ben = TestOrganization.email("ben")
         #expect(try org.members("p-bridge") == [ana: .owner, ben: .owner])
-        #expect(try org.members("p-depot") == [ana: .viewer, ben: .viewer])
+        #expect(try org.members("p-depot") == [ana: .viewer, ben: .viewer, TestOrganization.email("chloe"): .owner])
         let again = try await org.run(["plan", ".", "--detailed-exitcode"])
         #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
         #expect(again.stdout.contains("No changes. Cogram matches the manifests."))
