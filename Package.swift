@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "CogramPlan", targets: ["CogramPlan"]),
         .library(name: "CogramImport", targets: ["CogramImport"]),
         .library(name: "CogramSandbox", targets: ["CogramSandbox"]),
+        .library(name: "CogramRandom", targets: ["CogramRandom"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -22,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.25.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.10.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
@@ -38,13 +41,20 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CogramRandom",
+            swiftSettings: strict
+        ),
+        .target(
             name: "CogramAPI",
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -65,8 +75,9 @@ let package = Package(
         .target(
             name: "CogramSandbox",
             dependencies: [
-                "CogramManifest", "CogramAPI",
+                "CogramAPI", "CogramRandom",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -82,6 +93,7 @@ let package = Package(
                 "CogramManifest", "CogramAPI", "CogramPlan", "CogramImport", "CogramSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),
@@ -128,6 +140,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strict
         ),
@@ -139,17 +152,22 @@ let package = Package(
         ),
         .testTarget(
             name: "CogramImportTests",
-            dependencies: ["CogramImport", "CogramPlan", "CogramManifest", "CogramAPI", "CogramSandbox", "CogramTestSupport"],
+            dependencies: ["CogramImport", "CogramPlan", "CogramManifest", "CogramAPI", "CogramRandom", "CogramTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["cogramctl", "CogramSandbox", "CogramAPI", "CogramTestSupport", "CogramSandboxTestSupport"],
+            dependencies: [
+                "cogramctl", "CogramSandbox", "CogramAPI", "CogramTestSupport", "CogramSandboxTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .target(
             name: "CogramBench",
-            dependencies: ["CogramManifest", "CogramAPI", "CogramPlan", "CogramSandbox"],
+            dependencies: ["CogramManifest", "CogramAPI", "CogramPlan", "CogramSandbox", "CogramRandom"],
             swiftSettings: strict
         ),
         .executableTarget(

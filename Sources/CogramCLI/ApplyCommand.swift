@@ -53,7 +53,7 @@ struct ApplyCommand: AsyncParsableCommand {
             parallelism: planning.parallelism
         ) { client, identity in
             let plan = try await Planning.plan(
-                desired: desired, client: client, options: planning.planOptions(apiURL: identity, digest: digest),
+                desired: desired, client: client, options: planning.planOptions(apiURL: identity.apiURL, digest: digest),
                 parallelism: planning.parallelism, verbose: connection.verbose)
             try Planning.reportErrors(plan, sources: sources, command: "apply")
             show(plan)
@@ -103,18 +103,19 @@ struct ApplyCommand: AsyncParsableCommand {
 
     private func applySaved(_ plan: Plan) async throws {
         let code: Int32 = try await Backend.withClient(
-            connection: connection, sandbox: sandbox, manifestPaths: [], requestsPerMinute: planning.requestsPerMinute,
+            connection: connection, sandbox: try sandbox.forSavedPlan(apiURL: plan.apiURL), manifestPaths: [],
+            requestsPerMinute: planning.requestsPerMinute,
             parallelism: planning.parallelism
         ) { client, identity in
             do {
-                try plan.validateForApply(apiURL: identity)
+                try plan.validateForApply(apiURL: identity.apiURL)
             } catch {
                 Terminal.writeError("error: \(error)\nNothing was changed.\n")
                 return try notApplied(plan, .stale, reasons: ["\(error)"])
             }
             show(plan)
             if plan.isEmpty { return try finishWithNothingToDo(plan) }
-            let violations = safetyViolations(plan: plan, options: planning.planOptions(apiURL: identity, digest: plan.manifestDigest))
+            let violations = safetyViolations(plan: plan, options: planning.planOptions(apiURL: identity.apiURL, digest: plan.manifestDigest))
             if !violations.isEmpty {
                 Planning.reportSafety(violations, asErrors: true)
                 Terminal.writeError("Apply refused by the safety caps; nothing was changed.\n")
@@ -192,6 +193,8 @@ struct ApplyCommand: AsyncParsableCommand {
         let interrupts = InterruptHandler(stop: stop)
         interrupts.install()
         defer { interrupts.uninstall() }
+        let deadlineWatch = connection.stopAtDeadline(stop)
+        defer { deadlineWatch?.cancel() }
         let progress = ApplyProgress(total: plan.changes.count)
         let report = await CogramPlan.apply(
             plan: plan, client: client, parallelism: planning.parallelism, stop: stop,
@@ -207,7 +210,8 @@ struct ApplyCommand: AsyncParsableCommand {
         } else if !report.succeeded {
             Terminal.writeError("Some changes failed; the others were applied. Fix the cause and run apply again: it only does what is left.\n")
         }
-        if report.interrupted { return 130 }
+        // 130 for a signal, as shells report a command that SIGINT ended; a passed --deadline is an error (1).
+        if report.interrupted { return interrupts.signalled ? 130 : 1 }
         return report.succeeded ? 0 : 1
     }
 }

@@ -5,23 +5,35 @@ import CogramManifest
 /// (`path:line:col: error: message`, the source line and a caret; colour on a terminal), and, in GitHub Actions,
 /// as `::error file=…` annotations on stdout so that they show on the pull request's diff.
 enum DiagnosticReporter {
-    /// Prints `diagnostics`, whatever their severity.
-    static func print(_ diagnostics: [Diagnostic], sources: [SourceFile], annotate: Bool = Terminal.inGitHubActions) {
+    /// Diagnostics printed before the rest are only counted: the first ones are those to fix first, and
+    /// printing tens of thousands buries them.
+    static let defaultLimit = 100
+
+    /// Prints `diagnostics`, whatever their severity: at most `limit` (nil for all), then how many more there are.
+    static func print(
+        _ diagnostics: [Diagnostic], sources: [SourceFile], limit: Int? = defaultLimit,
+        annotate: Bool = Terminal.inGitHubActions
+    ) {
         guard !diagnostics.isEmpty else { return }
-        Terminal.writeError(DiagnosticRenderer(sources: sources, color: Terminal.stderrColor).render(diagnostics))
+        let shown = limit.map { Array(diagnostics.prefix($0)) } ?? diagnostics
+        Terminal.writeError(DiagnosticRenderer(sources: sources, color: Terminal.stderrColor).render(shown))
+        if shown.count < diagnostics.count {
+            Terminal.writeError(DiagnosticRenderer.omitted(diagnostics.dropFirst(shown.count))
+                + " (cogramctl validate --max-diagnostics 0 prints them all)\n")
+        }
         if annotate {
-            Terminal.writeOutput(diagnostics.map { DiagnosticRenderer.githubAnnotation($0) + "\n" }.joined())
+            Terminal.writeOutput(shown.map { DiagnosticRenderer.githubAnnotation($0) + "\n" }.joined())
         }
     }
 
-    /// Prints `diagnostics`; when `failed` (by default: when any is an error), says how many errors were found
-    /// `during` what and that nothing was changed, adds them to the GitHub step summary under `command` when
-    /// one is named, and throws exit 1.
+    /// Prints `diagnostics` (see `print`); when `failed` (by default: when any is an error), says how many errors
+    /// were found `during` what and that nothing was changed, adds them to the GitHub step summary under
+    /// `command` when one is named, and throws exit 1.
     static func check(
-        _ diagnostics: [Diagnostic], sources: [SourceFile], during: String? = nil, failed: Bool? = nil,
-        command: String? = nil
+        _ diagnostics: [Diagnostic], sources: [SourceFile], limit: Int? = defaultLimit, during: String? = nil,
+        failed: Bool? = nil, command: String? = nil
     ) throws {
-        print(diagnostics, sources: sources)
+        print(diagnostics, sources: sources, limit: limit)
         guard failed ?? diagnostics.hasErrors else { return }
         let errors = diagnostics.filter { $0.severity == .error }
         let headline = "\(plural(errors.count, "error")) found\(during.map { " " + $0 } ?? "")"
@@ -33,8 +45,8 @@ enum DiagnosticReporter {
     }
 
     /// Loading's diagnostics; throws exit 1 when the manifests are not valid.
-    static func check(_ result: LoadResult, command: String? = nil) throws {
-        try check(result.diagnostics, sources: result.sources, failed: !result.isValid, command: command)
+    static func check(_ result: LoadResult, limit: Int? = defaultLimit, command: String? = nil) throws {
+        try check(result.diagnostics, sources: result.sources, limit: limit, failed: !result.isValid, command: command)
     }
 
     /// `### cogramctl plan failed`, the headline, and the first 50 errors as `path:line:col: error: message`.

@@ -83,7 +83,7 @@ struct ImportCommand: AsyncParsableCommand {
 
         let organization = makeImport(
             observed: observed, prefix: prefix, manageEmptyMembers: manageEmptyMembers, skipUnkeyed: skipUnkeyed)
-        let source = identity.hasPrefix("sandbox:") ? "the sandbox" : identity
+        let source = identity.isSandbox ? "the sandbox" : identity.apiURL
         let date = Self.today()
         let files: [ImportedFile]
         switch target {

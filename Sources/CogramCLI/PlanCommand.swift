@@ -61,7 +61,7 @@ struct PlanCommand: AsyncParsableCommand {
         ) { client, identity in
             try await Planning.plan(
                 desired: desired, client: client,
-                options: planning.planOptions(apiURL: identity, digest: digest, validity: validity),
+                options: planning.planOptions(apiURL: identity.apiURL, digest: digest, validity: validity),
                 parallelism: planning.parallelism, verbose: connection.verbose)
         }
         try Planning.reportErrors(plan, sources: sources, command: "plan")

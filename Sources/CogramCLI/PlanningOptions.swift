@@ -85,7 +85,13 @@ enum Planning {
 
     /// Prints plan errors (unknown or deactivated emails) with their manifest lines; throws exit 1 if any.
     static func reportErrors(_ plan: Plan, sources: [SourceFile], command: String) throws {
-        try DiagnosticReporter.check(plan.errors, sources: sources, during: "while planning", command: command)
+        let diagnostics = plan.errors.map { error in
+            var adapted = error
+            adapted.message = Backend.adapted(error.message, apiURL: plan.apiURL)
+            return adapted
+        }
+        try DiagnosticReporter.check(
+            diagnostics, sources: sources, limit: nil, during: "while planning", command: command)
     }
 
     /// The step summary of a command that stopped on an error other than a diagnostic (Cogram unreachable, a

@@ -15,9 +15,17 @@ struct ValidateCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("Manifest files or directories.", valueName: "path"))
     var paths: [String]
 
+    @Option(help: ArgumentHelp(
+        "Print at most this many diagnostics, then how many more there are (0: print them all).", valueName: "n"))
+    var maxDiagnostics: Int = DiagnosticReporter.defaultLimit
+
+    func validate() throws {
+        guard maxDiagnostics >= 0 else { throw ValidationError("--max-diagnostics must be 0 (all) or more") }
+    }
+
     func run() async throws {
         let result = ManifestLoader().load(paths: paths)
-        try DiagnosticReporter.check(result)
+        try DiagnosticReporter.check(result, limit: maxDiagnostics == 0 ? nil : maxDiagnostics)
         guard let desired = result.desired else { throw ExitCode(1) }
         let members = desired.projects.reduce(0) { $0 + ($1.members?.count ?? 0) }
         Terminal.writeOutput(

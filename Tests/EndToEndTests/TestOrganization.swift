@@ -43,11 +43,13 @@ final class TestOrganization: Sendable {
     static func start(
         projects: [SandboxSeed.Project] = [], users: [SandboxSeed.User] = defaultUsers,
         faults: FaultOptions = .init(), organization: String = "Northwind Build",
-        rateLimitPerMinute: Int = 1000, key: String = "e2e-" + UUID().uuidString, runTimeout: TimeInterval = 180
+        rateLimitPerMinute: Int = 1000, key: String = "e2e-" + UUID().uuidString, runTimeout: TimeInterval = 180,
+        dialects: Set<SandboxDialect> = []
     ) async throws -> TestOrganization {
         let server = try await TestSandbox.start(
             seed: SandboxSeed(organization: organization, users: users, projects: projects), apiKey: key,
-            rateLimitPerMinute: rateLimitPerMinute, faults: faults, directory: makeTemporaryDirectory("cogramctl-e2e"))
+            rateLimitPerMinute: rateLimitPerMinute, faults: faults, directory: makeTemporaryDirectory("cogramctl-e2e"),
+            configure: { $0.dialects = dialects })
         return TestOrganization(server: server, key: key, runTimeout: runTimeout)
     }
 
