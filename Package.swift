@@ -146,13 +146,13 @@ let package = Package(
         ),
         .testTarget(
             name: "CogramPlanTests",
-            dependencies: ["CogramPlan", "CogramManifest", "CogramAPI", "CogramRandom", "CogramTestSupport"],
+            dependencies: ["CogramPlan", "CogramManifest", "CogramAPI", "CogramTestSupport"],
             exclude: ["Golden"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "CogramImportTests",
-            dependencies: ["CogramImport", "CogramPlan", "CogramManifest", "CogramAPI", "CogramSandbox", "CogramRandom", "CogramTestSupport"],
+            dependencies: ["CogramImport", "CogramPlan", "CogramManifest", "CogramAPI", "CogramRandom", "CogramTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

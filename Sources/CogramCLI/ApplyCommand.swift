@@ -212,7 +212,8 @@ struct ApplyCommand: AsyncParsableCommand {
         } else if !report.succeeded {
             Terminal.writeError("Some changes failed; the others were applied. Fix the cause and run apply again: it only does what is left.\n")
         }
-        if report.interrupted { return 130 }
+        // 130 for a signal, as shells report a command that SIGINT ended; a passed --deadline is an error (1).
+        if report.interrupted { return interrupts.signalled ? 130 : 1 }
         return report.succeeded ? 0 : 1
     }
 }

@@ -5,14 +5,14 @@ import CogramManifest
 /// (`path:line:col: error: message`, the source line and a caret; colour on a terminal), and, in GitHub Actions,
 /// as `::error file=…` annotations on stdout so that they show on the pull request's diff.
 enum DiagnosticReporter {
-    /// Diagnostics printed after the first `defaultLimit` are only counted: the first ones are those to fix
-    /// first, and printing tens of thousands buries them.
+    /// Diagnostics printed before the rest are only counted: the first ones are those to fix first, and
+    /// printing tens of thousands buries them.
     static let defaultLimit = 100
 
-    /// Prints `diagnostics`, whatever their severity: at most `limit` (nil: all), then how many more there are.
+    /// Prints `diagnostics`, whatever their severity: at most `limit` (nil for all), then how many more there are.
     static func print(
-        _ diagnostics: [Diagnostic], sources: [SourceFile], annotate: Bool = Terminal.inGitHubActions,
-        limit: Int? = defaultLimit
+        _ diagnostics: [Diagnostic], sources: [SourceFile], limit: Int? = defaultLimit,
+        annotate: Bool = Terminal.inGitHubActions
     ) {
         guard !diagnostics.isEmpty else { return }
         let shown = limit.map { Array(diagnostics.prefix($0)) } ?? diagnostics
@@ -26,12 +26,12 @@ enum DiagnosticReporter {
         }
     }
 
-    /// Prints `diagnostics`; when `failed` (by default: when any is an error), says how many errors were found
-    /// `during` what and that nothing was changed, adds them to the GitHub step summary under `command` when
-    /// one is named, and throws exit 1.
+    /// Prints `diagnostics` (see `print`); when `failed` (by default: when any is an error), says how many errors
+    /// were found `during` what and that nothing was changed, adds them to the GitHub step summary under
+    /// `command` when one is named, and throws exit 1.
     static func check(
-        _ diagnostics: [Diagnostic], sources: [SourceFile], during: String? = nil, failed: Bool? = nil,
-        command: String? = nil, limit: Int? = defaultLimit
+        _ diagnostics: [Diagnostic], sources: [SourceFile], limit: Int? = defaultLimit, during: String? = nil,
+        failed: Bool? = nil, command: String? = nil
     ) throws {
         print(diagnostics, sources: sources, limit: limit)
         guard failed ?? diagnostics.hasErrors else { return }
@@ -45,8 +45,8 @@ enum DiagnosticReporter {
     }
 
     /// Loading's diagnostics; throws exit 1 when the manifests are not valid.
-    static func check(_ result: LoadResult, command: String? = nil, limit: Int? = defaultLimit) throws {
-        try check(result.diagnostics, sources: result.sources, failed: !result.isValid, command: command, limit: limit)
+    static func check(_ result: LoadResult, limit: Int? = defaultLimit, command: String? = nil) throws {
+        try check(result.diagnostics, sources: result.sources, limit: limit, failed: !result.isValid, command: command)
     }
 
     /// `### cogramctl plan failed`, the headline, and the first 50 errors as `path:line:col: error: message`.

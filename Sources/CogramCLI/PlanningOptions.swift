@@ -69,14 +69,10 @@ enum Planning {
 
     /// Reads Cogram and plans. With `verbose`, reports how many requests the reads took.
     static func plan(
-        desired: DesiredState, client: some CogramClientProtocol, options: PlanOptions, parallelism: Int, verbose: Bool,
-        scope: ProjectScope? = nil
+        desired: DesiredState, client: some CogramClientProtocol, options: PlanOptions, parallelism: Int, verbose: Bool
     ) async throws -> Plan {
-        let observed = if let scope {
-            try await readObservedState(desired: desired, client: client, scope: scope, parallelism: parallelism)
-        } else {
-            try await readObservedState(desired: desired, client: client, targets: options.targets, parallelism: parallelism)
-        }
+        let observed = try await readObservedState(
+            desired: desired, client: client, targets: options.targets, parallelism: parallelism)
         if verbose {
             let count = await client.requestCount
             Terminal.writeError(
@@ -84,14 +80,18 @@ enum Planning {
                     + "\(plural(observed.projects.count, "project")), \(plural(observed.users.count, "user")), "
                     + "member lists of \(plural(observed.members.count, "project")).\n")
         }
-        if let scope { return makePlan(desired: desired, observed: observed, scope: scope, options: options) }
         return makePlan(desired: desired, observed: observed, options: options)
     }
 
     /// Prints plan errors (unknown or deactivated emails) with their manifest lines; throws exit 1 if any.
     static func reportErrors(_ plan: Plan, sources: [SourceFile], command: String) throws {
-        let errors = plan.errors.map { Diagnostic($0.severity, at: $0.location, Backend.adapted($0.message, apiURL: plan.apiURL)) }
-        try DiagnosticReporter.check(errors, sources: sources, during: "while planning", command: command)
+        let diagnostics = plan.errors.map { error in
+            var adapted = error
+            adapted.message = Backend.adapted(error.message, apiURL: plan.apiURL)
+            return adapted
+        }
+        try DiagnosticReporter.check(
+            diagnostics, sources: sources, limit: nil, during: "while planning", command: command)
     }
 
     /// The step summary of a command that stopped on an error other than a diagnostic (Cogram unreachable, a

@@ -113,6 +113,9 @@ final class InterruptHandler: @unchecked Sendable {
         }
     }
 
+    /// Whether SIGINT or SIGTERM arrived since `install()`.
+    var signalled: Bool { queue.sync { count > 0 } }
+
     func uninstall() {
         queue.sync {
             for source in sources { source.cancel() }

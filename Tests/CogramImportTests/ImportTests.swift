@@ -1,9 +1,8 @@
 import CogramAPI
 import CogramManifest
-import CogramRandom
-import CogramSandbox
 @testable import CogramImport
 import CogramPlan
+import CogramRandom
 import CogramTestSupport
 import Foundation
 import Testing

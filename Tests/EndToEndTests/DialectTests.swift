@@ -1,6 +1,6 @@
-import CogramTestSupport
 import CogramAPI
 import CogramSandbox
+import CogramTestSupport
 import Foundation
 import Testing
 
@@ -218,7 +218,7 @@ import FoundationNetworking
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cogramctl-dialect-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let seed = Repository.root.appendingPathComponent("examples/sandbox-seed.json").path
+        let seed = Repository.path("examples/sandbox-seed.json")
         let db = folder.appendingPathComponent("s.sqlite").path
 
         let wrong = try await Binary.run(
@@ -231,7 +231,7 @@ import FoundationNetworking
             ["sandbox", "serve", "--db", db, "--seed", seed, "--port", "0", "--api-key", key,
              "--dialect", "delete-204", "--dialect", "data-envelope"],
             environment: ["NO_COLOR": "1"], in: folder)
-        let listening = await server.waitForStderr(timeout: 60) { $0.contains("listening on http://") }
+        let listening = await server.wait(timeout: 60) { server.stderr.contains("listening on http://") }
         #expect(listening, "\(server.stderr)")
         #expect(server.stderr.contains("dialects: data-envelope,delete-204"), "\(server.stderr)")
         let url = server.stderr.split(separator: "\n").first { $0.contains("listening on http://") }

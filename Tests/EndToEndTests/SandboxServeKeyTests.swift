@@ -1,5 +1,5 @@
-import CogramTestSupport
 import CogramSandbox
+import CogramTestSupport
 import Foundation
 import Testing
 
@@ -11,7 +11,7 @@ import Testing
         return folder
     }
 
-    private static let seed = Repository.root.appendingPathComponent("examples/sandbox-seed.json").path
+    private static let seed = Repository.path("examples/sandbox-seed.json")
 
     /// Starts `serve` with `arguments`, waits for it to listen, checks `key` works against it, stops it.
     private static func serveAccepts(
@@ -21,13 +21,13 @@ import Testing
             ["sandbox", "serve", "--db", folder.appendingPathComponent("s.sqlite").path, "--seed", seed, "--port", "0"]
                 + arguments,
             environment: environment.merging(["NO_COLOR": "1"]) { a, _ in a }, in: folder)
-        let listening = await server.waitForStderr(timeout: 60) { $0.contains("listening on http://") }
+        let listening = await server.wait(timeout: 60) { server.stderr.contains("listening on http://") }
         #expect(listening, "\(server.stderr)")
         let url = server.stderr.split(separator: "\n").first { $0.contains("listening on http://") }
             .flatMap { line in line.split(separator: " ").first { $0.hasPrefix("http://") } }.map(String.init)
         if let url {
             let plan = try await Binary.run(
-                ["plan", Repository.root.appendingPathComponent("examples/northwind").path],
+                ["plan", Repository.path("examples/northwind")],
                 environment: ["COGRAM_API_URL": url, "COGRAM_API_KEY": key, "NO_COLOR": "1"], in: folder)
             #expect(plan.status == 0, "\(plan.stderr.suffix(800))")
         }
