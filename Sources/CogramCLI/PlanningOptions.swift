@@ -69,10 +69,14 @@ enum Planning {
 
     /// Reads Cogram and plans. With `verbose`, reports how many requests the reads took.
     static func plan(
-        desired: DesiredState, client: some CogramClientProtocol, options: PlanOptions, parallelism: Int, verbose: Bool
+        desired: DesiredState, client: some CogramClientProtocol, options: PlanOptions, parallelism: Int, verbose: Bool,
+        scope: ProjectScope? = nil
     ) async throws -> Plan {
-        let observed = try await readObservedState(
-            desired: desired, client: client, targets: options.targets, parallelism: parallelism)
+        let observed = if let scope {
+            try await readObservedState(desired: desired, client: client, scope: scope, parallelism: parallelism)
+        } else {
+            try await readObservedState(desired: desired, client: client, targets: options.targets, parallelism: parallelism)
+        }
         if verbose {
             let count = await client.requestCount
             Terminal.writeError(
@@ -80,6 +84,7 @@ enum Planning {
                     + "\(plural(observed.projects.count, "project")), \(plural(observed.users.count, "user")), "
                     + "member lists of \(plural(observed.members.count, "project")).\n")
         }
+        if let scope { return makePlan(desired: desired, observed: observed, scope: scope, options: options) }
         return makePlan(desired: desired, observed: observed, options: options)
     }
 
