@@ -10,10 +10,12 @@ struct ApplyCommand: AsyncParsableCommand {
         abstract: "Make Cogram match the manifests, or apply exactly a saved plan.",
         discussion: """
             With manifests: plans, shows the plan, asks for confirmation on a terminal (without a terminal, \
-            --auto-approve is required), then applies. With one saved plan file (from `plan --out`): checks that \
-            it has not expired, was made for this API, and that nothing it relies on has moved, then applies it. \
-            Exit status: 0 applied (or nothing to do), 1 a change failed or an error stopped it, 3 saved plan stale \
-            or expired (nothing applied), 4 refused by a safety cap (nothing applied).
+            --auto-approve is required), then applies. With one saved plan file (from `plan --out`): checks its \
+            signature, that it has not expired, was made for this API, is consistent, that its targets are what \
+            its addresses name and that nothing it relies on has moved, then applies it; with --manifests, also \
+            that those manifests still produce it. Exit status: 0 applied (or nothing to do), 1 a change failed or \
+            an error stopped it, 3 saved plan stale, expired, unsigned, altered or made from other manifests \
+            (nothing applied), 4 refused by a safety cap (nothing applied).
             """
     )
 
@@ -23,6 +25,13 @@ struct ApplyCommand: AsyncParsableCommand {
     @Flag(help: "Apply without asking for confirmation.")
     var autoApprove = false
 
+    @Option(
+        parsing: .upToNextOption,
+        help: ArgumentHelp(
+            "With a saved plan: the manifests it was made from; apply refuses (exit 3) when they no longer produce it.",
+            valueName: "path"))
+    var manifests: [String] = []
+
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var sandbox: SandboxSelection
     @OptionGroup var connection: ConnectionOptions
@@ -30,6 +39,8 @@ struct ApplyCommand: AsyncParsableCommand {
     func run() async throws {
         if paths.count == 1, let saved = try savedPlan(at: paths[0]) {
             try await applySaved(saved)
+        } else if !manifests.isEmpty {
+            throw CLIError("--manifests goes with a saved plan file (`cogramctl apply PLANFILE --manifests PATH...`); \(paths.joined(separator: " ")) is not one")
         } else {
             try await applyManifests()
         }
@@ -98,15 +109,30 @@ struct ApplyCommand: AsyncParsableCommand {
             connection: connection, sandbox: sandbox, manifestPaths: [], requestsPerMinute: planning.requestsPerMinute,
             parallelism: planning.parallelism
         ) { client, identity in
+            // The signature first: nothing in an unauthenticated file is acted on, or even printed.
             do {
+                try plan.verifySignature(with: planSigningKey(client: client, identity: identity))
                 try plan.validateForApply(apiURL: identity)
             } catch {
                 Terminal.writeError("error: \(error)\nNothing was changed.\n")
                 return 3
             }
-            Terminal.writeOutput(renderHuman(plan, color: Terminal.stdoutColor) + "\n")
-            if plan.isEmpty { return 0 }
-            let violations = safetyViolations(plan: plan, options: planning.planOptions(apiURL: identity, digest: plan.manifestDigest))
+            if !manifests.isEmpty {
+                let (_, digest, _) = try Planning.load(manifests)
+                guard digest == plan.manifestDigest else {
+                    Terminal.writeError(
+                        "error: the manifests changed since the plan was made: \(manifests.joined(separator: " ")) no longer produce this plan (manifest_digest differs). Plan again from the current manifests and review that plan.\nNothing was changed.\n")
+                    return 3
+                }
+            }
+            if plan.isEmpty {
+                Terminal.writeOutput(renderHuman(plan, color: Terminal.stdoutColor) + "\n")
+                return 0
+            }
+            // The caps are measured against what Cogram has now, not against counts in the file.
+            let inventory = try await liveInventory(plan: plan, client: client, parallelism: planning.parallelism)
+            let violations = safetyViolations(
+                plan: plan, options: planning.planOptions(apiURL: identity, digest: plan.manifestDigest), inventory: inventory)
             if !violations.isEmpty {
                 Planning.reportSafety(violations, asErrors: true)
                 Terminal.writeError("Apply refused by the safety caps; nothing was changed.\n")
@@ -114,12 +140,10 @@ struct ApplyCommand: AsyncParsableCommand {
             }
             let moved = try await checkPreconditions(plan: plan, client: client, parallelism: planning.parallelism)
             if !moved.isEmpty {
-                var text = "error: the saved plan is stale: \(plural(moved.count, "thing")) changed in Cogram since it was made:\n"
-                for failure in moved { text += "  - \(failure)\n" }
-                text += "Nothing was changed. Run `cogramctl plan` again and review the new plan.\n"
-                Terminal.writeError(text)
+                Terminal.writeError(renderStale(moved))
                 return 3
             }
+            Terminal.writeOutput(renderHuman(plan, color: Terminal.stdoutColor) + "\n")
             return await execute(plan, client: client)
         }
         if code != 0 { throw ExitCode(code) }

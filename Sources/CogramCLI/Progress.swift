@@ -45,7 +45,7 @@ final class ProgressReporter: @unchecked Sendable {
             case .failed: "FAILED"
             case .skipped: "skipped"
             }
-            FileHandle.standardError.write(Data("[\(count)/\(event.total)] \(status) \(event.result.action.rawValue) \(event.result.address)\n".utf8))
+            FileHandle.standardError.write(Data("[\(count)/\(event.total)] \(status) \(event.result.action.rawValue) \(escapeForTerminal(event.result.address))\n".utf8))
         }
     }
 

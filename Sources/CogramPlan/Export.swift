@@ -151,8 +151,11 @@ public func makeExport(observed: ObservedState, prefix: String?) -> Organization
             continue
         }
         activeEmails.insert(normalizeEmail(user.email))
+        // A role cogramctl does not know cannot be written in a manifest: the user's entry is left out, so that
+        // the manifests do not manage that user (they can still be listed as a member).
+        guard let role = user.role.known else { continue }
         let externalID = user.externalID.flatMap { $0.isEmpty ? nil : $0 }
-        users.append(ExportedUser(email: user.email, role: user.role, externalID: externalID))
+        users.append(ExportedUser(email: user.email, role: role, externalID: externalID))
     }
     users.sort { byEmail($0.email, $1.email) }
 
@@ -174,7 +177,7 @@ public func makeExport(observed: ObservedState, prefix: String?) -> Organization
         }
     }
     // The oldest project gets the plain slug, later ones -2, -3, …: stable as projects are added.
-    unkeyed.sort { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+    unkeyed.sort { ($0.createdAt ?? "", $0.id) < ($1.createdAt ?? "", $1.id) }
     for project in unkeyed {
         let externalID = ExportSlug.uniqueExternalID(name: project.name, prefix: prefix ?? "", taken: &taken)
         var entry = exported(project, externalID: externalID, observed: observed, activeEmails: activeEmails)
@@ -197,12 +200,13 @@ private func exported(
         return entry
     }
     guard let current = observed.members[project.id] else { return entry }
-    let unlistable = current.filter { !activeEmails.contains(normalizeEmail($0.email)) }.map(\.email)
+    // A member whose role cogramctl does not know cannot be listed either: listing the others would remove them.
+    let unlistable = current.filter { !activeEmails.contains(normalizeEmail($0.email)) || $0.role.known == nil }.map(\.email)
     if !unlistable.isEmpty {
         entry.unlistableMembers = unlistable.sorted(by: byEmail)
         return entry
     }
-    entry.members = current.map { ExportedMember(email: $0.email, role: $0.role) }
+    entry.members = current.compactMap { m in m.role.known.map { ExportedMember(email: m.email, role: $0) } }
         .sorted { byEmail($0.email, $1.email) }
     return entry
 }

@@ -35,12 +35,29 @@ extension Plan {
         renderOrder.flatMap { action in changes.filter { $0.action == action } }
     }
 
+    /// The line a targeted plan starts with.
+    var scopeLine: String? {
+        guard let targets else { return nil }
+        let list = targets.map { escapeForTerminal(projectAddress($0)) }.joined(separator: ", ")
+        return "Targeted plan (--target): only \(list). Other projects, users and drift elsewhere are not in this plan."
+    }
+
     /// `Plan: 1 to create, 2 to update, 0 to restore, 1 to archive; members: …; users: ….`
     var summaryLine: String {
         let s = summary
         return "Plan: \(s.create) to create, \(s.update) to update, \(s.restore) to restore, \(s.archive) to archive; "
             + "members: \(s.addMember) to add, \(s.updateMember) to change, \(s.removeMember) to remove; "
             + "users: \(s.updateUser) to update."
+    }
+}
+
+extension Change {
+    /// `# <address> will be …`, with the project's name and the reason for archives.
+    var headline: String {
+        var line = "# \(escapeForTerminal(address)) will be \(action.outcomePhrase)"
+        if let projectName { line = "# \(escapeForTerminal(address)) (\(quoted(projectName))) will be \(action.outcomePhrase)" }
+        if let reason { line += ": \(escapeForTerminal(reason))" }
+        return line
     }
 }
 
@@ -74,6 +91,7 @@ public func renderHuman(_ plan: Plan, color: Bool) -> String {
     }
 
     var lines: [String] = []
+    if let scope = plan.scopeLine { lines += [style.bold(scope), ""] }
     if !plan.changes.isEmpty {
         lines += [
             "cogramctl will make the following changes. Symbols:",
@@ -84,21 +102,21 @@ public func renderHuman(_ plan: Plan, color: Bool) -> String {
             "",
         ]
         for change in plan.changesForDisplay {
-            let comment = "  # \(change.address) will be \(change.action.outcomePhrase)"
+            let comment = "  \(change.headline)"
             lines.append(change.action.isDestructive ? style.bold(style.red(comment)) : style.dim(comment))
-            lines.append("  \(paint(change.action, change.action.symbol)) \(change.address)")
+            lines.append("  \(paint(change.action, change.action.symbol)) \(escapeForTerminal(change.address))")
             lines += fieldLines(change).map { "      \($0)" }
             lines.append("")
         }
     }
     if !plan.warnings.isEmpty {
         if let last = lines.last, last != "" { lines.append("") }
-        lines += plan.warnings.map { "\(style.yellow("Warning:")) \($0)" }
+        lines += plan.warnings.map { "\(style.yellow("Warning:")) \(escapeForTerminal($0))" }
         lines.append("")
     }
     if !plan.safetyViolations.isEmpty {
         lines.append(style.bold(style.red("Safety caps exceeded; apply refuses this plan:")))
-        lines += plan.safetyViolations.map { "  - \($0.message) (allow with \($0.flag))" }
+        lines += plan.safetyViolations.map { "  - \(escapeForTerminal($0.message)) (allow with \($0.flag))" }
         lines.append("")
     }
     // The verdict comes last, after any warnings.
@@ -120,6 +138,7 @@ func renderMarkdown(_ plan: Plan, limit: Int) -> String {
     // Budget in UTF-8 bytes, which is never less than characters; keep a margin for the closing lines.
     let budget = limit - 1_024
     var head: [String] = ["### cogramctl plan", ""]
+    if let scope = plan.scopeLine { head += ["> [!NOTE]", "> \(markdownEscape(scope))", ""] }
     if plan.changes.isEmpty {
         head += [noChangesLine, ""]
     } else {
@@ -131,7 +150,7 @@ func renderMarkdown(_ plan: Plan, limit: Int) -> String {
     if !plan.safetyViolations.isEmpty {
         head.append("> [!CAUTION]")
         head.append("> Safety caps exceeded; apply refuses this plan:")
-        head += plan.safetyViolations.map { "> - \(markdownEscape($0.message)) (allow with `\($0.flag)`)" }
+        head += plan.safetyViolations.map { "> - \(markdownEscape($0.message)) (allow with \(markdownCode($0.flag)))" }
         head.append("")
     }
     if !plan.warnings.isEmpty {
@@ -153,7 +172,7 @@ func renderMarkdown(_ plan: Plan, limit: Int) -> String {
         var listed = 0
         for change in ordered {
             let mark = change.action.isDestructive ? " ⚠️ **\(change.action.rawValue)**" : " \(change.action.rawValue)"
-            let line = "- `\(change.address)`\(mark)"
+            let line = "- \(markdownCode(change.address))\(mark)"
             if size + line.utf8.count + 1 + 80 > listBudget { break }
             body.append(line)
             size += line.utf8.count + 1
@@ -163,11 +182,12 @@ func renderMarkdown(_ plan: Plan, limit: Int) -> String {
         body.append("")
         size += 200
 
-        var details = ["<details><summary>Details</summary>", "", "```diff"]
+        let fence = diffFence(ordered)
+        var details = ["<details><summary>Details</summary>", "", fence + "diff"]
         size += details.reduce(0) { $0 + $1.utf8.count + 1 }
         var shown = 0
         for change in ordered {
-            var block = ["# \(change.address) will be \(change.action.outcomePhrase)", "\(change.action.symbol) \(change.address)"]
+            var block = [change.headline, "\(change.action.symbol) \(escapeForTerminal(change.address))"]
             block += fieldLines(change).map { "    \($0)" }
             if shown > 0 { block.insert("", at: 0) }
             let blockSize = block.reduce(0) { $0 + $1.utf8.count + 1 }
@@ -176,7 +196,7 @@ func renderMarkdown(_ plan: Plan, limit: Int) -> String {
             size += blockSize
             shown += 1
         }
-        details.append("```")
+        details.append(fence)
         if shown < ordered.count {
             details += ["", "_Details truncated: \(shown) of \(ordered.count) changes shown. Run `cogramctl show PLANFILE` for the full plan._"]
         }
@@ -186,10 +206,25 @@ func renderMarkdown(_ plan: Plan, limit: Int) -> String {
     return (head + body).joined(separator: "\n") + "\n"
 }
 
-/// Escapes the characters that would change the meaning of a line of Markdown text.
+/// A code fence longer than any run of backticks in the changes' text, so that no API text can close it.
+func diffFence(_ changes: [Change]) -> String {
+    var longest = 0
+    for change in changes {
+        for text in [change.headline] + fieldLines(change) {
+            var run = 0
+            for ch in text {
+                run = ch == "`" ? run + 1 : 0
+                longest = max(longest, run)
+            }
+        }
+    }
+    return String(repeating: "`", count: max(3, longest + 1))
+}
+
+/// Escapes the characters that would change the meaning of a line of Markdown text (control characters too).
 func markdownEscape(_ s: String) -> String {
     var out = ""
-    for ch in s {
+    for ch in escapeForTerminal(s) {
         if "\\`*_[]<>|#".contains(ch) { out.append("\\") }
         out.append(ch)
     }

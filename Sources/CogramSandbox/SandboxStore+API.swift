@@ -141,7 +141,7 @@ extension SandboxStore {
                 try Self.ensureExternalIDFree(db, orgID: orgID, externalID: value, except: id)
                 next.externalID = value
             }
-            if let status = changes.status { next.status = status }
+            if let status = changes.status { next.status = .known(status) }
             guard next != current else { return current }
             try Self.store(db, orgID: orgID, project: next, previousUpdatedAt: row["updated_at"])
             return Self.project(from: try Self.fetchProject(db, orgID: orgID, id: id))
@@ -271,7 +271,7 @@ extension SandboxStore {
             else {
                 throw APIError.notFound("no user with id '\(userID)'")
             }
-            if let role = changes.role { user.role = role }
+            if let role = changes.role { user.role = .known(role) }
             switch changes.externalID {
             case .absent: break
             case .null: user.externalID = nil

@@ -48,7 +48,7 @@ private func expectGolden(_ actual: String, _ name: String, sourceLocation: Test
 
     @Test func destructiveChangesComeFirstAndAreMarked() {
         let text = renderHuman(richPlan, color: false)
-        let archive = text.range(of: "# project.acme-old-site will be ARCHIVED")
+        let archive = text.range(of: #"# project.acme-old-site ("Old Site") will be ARCHIVED: listed in no manifest"#)
         let removal = text.range(of: "# project.acme-bridge.member.cat@acme.example will be REMOVED")
         let create = text.range(of: "# project.acme-new will be created")
         #expect(archive != nil && removal != nil && create != nil)
