@@ -1,8 +1,5 @@
 // MARK: - Shared pieces
 
-/// The order in which renderings group changes: destructive ones first.
-let renderOrder: [ChangeAction] = [.archive, .removeMember, .create, .restore, .update, .addMember, .updateMember, .updateUser]
-
 let noChangesLine = "No changes. Cogram matches the manifests."
 
 extension ChangeAction {
@@ -30,11 +27,6 @@ extension ChangeAction {
 }
 
 extension Plan {
-    /// Changes in rendering order: grouped by action, destructive groups first, by address within a group.
-    var changesForDisplay: [Change] {
-        renderOrder.flatMap { action in changes.filter { $0.action == action } }
-    }
-
     /// The line a targeted plan starts with.
     var scopeLine: String? {
         guard let targets else { return nil }
@@ -101,11 +93,20 @@ public func renderHuman(_ plan: Plan, color: Bool) -> String {
             "  \(style.red("-")) archive, remove member (destructive, listed first)",
             "",
         ]
-        for change in plan.changesForDisplay {
-            let comment = "  \(change.headline)"
-            lines.append(change.action.isDestructive ? style.bold(style.red(comment)) : style.dim(comment))
-            lines.append("  \(paint(change.action, change.action.symbol)) \(escapeForTerminal(change.address))")
-            lines += fieldLines(change).map { "      \($0)" }
+        for group in plan.groups {
+            let comment = "  \(group.headline)"
+            lines.append(group.isDestructive ? style.bold(style.red(comment)) : style.dim(comment))
+            let action = group.main?.action ?? .updateMember
+            lines.append("  \(paint(action, action.symbol))\(group.symbolLine.dropFirst())")
+            lines += group.detailLines.map { line in
+                // Member lines carry their own symbol, painted like the change it stands for.
+                switch line.first {
+                case "-": "      \(style.red("-"))\(line.dropFirst())"
+                case "+": "      \(style.green("+"))\(line.dropFirst())"
+                case "~": "      \(style.yellow("~"))\(line.dropFirst())"
+                default: "      \(line)"
+                }
+            }
             lines.append("")
         }
     }
@@ -127,9 +128,9 @@ public func renderHuman(_ plan: Plan, color: Bool) -> String {
 
 // MARK: - Markdown
 
-/// The plan as a pull-request comment: summary and affected addresses always visible, details folded.
-/// The whole comment stays under GitHub's 65,536-character limit: details are truncated first, then the
-/// address list; the summary never is.
+/// The plan as a pull-request comment: the summary first, then one line per project (destructive ones first),
+/// then the per-project detail folded in `<details>`. The whole comment stays under GitHub's 65,536-character
+/// limit: details are truncated first, then the project list; the summary never is.
 public func renderMarkdown(_ plan: Plan) -> String {
     renderMarkdown(plan, limit: 65_536)
 }
@@ -164,31 +165,32 @@ func renderMarkdown(_ plan: Plan, limit: Int) -> String {
     var size = head.reduce(0) { $0 + $1.utf8.count + 1 }
 
     var body: [String] = []
-    let ordered = plan.changesForDisplay
-    if !ordered.isEmpty {
-        body += ["**Affected addresses** (\(ordered.count))", ""]
-        // The address list may take what is left after a minimal details section.
+    let groups = plan.groups
+    if !groups.isEmpty {
+        body += ["**Changes by project** (\(groups.count))", ""]
+        // The project list may take what is left after a minimal details section; destructive projects come
+        // first, so they are the last to be cut.
         let listBudget = budget - 400
         var listed = 0
-        for change in ordered {
-            let mark = change.action.isDestructive ? " ⚠️ **\(change.action.rawValue)**" : " \(change.action.rawValue)"
-            let line = "- \(markdownCode(change.address))\(mark)"
+        for group in groups {
+            let line = "- \(group.markdownSummary)"
             if size + line.utf8.count + 1 + 80 > listBudget { break }
             body.append(line)
             size += line.utf8.count + 1
             listed += 1
         }
-        if listed < ordered.count { body.append("- … and \(ordered.count - listed) more (address list truncated)") }
+        if listed < groups.count {
+            body.append("- … and \(groups.count - listed) more projects (list truncated; `cogramctl show PLANFILE` shows them all)")
+        }
         body.append("")
         size += 200
 
-        let fence = diffFence(ordered)
-        var details = ["<details><summary>Details</summary>", "", fence + "diff"]
+        let fence = diffFence(groups)
+        var details = ["<details><summary>Details by project</summary>", "", fence + "diff"]
         size += details.reduce(0) { $0 + $1.utf8.count + 1 }
         var shown = 0
-        for change in ordered {
-            var block = [change.headline, "\(change.action.symbol) \(escapeForTerminal(change.address))"]
-            block += fieldLines(change).map { "    \($0)" }
+        for group in groups {
+            var block = [group.headline, group.symbolLine] + group.detailLines.map { "    \($0)" }
             if shown > 0 { block.insert("", at: 0) }
             let blockSize = block.reduce(0) { $0 + $1.utf8.count + 1 }
             if size + blockSize > budget { break }
@@ -197,8 +199,8 @@ func renderMarkdown(_ plan: Plan, limit: Int) -> String {
             shown += 1
         }
         details.append(fence)
-        if shown < ordered.count {
-            details += ["", "_Details truncated: \(shown) of \(ordered.count) changes shown. Run `cogramctl show PLANFILE` for the full plan._"]
+        if shown < groups.count {
+            details += ["", "_Details truncated: \(shown) of \(groups.count) projects shown. Run `cogramctl show PLANFILE` for the full plan._"]
         }
         details += ["", "</details>"]
         body += details
@@ -206,11 +208,11 @@ func renderMarkdown(_ plan: Plan, limit: Int) -> String {
     return (head + body).joined(separator: "\n") + "\n"
 }
 
-/// A code fence longer than any run of backticks in the changes' text, so that no API text can close it.
-func diffFence(_ changes: [Change]) -> String {
+/// A code fence longer than any run of backticks in the groups' text, so that no API text can close it.
+func diffFence(_ groups: [ChangeGroup]) -> String {
     var longest = 0
-    for change in changes {
-        for text in [change.headline] + fieldLines(change) {
+    for group in groups {
+        for text in [group.headline, group.symbolLine] + group.detailLines {
             var run = 0
             for ch in text {
                 run = ch == "`" ? run + 1 : 0
