@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "CogramAPI", targets: ["CogramAPI"]),
         .library(name: "CogramPlan", targets: ["CogramPlan"]),
         .library(name: "CogramSandbox", targets: ["CogramSandbox"]),
+        .library(name: "CogramRandom", targets: ["CogramRandom"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -21,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.25.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.10.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
@@ -37,13 +40,20 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CogramRandom",
+            swiftSettings: strict
+        ),
+        .target(
             name: "CogramAPI",
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -59,8 +69,9 @@ let package = Package(
         .target(
             name: "CogramSandbox",
             dependencies: [
-                "CogramManifest", "CogramAPI",
+                "CogramAPI", "CogramRandom",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -76,6 +87,7 @@ let package = Package(
                 "CogramManifest", "CogramAPI", "CogramPlan", "CogramSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),
@@ -107,23 +119,29 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "CogramPlanTests",
-            dependencies: ["CogramPlan", "CogramManifest", "CogramAPI", "CogramSandbox"],
+            dependencies: ["CogramPlan", "CogramManifest", "CogramAPI", "CogramRandom"],
             exclude: ["Golden"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["cogramctl", "CogramSandbox", "CogramAPI"],
+            dependencies: [
+                "cogramctl", "CogramSandbox", "CogramAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .target(
             name: "CogramBench",
-            dependencies: ["CogramManifest", "CogramAPI", "CogramPlan", "CogramSandbox"],
+            dependencies: ["CogramManifest", "CogramAPI", "CogramPlan", "CogramSandbox", "CogramRandom"],
             swiftSettings: strict
         ),
         .executableTarget(

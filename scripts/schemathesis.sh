@@ -37,8 +37,9 @@ openapi-spec-validator "$spec"
 echo "== starting the sandbox" >&2
 # A high rate limit: schemathesis sends thousands of requests with one key. Port 0 picks a free port, read back
 # from the startup line.
-"$binary" sandbox serve --db "$work/sandbox.sqlite" --seed "$root/examples/sandbox-seed.json" \
-    --host 127.0.0.1 --port 0 --api-key "$key" --rate-limit 10000000 2>"$work/stderr" &
+# The key goes through the environment, not argv, where other users could read it.
+COGRAM_SANDBOX_API_KEY="$key" "$binary" sandbox serve --db "$work/sandbox.sqlite" \
+    --seed "$root/examples/sandbox-seed.json" --host 127.0.0.1 --port 0 --rate-limit 10000000 2>"$work/stderr" &
 server_pid=$!
 
 url=""

@@ -13,6 +13,24 @@ public struct APIKey: Sendable, Hashable, CustomStringConvertible, CustomDebugSt
 
     public var isEmpty: Bool { value.isEmpty }
 
+    /// Refuses a key that is not printable ASCII without spaces (a line break from a copied file, a control or
+    /// non-ASCII character): such a key cannot travel in a header, and the error must not show it. `source` names
+    /// where it came from (`COGRAM_API_KEY`, `the file F`).
+    public static func validated(_ value: String, source: String) throws(ConfigurationError) -> APIKey {
+        for (index, scalar) in value.unicodeScalars.enumerated() where !(0x21...0x7E).contains(scalar.value) {
+            let kind: String
+            switch scalar.value {
+            case 0x0A, 0x0D: kind = "a line break"
+            case 0x20: kind = "a space"
+            case 0x09: kind = "a tab"
+            case 0x00...0x1F, 0x7F...0x9F: kind = "a control character"
+            default: kind = "a non-ASCII character"
+            }
+            throw .apiKeyNotPrintable(source: source, position: index + 1, character: kind)
+        }
+        return APIKey(value)
+    }
+
     public var description: String { "***" }
     public var debugDescription: String { "APIKey(***)" }
     public var customMirror: Mirror { Mirror(self, children: ["value": "***"], displayStyle: .struct) }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOSSL
 
 /// Everything a `CogramClient` needs: where, who, and how patiently.
 ///
@@ -15,9 +16,18 @@ public struct ClientConfiguration: Sendable, CustomStringConvertible {
     public var userAgent: String
     /// Time allowed to establish a TCP (and TLS) connection.
     public var connectTimeout: Duration
-    /// Time allowed between two reads of a response; also bounds each attempt as a whole
-    /// (connect timeout + read timeout).
+    /// Time allowed between two reads of a response.
     public var readTimeout: Duration
+    /// Time allowed for one attempt as a whole, connecting included (`--request-timeout`).
+    public var requestTimeout: Duration
+    /// No attempt starts after this instant, and none runs past it (`--deadline`); nil: no deadline.
+    public var deadline: ContinuousClock.Instant?
+    /// The HTTP proxy every request goes through (`--proxy`, `HTTPS_PROXY`, …); nil: direct.
+    public var proxy: ProxySettings?
+    /// CA certificates trusted in addition to the system's (`--ca-bundle`, `SSL_CERT_FILE`).
+    public var additionalTrustRoots: [NIOSSLCertificate]
+    /// Where `additionalTrustRoots` came from, for messages.
+    public var trustSource: String?
     /// Retries after a 500/502/503/504, a lost connection or a timeout (not counting 429 waits).
     public var maxRetries: Int
     /// At most this many requests on the wire at once, whatever fans out above the client; also the size of the
@@ -58,6 +68,7 @@ public struct ClientConfiguration: Sendable, CustomStringConvertible {
         version: String,
         connectTimeout: Duration = .seconds(10),
         readTimeout: Duration = .seconds(30),
+        requestTimeout: Duration = .seconds(40),
         maxRetries: Int = ClientConfiguration.defaultMaxRetries,
         requestsPerMinute: Int = 1000,
         logger: Logger = Logger(label: "cogramctl.http", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -68,6 +79,11 @@ public struct ClientConfiguration: Sendable, CustomStringConvertible {
         self.userAgent = "cogramctl/\(version)"
         self.connectTimeout = connectTimeout
         self.readTimeout = readTimeout
+        self.requestTimeout = requestTimeout
+        self.deadline = nil
+        self.proxy = nil
+        self.additionalTrustRoots = []
+        self.trustSource = nil
         self.maxRetries = maxRetries
         self.maxConcurrentRequests = Self.defaultMaxConcurrentRequests
         self.maxRateLimitWaits = 20
@@ -88,32 +104,103 @@ public struct ClientConfiguration: Sendable, CustomStringConvertible {
 
     public var description: String {
         "ClientConfiguration(baseURL: \(baseURL.absoluteString), apiKey: ***, actor: \(actor ?? "none"), "
-            + "userAgent: \(userAgent), requestsPerMinute: \(requestsPerMinute), maxRetries: \(maxRetries))"
+            + "userAgent: \(userAgent), requestsPerMinute: \(requestsPerMinute), maxRetries: \(maxRetries), "
+            + "proxy: \(proxy.map { "\($0)" } ?? "none"))"
+    }
+
+    // MARK: - Trust
+
+    /// The PEM certificates of a CA bundle file (`--ca-bundle FILE`, else `SSL_CERT_FILE`).
+    public static func loadTrustRoots(path: String, source: String) throws(ConfigurationError) -> [NIOSSLCertificate] {
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw .caBundle(source: source, path: path, reason: FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")
+        }
+        let certificates: [NIOSSLCertificate]
+        do {
+            certificates = try NIOSSLCertificate.fromPEMFile(path)
+        } catch {
+            throw .caBundle(source: source, path: path, reason: "not a PEM file of certificates")
+        }
+        guard !certificates.isEmpty else { throw .caBundle(source: source, path: path, reason: "it holds no certificate") }
+        return certificates
+    }
+
+    /// `--ca-bundle`, else `SSL_CERT_FILE`, else nothing; with the source's name.
+    public static func resolveTrustRoots(
+        option: String?, environment: [String: String]
+    ) throws(ConfigurationError) -> (certificates: [NIOSSLCertificate], source: String?) {
+        if let option, !option.isEmpty { return (try loadTrustRoots(path: option, source: "--ca-bundle"), "--ca-bundle \(option)") }
+        if let file = environment["SSL_CERT_FILE"], !file.isEmpty {
+            return (try loadTrustRoots(path: file, source: "SSL_CERT_FILE"), "SSL_CERT_FILE=\(file)")
+        }
+        return ([], nil)
     }
 
     // MARK: - URL validation
+
+    /// A base URL whose path ends in `/v1`: the client appends `/v1/...` itself, so `/v1` is removed; the
+    /// second value says so, for a warning.
+    public static func normalizeBaseURL(_ url: URL) -> (URL, warning: String?) {
+        var path = url.path
+        while path.hasSuffix("/") { path.removeLast() }
+        guard path.lowercased().hasSuffix("/v1"), var components = URLComponents(url: url, resolvingAgainstBaseURL: false) else {
+            return (url, nil)
+        }
+        components.path = String(path.dropLast(3))
+        guard let normalized = components.url else { return (url, nil) }
+        return (normalized, "the API URL \(url.absoluteString) ends in /v1, which cogramctl adds to every request path; "
+            + "using \(normalized.absoluteString) (set COGRAM_API_URL / --api-url without /v1 to silence this warning)")
+    }
 
     /// Parses an API root and refuses what would leak the key: `https` is required, plain `http` is allowed only
     /// for loopback hosts (127.0.0.0/8, `::1`, `localhost`), such as the sandbox.
     public static func validateBaseURL(_ string: String) throws(ConfigurationError) -> URL {
         let trimmed = string.trimmingCharacters(in: .whitespacesAndNewlines)
+        let shown = redactedURL(trimmed)
         guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(),
             let host = url.host, !host.isEmpty
         else {
-            throw .invalidURL(trimmed)
+            throw .invalidURL(shown)
         }
         guard url.query == nil, url.fragment == nil, url.user == nil, url.password == nil else {
-            throw .invalidURL(trimmed)
+            throw .invalidURL(shown)
         }
         switch scheme {
         case "https":
             return url
         case "http":
-            guard isLoopback(host: host) else { throw .insecureURL(trimmed) }
+            guard isLoopback(host: host) else { throw .insecureURL(shown) }
             return url
         default:
-            throw .invalidURL(trimmed)
+            throw .invalidURL(shown)
         }
+    }
+
+    /// A URL as it may appear in a message: user and password (`user:pw@`) become `***@`, a query or fragment
+    /// (which may hold a token) `?***` / `#***`, control characters are escaped. Works on text that does not parse.
+    public static func redactedURL(_ text: String) -> String {
+        var rest = Substring(text)
+        var out = ""
+        if let scheme = rest.range(of: "://") {
+            out += rest[..<scheme.upperBound]
+            rest = rest[scheme.upperBound...]
+        }
+        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        if let at = authority.lastIndex(of: "@") {
+            out += "***" + authority[at...]
+        } else {
+            out += authority
+        }
+        var tail = rest[authorityEnd...]
+        if let cut = tail.firstIndex(where: { $0 == "?" || $0 == "#" }) {
+            let mark = tail[cut]
+            tail = tail[..<cut]
+            out += tail + "\(mark)***"
+        } else {
+            out += tail
+        }
+        return SafeText.clean(out, limit: 300)
     }
 
     /// `localhost`, `::1` or an IPv4 address in 127.0.0.0/8.

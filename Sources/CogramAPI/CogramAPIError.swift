@@ -1,3 +1,5 @@
+import Foundation
+
 /// A failed call to the Cogram API. Every message says what happened and what to do; none contains the API key.
 ///
 /// Callers branch on `status` and `code` (`error.status == 404`, `error.code == "conflict"`); `code` stays a raw
@@ -19,6 +21,8 @@ public enum CogramAPIError: Error, CustomStringConvertible, Sendable {
         /// The HTTP method and path (with query) of the request.
         public var method: String
         public var path: String
+        /// The full URL of the request (never holds the key), shown in messages; nil: the path is shown.
+        public var url: String?
         public var status: Int
         /// The contract's error code (`not_found`, …); empty when the body was not the error envelope.
         public var code: String
@@ -31,10 +35,11 @@ public enum CogramAPIError: Error, CustomStringConvertible, Sendable {
 
         public init(
             method: String, path: String, status: Int, code: String, message: String,
-            details: [ErrorEnvelope.FieldDetail] = [], attempts: Int = 1, retryAfterSeconds: Int? = nil
+            details: [ErrorEnvelope.FieldDetail] = [], attempts: Int = 1, retryAfterSeconds: Int? = nil, url: String? = nil
         ) {
             self.method = method
             self.path = path
+            self.url = url
             self.status = status
             self.code = code
             self.message = message
@@ -50,21 +55,28 @@ public enum CogramAPIError: Error, CustomStringConvertible, Sendable {
             case connectionFailed
             /// The connection closed before a complete answer.
             case connectionClosed
-            /// Anything else below HTTP (TLS, DNS, protocol errors).
+            /// The TLS handshake failed (`reason` says why, in words).
+            case tls
+            /// The proxy failed (`reason` says how).
+            case proxy
+            /// Anything else below HTTP (DNS, protocol errors).
             case other
         }
 
         public var method: String
         public var url: String
         public var kind: Kind
+        /// The proxy the request went through, as shown (`http://***@proxy:3128`), with its source.
+        public var proxy: String?
         /// The underlying error, as text.
         public var reason: String
         public var attempts: Int
 
-        public init(method: String, url: String, kind: Kind, reason: String, attempts: Int) {
+        public init(method: String, url: String, kind: Kind, reason: String, attempts: Int, proxy: String? = nil) {
             self.method = method
             self.url = url
             self.kind = kind
+            self.proxy = proxy
             self.reason = reason
             self.attempts = attempts
         }
@@ -74,6 +86,8 @@ public enum CogramAPIError: Error, CustomStringConvertible, Sendable {
         public enum Phase: String, Sendable, Hashable {
             case connect
             case read
+            /// The whole command's `--deadline` passed.
+            case deadline
         }
 
         public var method: String
@@ -91,17 +105,36 @@ public enum CogramAPIError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// A 2xx answer cogramctl cannot use.
     public struct InvalidResponse: Sendable, Hashable {
-        public var method: String
-        public var path: String
-        public var status: Int
-        public var reason: String
+        public enum Problem: Sendable, Hashable {
+            /// JSON, but not in a shape cogramctl understands: `at` is the path in the body (`items[3].status`).
+            case shape(at: String, expected: String, found: String)
+            /// Not JSON at all (an HTML page, say): the URL probably does not point at the Cogram API.
+            case notJSON(excerpt: String)
+            /// Larger than `maxResponseBytes`.
+            case tooLarge(limit: Int)
+            /// A listing whose distinct items do not add up to the total the server reported, twice in a row.
+            case inconsistentList(distinct: Int, total: Int)
+            /// An answer without a body whose effect a read did not confirm.
+            case unconfirmed(String)
+            /// A redirect cogramctl does not follow (other than 307/308 to the same origin).
+            case redirect(location: String)
+            /// Several projects carry one external_id.
+            case duplicateExternalID(String, ids: [String])
+        }
 
-        public init(method: String, path: String, status: Int, reason: String) {
+        /// The HTTP method and the full URL of the request (URLs never carry the key).
+        public var method: String
+        public var url: String
+        public var status: Int
+        public var problem: Problem
+
+        public init(method: String, url: String, status: Int, problem: Problem) {
             self.method = method
-            self.path = path
+            self.url = url
             self.status = status
-            self.reason = reason
+            self.problem = problem
         }
     }
 
@@ -141,14 +174,12 @@ public enum CogramAPIError: Error, CustomStringConvertible, Sendable {
         case .api(let f): return Self.describe(f)
         case .transport(let t): return Self.describe(t)
         case .timeout(let t): return Self.describe(t)
-        case .invalidResponse(let r):
-            return "\(r.method) \(r.path) returned HTTP \(r.status) with a body that is not the JSON the Cogram API v1 "
-                + "contract describes (\(r.reason)); check that the API URL points at the Cogram API"
+        case .invalidResponse(let r): return Self.describe(r)
         }
     }
 
     private static func describe(_ f: Failure) -> String {
-        let request = "\(f.method) \(f.path)"
+        let request = "\(f.method) \(f.url ?? f.path)"
         let label = f.code.isEmpty ? "HTTP \(f.status)" : "HTTP \(f.status) \(f.code)"
         let said = f.message.isEmpty ? "" : ": \(f.message)"
         let tries = f.attempts > 1 ? " after \(f.attempts) attempts" : ""
@@ -198,8 +229,48 @@ public enum CogramAPIError: Error, CustomStringConvertible, Sendable {
         case .connectionClosed:
             return "the connection closed before Cogram answered \(t.method) \(t.url)\(tries): \(t.reason); "
                 + "check the network or proxy and try again"
+        case .tls:
+            let host = URL(string: t.url)?.host ?? t.url
+            return "could not make a secure connection to \(host) for \(t.method) \(t.url): \(t.reason); if your network "
+                + "inspects TLS with its own certificate authority, pass its CA certificate with --ca-bundle FILE "
+                + "(or SSL_CERT_FILE), and run `cogramctl doctor`"
+        case .proxy:
+            return "\(t.method) \(t.url) failed at the proxy \(t.proxy ?? "")\(tries): \(t.reason); check --proxy, "
+                + "HTTPS_PROXY / HTTP_PROXY and NO_PROXY, and run `cogramctl doctor`"
         case .other:
             return "\(t.method) \(t.url) failed\(tries): \(t.reason); check the API URL, the network and any proxy"
+        }
+    }
+
+    private static func describe(_ r: InvalidResponse) -> String {
+        let request = "\(r.method) \(r.url)"
+        switch r.problem {
+        case .shape(let at, let expected, let found):
+            return "\(request) answered HTTP \(r.status) in a shape cogramctl does not understand: at \(at) it expected "
+                + "\(expected) but found \(found); run `cogramctl doctor` to compare this server's answers with what "
+                + "cogramctl expects"
+        case .notJSON(let excerpt):
+            let start = excerpt.isEmpty ? "an empty body" : "a body starting \u{201C}\(excerpt)\u{201D}"
+            return "\(request) answered HTTP \(r.status) with \(start), which is not JSON: the API URL may point at a web "
+                + "page or a proxy rather than the Cogram API; check COGRAM_API_URL / --api-url and run `cogramctl doctor`"
+        case .tooLarge(let limit):
+            return "\(request) answered HTTP \(r.status) with a body larger than the limit of \(limit) bytes; "
+                + "run `cogramctl doctor` to see what this server answers"
+        case .inconsistentList(let distinct, let total):
+            return "listing \(request) gave \(distinct) distinct items but the server reported a total of \(total), "
+                + "twice in a row; the server may not page as cogramctl expects (page, page_size), or the list changed "
+                + "while it was read; run `cogramctl doctor`, then try again"
+        case .redirect(let location):
+            return "\(request) answered HTTP \(r.status), redirecting to \(location.isEmpty ? "no Location" : location); "
+                + "cogramctl follows only 307 and 308 within the same origin, so that the API key goes nowhere else: "
+                + "set COGRAM_API_URL / --api-url to the address the API really answers at, and run `cogramctl doctor`"
+        case .duplicateExternalID(let externalID, let ids):
+            return "\(ids.count) projects carry the external_id \u{201C}\(externalID)\u{201D} (\(ids.joined(separator: ", "))), read "
+                + "through \(request); cogramctl does not guess which one is meant: give all but one another external_id "
+                + "in Cogram, then run plan again"
+        case .unconfirmed(let what):
+            return "\(request) answered HTTP \(r.status) without a body, and reading it back \(what); run plan again "
+                + "to see the current state, and `cogramctl doctor` to check the server"
         }
     }
 
@@ -213,6 +284,8 @@ public enum CogramAPIError: Error, CustomStringConvertible, Sendable {
         case .read:
             return "\(t.method) \(t.url) got no answer within \(limit)\(tries); Cogram or the network is slow, "
                 + "try again later"
+        case .deadline:
+            return "the deadline (--deadline) passed before \(t.method) \(t.url) could be sent; nothing more is started"
         }
     }
 

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import NIOSSL
 
 /// The Cogram API v1 client on AsyncHTTPClient: headers, retries, rate limiting, pagination and typed errors.
 ///
@@ -26,12 +27,22 @@ public final class CogramClient: CogramClientProtocol {
         self.gate = ConcurrencyGate(limit: configuration.maxConcurrentRequests)
     }
 
-    /// An `HTTPClient` with the configured connect and read timeouts, no redirects (the `Authorization` header
-    /// must not follow one to another host), and connection failures reported at once (retries are ours).
+    /// An `HTTPClient` with the configured connect and read timeouts, proxy and extra trust roots, no redirects
+    /// of its own (`send` follows same-origin 307/308 itself, so that the `Authorization` header never follows one
+    /// to another origin), and connection failures reported at once (retries are ours).
     public static func makeHTTPClient(for configuration: ClientConfiguration) -> HTTPClient {
         var http = HTTPClient.Configuration()
         http.timeout = .init(connect: configuration.connectTimeout.timeAmount, read: configuration.readTimeout.timeAmount)
         http.redirectConfiguration = .disallow
+        if let proxy = configuration.proxy {
+            let authorization = proxy.username.map { HTTPClient.Authorization.basic(username: $0, password: proxy.password ?? "") }
+            http.proxy = .server(host: proxy.host, port: proxy.port, authorization: authorization)
+        }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if !configuration.additionalTrustRoots.isEmpty {
+            tls.additionalTrustRoots = [.certificates(configuration.additionalTrustRoots)]
+        }
+        http.tlsConfiguration = tls
         http.connectionPool.retryConnectionEstablishment = false
         // AsyncHTTPClient's default of 8 connections per host would cap a higher `--parallelism` silently.
         http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(1, configuration.maxConcurrentRequests)
@@ -83,23 +94,45 @@ public final class CogramClient: CogramClientProtocol {
     /// - Parameters:
     ///   - path: the percent-encoded path, starting with `/v1`.
     ///   - retrySafe: for POST only: whether sending it twice is harmless (see `createProject`).
+    ///   - headers: sent in addition to the usual ones (`Idempotency-Key`).
     func send(
-        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: Data? = nil, retrySafe: Bool = false
+        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: Data? = nil, retrySafe: Bool = false,
+        headers: [(String, String)] = []
     ) async throws -> Response {
         let target = path + Self.encodeQuery(query)
-        let url = Self.trimmedBase(configuration.baseURL) + target
-        let request = makeRequest(method, url: url, body: body)
+        var url = self.url(target)
+        var request = makeRequest(method, url: url, body: body)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         let idempotent = method != .POST || retrySafe
         var attempts = 0
         var failureRetries = 0
         var rateLimitWaits = 0
+        var redirects = 0
 
         while true {
             attempts += 1
+            if let deadline = configuration.deadline, ContinuousClock.now >= deadline {
+                throw CogramAPIError.timeout(.init(method: method.rawValue, url: url, phase: .deadline, seconds: 0, attempts: attempts - 1))
+            }
             let outcome = try await attempt(request, method: method, url: url, path: target, isRetry: attempts > 1)
             switch outcome {
             case .response(let response) where (200..<300).contains(response.status):
                 return response
+
+            case .response(let response) where (300..<400).contains(response.status) && response.status != 304:
+                let location = response.headers.first(name: "Location") ?? ""
+                guard [307, 308].contains(response.status), redirects < 5,
+                    let next = Self.sameOriginTarget(location, from: url)
+                else {
+                    throw CogramAPIError.invalidResponse(.init(
+                        method: method.rawValue, url: url, status: response.status,
+                        problem: .redirect(location: ClientConfiguration.redactedURL(location))))
+                }
+                redirects += 1
+                attempts -= 1
+                configuration.logger.info("following HTTP \(response.status) from \(method) \(url) to \(next) (same origin)")
+                url = next
+                request.url = next
 
             case .response(let response) where response.status == 429:
                 await statistics.rateLimited()
@@ -107,7 +140,7 @@ public final class CogramClient: CogramClientProtocol {
                 let retryAfter = Self.retryAfterSeconds(response.headers)
                 let tooLong = retryAfter.map { Duration.seconds($0) > configuration.maxRetryAfter } ?? false
                 guard rateLimitWaits <= configuration.maxRateLimitWaits, !tooLong else {
-                    throw apiError(response, method: method, path: target, attempts: attempts)
+                    throw apiError(response, method: method, path: target, url: url, attempts: attempts)
                 }
                 let wait = retryAfter.map { Duration.seconds($0) } ?? backoff(retry: rateLimitWaits)
                 await limiter.block(for: wait)
@@ -122,7 +155,7 @@ public final class CogramClient: CogramClientProtocol {
                     if Self.retryableStatuses.contains(response.status), !idempotent {
                         configuration.logger.info("not retrying \(method) \(url) after HTTP \(response.status): a POST is retried only when marked retry-safe")
                     }
-                    throw apiError(response, method: method, path: target, attempts: attempts)
+                    throw apiError(response, method: method, path: target, url: url, attempts: attempts)
                 }
                 failureRetries += 1
                 let wait = Self.retryAfterSeconds(response.headers).map { min(Duration.seconds($0), configuration.retryMaxDelay) }
@@ -138,7 +171,7 @@ public final class CogramClient: CogramClientProtocol {
                     if failure.retryable, !retryable {
                         configuration.logger.info("not retrying \(method) \(url) after \(failure.summary): a POST is retried only when marked retry-safe")
                     }
-                    throw failure.error(method: method, url: url, attempts: attempts, configuration: configuration)
+                    throw await finalError(failure, method: method, url: url, attempts: attempts)
                 }
                 failureRetries += 1
                 let wait = backoff(retry: failureRetries)
@@ -178,7 +211,9 @@ public final class CogramClient: CogramClientProtocol {
         logger.debug("→ \(method) \(url)")
         logger.trace("request headers: \(Self.redacted(request.headers))")
         let start = ContinuousClock.now
-        let deadline = NIODeadline.now() + (configuration.connectTimeout + configuration.readTimeout).timeAmount
+        var budget = configuration.requestTimeout
+        if let end = configuration.deadline { budget = min(budget, max(.zero, end - start)) }
+        let deadline = NIODeadline.now() + budget.timeAmount
         do {
             let answer = try await httpClient.execute(request, deadline: deadline, logger: nil)
             let body: ByteBuffer
@@ -187,16 +222,17 @@ public final class CogramClient: CogramClientProtocol {
             } catch is NIOTooManyBytesError {
                 await limiter.complete(remaining: nil, resetSeconds: nil)
                 throw CogramAPIError.invalidResponse(.init(
-                    method: method.rawValue, path: path, status: Int(answer.status.code),
-                    reason: "the response is larger than the limit of \(configuration.maxResponseBytes) bytes"))
+                    method: method.rawValue, url: url, status: Int(answer.status.code),
+                    problem: .tooLarge(limit: configuration.maxResponseBytes)))
             }
             let status = Int(answer.status.code)
             // On a 429, Retry-After alone says how long to wait (see `send`); its X-RateLimit-* may describe the
             // whole window rather than the pause the server asks for.
             let paced = status != 429
+            let reset = paced ? await resetSeconds(answer.headers, method: method, url: url) : nil
             await limiter.complete(
                 remaining: paced ? answer.headers.first(name: "X-RateLimit-Remaining").flatMap { Int($0) } : nil,
-                resetSeconds: paced ? answer.headers.first(name: "X-RateLimit-Reset").flatMap { Double($0) } : nil)
+                resetSeconds: reset)
             logger.debug("← \(status) \(method) \(url) (\(Self.format(ContinuousClock.now - start)))")
             logger.trace("response headers: \(Self.redacted(answer.headers))")
             return .response(Response(status: status, headers: answer.headers, body: body))
@@ -205,10 +241,63 @@ public final class CogramClient: CogramClientProtocol {
         } catch {
             await limiter.complete(remaining: nil, resetSeconds: nil)
             if error is CancellationError || Task.isCancelled { throw CancellationError() }
-            let failure = TransportFailure(classifying: error)
+            let failure = TransportFailure(classifying: error, key: configuration.apiKey)
             logger.debug("✗ \(method) \(url) failed after \(Self.format(ContinuousClock.now - start)): \(failure.summary)")
             return .failure(failure)
         }
+    }
+
+    /// The error for a failure after the last attempt: a refused certificate is examined to say why; a failed
+    /// connection through a proxy is the proxy's.
+    func finalError(_ failure: TransportFailure, method: HTTPMethod, url: String, attempts: Int) async -> CogramAPIError {
+        var failure = failure
+        if case .tls(certificate: true) = failure.kind, !failure.reason.contains("name mismatch"),
+            let parsed = URL(string: url), let host = parsed.host
+        {
+            let port = parsed.port ?? (parsed.scheme == "http" ? 80 : 443)
+            failure.reason = await TLSDiagnosis.reason(host: host, port: port, proxy: configuration.proxy, timeout: configuration.connectTimeout)
+        }
+        if configuration.proxy != nil, failure.kind == .connect || failure.kind == .connectTimeout {
+            failure.reason = "could not connect to the proxy (\(failure.summary))"
+            failure.kind = .proxy
+        }
+        var error = failure.error(method: method, url: url, attempts: attempts, configuration: configuration)
+        if case .transport(var transport) = error, let proxy = configuration.proxy {
+            transport.proxy = "\(proxy) (from \(proxy.source))"
+            error = .transport(transport)
+        }
+        return error
+    }
+
+    /// The URL of a redirect's `Location` when it has the request's origin (scheme, host, port); nil otherwise.
+    static func sameOriginTarget(_ location: String, from url: String) -> String? {
+        guard !location.isEmpty, let base = URL(string: url), let next = URL(string: location, relativeTo: base)?.absoluteURL,
+            next.scheme?.lowercased() == base.scheme?.lowercased(), next.host?.lowercased() == base.host?.lowercased(),
+            (next.port ?? defaultPort(next)) == (base.port ?? defaultPort(base)), next.user == nil
+        else { return nil }
+        return next.absoluteString
+    }
+
+    private static func defaultPort(_ url: URL) -> Int { url.scheme?.lowercased() == "http" ? 80 : 443 }
+
+    /// `X-RateLimit-Reset` as seconds from now, capped; a cap is logged (a warning the first time).
+    private func resetSeconds(_ headers: HTTPHeaders, method: HTTPMethod, url: String) async -> Double? {
+        guard let value = headers.first(name: "X-RateLimit-Reset"), let reset = RateLimitHeaders.reset(value) else {
+            return nil
+        }
+        if reset.capped {
+            let message: Logger.Message = "\(method) \(url): X-RateLimit-Reset \(SafeText.clean(value, limit: 40)) (read as \(reset.format.rawValue)) means a wait of \(Self.format(.seconds(reset.requested))); waiting at most \(Int(RateLimitHeaders.maxResetWait)) s instead"
+            if await statistics.firstResetCap() {
+                configuration.logger.warning(message)
+            } else {
+                configuration.logger.info(message)
+            }
+        }
+        return reset.seconds
+    }
+
+    func makeProbeRequest(url: String) -> HTTPClientRequest {
+        makeRequest(.GET, url: url, body: nil)
     }
 
     private func makeRequest(_ method: HTTPMethod, url: String, body: Data?) -> HTTPClientRequest {
@@ -236,15 +325,17 @@ public final class CogramClient: CogramClientProtocol {
 
     // MARK: - Errors
 
-    private func apiError(_ response: Response, method: HTTPMethod, path: String, attempts: Int) -> CogramAPIError {
+    private func apiError(_ response: Response, method: HTTPMethod, path: String, url: String, attempts: Int) -> CogramAPIError {
         let data = Data(buffer: response.body)
         let retryAfter = Self.retryAfterSeconds(response.headers).map { Int($0) }
         if let envelope = try? JSONDecoder().decode(ErrorEnvelope.self, from: data) {
             return .api(.init(
-                method: method.rawValue, path: path, status: response.status, code: envelope.error.code,
+                method: method.rawValue, path: path, status: response.status, code: redactKey(envelope.error.code, limit: 60),
                 message: redactKey(envelope.error.message),
-                details: (envelope.error.details ?? []).map { .init(field: redactKey($0.field), message: redactKey($0.message)) },
-                attempts: attempts, retryAfterSeconds: retryAfter))
+                details: (envelope.error.details ?? []).prefix(50).map {
+                    .init(field: redactKey($0.field, limit: 200), message: redactKey($0.message, limit: 200))
+                },
+                attempts: attempts, retryAfterSeconds: retryAfter, url: url))
         }
         // Not the contract's envelope (a proxy's HTML page, say): keep a short excerpt.
         let text = String(decoding: data.prefix(200), as: UTF8.self)
@@ -253,47 +344,37 @@ public final class CogramClient: CogramClientProtocol {
         let reason = HTTPResponseStatus(statusCode: response.status).reasonPhrase
         return .api(.init(
             method: method.rawValue, path: path, status: response.status, code: "",
-            message: redactKey(text.isEmpty ? reason : text), attempts: attempts, retryAfterSeconds: retryAfter))
+            message: redactKey(text.isEmpty ? reason : text), attempts: attempts, retryAfterSeconds: retryAfter, url: url))
     }
 
-    /// The key never appears in an error, even if a server echoes it.
-    func redactKey(_ text: String) -> String {
-        let key = configuration.apiKey.unredactedValue
-        guard key.count >= 4 else { return text }
-        return text.replacingOccurrences(of: key, with: "***")
+    /// Text a server supplied, made safe for messages: the key (should a server echo it) replaced by `***`,
+    /// control characters escaped, the length bounded.
+    func redactKey(_ text: String, limit: Int = SafeText.maximumLength) -> String {
+        SafeText.clean(text, redacting: configuration.apiKey, limit: limit)
     }
 
-    func decode<T: Decodable>(_ type: T.Type, from response: Response, method: HTTPMethod, path: String) throws -> T {
+    /// Decodes a 2xx answer; one that does not fit says where and how (see `ResponseShape`).
+    func decode<T: Decodable>(_ type: T.Type, from response: Response, method: HTTPMethod, url: String) throws -> T {
+        let data = Data(buffer: response.body)
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer: response.body))
+            return try JSONDecoder().decode(T.self, from: data)
         } catch {
             throw CogramAPIError.invalidResponse(.init(
-                method: method.rawValue, path: path, status: response.status,
-                reason: redactKey(Self.describe(decodingError: error))))
+                method: method.rawValue, url: url, status: response.status,
+                problem: ResponseShape.problem(decoding: error, body: data, key: configuration.apiKey)))
         }
     }
 
-    private static func describe(decodingError error: any Error) -> String {
-        guard let error = error as? DecodingError else { return "\(error)" }
-        func at(_ path: [any CodingKey]) -> String {
-            path.isEmpty ? "the top level" : path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-        }
-        switch error {
-        case .keyNotFound(let key, let context): return "missing key '\(key.stringValue)' at \(at(context.codingPath))"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            return "unexpected value at \(at(context.codingPath)): \(context.debugDescription)"
-        case .dataCorrupted(let context): return "invalid JSON at \(at(context.codingPath)): \(context.debugDescription)"
-        @unknown default: return "\(error)"
-        }
+    /// The full URL of a request target (a path starting with `/v1`, with its query).
+    func url(_ target: String) -> String {
+        Self.trimmedBase(configuration.baseURL) + target
     }
 
     // MARK: - Helpers
 
+    /// `Retry-After` in seconds, written as seconds or as an HTTP-date.
     static func retryAfterSeconds(_ headers: HTTPHeaders) -> Double? {
-        guard let value = headers.first(name: "Retry-After"), let seconds = Int(value.trimmingCharacters(in: .whitespaces)),
-            seconds >= 0
-        else { return nil }
-        return Double(seconds)
+        headers.first(name: "Retry-After").flatMap { RateLimitHeaders.retryAfter($0)?.seconds }
     }
 
     static func trimmedBase(_ url: URL) -> String {
@@ -348,6 +429,14 @@ actor ClientStatistics {
 
     func rateLimited() {
         count.rateLimited += 1
+    }
+
+    private var resetCapped = false
+
+    /// True the first time only: a capped `X-RateLimit-Reset` is worth one warning per run, not one per answer.
+    func firstResetCap() -> Bool {
+        defer { resetCapped = true }
+        return !resetCapped
     }
 }
 

@@ -12,6 +12,17 @@ public enum ConfigurationError: Error, CustomStringConvertible, Sendable, Equata
     case apiKeyFilePermissions(path: String, mode: Int)
     /// The key file holds nothing but whitespace.
     case apiKeyFileEmpty(path: String)
+    /// The key file is owned by another user.
+    case apiKeyFileOwner(path: String, owner: UInt32, user: UInt32)
+    /// A proxy URL that cannot be used.
+    case invalidProxy(source: String, url: String, reason: String)
+    /// The CA bundle could not be read.
+    case caBundle(source: String, path: String, reason: String)
+    /// A timeout or deadline out of range.
+    case invalidTimeout(option: String, reason: String)
+    /// The key (from `source`, `COGRAM_API_KEY` or the file) holds a character that is not printable ASCII; the
+    /// message says where and which kind, never the key.
+    case apiKeyNotPrintable(source: String, position: Int, character: String)
 
     public var description: String {
         switch self {
@@ -32,6 +43,20 @@ public enum ConfigurationError: Error, CustomStringConvertible, Sendable, Equata
             return "permissions \(padded) for '\(path)' are too open; run chmod 600 \(path)"
         case .apiKeyFileEmpty(let path):
             return "the API key file '\(path)' is empty; write the key into it (one line)"
+        case .apiKeyFileOwner(let path, let owner, let user):
+            return "the API key file '\(path)' belongs to user id \(owner), not to the user running cogramctl (\(user)); "
+                + "another user could have written it: chown it, or copy the key into a file of your own (chmod 600)"
+        case .invalidProxy(let source, let url, let reason):
+            return "invalid proxy '\(url)' from \(source): \(reason); fix \(source)"
+        case .caBundle(let source, let path, let reason):
+            return "cannot use the CA bundle '\(path)' from \(source): \(reason); give a PEM file of CA certificates "
+                + "(-----BEGIN CERTIFICATE-----)"
+        case .invalidTimeout(let option, let reason):
+            return "invalid \(option): \(reason)"
+        case .apiKeyNotPrintable(let source, let position, let character):
+            return "the API key from \(source) contains \(character) at character \(position); a Cogram API key is one line "
+                + "of printable ASCII: copy it again from Settings > Administration > Integrations > API Keys (the key "
+                + "itself is not shown here)"
         }
     }
 }

@@ -1,4 +1,5 @@
 import CogramAPI
+import CogramRandom
 import CogramSandbox
 
 /// A member of a synthetic project.

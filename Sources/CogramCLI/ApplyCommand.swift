@@ -56,7 +56,7 @@ struct ApplyCommand: AsyncParsableCommand {
             parallelism: planning.parallelism
         ) { client, identity in
             let plan = try await Planning.plan(
-                desired: desired, client: client, options: planning.planOptions(apiURL: identity, digest: digest),
+                desired: desired, client: client, options: planning.planOptions(apiURL: identity.apiURL, digest: digest),
                 parallelism: planning.parallelism, verbose: connection.verbose)
             try Planning.reportErrors(plan, sources: sources)
             Terminal.writeOutput(renderHuman(plan, color: Terminal.stdoutColor) + "\n")
@@ -106,13 +106,14 @@ struct ApplyCommand: AsyncParsableCommand {
 
     private func applySaved(_ plan: Plan) async throws {
         let code: Int32 = try await Backend.withClient(
-            connection: connection, sandbox: sandbox, manifestPaths: [], requestsPerMinute: planning.requestsPerMinute,
+            connection: connection, sandbox: try sandbox.forSavedPlan(apiURL: plan.apiURL), manifestPaths: [],
+            requestsPerMinute: planning.requestsPerMinute,
             parallelism: planning.parallelism
         ) { client, identity in
             // The signature first: nothing in an unauthenticated file is acted on, or even printed.
             do {
-                try plan.verifySignature(with: planSigningKey(client: client, identity: identity))
-                try plan.validateForApply(apiURL: identity)
+                try plan.verifySignature(with: planSigningKey(client: client))
+                try plan.validateForApply(apiURL: identity.apiURL)
             } catch {
                 Terminal.writeError("error: \(error)\nNothing was changed.\n")
                 return 3
@@ -132,7 +133,7 @@ struct ApplyCommand: AsyncParsableCommand {
             // The caps are measured against what Cogram has now, not against counts in the file.
             let inventory = try await liveInventory(plan: plan, client: client, parallelism: planning.parallelism)
             let violations = safetyViolations(
-                plan: plan, options: planning.planOptions(apiURL: identity, digest: plan.manifestDigest), inventory: inventory)
+                plan: plan, options: planning.planOptions(apiURL: identity.apiURL, digest: plan.manifestDigest), inventory: inventory)
             if !violations.isEmpty {
                 Planning.reportSafety(violations, asErrors: true)
                 Terminal.writeError("Apply refused by the safety caps; nothing was changed.\n")
@@ -157,6 +158,8 @@ struct ApplyCommand: AsyncParsableCommand {
         let interrupts = InterruptHandler(stop: stop)
         interrupts.install()
         defer { interrupts.uninstall() }
+        let deadlineWatch = connection.stopAtDeadline(stop)
+        defer { deadlineWatch?.cancel() }
         let progress = ProgressReporter(total: plan.changes.count, terminal: Terminal.stderrIsTerminal)
         let report = await CogramPlan.apply(
             plan: plan, client: client, parallelism: planning.parallelism, stop: stop,

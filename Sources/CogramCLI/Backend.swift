@@ -31,6 +31,43 @@ struct SandboxSelection: ParsableArguments {
 
     var isEnabled: Bool { enabled || databasePath != nil }
 
+    /// The error for `--sandbox DB` (a space instead of `=`), which would read the database as a manifest: the
+    /// argument after `--sandbox` is an SQLite file, or is named like one.
+    static func misplacedDatabase(in arguments: [String]) -> String? {
+        for (index, argument) in arguments.enumerated() {
+            if argument == "--" { return nil }
+            guard argument == "--sandbox", index + 1 < arguments.count else { continue }
+            let next = arguments[index + 1]
+            guard !next.hasPrefix("-"), looksLikeDatabase(next) else { continue }
+            return "--sandbox takes its database with '=': write --sandbox=\(next) (with a space, \(next) would be read as a manifest)"
+        }
+        return nil
+    }
+
+    /// Named `*.sqlite`, `*.sqlite3` or `*.db`, or starting with SQLite's file header.
+    static func looksLikeDatabase(_ path: String) -> Bool {
+        let lowered = path.lowercased()
+        if [".sqlite", ".sqlite3", ".db"].contains(where: { lowered.hasSuffix($0) }) { return true }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let header = (try? handle.read(upToCount: 16)) ?? Data()
+        return header == Data("SQLite format 3\u{0}".utf8)
+    }
+
+    /// The selection for applying a saved plan: a plan made against a sandbox names its database in `api_url`,
+    /// and is applied against that database unless `--sandbox=DB` names one (which must then be the same, as
+    /// `validateForApply` checks).
+    func forSavedPlan(apiURL: String) throws -> SandboxSelection {
+        guard databasePath == nil, case .sandbox(let path)? = BackendIdentity(apiURL: apiURL) else { return self }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CLIError("the plan was made against the sandbox database \(path), which does not exist any more; run `cogramctl plan --sandbox=DB` again")
+        }
+        var selection = self
+        selection.enabled = true
+        selection.databasePath = path
+        return selection
+    }
+
     /// Rewrites `--sandbox=DB` (the spelling of cli.md) into `--sandbox --sandbox-db DB`, which
     /// swift-argument-parser can parse: it has no option whose value is optional.
     static func normalize(_ arguments: [String]) -> [String] {
@@ -52,23 +89,73 @@ struct SandboxSelection: ParsableArguments {
     }
 }
 
+/// What a command talks to, as a saved plan records it in `api_url`: Cogram's API at a URL, or an embedded
+/// sandbox by its database file (its port changes from run to run, its file does not).
+enum BackendIdentity: Sendable, Hashable {
+    case cogram(URL)
+    case sandbox(databasePath: String)
+
+    private static let sandboxPrefix = "sandbox:"
+
+    /// The `api_url` of a saved plan: the URL for Cogram, `sandbox:<absolute database path>` for a sandbox.
+    var apiURL: String {
+        switch self {
+        case .cogram(let url): url.absoluteString
+        case .sandbox(let path): Self.sandboxPrefix + path
+        }
+    }
+
+    var isSandbox: Bool {
+        if case .sandbox = self { return true }
+        return false
+    }
+
+    /// The identity a saved plan's `api_url` records.
+    init?(apiURL: String) {
+        if apiURL.hasPrefix(Self.sandboxPrefix) {
+            let path = String(apiURL.dropFirst(Self.sandboxPrefix.count))
+            guard path.hasPrefix("/") else { return nil }
+            self = .sandbox(databasePath: path)
+        } else if let url = URL(string: apiURL), url.scheme != nil {
+            self = .cogram(url)
+        } else {
+            return nil
+        }
+    }
+}
+
 /// Where a command's requests go: Cogram's API, or an embedded sandbox started for the length of the command.
 enum Backend {
-    /// Runs `body` with a client; for the sandbox, starts it first and always stops it afterwards.
-    /// `identity` is what a saved plan records as `api_url`: the URL for Cogram, `sandbox:<absolute db path>` for
-    /// the sandbox (its port changes from run to run).
+    /// A planner message as it should read against the backend a plan was made with (its `api_url`). In a
+    /// sandbox, users come from the seed made with the database, so "invite them in the Cogram app" becomes how
+    /// to re-seed it.
+    static func adapted(_ message: String, apiURL: String) -> String {
+        guard case .sandbox(let path)? = BackendIdentity(apiURL: apiURL) else { return message }
+        let cogramAdvice = "invite them in the Cogram app first, or fix the email"
+        guard message.contains(cogramAdvice) else { return message }
+        return message.replacingOccurrences(
+            of: cogramAdvice,
+            with: "the sandbox's users come from the seed it was made with: re-seed it (delete \(relativePath(path)), or pass --sandbox-seed FILE with a new database) or fix the email")
+    }
+
+    /// Runs `body` with a client and the backend's identity; for the sandbox, starts it first and always stops
+    /// it afterwards.
     static func withClient<T: Sendable>(
         connection: ConnectionOptions, sandbox: SandboxSelection, manifestPaths: [String],
         desired: DesiredState? = nil, requestsPerMinute: Int? = nil, parallelism: Int? = nil,
-        _ body: (_ client: CogramClient, _ identity: String) async throws -> T
+        _ body: (_ client: CogramClient, _ identity: BackendIdentity) async throws -> T
     ) async throws -> T {
-        guard sandbox.isEnabled else {
-            var configuration = try connection.clientConfiguration(version: Cogramctl.version)
+        /// The one place a client configuration is made, for either backend.
+        func run(_ settings: ClientSettings, sandboxDatabase: String?) async throws -> T {
+            var configuration = try connection.clientConfiguration(
+                settings: settings, version: Cogramctl.version, embeddedSandbox: sandboxDatabase != nil)
             if let requestsPerMinute { configuration.requestsPerMinute = requestsPerMinute }
             if let parallelism { configuration.maxConcurrentRequests = parallelism }
-            return try await CogramClient.withClient(configuration) { client in
-                try await body(client, configuration.baseURL.absoluteString)
-            }
+            let identity = sandboxDatabase.map { BackendIdentity.sandbox(databasePath: $0) } ?? .cogram(configuration.baseURL)
+            return try await CogramClient.withClient(configuration) { client in try await body(client, identity) }
+        }
+        guard sandbox.isEnabled else {
+            return try await run(try connection.resolveSettings(), sandboxDatabase: nil)
         }
         let path = sandbox.databasePath ?? SandboxSelection.defaultDatabasePath
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
@@ -79,42 +166,25 @@ enum Backend {
         // Like Cogram, the embedded sandbox allows 1000 requests a minute; a client asking for more with
         // `--rate-limit N` gets N from it too, so that large synthetic organizations can be tried in seconds.
         if let requestsPerMinute { options.rateLimitPerMinute = max(options.rateLimitPerMinute, requestsPerMinute) }
-        let key = randomKey()
-        options.apiKey = key
         var seededFrom: String?
         if isNew {
             let (seed, source) = try seedForNewSandbox(sandbox: sandbox, manifestPaths: manifestPaths, desired: desired)
             options.seed = seed
             seededFrom = source
         }
-        let running: RunningSandbox
         do {
-            running = try await Sandbox.start(options)
-        } catch {
-            if isNew { try? FileManager.default.removeItem(atPath: absolute) }
-            throw CLIError("cannot start the embedded sandbox with \(path): \(error)")
+            return try await Sandbox.withSandbox(options) { baseURL, key in
+                var banner = "Using the embedded sandbox at \(baseURL.absoluteString) (database \(path)"
+                if let seededFrom { banner += ", new: seeded from \(seededFrom)" }
+                banner += ", \(options.rateLimitPerMinute) requests/min"
+                banner += "); nothing is sent to Cogram.\n"
+                Terminal.writeError(banner)
+                let settings = ClientSettings(apiURL: baseURL, apiKey: APIKey(key), actor: connection.resolveActor())
+                return try await run(settings, sandboxDatabase: absolute)
+            }
+        } catch SandboxError.embeddedStartFailed(_, let reason) {
+            throw CLIError("cannot start the embedded sandbox with \(path): \(reason)")
         }
-        var banner = "Using the embedded sandbox at \(running.baseURL) (database \(path)"
-        if let seededFrom { banner += ", new: seeded from \(seededFrom)" }
-        banner += ", \(options.rateLimitPerMinute) requests/min"
-        banner += "); nothing is sent to Cogram.\n"
-        Terminal.writeError(banner)
-        let result: Result<T, any Error>
-        do {
-            var configuration = try ClientConfiguration(
-                baseURL: running.baseURL, apiKey: APIKey(key), actor: connection.resolveActor(),
-                version: Cogramctl.version, logger: connection.httpLogger())
-            configuration.maxRetries = connection.maxRetries
-            if let requestsPerMinute { configuration.requestsPerMinute = requestsPerMinute }
-            if let parallelism { configuration.maxConcurrentRequests = parallelism }
-            result = .success(try await CogramClient.withClient(configuration) { client in
-                try await body(client, "sandbox:" + absolute)
-            })
-        } catch {
-            result = .failure(error)
-        }
-        try? await running.shutdown()
-        return try result.get()
     }
 
     /// The seed of a new sandbox database: `--sandbox-seed`, else a `sandbox-seed.json` beside the manifests or
@@ -157,12 +227,6 @@ enum Backend {
             SandboxSeed.User(email: email, name: String(email.prefix { $0 != "@" }), role: .member)
         }
         return (SandboxSeed(organization: "Sandbox", users: users), "the manifests' \(plural(users.count, "email"))")
-    }
-
-    static func randomKey() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        return "sbx_" + String((0..<40).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
     }
 
     static func relativePath(_ path: String) -> String {

@@ -8,13 +8,17 @@ public struct Cogramctl: AsyncParsableCommand {
         commandName: "cogramctl",
         abstract: "Manage a Cogram organization as code: validate, plan, apply and import YAML manifests.",
         version: version,
-        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self, ImportCommand.self, SandboxCommand.self]
+        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self, ImportCommand.self, DoctorCommand.self, SandboxCommand.self]
     )
 
     public init() {}
 
     /// Runs the command line of this process; `--sandbox=DB` is rewritten first (see `SandboxSelection`).
     public static func run() async {
-        await main(SandboxSelection.normalize(Array(CommandLine.arguments.dropFirst())))
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let problem = SandboxSelection.misplacedDatabase(in: arguments) {
+            exit(withError: ValidationError(problem))
+        }
+        await main(SandboxSelection.normalize(arguments))
     }
 }

@@ -1,9 +1,11 @@
 import ArgumentParser
 import CogramAPI
+import CogramPlan
 import Foundation
 import Logging
 
-/// Where and as whom to talk to Cogram; shared by `plan`, `apply` and `import` through `@OptionGroup`.
+/// Where and as whom to talk to Cogram, and through which network; shared by `plan`, `apply`, `import` and
+/// `doctor` through `@OptionGroup`.
 struct ConnectionOptions: ParsableArguments {
     @Option(
         name: .customLong("api-url"),
@@ -33,18 +35,115 @@ struct ConnectionOptions: ParsableArguments {
             valueName: "n"))
     var maxRetries = ClientConfiguration.defaultMaxRetries
 
+    @Option(
+        name: .customLong("proxy"),
+        help: ArgumentHelp(
+            "HTTP proxy for every request, http://[user:password@]host:port (https goes through it with CONNECT). Default: $HTTPS_PROXY / $https_proxy (for https) or $HTTP_PROXY / $http_proxy (for http), except hosts in $NO_PROXY. Never used by --sandbox.",
+            valueName: "url"))
+    var proxy: String?
+
+    @Option(
+        name: .customLong("ca-bundle"),
+        help: ArgumentHelp(
+            "PEM file of CA certificates to trust in addition to the system's (a company CA that inspects TLS). Default: $SSL_CERT_FILE.",
+            valueName: "file"))
+    var caBundle: String?
+
+    @Option(name: .customLong("connect-timeout"), help: ArgumentHelp("Seconds allowed to connect (TCP and TLS).", valueName: "seconds"))
+    var connectTimeout: Double = 10
+
+    @Option(name: .customLong("request-timeout"), help: ArgumentHelp("Seconds allowed for one attempt of one request.", valueName: "seconds"))
+    var requestTimeout: Double = 40
+
+    @Option(
+        name: .customLong("deadline"),
+        help: ArgumentHelp(
+            "Time allowed for the whole command (e.g. 90s, 15m, 1h); once it passes no request is started and apply starts no further change. Default: none.",
+            valueName: "duration"))
+    var deadline: String?
+
     @Flag(name: .customLong("verbose"), help: "Log every HTTP request, response and retry to stderr (the API key is redacted).")
     var verbose = false
 
     init() {}
 
-    func validate() throws {
-        guard (0...20).contains(maxRetries) else { throw ValidationError("--max-retries must be between 0 and 20") }
+    /// When the command started, for `--deadline`: fixed when the options are validated, at parse time.
+    /// Only read and written under `startLock`, hence `nonisolated(unsafe)`.
+    nonisolated(unsafe) private static var startedAt: ContinuousClock.Instant?
+    private static let startLock = NSLock()
+
+    static func commandStart() -> ContinuousClock.Instant {
+        startLock.withLock {
+            if let startedAt { return startedAt }
+            let now = ContinuousClock.now
+            startedAt = now
+            return now
+        }
     }
 
-    /// URL, key and actor from these options and the process environment.
+    func validate() throws {
+        _ = Self.commandStart()
+        guard (0...20).contains(maxRetries) else { throw ValidationError("--max-retries must be between 0 and 20") }
+        guard connectTimeout.isFinite, (0.1...600).contains(connectTimeout) else {
+            throw ValidationError("--connect-timeout must be between 0.1 and 600 seconds")
+        }
+        guard requestTimeout.isFinite, (0.1...3600).contains(requestTimeout) else {
+            throw ValidationError("--request-timeout must be between 0.1 and 3600 seconds")
+        }
+        if let deadline {
+            guard let seconds = parseDuration(deadline), seconds.isFinite, seconds <= 7 * 86_400 else {
+                throw ValidationError("--deadline must be a duration such as 90s, 15m or 2h (at most 7d), not '\(SafeText.clean(deadline, limit: 40))'")
+            }
+        }
+    }
+
+    /// The instant `--deadline` ends, counted from the start of the command; nil without `--deadline`.
+    var deadlineInstant: ContinuousClock.Instant? {
+        guard let deadline, let seconds = parseDuration(deadline) else { return nil }
+        return Self.commandStart() + .seconds(seconds)
+    }
+
+    /// Sets `stop` when `--deadline` passes, so that apply starts no further change; cancel the task when done.
+    func stopAtDeadline(_ stop: StopFlag) -> Task<Void, Never>? {
+        guard let instant = deadlineInstant else { return nil }
+        return Task {
+            do {
+                try await Task.sleep(until: instant, clock: .continuous)
+                Terminal.writeError("The deadline (--deadline \(deadline ?? "")) passed: no further change is started.\n")
+                stop.stop()
+            } catch {}
+        }
+    }
+
+    /// URL, key and actor from these options and the process environment. A URL ending in `/v1` is normalised,
+    /// with a warning on stderr.
     func resolveSettings(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ClientSettings {
-        try ClientSettings.resolve(apiURL: apiURL, apiKeyFile: apiKeyFile, actor: actor, environment: environment)
+        var settings = try ClientSettings.resolve(apiURL: apiURL, apiKeyFile: apiKeyFile, actor: actor, environment: environment)
+        let (url, warning) = ClientConfiguration.normalizeBaseURL(settings.apiURL)
+        if let warning {
+            Terminal.writeError("warning: \(warning)\n")
+            settings.apiURL = url
+        }
+        return settings
+    }
+
+    /// Timeouts and the deadline, for every client (the embedded sandbox's too).
+    func applyTimeouts(to configuration: inout ClientConfiguration) {
+        configuration.connectTimeout = .milliseconds(Int((connectTimeout * 1000).rounded()))
+        configuration.requestTimeout = .milliseconds(Int((requestTimeout * 1000).rounded()))
+        configuration.readTimeout = min(configuration.readTimeout, configuration.requestTimeout)
+        configuration.deadline = deadlineInstant
+        configuration.maxRetries = maxRetries
+    }
+
+    /// Proxy and trust roots for a client of Cogram (never of the embedded sandbox).
+    func applyNetwork(
+        to configuration: inout ClientConfiguration, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
+        configuration.proxy = try ProxySettings.resolve(option: proxy, target: configuration.baseURL, environment: environment)
+        let trust = try ClientConfiguration.resolveTrustRoots(option: caBundle, environment: environment)
+        configuration.additionalTrustRoots = trust.certificates
+        configuration.trustSource = trust.source
     }
 
     /// The actor alone, for runs that need no key (`--sandbox`).
@@ -59,13 +158,15 @@ struct ConnectionOptions: ParsableArguments {
         return logger
     }
 
-    /// A client configuration for the resolved settings.
+    /// A client configuration for `settings` (resolved from these options, or an embedded sandbox's): timeouts,
+    /// retries and the deadline always; proxy and extra trust roots only for Cogram, never for the sandbox.
     func clientConfiguration(
-        version: String, environment: [String: String] = ProcessInfo.processInfo.environment
+        settings: ClientSettings, version: String, embeddedSandbox: Bool,
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> ClientConfiguration {
-        var configuration = try ClientConfiguration(
-            settings: resolveSettings(environment: environment), version: version, logger: httpLogger())
-        configuration.maxRetries = maxRetries
+        var configuration = try ClientConfiguration(settings: settings, version: version, logger: httpLogger())
+        applyTimeouts(to: &configuration)
+        if !embeddedSandbox { try applyNetwork(to: &configuration, environment: environment) }
         return configuration
     }
 }

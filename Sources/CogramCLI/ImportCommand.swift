@@ -68,7 +68,7 @@ struct ImportCommand: AsyncParsableCommand {
         progress.finish()
 
         let export = makeExport(observed: observed, prefix: prefix)
-        let source = identity.hasPrefix("sandbox:") ? "the sandbox" : identity
+        let source = identity.isSandbox ? "the sandbox" : identity.apiURL
         let date = Self.today()
         let files: [ExportFile]
         switch target {

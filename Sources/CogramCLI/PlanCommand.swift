@@ -52,9 +52,9 @@ struct PlanCommand: AsyncParsableCommand {
         ) { client, identity in
             let plan = try await Planning.plan(
                 desired: desired, client: client,
-                options: planning.planOptions(apiURL: identity, digest: digest, validity: validity),
+                options: planning.planOptions(apiURL: identity.apiURL, digest: digest, validity: validity),
                 parallelism: planning.parallelism, verbose: connection.verbose)
-            return plan.errors.isEmpty ? try plan.signed(with: planSigningKey(client: client, identity: identity)) : plan
+            return plan.errors.isEmpty ? try plan.signed(with: planSigningKey(client: client)) : plan
         }
         try Planning.reportErrors(plan, sources: sources)
         Terminal.writeOutput(try format.render(plan))

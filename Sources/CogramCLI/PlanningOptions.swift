@@ -85,7 +85,7 @@ enum Planning {
     /// Prints plan errors (unknown or deactivated emails) with their manifest lines; throws exit 1 if any.
     static func reportErrors(_ plan: Plan, sources: [SourceFile]) throws {
         guard !plan.errors.isEmpty else { return }
-        let diagnostics = plan.errors.map { Diagnostic(.error, at: $0.location, $0.message) }
+        let diagnostics = plan.errors.map { Diagnostic(.error, at: $0.location, Backend.adapted($0.message, apiURL: plan.apiURL)) }
         let renderer = DiagnosticRenderer(sources: sources, color: Terminal.stderrColor)
         Terminal.writeError(renderer.render(diagnostics))
         if Terminal.inGitHubActions {
@@ -111,12 +111,10 @@ enum Planning {
 }
 
 /// The key that signs saved plans (`plan`) and checks them (`apply PLANFILE`): `COGRAM_PLAN_KEY` when set, else
-/// derived from the API key; for the embedded sandbox (whose key changes per run) from its database path.
-func planSigningKey(client: CogramClient, identity: String) -> PlanSigningKey {
+/// derived from the API key (for the embedded sandbox, the key its runs reuse for that database).
+func planSigningKey(client: CogramClient) -> PlanSigningKey {
     PlanSigningKey.resolve(environment: Terminal.environment) {
-        identity.hasPrefix("sandbox:")
-            ? .sandbox(identity: identity)
-            : .derived(fromAPIKey: client.configuration.apiKey.unredactedValue)
+        .derived(fromAPIKey: client.configuration.apiKey.unredactedValue)
     }
 }
 

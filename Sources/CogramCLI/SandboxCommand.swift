@@ -1,4 +1,5 @@
 import ArgumentParser
+import CogramAPI
 import CogramSandbox
 import Foundation
 
@@ -54,8 +55,17 @@ extension SandboxCommand {
         var port = 8787
 
         @Option(
+            name: .customLong("api-key-file"),
+            help: ArgumentHelp(
+                "Create or reuse the API key in this file (chmod 600) for the organization instead of generating one. Default: $COGRAM_SANDBOX_API_KEY.",
+                valueName: "file"))
+        var apiKeyFile: String?
+
+        @Option(
             name: .customLong("api-key"),
-            help: ArgumentHelp("Create or reuse this API key for the organization instead of generating one.", valueName: "key"))
+            help: ArgumentHelp(
+                "Like --api-key-file, with the key on the command line, where other users of the machine can read it.",
+                valueName: "key"))
         var apiKey: String?
 
         @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Requests per key per minute.", valueName: "n"))
@@ -95,7 +105,28 @@ extension SandboxCommand {
             help: ArgumentHelp("Number of consecutive 429 answers in a burst.", valueName: "n"))
         var fault429BurstLength = 3
 
+        @Option(
+            name: .customLong("dialect"),
+            help: ArgumentHelp(
+                "Depart from the API contract as a real server might, to see how a client copes: NAME[,NAME] (repeatable) of \(SandboxDialect.names). See docs/sandbox.md.",
+                valueName: "names"))
+        var dialect: [String] = []
+
+        /// The `--dialect` names, parsed.
+        func dialects() throws -> Set<SandboxDialect> {
+            var all: Set<SandboxDialect> = []
+            for list in dialect {
+                do {
+                    all.formUnion(try SandboxDialect.parse(list))
+                } catch {
+                    throw ValidationError("--dialect: \(error)")
+                }
+            }
+            return all
+        }
+
         func validate() throws {
+            _ = try dialects()
             guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
             guard rateLimit >= 1 else { throw ValidationError("--rate-limit must be at least 1") }
             guard maxBodyBytes >= 1 else { throw ValidationError("--max-body-bytes must be at least 1") }
@@ -108,9 +139,47 @@ extension SandboxCommand {
             for (name, rate) in rates where !(0...1).contains(rate) {
                 throw ValidationError("\(name) must be a probability between 0 and 1")
             }
-            if let apiKey, apiKey.isEmpty || apiKey.contains(where: \.isWhitespace) {
-                throw ValidationError("--api-key must be non-empty and contain no whitespace")
+            if apiKey != nil, apiKeyFile != nil {
+                throw ValidationError("use either --api-key-file or --api-key, not both")
             }
+        }
+
+        /// Shortest key `serve` accepts: a guessable key on a listening port is no key.
+        static let minimumKeyLength = 16
+
+        /// The key from `--api-key-file`, `--api-key` or `COGRAM_SANDBOX_API_KEY`, checked; nil to generate one.
+        /// Never echoes the key.
+        func resolvedKey(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String? {
+            let key: String
+            let source: String
+            if let apiKeyFile {
+                do {
+                    key = try ClientSettings.resolveAPIKey(apiKeyFile: apiKeyFile, environment: [:]).unredactedValue
+                } catch {
+                    throw CLIError("\(error)")
+                }
+                source = "the key in \(apiKeyFile)"
+            } else if let apiKey {
+                Terminal.writeError(
+                    "warning: --api-key puts the key on the command line, where other users of this machine can read it (ps, /proc); prefer --api-key-file FILE or COGRAM_SANDBOX_API_KEY.\n")
+                key = apiKey
+                source = "--api-key"
+            } else if let value = environment["COGRAM_SANDBOX_API_KEY"]?.trimmingCharacters(in: .whitespacesAndNewlines),
+                !value.isEmpty
+            {
+                key = value
+                source = "COGRAM_SANDBOX_API_KEY"
+            } else {
+                return nil
+            }
+            guard !key.unicodeScalars.contains(where: { !(0x21...0x7E).contains($0.value) }) else {
+                throw CLIError("\(source) must be printable ASCII without spaces or control characters")
+            }
+            guard key.count >= Self.minimumKeyLength else {
+                throw CLIError(
+                    "\(source) is \(key.count) characters long; a sandbox key needs at least \(Self.minimumKeyLength) (omit it to have one generated)")
+            }
+            return key
         }
 
         func run() async throws {
@@ -118,7 +187,9 @@ extension SandboxCommand {
             var options = SandboxOptions(databasePath: database.path, host: host, port: port)
             options.rateLimitPerMinute = rateLimit
             options.maxBodyBytes = maxBodyBytes
-            options.apiKey = apiKey
+            let key = try resolvedKey()
+            options.apiKey = key
+            options.dialects = try dialects()
             options.faults = FaultOptions(
                 seed: faultSeed, latencyMilliseconds: faultLatency, errorBeforeRate: faultErrorBefore,
                 errorAfterRate: faultErrorAfter, dropRate: faultDrop, rateLimitBurstRate: fault429Burst,
@@ -126,14 +197,17 @@ extension SandboxCommand {
             if let seed {
                 options.seed = try SandboxSeed.load(path: seed)
             }
-            let generated = apiKey == nil
+            let generated = key == nil
             let dbPath = database.path
             let faultsOn = options.faults.isEnabled
+            let dialectNames = options.dialects.sorted().map(\.rawValue).joined(separator: ",")
             do {
                 try await Sandbox.serve(options) { url, organization, key in
                     var line = "cogram sandbox listening on \(url) (db: \(dbPath)"
                     if let organization { line += ", org: \(organization)" }
-                    line += faultsOn ? ", faults: on)\n" : ")\n"
+                    if faultsOn { line += ", faults: on" }
+                    if !dialectNames.isEmpty { line += ", dialects: \(dialectNames)" }
+                    line += ")\n"
                     if generated, let key {
                         line += "API key (shown once): \(key)\n"
                     }
@@ -141,7 +215,7 @@ extension SandboxCommand {
                     Terminal.writeError(line)
                 }
             } catch let error as SandboxError {
-                throw SandboxCommandError(message: error.description)
+                throw CLIError(error.description)
             }
         }
     }
@@ -219,14 +293,25 @@ extension SandboxCommand.Keys {
             if expiresIn != nil, expiresAt != nil {
                 throw ValidationError("use either --expires-in or --expires-at, not both")
             }
-            if let expiresIn, parseDuration(expiresIn) == nil {
-                throw ValidationError("--expires-in takes a positive number and a unit s, m, h or d (for example 30d)")
+            if let expiresIn {
+                guard let seconds = parseDuration(expiresIn), seconds.isFinite else {
+                    throw ValidationError("--expires-in takes a positive number and a unit s, m, h or d (for example 30d)")
+                }
+                guard seconds <= Self.longestLifetime else {
+                    throw ValidationError("--expires-in may be at most 3650d (ten years)")
+                }
             }
             if let expiresAt, SandboxKeyExpiry.date(expiresAt) == nil {
                 throw ValidationError("--expires-at takes an RFC 3339 time such as 2026-12-31T23:59:59Z")
             }
             if name.isEmpty { throw ValidationError("--name must not be empty") }
+            if name == SandboxStore.embeddedKeyName {
+                throw ValidationError("--name '\(name)' is reserved for the key of embedded runs (--sandbox); choose another name")
+            }
         }
+
+        /// Ten years: longer is "never", which is what leaving the option out says.
+        static let longestLifetime: TimeInterval = 3650 * 86400
 
         func run() async throws {
             let store = try database.openStore()
@@ -290,7 +375,7 @@ extension SandboxCommand.Keys {
             defer { try? store.close() }
             let count = try withSandboxErrors { try store.revokeAPIKey(organization: org, key: key) }
             guard count > 0 else {
-                throw SandboxCommandError(message: "no active key '\(key)' in organization '\(org)'")
+                throw CLIError("no active key '\(key)' in organization '\(org)'")
             }
             Terminal.writeError("Revoked \(count) key\(count == 1 ? "" : "s").\n")
         }
@@ -308,16 +393,10 @@ enum SandboxKeyExpiry {
     }
 }
 
-/// A sandbox failure reported as `error: …` with exit status 1.
-struct SandboxCommandError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
-}
-
 private func withSandboxErrors<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as SandboxError {
-        throw SandboxCommandError(message: error.description)
+        throw CLIError(error.description)
     }
 }

@@ -32,10 +32,8 @@ struct ShowCommand: AsyncParsableCommand {
             throw ExitCode(3)
         }
         let environment = Terminal.environment
-        let key: PlanSigningKey? = plan.apiURL.hasPrefix("sandbox:")
-            ? PlanSigningKey.resolve(environment: environment) { .sandbox(identity: plan.apiURL) }
-            : environment["COGRAM_PLAN_KEY"].flatMap { $0.isEmpty ? nil : PlanSigningKey.fromSecret($0) }
-                ?? environment["COGRAM_API_KEY"].flatMap { $0.isEmpty ? nil : PlanSigningKey.derived(fromAPIKey: $0) }
+        let key: PlanSigningKey? = environment["COGRAM_PLAN_KEY"].flatMap { $0.isEmpty ? nil : PlanSigningKey.fromSecret($0) }
+            ?? environment["COGRAM_API_KEY"].flatMap { $0.isEmpty ? nil : PlanSigningKey.derived(fromAPIKey: $0) }
         if let key {
             do {
                 try plan.verifySignature(with: key)

@@ -14,13 +14,41 @@ public struct DiagnosticRenderer: Sendable {
     }
 
     public func render(_ diagnostic: Diagnostic) -> String {
+        render(diagnostic, lines: diagnostic.location.flatMap { sources[$0.file] }.map(LineIndex.init))
+    }
+
+    /// Renders every diagnostic, reading each file's line breaks once.
+    public func render(_ diagnostics: [Diagnostic]) -> String {
+        var indexes: [String: LineIndex] = [:]
+        var out = ""
+        for diagnostic in diagnostics {
+            var lines: LineIndex?
+            if let file = diagnostic.location?.file, let source = sources[file] {
+                lines = indexes[file] ?? LineIndex(source)
+                indexes[file] = lines
+            }
+            out += render(diagnostic, lines: lines)
+        }
+        return out
+    }
+
+    /// "… and 9900 more errors and 2 more warnings not shown": the line that follows a capped list.
+    public static func omitted(_ rest: ArraySlice<Diagnostic>) -> String {
+        let parts = [Diagnostic.Severity.error, .warning, .note].compactMap { severity -> String? in
+            let count = rest.filter { $0.severity == severity }.count
+            return count == 0 ? nil : "\(count) more \(severity.rawValue)\(count == 1 ? "" : "s")"
+        }
+        return "… and \(parts.joined(separator: " and ")) not shown"
+    }
+
+    private func render(_ diagnostic: Diagnostic, lines: LineIndex?) -> String {
         var out = ""
         let label = diagnostic.severity.rawValue
         let paint: (String, String) -> String = { text, code in color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
         let labelColor = diagnostic.severity == .error ? "1;31" : (diagnostic.severity == .warning ? "1;33" : "1;36")
         if let location = diagnostic.location {
             out += paint("\(location):", "1") + " " + paint("\(label):", labelColor) + " " + paint(Self.printable(diagnostic.message, limit: 1000), "1") + "\n"
-            if let line = sources[location.file]?.line(location.line), !line.isEmpty {
+            if let line = lines?.line(location.line), !line.isEmpty {
                 let shown = Self.printable(line)
                 out += shown + "\n"
                 out += Self.caretPrefix(shown, column: location.column) + paint("^", "1;32") + "\n"
@@ -29,10 +57,6 @@ public struct DiagnosticRenderer: Sendable {
             out += paint("\(label):", labelColor) + " " + paint(Self.printable(diagnostic.message, limit: 1000), "1") + "\n"
         }
         return out
-    }
-
-    public func render(_ diagnostics: [Diagnostic]) -> String {
-        diagnostics.map(render).joined()
     }
 
     /// `::error file=…,line=…,col=…::message`, so that GitHub Actions shows the error on the pull request's diff.

@@ -3,6 +3,9 @@ struct ManifestFragment: Sendable {
     var ownership: Ownership?
     var users: [DesiredUser] = []
     var projects: [DesiredProject] = []
+    /// Parallel to `projects`: false for a project with errors of its own, kept only so that a duplicate of its
+    /// external_id is still reported.
+    var projectIsComplete: [Bool] = []
 }
 
 /// Decodes a composed YAML document into the typed model, typing scalars by the schema (never by YAML 1.1
@@ -22,41 +25,13 @@ struct ManifestDecoder {
         self.document = document
     }
 
-    /// A section's keys: `keys[i]` is stored in slot `i` of `Fields`.
-    struct Section {
-        let what: String
-        let keys: [StaticString]
-        let required: [Int]
-        var ignoresXPrefix = false
-        var names: [String] { keys.map { "\($0)" } }
-    }
-
-    static let topLevel = Section(what: "the top level of a manifest", keys: ["version", "ownership", "users", "projects"], required: [], ignoresXPrefix: true)
-    static let ownership = Section(what: "ownership", keys: ["external_id_prefix"], required: [])
-    static let user = Section(what: "a user", keys: ["email", "role", "external_id"], required: [0])
-    static let project = Section(
-        what: "a project", keys: ["external_id", "name", "description", "id", "previous_external_ids", "archived", "members"],
-        required: [0, 1])
-    static let member = Section(what: "a member", keys: ["email", "role"], required: [0, 1])
-
     static let maxNameLength = 200
-    static let maxExternalIDLength = 128
-
-    /// The values of a mapping's known keys, by slot (see `Section`); no allocation per mapping.
-    struct Fields {
-        private var slots = SIMD8<Int32>(repeating: -1)
-
-        subscript(_ slot: Int) -> NodeID? {
-            get { slots[slot] < 0 ? nil : slots[slot] }
-            set { slots[slot] = newValue ?? -1 }
-        }
-    }
 
     mutating func decode() -> ManifestFragment {
         let root = document.root
         var fragment = ManifestFragment()
-        guard let fields = mapping(root, Self.topLevel) else { return fragment }
-        if let version = fields[0] {
+        guard let fields = mapping(root, TopLevelKey.self) else { return fragment }
+        if let version = fields[.version] {
             let tag = document.tag(version)
             if !(document.scalarEquals(version, "1") && (tag == nil || tag == .int) && document.isPlain(version)) {
                 error(version, "unsupported manifest version \(describe(version)); this cogramctl reads 'version: 1'")
@@ -64,18 +39,21 @@ struct ManifestDecoder {
         } else {
             error(root, "missing 'version: 1' at the top of the manifest")
         }
-        if let ownership = fields[1] {
+        if let ownership = fields[.ownership] {
             fragment.ownership = decodeOwnership(ownership)
         }
-        if let users = fields[2], let items = list(users, what: "users") {
+        if let users = fields[.users], let items = list(users, what: "users") {
             for item in items {
                 if let user = decodeUser(item) { fragment.users.append(user) }
             }
         }
-        if let projects = fields[3], let items = list(projects, what: "projects") {
+        if let projects = fields[.projects], let items = list(projects, what: "projects") {
             fragment.projects.reserveCapacity(items.count)
             for item in items {
-                if let project = decodeProject(item) { fragment.projects.append(project) }
+                if let (project, complete) = decodeProject(item) {
+                    fragment.projects.append(project)
+                    fragment.projectIsComplete.append(complete)
+                }
             }
         }
         return fragment
@@ -84,9 +62,9 @@ struct ManifestDecoder {
     // MARK: - Sections
 
     private mutating func decodeOwnership(_ node: NodeID) -> Ownership? {
-        guard let fields = mapping(node, Self.ownership) else { return nil }
+        guard let fields = mapping(node, OwnershipKey.self) else { return nil }
         var prefix: String?
-        if let value = fields[0] {
+        if let value = fields[.externalIDPrefix] {
             prefix = string(value, field: "external_id_prefix")
             if prefix?.isEmpty == true {
                 error(value, "external_id_prefix must not be empty; remove it to manage every project with an external_id")
@@ -97,14 +75,14 @@ struct ManifestDecoder {
     }
 
     private mutating func decodeUser(_ node: NodeID) -> DesiredUser? {
-        guard let fields = mapping(node, Self.user) else { return nil }
+        guard let fields = mapping(node, UserKey.self) else { return nil }
         // Every field is checked even when an earlier one is wrong, so that one run shows every error.
-        let email = fields[0].flatMap { emailField($0) }
+        let email = fields[.email].flatMap { emailField($0) }
         var user = DesiredUser(email: email ?? "", location: location(node))
-        if let role = fields[1] {
+        if let role = fields[.role] {
             user.role = enumeration(role, field: "role", as: UserRole.self)
         }
-        if let externalID = fields[2] {
+        if let externalID = fields[.externalID] {
             user.externalID = nullableString(externalID, field: "external_id")
             if case .value(let v) = user.externalID, v.isEmpty {
                 error(externalID, "external_id must not be empty; use null to clear it")
@@ -113,15 +91,17 @@ struct ManifestDecoder {
         return email == nil ? nil : user
     }
 
-    private mutating func decodeProject(_ node: NodeID) -> DesiredProject? {
-        guard let fields = mapping(node, Self.project) else { return nil }
-        var valid = fields[0] != nil && fields[1] != nil
-        var externalID = ""
-        if let value = fields[0] {
-            if let id = externalIDField(value, field: "external_id") { externalID = id } else { valid = false }
+    /// The project and whether it is free of errors; nil when not even its external_id could be read.
+    private mutating func decodeProject(_ node: NodeID) -> (DesiredProject, Bool)? {
+        guard let fields = mapping(node, ProjectKey.self) else { return nil }
+        var valid = fields[.externalID] != nil && fields[.name] != nil
+        var externalID: String?
+        if let value = fields[.externalID] {
+            externalID = externalIDField(value, field: "external_id")
+            if externalID == nil { valid = false }
         }
         var name = ""
-        if let value = fields[1] {
+        if let value = fields[.name] {
             if let text = string(value, field: "name") {
                 if text.allSatisfy(\.isWhitespace) {
                     error(value, "name must not be empty")
@@ -135,77 +115,91 @@ struct ManifestDecoder {
                 valid = false
             }
         }
-        var project = DesiredProject(externalID: externalID, name: name, location: location(node))
-        if let value = fields[2] {
+        var project = DesiredProject(externalID: externalID ?? "", name: name, location: location(node))
+        if let value = fields[.description] {
             project.description = nullableString(value, field: "description")
         }
-        if let value = fields[3] {
+        if let value = fields[.id] {
             project.id = string(value, field: "id")
             if project.id?.isEmpty == true {
                 error(value, "id must not be empty")
                 project.id = nil
             }
         }
-        if let value = fields[4], let items = list(value, what: "previous_external_ids") {
+        if let value = fields[.previousExternalIDs], let items = list(value, what: "previous_external_ids") {
             for item in items {
                 if let id = externalIDField(item, field: "previous_external_ids entry") {
                     project.previousExternalIDs.append(id)
                 }
             }
         }
-        if let value = fields[5] {
+        if let value = fields[.archived] {
             project.archived = bool(value, field: "archived") ?? false
         }
-        if let value = fields[6] {
+        if let value = fields[.members] {
             if document.isNull(value) {
                 error(value, "members must be a list: use [] for a project with no members, or remove the key to leave its membership unmanaged")
             } else if let items = list(value, what: "members") {
                 var members: [DesiredMember] = []
                 members.reserveCapacity(items.count)
+                // Duplicates are found among every entry with a readable email, even one with other errors.
+                var seen: [String: SourceLocation] = [:]
+                seen.reserveCapacity(items.count)
                 for item in items {
-                    if let member = decodeMember(item) { members.append(member) }
+                    let (email, member) = decodeMember(item)
+                    if let email {
+                        let at = location(item)
+                        if let first = seen.updateValue(at, forKey: normalizeEmail(email)) {
+                            seen[normalizeEmail(email)] = first
+                            let which = externalID.map { "in project '\($0)'" } ?? "in this project"
+                            error(item, "duplicate member '\(email)' \(which); first listed at \(first)")
+                            continue
+                        }
+                    }
+                    if let member { members.append(member) }
                 }
                 project.members = members
             }
         }
-        return valid ? project : nil
+        return externalID == nil ? nil : (project, valid)
     }
 
-    private mutating func decodeMember(_ node: NodeID) -> DesiredMember? {
-        guard let fields = mapping(node, Self.member) else { return nil }
-        let email = fields[0].flatMap { emailField($0) }
-        let role = fields[1].flatMap { enumeration($0, field: "role", as: MemberRole.self) }
-        guard let email, let role else { return nil }
-        return DesiredMember(email: email, role: role, location: location(node))
+    /// The entry's email when it could be read, and the member when the whole entry is valid.
+    private mutating func decodeMember(_ node: NodeID) -> (String?, DesiredMember?) {
+        guard let fields = mapping(node, MemberKey.self) else { return (nil, nil) }
+        let email = fields[.email].flatMap { emailField($0) }
+        let role = fields[.role].flatMap { enumeration($0, field: "role", as: MemberRole.self) }
+        guard let email, let role else { return (email, nil) }
+        return (email, DesiredMember(email: email, role: role, location: location(node)))
     }
 
     // MARK: - Shapes
 
     /// The values of a mapping's known keys; reports unknown keys (with a suggestion), missing required keys
     /// and non-scalar keys.
-    private mutating func mapping(_ node: NodeID, _ section: Section) -> Fields? {
+    private mutating func mapping<Key: SectionKey>(_ node: NodeID, _: Key.Type) -> Fields<Key>? {
         guard document.kind(node) == .mapping else {
-            error(node, "expected \(section.what) to be a mapping, found \(document.kindDescription(node))")
+            error(node, "expected \(Key.what) to be a mapping, found \(document.kindDescription(node))")
             return nil
         }
-        var fields = Fields()
+        var fields = Fields<Key>()
         for index in 0..<document.pairCount(node) {
             let key = document.key(node, index)
             guard document.kind(key) == .scalar else {
                 error(key, "mapping keys must be plain strings, found \(document.kindDescription(key))")
                 continue
             }
-            if section.ignoresXPrefix, document.scalarHasPrefix(key, "x-") { continue }
-            guard let slot = section.keys.firstIndex(where: { document.scalarEquals(key, $0) }) else {
+            if Key.ignoresXPrefix, document.scalarHasPrefix(key, "x-") { continue }
+            guard let known = Key.allCases.first(where: { document.scalarEquals(key, $0.text) }) else {
                 let name = document.scalar(key) ?? ""
-                let place = section.what.hasPrefix("the ") ? section.what : "in \(section.what)"
-                error(key, "unknown key '\(name)' \(place)\(Suggestion.hint(for: name, in: section.names))")
+                let place = Key.what.hasPrefix("the ") ? "at \(Key.what)" : "in \(Key.what)"
+                error(key, "unknown key '\(name)' \(place)\(Suggestion.hint(for: name, in: Key.allCases.map { "\($0.text)" }))")
                 continue
             }
-            fields[slot] = document.value(node, index)
+            fields[known] = document.value(node, index)
         }
-        for slot in section.required where fields[slot] == nil {
-            error(node, "\(section.what) needs '\(section.keys[slot])'")
+        for key in Key.required where fields[key] == nil {
+            error(node, "\(Key.what) needs '\(key.text)'")
         }
         return fields
     }
@@ -239,22 +233,17 @@ struct ManifestDecoder {
 
     private mutating func externalIDField(_ node: NodeID, field: String) -> String? {
         guard let value = string(node, field: field) else { return nil }
-        if value.isEmpty {
+        switch ExternalIDRule.violation(of: value) {
+        case nil:
+            return value
+        case .empty:
             error(node, "\(field) must not be empty")
-            return nil
-        }
-        if value.utf8.count > Self.maxExternalIDLength, value.count > Self.maxExternalIDLength {
-            error(node, "\(field) is \(value.count) characters long; Cogram allows at most \(Self.maxExternalIDLength)")
-            return nil
-        }
-        let hasSpace = value.utf8.allSatisfy({ $0 < 0x80 })
-            ? value.utf8.contains(where: { $0 == 0x20 || (0x09...0x0D).contains($0) })
-            : value.contains(where: { $0.isWhitespace || $0.isNewline })
-        if hasSpace {
+        case .tooLong(let characters):
+            error(node, "\(field) is \(characters) characters long; Cogram allows at most \(ExternalIDRule.maxLength)")
+        case .whiteSpace:
             error(node, "\(field) '\(value)' contains white space")
-            return nil
         }
-        return value
+        return nil
     }
 
     private mutating func emailField(_ node: NodeID) -> String? {

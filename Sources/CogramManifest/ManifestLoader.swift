@@ -118,6 +118,7 @@ public struct ManifestLoader: Sendable {
 
     static func merge(_ fragments: [ManifestFragment], files: [String], diagnostics: inout [Diagnostic]) -> DesiredState {
         var desired = DesiredState(files: files)
+        var projectIsComplete: [Bool] = []
         for fragment in fragments {
             if let ownership = fragment.ownership {
                 if let first = desired.ownership {
@@ -129,9 +130,14 @@ public struct ManifestLoader: Sendable {
             }
             desired.users.append(contentsOf: fragment.users)
             desired.projects.append(contentsOf: fragment.projects)
+            projectIsComplete.append(contentsOf: fragment.projectIsComplete)
         }
         checkUniqueness(&desired, diagnostics: &diagnostics)
         checkOwnership(desired, diagnostics: &diagnostics)
+        // Projects with errors of their own took part in the checks of keys only.
+        if projectIsComplete.contains(false) {
+            desired.projects = desired.projects.indices.filter { projectIsComplete[$0] }.map { desired.projects[$0] }
+        }
         return desired
     }
 
@@ -169,22 +175,6 @@ public struct ManifestLoader: Sendable {
                     diagnostics.append(Diagnostic(.error, at: project.location, "project id '\(id)' is adopted twice; first at \(first)"))
                 } else {
                     ids[id] = project.location
-                }
-            }
-            if let members = project.members {
-                var seen: [String: Int] = [:]
-                seen.reserveCapacity(members.count)
-                var duplicates = IndexSet()
-                for (position, member) in members.enumerated() {
-                    if let first = seen.updateValue(position, forKey: member.normalizedEmail) {
-                        seen[member.normalizedEmail] = first
-                        duplicates.insert(position)
-                        diagnostics.append(Diagnostic(.error, at: member.location,
-                            "duplicate member '\(member.email)' in project '\(project.externalID)'; first listed at \(members[first].location)"))
-                    }
-                }
-                if !duplicates.isEmpty {
-                    desired.projects[index].members = members.indices.filter { !duplicates.contains($0) }.map { members[$0] }
                 }
             }
         }

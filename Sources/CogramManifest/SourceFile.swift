@@ -11,29 +11,9 @@ public struct SourceFile: Sendable, Hashable {
     }
 
     /// The text of 1-based `line`, without its line break (invalid UTF-8 shown as U+FFFD); nil when out of range.
+    /// Scans the file: for many lines, build one `LineIndex` and ask it.
     public func line(_ line: Int) -> String? {
-        guard line >= 1 else { return nil }
-        var current = 1
-        var start = 0
-        var i = 0
-        let n = bytes.count
-        while i < n, current < line {
-            if bytes[i] == UInt8(ascii: "\n") {
-                current += 1
-                start = i + 1
-            } else if bytes[i] == UInt8(ascii: "\r") {
-                current += 1
-                if i + 1 < n, bytes[i + 1] == UInt8(ascii: "\n") { i += 1 }
-                start = i + 1
-            }
-            i += 1
-        }
-        guard current == line, start <= n else { return nil }
-        var end = start
-        while end < n, bytes[end] != UInt8(ascii: "\n"), bytes[end] != UInt8(ascii: "\r") { end += 1 }
-        var slice = Array(bytes[start..<end])
-        if line == 1, slice.starts(with: [0xEF, 0xBB, 0xBF]) { slice.removeFirst(3) }
-        return String(decoding: slice, as: UTF8.self)
+        LineIndex(self).line(line)
     }
 
     /// The 1-based line and column (in characters) of a byte offset, as libyaml counts them.

@@ -117,17 +117,12 @@ enum ExportDisposition: Equatable {
         }
         if let prefix, !externalID.hasPrefix(prefix) {
             self = .leftOutOutsidePrefix
-        } else if !isManifestExternalID(externalID) {
+        } else if !ExternalIDRule.isValid(externalID) {
             self = .leftOutUnusableExternalID
         } else {
             self = .keyed
         }
     }
-}
-
-/// The loader's rule for external ids: 1 to 128 characters, no white space.
-func isManifestExternalID(_ value: String) -> Bool {
-    !value.isEmpty && value.count <= 128 && !value.contains(where: { $0.isWhitespace || $0.isNewline })
 }
 
 /// Ids of the projects whose members the import writes: active projects that it keeps.

@@ -1,3 +1,5 @@
+import CogramManifest
+
 /// Writes strings as YAML scalars for `cogramctl import`: plain when YAML reads the plain text back as the same
 /// string (and no other YAML reader would take it for a null, a boolean or a number), double-quoted otherwise.
 ///
@@ -83,16 +85,12 @@ public enum YAMLScalarWriter {
         }
     }
 
-    /// Words that YAML 1.1 or 1.2 readers take for null or a boolean (compared case-insensitively, which also
-    /// quotes a few harmless spellings such as `yEs`).
-    private static let typedWords: Set<String> = ["~", "null", "true", "false", "yes", "no", "y", "n", "on", "off"]
-
     /// Null, booleans and anything that could be read as a number or a date (`0042`, `1e3`, `.5`, `0x1F`,
     /// `-12`, `1_000`, `12:30`, `2026-01-05`, `.inf`); deliberately broad: quoting a string that needs none is
     /// harmless, leaving one plain that a reader retypes is not.
     static func looksTyped(_ value: String) -> Bool {
         let lower = value.lowercased()
-        if typedWords.contains(lower) { return true }
+        if YAMLWords.typedLowercased.contains(lower) { return true }
         var body = Substring(lower)
         if body.first == "+" || body.first == "-" { body = body.dropFirst() }
         if [".inf", ".nan"].contains(body) { return true }

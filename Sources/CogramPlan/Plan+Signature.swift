@@ -10,7 +10,6 @@ public struct PlanSigningKey: Sendable {
     public enum Source: String, Sendable {
         case apiKey = "the API key"
         case planKey = "COGRAM_PLAN_KEY"
-        case sandbox = "the sandbox database path"
     }
 
     /// The derived key's bytes (`SymmetricKey` is not `Sendable`; one is made from these for each use).
@@ -37,12 +36,6 @@ public struct PlanSigningKey: Sendable {
     /// From a shared secret (`COGRAM_PLAN_KEY`).
     public static func fromSecret(_ secret: String) -> PlanSigningKey {
         PlanSigningKey(material: secret, info: "plan-key", source: .planKey)
-    }
-
-    /// For the embedded sandbox, whose API key changes from run to run: from its database path. This guards
-    /// against accidents (a plan edited by hand, or made for another database), not against an attacker.
-    public static func sandbox(identity: String) -> PlanSigningKey {
-        PlanSigningKey(material: identity, info: "sandbox", source: .sandbox)
     }
 
     /// `COGRAM_PLAN_KEY` when set and not empty, else `fallback`.

@@ -1,3 +1,5 @@
+import CogramRandom
+
 /// What the fault injector does to one request.
 struct FaultDecision: Sendable, Hashable {
     var latencyMilliseconds = 0

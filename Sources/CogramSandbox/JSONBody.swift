@@ -44,8 +44,19 @@ struct BodyReader {
     private let object: [String: JSONValue]
     private(set) var details: [ErrorEnvelope.FieldDetail] = []
 
-    /// Malformed JSON → 400 `bad_request`; a well-formed non-object → 422 `validation_error`.
+    /// Deepest nesting of arrays and objects accepted. API bodies are flat objects (depth 1); a little room is
+    /// left so that a wrong type still gets its precise 422.
+    static let maxDepth = 4
+
+    /// Malformed JSON or nesting deeper than `maxDepth` → 400 `bad_request`; a well-formed non-object → 422
+    /// `validation_error`.
     init(data: Data, allowed: Set<String>) throws(APIError) {
+        // Checked before decoding: a decoder walks deep nesting in time that grows with it, and a small body can
+        // be nested thousands of levels deep.
+        if Self.nestingExceeds(Self.maxDepth, data) {
+            throw APIError.badRequest(
+                "the request body is nested deeper than \(Self.maxDepth) levels; API request bodies are flat JSON objects")
+        }
         let value: JSONValue
         do {
             value = try JSONDecoder().decode(JSONValue.self, from: data)
@@ -59,6 +70,38 @@ struct BodyReader {
         for key in object.keys.sorted() where !allowed.contains(key) {
             details.append(.init(field: key, message: "is not a known field"))
         }
+    }
+
+    /// Whether arrays and objects nest deeper than `limit` anywhere in `data`, brackets inside strings not
+    /// counted. One pass, stopping at the first level too deep; malformed input is left to the decoder.
+    static func nestingExceeds(_ limit: Int, _ data: Data) -> Bool {
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for byte in data {
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""):
+                inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                if depth > limit { return true }
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+            default:
+                break
+            }
+        }
+        return false
     }
 
     private mutating func fail(_ field: String, _ message: String) {

@@ -6,6 +6,8 @@ import Hummingbird
 struct Operations {
     let store: SandboxStore
     let orgID: String
+    /// False under the `no-unique-external-id` dialect.
+    var uniqueExternalIDs = true
 
     /// Query parameters; the first occurrence of a name wins.
     typealias Query = [String: String]
@@ -31,7 +33,7 @@ struct Operations {
             guard case .value(let nameValue) = name else { throw APIError.validation([]) }
             let project = try await store.createProject(
                 orgID: orgID, name: nameValue, description: description.valueOrNil,
-                externalID: externalID.valueOrNil)
+                externalID: externalID.valueOrNil, uniqueExternalID: uniqueExternalIDs)
             return jsonResponse(status: .created, project, headers: [.location: "/v1/projects/\(project.id)"])
         case .getProject(let id):
             return jsonResponse(status: .ok, try await store.project(orgID: orgID, id: id))
@@ -45,7 +47,7 @@ struct Operations {
             changes.externalID = reader.string("external_id", lengths: 1...128, nullable: true)
             changes.status = reader.enumeration("status", ProjectStatus.self)
             try reader.finish()
-            return jsonResponse(status: .ok, try await store.updateProject(orgID: orgID, id: id, changes: changes))
+            return jsonResponse(status: .ok, try await store.updateProject(orgID: orgID, id: id, changes: changes, uniqueExternalID: uniqueExternalIDs))
         case .archiveProject(let id):
             return jsonResponse(status: .ok, try await store.archiveProject(orgID: orgID, id: id))
         case .listMembers(let projectID):

@@ -27,7 +27,8 @@ actor RateLimiter {
 
     func take(_ bucket: String, now: Int64 = Timestamp.nowMilliseconds()) -> RateDecision {
         if windows.count > 10_000 {
-            // Unauthenticated buckets are keyed by whatever token was sent; forget finished windows.
+            // Unauthenticated buckets are keyed by client address, which many clients can have; forget finished
+            // windows.
             windows = windows.filter { now < $0.value.start + windowMilliseconds }
         }
         var window = windows[bucket] ?? Window(start: now, count: 0)

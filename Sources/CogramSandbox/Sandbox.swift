@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -13,8 +14,17 @@ public enum Sandbox {
         var apiKey: String?
     }
 
+    /// Which key `prepare` makes sure of.
+    enum KeyPolicy: Sendable, Hashable {
+        /// `SandboxOptions.apiKey` when given (created or reused), else a generated one when a seed was given.
+        case fromOptions
+        /// A key for runs of this process (`withSandbox`): `SandboxOptions.apiKey` when given, else the
+        /// database's embedded key (`SandboxStore.embeddedKey`), made once and reused by every run.
+        case embedded
+    }
+
     /// Opens the database, applies the seed and creates or reuses the key.
-    static func prepare(_ options: SandboxOptions) throws -> Prepared {
+    static func prepare(_ options: SandboxOptions, keys: KeyPolicy = .fromOptions) throws -> Prepared {
         let store = try SandboxStore(path: options.databasePath)
         do {
             var organization: SandboxStore.Organization?
@@ -22,17 +32,28 @@ public enum Sandbox {
                 let id = try store.seed(seed)
                 organization = SandboxStore.Organization(id: id, name: seed.organization)
             }
+            let wantsKey = options.apiKey != nil || options.seed != nil || keys == .embedded
             var apiKey: String?
-            if options.apiKey != nil || options.seed != nil {
+            if wantsKey {
                 if organization == nil {
                     let all = try store.organizations()
                     guard all.count == 1 else { throw SandboxError.organizationAmbiguous(count: all.count) }
                     organization = all[0]
                 }
                 if let organization {
-                    apiKey = try store.createAPIKey(
-                        organization: organization.id, name: options.apiKey == nil ? "sandbox-generated" : "sandbox",
-                        value: options.apiKey)
+                    switch (keys, options.apiKey) {
+                    case (_, let value?):
+                        apiKey = try store.createAPIKey(organization: organization.id, name: "sandbox", value: value)
+                    case (.embedded, nil):
+                        apiKey = try store.embeddedKey(orgID: organization.id)
+                    case (.fromOptions, nil):
+                        apiKey = try store.createAPIKey(organization: organization.id, name: "sandbox-generated")
+                    }
+                }
+            }
+            if options.dialects.contains(.unknownEnumValues) {
+                for organization in try store.organizations() {
+                    try store.ensureDefaultUnknownValues(orgID: organization.id)
                 }
             }
             return Prepared(store: store, organization: organization, apiKey: apiKey)
@@ -54,8 +75,10 @@ public enum Sandbox {
     ) -> some ApplicationProtocol {
         Application(
             responder: SandboxResponder(store: store, options: options, stats: stats),
+            server: .http1(configuration: .init(idleTimeout: TimeAmount(options.idleTimeout))),
             configuration: .init(
-                address: .hostname(options.host, port: options.port), serverName: "cogram-sandbox"),
+                address: .hostname(options.host, port: options.port), serverName: "cogram-sandbox",
+                availableConnectionsDelegate: MaximumAvailableConnections(max(1, options.maxConnections), logger: logger())),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? options.port) },
             logger: logger())
     }
@@ -65,7 +88,11 @@ public enum Sandbox {
     /// The server runs in a background task; call `shutdown()` to stop it. Each call is independent (no global
     /// state), so tests may run many sandboxes at once, each with its own database file.
     public static func start(_ options: SandboxOptions) async throws -> RunningSandbox {
-        let prepared = try prepare(options)
+        try await start(options, keys: .fromOptions)
+    }
+
+    static func start(_ options: SandboxOptions, keys: KeyPolicy) async throws -> RunningSandbox {
+        let prepared = try prepare(options, keys: keys)
         let stats = StatsRecorder()
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = application(store: prepared.store, options: options, stats: stats) { port in
@@ -91,6 +118,46 @@ public enum Sandbox {
         } catch {
             throw SandboxError.startFailed("cannot listen on \(options.host):\(options.port): \(error)")
         }
+    }
+
+    /// Starts a sandbox for the length of `body`, in the spirit of `CogramClient.withClient`: `body` gets the base
+    /// URL and an API key of the organization; the sandbox is always stopped afterwards, and an error of `body`
+    /// wins over one of stopping.
+    ///
+    /// The key is `SandboxOptions.apiKey` when given, else the database's embedded key: made by the first run,
+    /// named `embedded` in the audit log, reused by the next runs and never printed. A database file that did not
+    /// exist before is removed again when the sandbox cannot start. Errors before `body` runs are
+    /// `SandboxError.embeddedStartFailed`; errors of `body` are rethrown as they are.
+    public static func withSandbox<T: Sendable>(
+        _ options: SandboxOptions, _ body: (_ baseURL: URL, _ apiKey: String) async throws -> T
+    ) async throws -> T {
+        let existed = FileManager.default.fileExists(atPath: options.databasePath)
+        let running: RunningSandbox
+        do {
+            running = try await start(options, keys: .embedded)
+        } catch {
+            if !existed {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: options.databasePath + suffix) }
+            }
+            throw SandboxError.embeddedStartFailed(databasePath: options.databasePath, reason: "\(error)")
+        }
+        // `.embedded` always makes a key (or throws), and the base URL is built from a host and a port.
+        guard let apiKey = running.apiKey, let baseURL = URL(string: running.baseURL) else {
+            try? await running.shutdown()
+            throw SandboxError.embeddedStartFailed(databasePath: options.databasePath, reason: "no API key was made")
+        }
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(baseURL, apiKey))
+        } catch {
+            result = .failure(error)
+        }
+        do {
+            try await running.shutdown()
+        } catch {
+            if case .success = result { throw error }
+        }
+        return try result.get()
     }
 
     /// Runs a sandbox in the foreground until SIGINT or SIGTERM, then shuts down gracefully.

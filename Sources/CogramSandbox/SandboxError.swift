@@ -7,8 +7,10 @@ public enum SandboxError: Error, CustomStringConvertible, Sendable, Equatable {
     case organizationNotFound(String)
     case organizationAmbiguous(count: Int)
     case apiKeyBelongsToAnotherOrganization
+    case apiKeyRevoked
     case invalidArgument(String)
     case startFailed(String)
+    case embeddedStartFailed(databasePath: String, reason: String)
 
     public var description: String {
         switch self {
@@ -24,10 +26,14 @@ public enum SandboxError: Error, CustomStringConvertible, Sendable, Equatable {
                 : "the sandbox database holds \(count) organizations; name one (--org NAME or a seed file)"
         case .apiKeyBelongsToAnotherOrganization:
             return "that API key already belongs to another organization in this database; choose another value"
+        case .apiKeyRevoked:
+            return "that API key was revoked in this database and stays revoked; choose another value"
         case .invalidArgument(let message):
             return message
         case .startFailed(let message):
             return "the sandbox could not start: \(message)"
+        case .embeddedStartFailed(let path, let reason):
+            return "cannot start the embedded sandbox with \(path): \(reason)"
         }
     }
 }

@@ -18,6 +18,12 @@ public struct SandboxOptions: Sendable {
     public var apiKey: String?
     /// Largest accepted request body; larger bodies get 413 `payload_too_large`.
     public var maxBodyBytes: Int
+    /// Departures from the contract (none by default); see `SandboxDialect`.
+    public var dialects: Set<SandboxDialect> = []
+    /// A connection that sends nothing for this long is closed, so idle clients cannot hold connections open.
+    public var idleTimeout: Duration = .seconds(60)
+    /// Connections served at once; further ones wait in the listen backlog until one closes.
+    public var maxConnections: Int = 256
 
     public init(
         databasePath: String,

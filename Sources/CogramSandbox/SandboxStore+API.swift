@@ -87,7 +87,7 @@ extension SandboxStore {
             let row = try Row.fetchOne(
                 db, sql: "SELECT \(Self.projectColumns) FROM projects WHERE org_id = ? AND id = ?", arguments: [orgID, id])
         else {
-            throw APIError.notFound("no project with id '\(id)'")
+            throw StoreError.projectNotFound(id: id)
         }
         return row
     }
@@ -98,13 +98,16 @@ extension SandboxStore {
         let owner = try String.fetchOne(
             db, sql: "SELECT id FROM projects WHERE org_id = ? AND external_id = ?", arguments: [orgID, externalID])
         if let owner, owner != projectID {
-            throw APIError.conflict("external_id '\(externalID)' is already used by project \(owner)")
+            throw StoreError.externalIDInUse(externalID: externalID, owner: .project, ownerID: owner)
         }
     }
 
-    func createProject(orgID: String, name: String, description: String?, externalID: String?) async throws -> Project {
+    /// `uniqueExternalID: false` is the `no-unique-external-id` dialect.
+    func createProject(
+        orgID: String, name: String, description: String?, externalID: String?, uniqueExternalID: Bool = true
+    ) async throws -> Project {
         try await pool.write { db in
-            if let externalID {
+            if let externalID, uniqueExternalID {
                 try Self.ensureExternalIDFree(db, orgID: orgID, externalID: externalID, except: nil)
             }
             let id = Identifier.make("prj_")
@@ -123,7 +126,9 @@ extension SandboxStore {
         try await pool.read { db in Self.project(from: try Self.fetchProject(db, orgID: orgID, id: id)) }
     }
 
-    func updateProject(orgID: String, id: String, changes: ProjectChanges) async throws -> Project {
+    func updateProject(
+        orgID: String, id: String, changes: ProjectChanges, uniqueExternalID: Bool = true
+    ) async throws -> Project {
         try await pool.write { db in
             let row = try Self.fetchProject(db, orgID: orgID, id: id)
             let current = Self.project(from: row)
@@ -138,10 +143,15 @@ extension SandboxStore {
             case .absent: break
             case .null: next.externalID = nil
             case .value(let value):
-                try Self.ensureExternalIDFree(db, orgID: orgID, externalID: value, except: id)
+                if uniqueExternalID {
+                    try Self.ensureExternalIDFree(db, orgID: orgID, externalID: value, except: id)
+                }
                 next.externalID = value
             }
-            if let status = changes.status { next.status = .known(status) }
+            if let status = changes.status {
+                next.status = .known(status)
+                try Self.forgetUnknownValue(db, orgID: orgID, .projectStatus(projectID: id))
+            }
             guard next != current else { return current }
             try Self.store(db, orgID: orgID, project: next, previousUpdatedAt: row["updated_at"])
             return Self.project(from: try Self.fetchProject(db, orgID: orgID, id: id))
@@ -192,15 +202,15 @@ extension SandboxStore {
                     db, sql: "SELECT \(Self.userColumns) FROM users WHERE org_id = ? AND id = ?", arguments: [orgID, userID]
                 ).map(Self.user(from:))
             else {
-                throw APIError.notFound("no user with id '\(userID)'")
+                throw StoreError.userNotFound(id: userID)
             }
             if project.status == .archived {
-                throw APIError.conflict("project \(projectID) is archived; restore it before changing its members")
+                throw StoreError.projectArchived(id: projectID)
             }
             if user.status == .deactivated {
-                // Assumption (documented): a deactivated user cannot be given access.
-                throw APIError.validation([.init(field: "user_id", message: "user \(userID) is deactivated")])
+                throw StoreError.userDeactivated(id: userID)
             }
+            try Self.forgetUnknownValue(db, orgID: orgID, .memberRole(projectID: projectID, userID: userID))
             let existing = try String.fetchOne(
                 db, sql: "SELECT role FROM members WHERE org_id = ? AND project_id = ? AND user_id = ?",
                 arguments: [orgID, projectID, userID])
@@ -219,7 +229,7 @@ extension SandboxStore {
                     arguments: [orgID, projectID, userID]
                 ).map(Self.member(from:))
             else {
-                throw APIError(status: .internalServerError, code: .internalError, message: "member vanished")
+                throw StoreError.memberVanished
             }
             return (member, existing == nil)
         }
@@ -229,13 +239,13 @@ extension SandboxStore {
         try await pool.write { db in
             _ = try Self.fetchProject(db, orgID: orgID, id: projectID)
             guard Self.isBindable(userID) else {
-                throw APIError.notFound("user '\(userID)' is not a member of project \(projectID)")
+                throw StoreError.notAMember(userID: userID, projectID: projectID)
             }
             try db.execute(
                 sql: "DELETE FROM members WHERE org_id = ? AND project_id = ? AND user_id = ?",
                 arguments: [orgID, projectID, userID])
             if db.changesCount == 0 {
-                throw APIError.notFound("user '\(userID)' is not a member of project \(projectID)")
+                throw StoreError.notAMember(userID: userID, projectID: projectID)
             }
         }
     }
@@ -269,9 +279,12 @@ extension SandboxStore {
                     db, sql: "SELECT \(Self.userColumns) FROM users WHERE org_id = ? AND id = ?", arguments: [orgID, userID]
                 ).map(Self.user(from:))
             else {
-                throw APIError.notFound("no user with id '\(userID)'")
+                throw StoreError.userNotFound(id: userID)
             }
-            if let role = changes.role { user.role = .known(role) }
+            if let role = changes.role {
+                user.role = .known(role)
+                try Self.forgetUnknownValue(db, orgID: orgID, .userRole(userID: userID))
+            }
             switch changes.externalID {
             case .absent: break
             case .null: user.externalID = nil
@@ -279,7 +292,7 @@ extension SandboxStore {
                 let owner = try String.fetchOne(
                     db, sql: "SELECT id FROM users WHERE org_id = ? AND external_id = ?", arguments: [orgID, value])
                 if let owner, owner != userID {
-                    throw APIError.conflict("external_id '\(value)' is already used by user \(owner)")
+                    throw StoreError.externalIDInUse(externalID: value, owner: .user, ownerID: owner)
                 }
                 user.externalID = value
             }

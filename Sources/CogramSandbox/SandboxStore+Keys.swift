@@ -48,25 +48,33 @@ extension SandboxStore {
 
     /// Creates an API key for the organization (id or name) and returns its value, the only time it is shown.
     ///
-    /// With `value`, that exact key is created, or reused (made valid again, with the new expiry) if this
-    /// organization already has it.
+    /// With `value`, that exact key is created, or reused (with the new name and expiry) if this organization
+    /// already has it; a revoked key stays revoked (`SandboxError.apiKeyRevoked`).
     public func createAPIKey(
         organization: String, name: String, value: String? = nil, expiresAt: Date? = nil
     ) throws -> String {
         if let value, value.isEmpty || value.contains(where: { $0.isWhitespace }) {
             throw SandboxError.invalidArgument("an API key must be non-empty and contain no whitespace")
         }
+        if let expiresAt, !(Self.earliestExpiry...Self.latestExpiry).contains(expiresAt.timeIntervalSince1970) {
+            throw SandboxError.invalidArgument("a key's expiry must be a time between the years 1970 and 9999")
+        }
         let key = value ?? Identifier.apiKey()
         let hash = Self.hash(key: key)
         let expires = expiresAt.map(Timestamp.milliseconds)
         try pool.write { db in
             let org = try Self.requireOrganization(db, organization)
-            if let row = try Row.fetchOne(db, sql: "SELECT id, org_id FROM api_keys WHERE key_hash = ?", arguments: [hash]) {
+            if let row = try Row.fetchOne(
+                db, sql: "SELECT id, org_id, revoked_at FROM api_keys WHERE key_hash = ?", arguments: [hash])
+            {
                 guard (row["org_id"] as String) == org.id else {
                     throw SandboxError.apiKeyBelongsToAnotherOrganization
                 }
+                guard (row["revoked_at"] as Int64?) == nil else {
+                    throw SandboxError.apiKeyRevoked
+                }
                 try db.execute(
-                    sql: "UPDATE api_keys SET name = ?, expires_at = ?, revoked_at = NULL WHERE id = ?",
+                    sql: "UPDATE api_keys SET name = ?, expires_at = ? WHERE id = ?",
                     arguments: [name, expires, row["id"] as String])
             } else {
                 try db.execute(
@@ -78,6 +86,35 @@ extension SandboxStore {
             }
         }
         return key
+    }
+
+    /// The range of expiry times, in seconds since 1970, that a key may have (finite, and printable as RFC 3339).
+    static let earliestExpiry: TimeInterval = 0
+    static let latestExpiry: TimeInterval = 253_402_300_799
+
+    /// The name of the key embedded runs (`--sandbox`) use, apart from the names people give keys.
+    public static let embeddedKeyName = "embedded"
+
+    /// The key of embedded runs for the organization: the one made by an earlier run while it is still valid,
+    /// else a new one (named `embeddedKeyName`, never expiring) that replaces it.
+    func embeddedKey(orgID: String) throws -> String {
+        try pool.write { db in
+            if let key = try String.fetchOne(db, sql: "SELECT key FROM embedded_keys WHERE org_id = ?", arguments: [orgID]),
+                try Bool.fetchOne(
+                    db,
+                    sql: "SELECT 1 FROM api_keys WHERE key_hash = ? AND org_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
+                    arguments: [Self.hash(key: key), orgID, Timestamp.nowMilliseconds()]) != nil
+            {
+                return key
+            }
+            let key = Identifier.apiKey()
+            try db.execute(
+                sql: "INSERT INTO api_keys (id, org_id, name, key_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [Identifier.make("key_"), orgID, Self.embeddedKeyName, Self.hash(key: key), Timestamp.nowMilliseconds()])
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO embedded_keys (org_id, key) VALUES (?, ?)", arguments: [orgID, key])
+            return key
+        }
     }
 
     /// The keys of one organization (id or name), or of all; no secrets.

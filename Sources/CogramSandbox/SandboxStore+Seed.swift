@@ -130,6 +130,13 @@ extension SandboxStore {
     ) throws {
         let key = project.seedKey
         if try ledgerDigest(db, orgID: orgID, kind: "project", key: key) != nil { return }
+        if let externalID = project.externalID,
+            let owner = try String.fetchOne(
+                db, sql: "SELECT id FROM projects WHERE org_id = ? AND external_id = ?", arguments: [orgID, externalID])
+        {
+            throw SandboxError.invalidArgument(
+                "invalid seed: project external_id '\(externalID)' is already used by project \(owner)")
+        }
         let id = project.id ?? Identifier.make("prj_")
         try db.cachedStatement(sql: SQL.insertProject).execute(arguments: [
             orgID, id, project.name, project.description, project.externalID, (project.status ?? .active).rawValue, now, now,

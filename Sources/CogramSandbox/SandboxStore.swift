@@ -14,6 +14,11 @@ public final class SandboxStore: Sendable {
 
     /// Opens (creating if needed) and migrates the database at `path`.
     public init(path: String) throws {
+        if !FileManager.default.fileExists(atPath: path) {
+            // Key digests, emails and names: readable by the owner only. SQLite gives the -wal and -shm files
+            // the database file's permissions.
+            _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
         var configuration = Configuration()
         // The CLI may manage keys while a server holds the same file open.
         configuration.busyMode = .timeout(10)
@@ -101,6 +106,31 @@ public final class SandboxStore: Sendable {
                     key TEXT NOT NULL,
                     digest TEXT NOT NULL,
                     PRIMARY KEY (org_id, kind, key)
+                );
+                """)
+        }
+        migrator.registerMigration("v2-dialects") { db in
+            // Projects may share an external_id under the `no-unique-external-id` dialect, so uniqueness is
+            // checked in the (serialized) write transactions instead of by the index.
+            try db.execute(sql: """
+                DROP INDEX projects_external_id;
+                CREATE INDEX projects_external_id ON projects(org_id, external_id) WHERE external_id IS NOT NULL;
+                CREATE TABLE unknown_values (
+                    org_id TEXT NOT NULL REFERENCES organizations(id),
+                    kind TEXT NOT NULL,
+                    record TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    PRIMARY KEY (org_id, kind, record)
+                );
+                """)
+        }
+        migrator.registerMigration("v3-embedded-key") { db in
+            // The key of embedded runs, kept so that every run of one database reuses one key instead of adding
+            // another. In clear, unlike other keys: it only opens this database, which its reader already has.
+            try db.execute(sql: """
+                CREATE TABLE embedded_keys (
+                    org_id TEXT PRIMARY KEY NOT NULL REFERENCES organizations(id),
+                    key TEXT NOT NULL
                 );
                 """)
         }

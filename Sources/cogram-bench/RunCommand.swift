@@ -14,21 +14,24 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("only"), parsing: .upToNextOption,
-        help: ArgumentHelp("Run only these figures (1 to 6).", valueName: "n"))
+        help: ArgumentHelp("Run only these figures (1 to \(Self.figures.upperBound)).", valueName: "n"))
     var only: [Int] = []
 
     @Option(help: ArgumentHelp("Where databases go (default: a new temporary directory, removed afterwards).", valueName: "dir"))
     var workDir: String?
 
+    /// The figure numbers; 7 is a plan scoped to a pull request's changes.
+    static let figures = 1...8
+
     func validate() throws {
-        if let bad = only.first(where: { !(1...6).contains($0) }) {
-            throw ValidationError("--only takes figure numbers 1 to 6, not \(bad)")
+        if let bad = only.first(where: { !Self.figures.contains($0) }) {
+            throw ValidationError("--only takes figure numbers \(Self.figures.lowerBound) to \(Self.figures.upperBound), not \(bad)")
         }
     }
 
     func run() async throws {
         let sizes = smoke ? BenchSizes.smoke : BenchSizes.full
-        let selected = Set(only.isEmpty ? Array(1...6) : only)
+        let selected = Set(only.isEmpty ? Array(Self.figures) : only)
         let fm = FileManager.default
         let directory = workDir.map { URL(fileURLWithPath: $0, isDirectory: true) }
             ?? fm.temporaryDirectory.appendingPathComponent("cogram-bench-\(getpid())", isDirectory: true)
@@ -43,6 +46,7 @@ struct RunCommand: AsyncParsableCommand {
         if selected.contains(3) { rows += try await bench.throughput() }
         if selected.contains(4) { rows += try await OfflineBench.load(sizes: sizes) }
         if selected.contains(5) { rows += try await OfflineBench.diff(sizes: sizes) }
+        if selected.contains(8) { rows += try await ValidationBench.errors(sizes: sizes) }
         rows.sort { $0.number < $1.number }
         print(ResultRow.table(rows, smoke: smoke))
         if !smoke, rows.contains(where: { $0.met == false }) {
@@ -74,19 +78,23 @@ struct BenchSizes: Sendable {
     var loadMembers: Int
     var loadUsers: Int
     var diffChangeFraction: Double
+    /// Figure 8: the numbers of errors in the manifests validated.
+    var validationErrors: [Int]
     var repetitions: Int
 
     static let full = BenchSizes(
         readProjects: 2000, readMembers: 10, readUsers: 1000, applyChangeFraction: 0.1, latencyMilliseconds: 20,
         throughputProjects: 1000, throughputMembers: 10, throughputUsers: 500, throughputChanges: 400,
         throughputLimit: 600, throughputBothConfigurations: true,
-        loadProjects: 10_000, loadMembers: 20, loadUsers: 2000, diffChangeFraction: 0.1, repetitions: 3)
+        loadProjects: 10_000, loadMembers: 20, loadUsers: 2000, diffChangeFraction: 0.1,
+        validationErrors: [10_000, 20_000], repetitions: 3)
 
     static let smoke = BenchSizes(
         readProjects: 50, readMembers: 10, readUsers: 100, applyChangeFraction: 0.2, latencyMilliseconds: 20,
         throughputProjects: 50, throughputMembers: 5, throughputUsers: 50, throughputChanges: 40,
         throughputLimit: 6000, throughputBothConfigurations: false,
-        loadProjects: 200, loadMembers: 20, loadUsers: 100, diffChangeFraction: 0.1, repetitions: 1)
+        loadProjects: 200, loadMembers: 20, loadUsers: 100, diffChangeFraction: 0.1,
+        validationErrors: [300], repetitions: 1)
 }
 
 /// One line of the result table.

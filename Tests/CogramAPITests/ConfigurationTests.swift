@@ -19,9 +19,14 @@ struct ConfigurationTests {
         #expect(error.description == "refusing plain http:// API URL '\(url)': the API key would be sent unencrypted; use https://, or http:// only for a loopback host (localhost, 127.0.0.1, ::1) such as the sandbox")
     }
 
-    @Test(arguments: ["", "api.cogram.com", "ftp://api.cogram.com", "https://", "https://api.cogram.com?x=1", "https://user:pw@api.cogram.com"])
+    @Test(arguments: ["", "api.cogram.com", "ftp://api.cogram.com", "https://"])
     func malformedURLsAreRefused(_ url: String) throws {
         #expect(throws: ConfigurationError.invalidURL(url)) { try ClientConfiguration.validateBaseURL(url) }
+    }
+
+    @Test(arguments: [("https://api.cogram.com?x=1", "https://api.cogram.com?***"), ("https://user:pw@api.cogram.com", "https://***@api.cogram.com")])
+    func urlsWithQueryOrCredentialsAreRefusedWithoutShowingThem(url: String, shown: String) throws {
+        #expect(throws: ConfigurationError.invalidURL(shown)) { try ClientConfiguration.validateBaseURL(url) }
     }
 
     @Test func configurationRefusesInsecureURL() {

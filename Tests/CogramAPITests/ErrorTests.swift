@@ -45,7 +45,7 @@ struct ErrorTests {
             let e = try #require(error)
             #expect(e.status == c.status)
             #expect(e.code == c.code)
-            #expect(e.description == c.expected)
+            #expect(e.description == c.expected.replacingOccurrences(of: "GET /v1/", with: "GET \(server.baseURL)/v1/"))
             #expect(!e.description.contains(Fixture.key))
         }
     }
@@ -70,7 +70,8 @@ struct ErrorTests {
                 return
             }
             #expect(invalid.status == 200)
-            #expect(error?.description.hasPrefix("GET /v1/projects/prj_1 returned HTTP 200 with a body that is not the JSON the Cogram API v1 contract describes (") == true)
+            #expect(invalid.problem == .shape(at: "id", expected: "a string", found: "5"))
+            #expect(error?.description == "GET \(server.baseURL)/v1/projects/prj_1 answered HTTP 200 in a shape cogramctl does not understand: at id it expected a string but found 5; run `cogramctl doctor` to compare this server's answers with what cogramctl expects")
         }
     }
 

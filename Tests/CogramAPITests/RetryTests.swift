@@ -43,7 +43,7 @@ struct RetryTests {
             #expect(server.requests.count == 3)
             #expect(error?.status == 503)
             #expect(error?.code == "unavailable")
-            #expect(error?.description == "Cogram failed on GET /v1/projects/prj_1 (HTTP 503 unavailable) after 3 attempts: down for maintenance; the service may be degraded, try again later and contact Cogram support if it persists")
+            #expect(error?.description == "Cogram failed on GET \(server.baseURL)/v1/projects/prj_1 (HTTP 503 unavailable) after 3 attempts: down for maintenance; the service may be degraded, try again later and contact Cogram support if it persists")
         }
     }
 
@@ -96,14 +96,19 @@ struct RetryTests {
     }
 
     @Test(arguments: [Reply.error(503, "unavailable", "x"), Reply.drop])
-    func postMarkedSafeIsRetried(first: Reply) async throws {
-        try await ScriptedServer.with(replies: [first, .json(201, Fixture.project(1))]) { server in
+    func postWithExternalIDIsSentAgainAfterReadingThatNothingWasCreated(first: Reply) async throws {
+        let posts = Counter()
+        try await ScriptedServer.with(script: { _, request in
+            if request.method == "GET" { return .json(200, Fixture.page([], page: 1, pageSize: 100, total: 0)) }
+            return posts.next() == 0 ? first : .json(201, Fixture.project(1))
+        }) { server in
             let project = try await CogramClient.withClient(try Fixture.configuration(server.baseURL)) {
                 try await $0.createProject(ProjectCreate(name: "P", externalID: "ext-1"), retrySafe: true)
             }
             #expect(project.id == "prj_1")
-            #expect(server.requests.count == 2)
-            #expect(server.requests.allSatisfy { $0.method == "POST" })
+            #expect(server.requests.map(\.method) == ["POST", "GET", "POST"])
+            #expect(server.requests[1].query["external_id"] == "ext-1")
+            #expect(server.requests[1].query["status"] == "all")
         }
     }
 
@@ -145,7 +150,7 @@ struct RetryTests {
             #expect(server.requests.count == 4)
             #expect(error?.status == 429)
             #expect(count.rateLimited == 4)
-            #expect(error?.description.hasPrefix("rate limit exceeded on GET /v1/projects/prj_1 (HTTP 429 rate_limit_exceeded) after 4 attempts") == true)
+            #expect(error?.description.hasPrefix("rate limit exceeded on GET \(server.baseURL)/v1/projects/prj_1 (HTTP 429 rate_limit_exceeded) after 4 attempts") == true)
         }
     }
 

@@ -58,7 +58,7 @@ import Testing
 @Suite struct StructureTests {
     @Test func topLevelXKeysAreIgnoredOthersAreNot() {
         #expect(messages("version: 1\nx-anything: {a: [1, 2]}\nproject: []\n")
-            == ["3:1: unknown key 'project' the top level of a manifest; did you mean 'projects'?"])
+            == ["3:1: unknown key 'project' at the top level of a manifest; did you mean 'projects'?"])
     }
 
     @Test func xKeysAreOnlyIgnoredAtTheTop() {

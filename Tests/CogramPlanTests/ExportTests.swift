@@ -1,6 +1,6 @@
 import CogramAPI
 import CogramManifest
-import CogramSandbox
+import CogramRandom
 @testable import CogramPlan
 import Foundation
 import Testing

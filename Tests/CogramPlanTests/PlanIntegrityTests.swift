@@ -235,7 +235,7 @@ import Testing
         #expect(markdownCode("x\ny") == #"`x\ny`"#)
         let plan = F.plan(DesiredState(), ObservedState(projects: [F.project("p", externalID: "a```b")], users: F.users))
         let md = renderMarkdown(plan)
-        #expect(md.contains("- ````project.a```b````"))
+        #expect(md.contains("````project.a```b````"))
         #expect(md.contains("````diff"))
     }
 }

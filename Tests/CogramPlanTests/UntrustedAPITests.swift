@@ -180,7 +180,7 @@ import Testing
         let change = try #require(plan.changes.first)
         #expect(change.before?.role == "approver" && change.after?.role == "editor")
         #expect(change.precondition == .member(role: .unknown("approver")))
-        #expect(renderHuman(plan, color: false).contains("role: approver → editor"))
+        #expect(renderHuman(plan, color: false).contains("~ member ben@acme.example: approver → editor"))
         // The unknown role survives a saved plan.
         let reloaded = try Plan.load(from: try plan.jsonData())
         #expect(reloaded.changes == plan.changes)

@@ -44,7 +44,8 @@ final class TestOrganization: Sendable {
     static func start(
         projects: [SandboxSeed.Project] = [], users: [SandboxSeed.User] = defaultUsers,
         faults: FaultOptions = .init(), databasePath: String? = nil, organization: String = "Northwind Build",
-        rateLimitPerMinute: Int = 1000, key: String = "e2e-" + UUID().uuidString, runTimeout: TimeInterval = 180
+        rateLimitPerMinute: Int = 1000, key: String = "e2e-" + UUID().uuidString, runTimeout: TimeInterval = 180,
+        dialects: Set<SandboxDialect> = []
     ) async throws -> TestOrganization {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cogramctl-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -53,6 +54,7 @@ final class TestOrganization: Sendable {
         options.seed = SandboxSeed(organization: organization, users: users, projects: projects)
         options.apiKey = key
         options.faults = faults
+        options.dialects = dialects
         let sandbox = try await Sandbox.start(options)
         return TestOrganization(
             sandbox: sandbox, directory: directory, databasePath: path, key: key,

@@ -393,8 +393,25 @@ private struct ComposerSession {
             if let context {
                 message += atEnd ? " (\(context) that starts here)" : " (\(context) at line \(contextMark.line), column \(contextMark.column))"
             }
+            if !atEnd, let hint = Self.indentationHint(problem: problem, contextMark: contextMark, problemLine: problemLine) {
+                message += hint
+            }
             return error(atEnd ? contextMark : problemMark, message)
         }
+    }
+
+    /// libyaml reports a line indented differently from its neighbours as a missing `-` or key of the block that
+    /// was open; saying which column that block uses points at the usual cause.
+    static func indentationHint(problem: String, contextMark: Mark, problemLine: String?) -> String? {
+        let what: String
+        switch problem {
+        case "did not find expected '-' indicator": what = "the items of that list start"
+        case "did not find expected key": what = "the keys of that mapping start"
+        default: return nil
+        }
+        guard let problemLine else { return nil }
+        let indent = problemLine.prefix(while: { $0 == " " }).count
+        return "; check the indentation: \(what) at column \(contextMark.column), this line at column \(indent + 1)"
     }
 
     private func characterAt(_ line: String, _ column: Int) -> Character? {

@@ -94,19 +94,18 @@ public struct YAMLDocument: Sendable {
         return isNullText(id)
     }
 
-    /// Whether a scalar's text is one the core schema reads as null (`~`, `null`, `Null`, `NULL` or nothing),
+    /// Whether a scalar's text is one the core schema reads as null (`YAMLWords.nullWords` or nothing),
     /// whatever its style and tag.
     func isNullText(_ id: NodeID) -> Bool {
         nodes[Int(id)].kind == .scalar
-            && (nodes[Int(id)].count == 0 || scalarEquals(id, "~") || scalarEquals(id, "null") || scalarEquals(id, "Null")
-                || scalarEquals(id, "NULL"))
+            && (nodes[Int(id)].count == 0 || YAMLWords.nullWords.contains { scalarEquals(id, $0) })
     }
 
-    /// The boolean a scalar's text is in the core schema (`true`, `True`, `TRUE`, `false`, `False`, `FALSE`),
+    /// The boolean a scalar's text is in the core schema (`YAMLWords.trueWords`, `YAMLWords.falseWords`),
     /// whatever its style and tag; nil for any other text.
     func boolText(_ id: NodeID) -> Bool? {
-        if scalarEquals(id, "true") || scalarEquals(id, "True") || scalarEquals(id, "TRUE") { return true }
-        if scalarEquals(id, "false") || scalarEquals(id, "False") || scalarEquals(id, "FALSE") { return false }
+        if YAMLWords.trueWords.contains(where: { scalarEquals(id, $0) }) { return true }
+        if YAMLWords.falseWords.contains(where: { scalarEquals(id, $0) }) { return false }
         return nil
     }
 

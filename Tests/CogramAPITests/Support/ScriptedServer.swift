@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// A request as the scripted server received it.
 struct RecordedRequest: Sendable {
@@ -52,28 +53,35 @@ final class ScriptedServer: Sendable {
     private let recorder: Recorder
     let port: Int
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    private let isTLS: Bool
+
+    var baseURL: String { isTLS ? "https://localhost:\(port)" : "http://127.0.0.1:\(port)" }
     var requests: [RecordedRequest] { recorder.requests }
 
-    private init(channel: any Channel, recorder: Recorder, port: Int) {
+    private init(channel: any Channel, recorder: Recorder, port: Int, isTLS: Bool) {
         self.channel = channel
         self.recorder = recorder
         self.port = port
+        self.isTLS = isTLS
     }
 
-    /// Serves `script(index, request)` for the index-th request (0-based).
-    static func start(_ script: @escaping Script) async throws -> ScriptedServer {
+    /// Serves `script(index, request)` for the index-th request (0-based); over TLS with `tls` (then `baseURL`
+    /// names `localhost`, as test certificates do).
+    static func start(_ script: @escaping Script, tls: NIOSSLContext? = nil) async throws -> ScriptedServer {
         let recorder = Recorder(script: script)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                    }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(ScriptedHandler(recorder: recorder))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
-        return ScriptedServer(channel: channel, recorder: recorder, port: channel.localAddress?.port ?? 0)
+        return ScriptedServer(channel: channel, recorder: recorder, port: channel.localAddress?.port ?? 0, isTLS: tls != nil)
     }
 
     /// Serves the replies in order; the last one repeats.
@@ -93,9 +101,10 @@ final class ScriptedServer: Sendable {
     }
 
     static func with<T>(
-        script: @escaping Script, isolation: isolated (any Actor)? = #isolation, _ body: (ScriptedServer) async throws -> T
+        script: @escaping Script, tls: NIOSSLContext? = nil, isolation: isolated (any Actor)? = #isolation,
+        _ body: (ScriptedServer) async throws -> T
     ) async throws -> T {
-        let server = try await start(script)
+        let server = try await start(script, tls: tls)
         do {
             let result = try await body(server)
             try await server.shutdown()

@@ -77,3 +77,16 @@ func measure<T>(isolation: isolated (any Actor)? = #isolation, _ body: () async 
     let result = try await body()
     return (result, ContinuousClock.now - start)
 }
+
+/// A thread-safe counter for scripts that answer the n-th request of a kind differently.
+final class Counter: Sendable {
+    private let value = NIOLockedValueBox(0)
+
+    /// The current count, then one more.
+    func next() -> Int {
+        value.withLockedValue { v in
+            defer { v += 1 }
+            return v
+        }
+    }
+}

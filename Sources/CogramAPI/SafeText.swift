@@ -1,0 +1,43 @@
+/// Text that came from outside (a server's message, a transport library's reason) made safe for a terminal, a
+/// log or a CI annotation: the API key replaced by `***`, control characters (C0, DEL, C1, U+2028, U+2029)
+/// written as `\u{…}` escapes, and the length bounded.
+public enum SafeText {
+    /// At most this many characters are kept of one outside text.
+    public static let maximumLength = 500
+
+    public static func clean(_ text: String, redacting key: APIKey? = nil, limit: Int = maximumLength) -> String {
+        var text = text
+        if let key, key.unredactedValue.count >= 4 {
+            text = text.replacingOccurrences(of: key.unredactedValue, with: "***")
+        }
+        var out = ""
+        var count = 0
+        for scalar in text.unicodeScalars {
+            if count >= limit {
+                out += "…"
+                break
+            }
+            if isControl(scalar) {
+                out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+            count += 1
+        }
+        return out
+    }
+
+    /// C0 controls, DEL, C1 controls and the Unicode line and paragraph separators.
+    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029: return true
+        default: return false
+        }
+    }
+
+    /// Whether `text` is non-empty printable ASCII (0x21…0x7E), which is what an HTTP header value built from a
+    /// token must be.
+    public static func isPrintableASCIIToken(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { (0x21...0x7E).contains($0) }
+    }
+}

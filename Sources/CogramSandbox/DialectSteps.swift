@@ -1,0 +1,201 @@
+import CogramAPI
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// The dialects that change what a request means or what its record-shaped answer holds: filters, external_id
+/// uniqueness, the lost first create, unknown enum values, 204 archives and the `data` envelope. Sits after
+/// authentication (it needs the route and the organization) and before the audit (a lost create was committed,
+/// and is audited as such).
+struct DialectStep: RouterMiddleware {
+    typealias Context = SandboxContext
+    let dialects: Set<SandboxDialect>
+    let store: SandboxStore
+    let stats: StatsRecorder
+    let lostCreate: LostCreate
+
+    /// Whether the first create has been lost yet; one per server.
+    actor LostCreate {
+        private var done = false
+
+        /// True exactly once.
+        func take() -> Bool {
+            defer { done = true }
+            return !done
+        }
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard !dialects.isEmpty, let route = context.route, let identity = context.identity else {
+            return try await next(request, context)
+        }
+        var context = context
+        context.dialects = dialects
+        if dialects.contains(.ignoreFilters) {
+            context.query["external_id"] = nil
+            context.query["email"] = nil
+        }
+        var response = try await next(request, context)
+        guard (200..<300).contains(response.status.code) else { return response }
+        if dialects.contains(.loseFirstCreate), route == .createProject, await lostCreate.take() {
+            // Committed (and audited) below; the client never hears of it.
+            await stats.record(method: request.method.rawValue, status: nil)
+            try? await context.channel.close()
+            throw DroppedConnection()
+        }
+        if dialects.contains(.delete204), case .archiveProject = route {
+            var headers = response.headers
+            headers[.contentType] = nil
+            headers[.contentLength] = nil
+            return Response(status: .noContent, headers: headers)
+        }
+        let unknown = dialects.contains(.unknownEnumValues) ? try await store.unknownValues(orgID: identity.orgID) : [:]
+        guard !unknown.isEmpty || dialects.contains(.dataEnvelope) else { return response }
+        guard var json = try await response.jsonObject() else { return response }
+        if !unknown.isEmpty {
+            json = DialectJSON.applying(unknown, to: json, route: route)
+        }
+        if dialects.contains(.dataEnvelope) {
+            json = DialectJSON.dataEnvelope(json)
+        }
+        response.replaceJSON(json)
+        return response
+    }
+}
+
+/// The dialects that change every answer on the wire: rate-limit headers and extra fields. Outermost, so that
+/// they reach 429s and errors too.
+struct DialectSurfaceStep: RouterMiddleware {
+    typealias Context = SandboxContext
+    let dialects: Set<SandboxDialect>
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        guard !dialects.isEmpty else { return response }
+        let now = Date()
+        if dialects.contains(.epochReset), let raw = response.headers[.xRateLimitReset], let seconds = Int(raw) {
+            response.headers[.xRateLimitReset] = String(Int(now.timeIntervalSince1970.rounded(.up)) + seconds)
+        }
+        if dialects.contains(.retryAfterDate), response.status == .tooManyRequests,
+            let raw = response.headers[.retryAfter], let seconds = Int(raw)
+        {
+            let at = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.up) + Double(seconds))
+            response.headers[.retryAfter] = DialectJSON.httpDate(at)
+        }
+        if dialects.contains(.extraFields), let json = try await response.jsonObject() {
+            response.replaceJSON(DialectJSON.addingExtraFields(json))
+        }
+        return response
+    }
+}
+
+/// The JSON rewrites of the dialects, on `JSONSerialization` values.
+enum DialectJSON {
+    /// The fields `extra-fields` adds to every object.
+    static var extraFields: [String: Any] {[
+        "x_cogram_revision": "2031-01-01",
+        "x_cogram_meta": ["flags": ["beta", "audit"], "score": 0.5, "enabled": true, "note": NSNull()] as [String: Any],
+    ]}
+
+    static func addingExtraFields(_ value: Any) -> Any {
+        switch value {
+        case let object as [String: Any]:
+            var out = object.mapValues(addingExtraFields)
+            for (key, extra) in extraFields where out[key] == nil { out[key] = extra }
+            return out
+        case let array as [Any]:
+            return array.map(addingExtraFields)
+        default:
+            return value
+        }
+    }
+
+    /// `{"items", "page", "page_size", "total"}` → `{"data", "meta": {"page", "page_size", "total"}}`.
+    static func dataEnvelope(_ value: Any) -> Any {
+        guard let object = value as? [String: Any], let items = object["items"] else { return value }
+        var meta: [String: Any] = [:]
+        for key in ["page", "page_size", "total"] { meta[key] = object[key] }
+        return ["data": items, "meta": meta] as [String: Any]
+    }
+
+    /// Puts the organization's unknown values into the records of an answer to `route`.
+    static func applying(_ unknown: [SandboxStore.UnknownValue: String], to value: Any, route: Route) -> Any {
+        func records(_ value: Any, _ transform: ([String: Any]) -> [String: Any]) -> Any {
+            guard var object = value as? [String: Any] else { return value }
+            if let items = object["items"] as? [[String: Any]] {
+                object["items"] = items.map(transform)
+                return object
+            }
+            return transform(object)
+        }
+        switch route {
+        case .listProjects, .createProject, .getProject, .updateProject, .archiveProject:
+            return records(value) { project in
+                var project = project
+                if let id = project["id"] as? String, let status = unknown[.projectStatus(projectID: id)] {
+                    project["status"] = status
+                }
+                return project
+            }
+        case .listUsers, .updateUser:
+            return records(value) { user in
+                var user = user
+                guard let id = user["id"] as? String else { return user }
+                if let role = unknown[.userRole(userID: id)] { user["role"] = role }
+                if let status = unknown[.userStatus(userID: id)] { user["status"] = status }
+                return user
+            }
+        case .listMembers(let projectID), .putMember(let projectID, _):
+            return records(value) { member in
+                var member = member
+                if let userID = member["user_id"] as? String, let role = unknown[.memberRole(projectID: projectID, userID: userID)] {
+                    member["role"] = role
+                }
+                return member
+            }
+        case .openAPI, .docs, .deleteMember:
+            return value
+        }
+    }
+
+    /// RFC 9110's IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
+    static func httpDate(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.string(from: date)
+    }
+}
+
+extension Response {
+    /// The body parsed as JSON, when it is a JSON answer of the sandbox's own (always one buffer).
+    func jsonObject() async throws -> Any? {
+        guard headers[.contentType] == "application/json" else { return nil }
+        let collector = BodyCollector()
+        try await body.write(collector)
+        return try? JSONSerialization.jsonObject(with: Data(collector.buffer.readableBytesView), options: [.fragmentsAllowed])
+    }
+
+    /// Replaces the body with `value` as JSON, sorted like every other answer.
+    mutating func replaceJSON(_ value: Any) {
+        guard
+            let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+        else { return }
+        headers[.contentLength] = nil
+        body = .init(byteBuffer: ByteBuffer(bytes: data))
+    }
+}
+
+/// Gathers a response body in memory.
+private final class BodyCollector: ResponseBodyWriter, @unchecked Sendable {
+    // Used by one task at a time: written by `ResponseBody.write`, then read by its caller.
+    var buffer = ByteBuffer()
+
+    func write(_ buffer: ByteBuffer) async throws {
+        var copy = buffer
+        self.buffer.writeBuffer(&copy)
+    }
+
+    func finish(_ trailingHeaders: HTTPFields?) async throws {}
+}

@@ -1,0 +1,89 @@
+import CogramManifest
+import Testing
+
+@Suite struct LineIndexTests {
+    @Test func linesEndAtLFCRLFAndLoneCR() {
+        let source = SourceFile(path: "a.yaml", bytes: Array("one\ntwo\r\nthree\rfour".utf8))
+        let index = LineIndex(source)
+        #expect(index.lineCount == 4)
+        #expect((1...4).map { index.line($0) } == ["one", "two", "three", "four"])
+        #expect(index.line(0) == nil)
+        #expect(index.line(5) == nil)
+    }
+
+    @Test func finalBreakStartsAnEmptyLineAndTheBOMIsNotText() {
+        let index = LineIndex(SourceFile(path: "a.yaml", bytes: [0xEF, 0xBB, 0xBF] + Array("version: 1\n".utf8)))
+        #expect(index.line(1) == "version: 1")
+        #expect(index.line(2) == "")
+        #expect(index.line(3) == nil)
+        #expect(SourceFile(path: "a.yaml", bytes: Array("x\n\ny".utf8)).line(3) == "y")
+    }
+
+    /// The renderer shows the right source line for diagnostics far into a large file.
+    @Test func rendererShowsTheLineOfTheLastOfManyDiagnostics() {
+        var text = "version: 1\nprojects:\n"
+        for i in 0..<3000 { text += "  - external_id: p-\(i)\n    name: P\n    nmae: x\(i)\n" }
+        let result = load(text)
+        #expect(result.diagnostics.count == 3000)
+        let rendered = DiagnosticRenderer(sources: result.sources).render(result.diagnostics)
+        #expect(rendered.hasSuffix("test.yaml:9002:5: error: unknown key 'nmae' in a project; did you mean 'name'?\n    nmae: x2999\n    ^\n"))
+    }
+}
+
+@Suite struct DiagnosticCapTests {
+    @Test func omittedCountsEachSeverity() {
+        let location = SourceLocation(file: "a.yaml", line: 1, column: 1)
+        let rest = [Diagnostic(.error, at: location, "e"), Diagnostic(.error, at: location, "e"), Diagnostic(.warning, at: location, "w")]
+        #expect(DiagnosticRenderer.omitted(rest[...]) == "… and 2 more errors and 1 more warning not shown")
+        #expect(DiagnosticRenderer.omitted(rest[2...]) == "… and 1 more warning not shown")
+    }
+}
+
+@Suite struct DiagnosticWordingTests {
+    @Test func unknownTopLevelKeySaysWhere() {
+        #expect(messages("version: 1\nproject: []\n") == ["2:1: unknown key 'project' at the top level of a manifest; did you mean 'projects'?"])
+    }
+
+    @Test func misindentedListItemGetsAnIndentationHint() {
+        let yaml = "version: 1\nprojects:\n  - external_id: a\n    name: A\n - external_id: b\n   name: B\n"
+        #expect(messages(yaml) == [
+            "5:2: invalid YAML: did not find expected key (while parsing a block mapping at line 1, column 1); check the indentation: the keys of that mapping start at column 1, this line at column 2",
+        ])
+    }
+
+    @Test func misindentedKeyGetsAnIndentationHint() {
+        let yaml = "version: 1\nprojects:\n  - external_id: a\n    name: A\n   description: D\n"
+        #expect(messages(yaml).first?.contains("check the indentation") == true, "\(messages(yaml))")
+    }
+}
+
+@Suite struct DuplicatesDespiteOtherErrorsTests {
+    @Test func duplicateMemberIsFoundWhenTheFirstEntryHasABadRole() {
+        let yaml = """
+            version: 1
+            projects:
+              - external_id: a
+                name: A
+                members:
+                  - {email: ana@x.example, role: onwer}
+                  - {email: ana@x.example, role: owner}
+            """
+        #expect(messages(yaml) == [
+            "6:9: invalid role 'onwer'; expected one of owner, editor, viewer; did you mean 'owner'?",
+            "7:9: duplicate member 'ana@x.example' in project 'a'; first listed at test.yaml:6:9",
+        ])
+    }
+
+    @Test func duplicateMemberInAProjectWithABadExternalID() {
+        let yaml = "version: 1\nprojects:\n  - external_id: 'a b'\n    name: A\n    members:\n      - {email: ana@x.example, role: owner}\n      - {email: ana@x.example, role: owner}\n"
+        #expect(messages(yaml).contains("7:9: duplicate member 'ana@x.example' in this project; first listed at test.yaml:6:9"))
+    }
+
+    @Test func duplicateExternalIDIsFoundWhenTheFirstProjectHasOtherErrors() {
+        let yaml = "version: 1\nprojects:\n  - external_id: a\n    name: ''\n  - external_id: a\n    name: A\n"
+        #expect(messages(yaml) == [
+            "4:11: name must not be empty",
+            "5:5: duplicate project external_id 'a'; already used as external_id at test.yaml:3:5",
+        ])
+    }
+}
