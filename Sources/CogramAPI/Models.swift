@@ -47,6 +47,65 @@ public enum UserStatus: String, Codable, Sendable, Hashable, CaseIterable {
     case deactivated
 }
 
+// MARK: - Values observed from the API
+
+/// A value of one of the contract's enumerations as the API sent it: one cogramctl knows, or another it keeps
+/// as sent. The observed resources (`Project`, `Member`, `User`) carry these, so that a role or status added to
+/// Cogram later does not stop every read; what cogramctl sends (and what the sandbox accepts) stays closed.
+public enum OpenEnum<Known>: Sendable, Hashable
+where Known: RawRepresentable & Sendable & Hashable, Known.RawValue == String {
+    case known(Known)
+    case unknown(String)
+
+    public init(_ known: Known) { self = .known(known) }
+
+    public init(rawValue: String) {
+        self = Known(rawValue: rawValue).map { .known($0) } ?? .unknown(rawValue)
+    }
+
+    /// The value as the API sent it.
+    public var rawValue: String {
+        switch self {
+        case .known(let k): k.rawValue
+        case .unknown(let raw): raw
+        }
+    }
+
+    /// The known value, or nil for one cogramctl does not know.
+    public var known: Known? {
+        if case .known(let k) = self { return k }
+        return nil
+    }
+
+}
+
+/// An observed value compared with a known one: `project.status == .archived`; an unknown value equals none.
+public func == <Known>(lhs: OpenEnum<Known>, rhs: Known) -> Bool { lhs.known == rhs }
+public func != <Known>(lhs: OpenEnum<Known>, rhs: Known) -> Bool { lhs.known != rhs }
+public func == <Known>(lhs: OpenEnum<Known>?, rhs: Known) -> Bool { lhs?.known == rhs }
+public func != <Known>(lhs: OpenEnum<Known>?, rhs: Known) -> Bool { lhs?.known != rhs }
+
+extension OpenEnum: Codable {
+    public init(from decoder: any Decoder) throws {
+        self.init(rawValue: try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
+}
+
+extension OpenEnum: CustomStringConvertible {
+    /// Known values as themselves, others as `unknown(raw)`.
+    public var description: String {
+        switch self {
+        case .known(let k): k.rawValue
+        case .unknown(let raw): "unknown(\(raw))"
+        }
+    }
+}
+
 // MARK: - Resources
 
 /// `GET /v1/projects/{id}`.
@@ -55,13 +114,23 @@ public struct Project: Codable, Sendable, Hashable {
     public var name: String
     public var description: String?
     public var externalID: String?
-    public var status: ProjectStatus
-    public var createdAt: String
+    public var status: OpenEnum<ProjectStatus>
+    /// Not used by the planner: optional, so that a server that leaves it out is still read.
+    public var createdAt: String?
     public var updatedAt: String
 
     public init(
         id: String, name: String, description: String?, externalID: String?,
-        status: ProjectStatus, createdAt: String, updatedAt: String
+        status: ProjectStatus, createdAt: String?, updatedAt: String
+    ) {
+        self.init(
+            id: id, name: name, description: description, externalID: externalID, status: .known(status),
+            createdAt: createdAt, updatedAt: updatedAt)
+    }
+
+    public init(
+        id: String, name: String, description: String?, externalID: String?,
+        status: OpenEnum<ProjectStatus>, createdAt: String?, updatedAt: String
     ) {
         self.id = id
         self.name = name
@@ -77,6 +146,17 @@ public struct Project: Codable, Sendable, Hashable {
         case externalID = "external_id"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        name = try c.decode(String.self, forKey: .name)
+        description = try c.decodeIfPresent(String.self, forKey: .description)
+        externalID = try c.decodeIfPresent(String.self, forKey: .externalID)
+        status = try c.decode(OpenEnum<ProjectStatus>.self, forKey: .status)
+        createdAt = try c.decodeIfPresent(String.self, forKey: .createdAt)
+        updatedAt = try c.decode(String.self, forKey: .updatedAt)
     }
 
     // Encode nulls explicitly: the contract documents `"description": null`.
@@ -96,11 +176,17 @@ public struct Project: Codable, Sendable, Hashable {
 public struct Member: Codable, Sendable, Hashable {
     public var userID: String
     public var email: String
-    public var name: String
-    public var role: ProjectRole
-    public var addedAt: String
+    /// Not used by the planner: optional.
+    public var name: String?
+    public var role: OpenEnum<ProjectRole>
+    /// Not used by the planner: optional.
+    public var addedAt: String?
 
-    public init(userID: String, email: String, name: String, role: ProjectRole, addedAt: String) {
+    public init(userID: String, email: String, name: String?, role: ProjectRole, addedAt: String?) {
+        self.init(userID: userID, email: email, name: name, role: .known(role), addedAt: addedAt)
+    }
+
+    public init(userID: String, email: String, name: String?, role: OpenEnum<ProjectRole>, addedAt: String?) {
         self.userID = userID
         self.email = email
         self.name = name
@@ -119,14 +205,22 @@ public struct Member: Codable, Sendable, Hashable {
 public struct User: Codable, Sendable, Hashable {
     public var id: String
     public var email: String
-    public var name: String
-    public var role: OrganizationRole
+    /// Not used by the planner: optional.
+    public var name: String?
+    public var role: OpenEnum<OrganizationRole>
     public var externalID: String?
-    public var status: UserStatus
+    public var status: OpenEnum<UserStatus>
 
     public init(
-        id: String, email: String, name: String, role: OrganizationRole,
+        id: String, email: String, name: String?, role: OrganizationRole,
         externalID: String?, status: UserStatus
+    ) {
+        self.init(id: id, email: email, name: name, role: .known(role), externalID: externalID, status: .known(status))
+    }
+
+    public init(
+        id: String, email: String, name: String?, role: OpenEnum<OrganizationRole>,
+        externalID: String?, status: OpenEnum<UserStatus>
     ) {
         self.id = id
         self.email = email

@@ -10,12 +10,15 @@ struct ApplyCommand: AsyncParsableCommand {
         abstract: "Make Cogram match the manifests, or apply exactly a saved plan.",
         discussion: """
             With manifests: plans, shows the plan, asks for confirmation on a terminal (without a terminal, \
-            --auto-approve is required), then applies. With one saved plan file (from `plan --out`): checks that \
-            it has not expired, was made for this API, and that nothing it relies on has moved, then applies it. \
-            With GITHUB_STEP_SUMMARY set, a Markdown report is appended there; with GITHUB_OUTPUT set, the outputs \
-            applied=N and failed=N. Exit status: 0 applied (or nothing to do), 1 a change failed or an error \
-            stopped it, 3 saved plan stale or expired (nothing applied), 4 refused by a safety cap (nothing \
-            applied), 130 interrupted by SIGINT or SIGTERM (the changes in flight were finished, no new one started).
+            With manifests: plans, shows the plan, asks for confirmation on a terminal (without a terminal, \
+            --auto-approve is required), then applies. With one saved plan file (from `plan --out`): checks its \
+            signature, that it has not expired, was made for this API, is consistent, that its targets are what \
+            its addresses name and that nothing it relies on has moved, then applies it; with --manifests, also \
+            that those manifests still produce it. With GITHUB_STEP_SUMMARY set, a Markdown report is appended \
+            there; with GITHUB_OUTPUT set, the outputs applied=N and failed=N. Exit status: 0 applied (or nothing \
+            to do), 1 a change failed or an error stopped it, 3 saved plan stale, expired, unsigned, altered or \
+            made from other manifests (nothing applied), 4 refused by a safety cap (nothing applied), 130 \
+            interrupted by SIGINT or SIGTERM (the changes in flight were finished, no new one started).
             """
     )
 
@@ -30,6 +33,11 @@ struct ApplyCommand: AsyncParsableCommand {
             "Report format: human, or json (one document on stdout: every change with its outcome; the plan is then shown only to confirm).",
             valueName: "human|json"))
     var format: ApplyFormat = .human
+        parsing: .upToNextOption,
+        help: ArgumentHelp(
+            "With a saved plan: the manifests it was made from; apply refuses (exit 3) when they no longer produce it.",
+            valueName: "path"))
+    var manifests: [String] = []
 
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var changedSince: ChangedSinceOption
@@ -39,6 +47,8 @@ struct ApplyCommand: AsyncParsableCommand {
     func run() async throws {
         if paths.count == 1, let saved = try savedPlan(at: paths[0]) {
             try await applySaved(saved)
+        } else if !manifests.isEmpty {
+            throw CLIError("--manifests goes with a saved plan file (`cogramctl apply PLANFILE --manifests PATH...`); \(paths.joined(separator: " ")) is not one")
         } else {
             try await applyManifests()
         }
@@ -109,15 +119,28 @@ struct ApplyCommand: AsyncParsableCommand {
             requestsPerMinute: planning.requestsPerMinute,
             parallelism: planning.parallelism
         ) { client, identity in
+            // The signature first: nothing in an unauthenticated file is acted on, or even printed.
             do {
+                try plan.verifySignature(with: planSigningKey(client: client))
                 try plan.validateForApply(apiURL: identity.apiURL)
             } catch {
                 Terminal.writeError("error: \(error)\nNothing was changed.\n")
                 return try notApplied(plan, .stale, reasons: ["\(error)"])
             }
+            if !manifests.isEmpty {
+                let (_, digest, _) = try Planning.load(manifests, command: "apply")
+                guard digest == plan.manifestDigest else {
+                    let reason = "the manifests changed since the plan was made: \(manifests.joined(separator: " ")) no longer produce this plan (manifest_digest differs). Plan again from the current manifests and review that plan."
+                    Terminal.writeError("error: \(reason)\nNothing was changed.\n")
+                    return try notApplied(plan, .stale, reasons: [reason])
+                }
+            }
             show(plan)
             if plan.isEmpty { return try finishWithNothingToDo(plan) }
-            let violations = safetyViolations(plan: plan, options: planning.planOptions(apiURL: identity.apiURL, digest: plan.manifestDigest))
+            // The caps are measured against what Cogram has now, not against counts in the file.
+            let inventory = try await liveInventory(plan: plan, client: client, parallelism: planning.parallelism)
+            let violations = safetyViolations(
+                plan: plan, options: planning.planOptions(apiURL: identity.apiURL, digest: plan.manifestDigest), inventory: inventory)
             if !violations.isEmpty {
                 Planning.reportSafety(violations, asErrors: true)
                 Terminal.writeError("Apply refused by the safety caps; nothing was changed.\n")
@@ -125,10 +148,7 @@ struct ApplyCommand: AsyncParsableCommand {
             }
             let moved = try await checkPreconditions(plan: plan, client: client, parallelism: planning.parallelism)
             if !moved.isEmpty {
-                var text = "error: the saved plan is stale: \(plural(moved.count, "thing")) changed in Cogram since it was made:\n"
-                for failure in moved { text += "  - \(failure)\n" }
-                text += "Nothing was changed. Run `cogramctl plan` again and review the new plan.\n"
-                Terminal.writeError(text)
+                Terminal.writeError(renderStale(moved))
                 return try notApplied(plan, .stale, reasons: moved.map { "\($0)" })
             }
             return try await execute(plan, client: client)

@@ -8,7 +8,8 @@ struct PlanCommand: AsyncParsableCommand {
         commandName: "plan",
         abstract: "Read Cogram and show what apply would change.",
         discussion: """
-            Exit status: 0 success (with --detailed-exitcode: 0 no changes, 2 changes present), 1 error. \
+            Exit status: 0 success (with --detailed-exitcode: 0 no changes, 2 changes present), 1 error, 4 apply \
+            would refuse the plan under the safety caps as given (the cap flags given here are saved in the plan). \
             With GITHUB_STEP_SUMMARY set, the Markdown rendering (or why planning failed) is appended there too; \
             with GITHUB_OUTPUT set, the outputs has-changes, change-count and, with --out, plan-file.
             """
@@ -35,8 +36,11 @@ struct PlanCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
-        guard parseDuration(expiresIn) != nil else {
+        guard let validity = parseDuration(expiresIn) else {
             throw ValidationError("--expires-in takes a duration such as 90m, 24h or 7d, not '\(expiresIn)'")
+        }
+        guard validity <= Plan.maximumValidity else {
+            throw ValidationError("--expires-in may be at most 7d: a saved plan is a standing permission to write")
         }
     }
 
@@ -61,10 +65,11 @@ struct PlanCommand: AsyncParsableCommand {
             requestsPerMinute: planning.requestsPerMinute,
             parallelism: planning.parallelism
         ) { client, identity in
-            try await Planning.plan(
+            let plan = try await Planning.plan(
                 desired: desired, client: client,
                 options: planning.planOptions(apiURL: identity.apiURL, digest: digest, validity: validity),
                 parallelism: planning.parallelism, verbose: connection.verbose, scope: scope)
+            return plan.errors.isEmpty ? try plan.signed(with: planSigningKey(client: client)) : plan
         }
         try Planning.reportErrors(plan, sources: sources, command: "plan")
         Terminal.writeOutput(try format.render(plan))
@@ -81,6 +86,8 @@ struct PlanCommand: AsyncParsableCommand {
         var outputs = [("has-changes", String(!plan.isEmpty)), ("change-count", String(plan.changes.count))]
         if let out { outputs.append(("plan-file", out)) }
         GitHubActions.setOutputs(outputs)
+        // A plan that apply would refuse fails here too, so that a pull-request check fails where the deploy would.
+        if !plan.safetyViolations.isEmpty { throw ExitCode(4) }
         if detailedExitcode, !plan.isEmpty { throw ExitCode(2) }
     }
 }

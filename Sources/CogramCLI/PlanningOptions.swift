@@ -8,7 +8,9 @@ import Foundation
 struct PlanningOptions: ParsableArguments {
     @Option(
         name: .customLong("target"),
-        help: ArgumentHelp("Limit reads and changes to this project (repeatable).", valueName: "external-id"))
+        help: ArgumentHelp(
+            "Limit reads and changes to this project, by external id or address (project.<external_id>); repeatable.",
+            valueName: "external-id"))
     var targets: [String] = []
 
     @Option(help: ArgumentHelp("How many requests may run at once (under the shared rate limit).", valueName: "n"))
@@ -113,8 +115,18 @@ enum Planning {
         for violation in violations {
             text += "\(label): \(violation.message); allow it with \(violation.flag)\n"
         }
-        if !asErrors { text += "apply would refuse this plan (exit 4) unless those flags are given.\n" }
+        if !asErrors {
+            text += "apply would refuse this plan (exit 4). If it is intended, plan again with those flags: they are saved in the plan and apply honours them.\n"
+        }
         Terminal.writeError(text)
+    }
+}
+
+/// The key that signs saved plans (`plan`) and checks them (`apply PLANFILE`): `COGRAM_PLAN_KEY` when set, else
+/// derived from the API key (for the embedded sandbox, the key its runs reuse for that database).
+func planSigningKey(client: CogramClient) -> PlanSigningKey {
+    PlanSigningKey.resolve(environment: Terminal.environment) {
+        .derived(fromAPIKey: client.configuration.apiKey.unredactedValue)
     }
 }
 

@@ -25,7 +25,27 @@ struct ShowCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("\(planFile) is not a plan this cogramctl can read: \(error)")
         }
+        // A file that contradicts itself would show one thing and apply another: it is not rendered at all.
+        let problems = plan.structuralProblems()
+        if !problems.isEmpty {
+            Terminal.writeError("error: \(PlanValidationError.inconsistent(problems))\n")
+            throw ExitCode(3)
+        }
+        let environment = Terminal.environment
+        let key: PlanSigningKey? = environment["COGRAM_PLAN_KEY"].flatMap { $0.isEmpty ? nil : PlanSigningKey.fromSecret($0) }
+            ?? environment["COGRAM_API_KEY"].flatMap { $0.isEmpty ? nil : PlanSigningKey.derived(fromAPIKey: $0) }
+        if let key {
+            do {
+                try plan.verifySignature(with: key)
+            } catch {
+                Terminal.writeError("error: \(error)\n")
+                throw ExitCode(3)
+            }
+        }
         Terminal.writeOutput(try format.render(plan))
+        if key == nil {
+            Terminal.writeError("note: the plan's signature was not checked (set COGRAM_PLAN_KEY or COGRAM_API_KEY); apply checks it.\n")
+        }
         if plan.isExpired() {
             Terminal.writeError("note: this plan expired at \(plan.expiresAt); apply would refuse it.\n")
         }

@@ -133,8 +133,11 @@ public func makeImport(
             continue
         }
         activeEmails.insert(normalizeEmail(user.email))
+        // A role cogramctl does not know cannot be written in a manifest: the user's entry is left out, so that
+        // the manifests do not manage that user (they can still be listed as a member).
+        guard let role = user.role.known else { continue }
         let externalID = user.externalID.flatMap { $0.isEmpty ? nil : $0 }
-        users.append(ImportedUser(email: user.email, role: user.role, externalID: externalID))
+        users.append(ImportedUser(email: user.email, role: role, externalID: externalID))
     }
     users.sort { byEmail($0.email, $1.email) }
 
@@ -160,7 +163,7 @@ public func makeImport(
         }
     }
     // The oldest project gets the plain slug, later ones -2, -3, …: stable as projects are added.
-    unkeyed.sort { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+    unkeyed.sort { ($0.createdAt ?? "", $0.id) < ($1.createdAt ?? "", $1.id) }
     for project in unkeyed {
         let externalID = ImportSlug.uniqueExternalID(name: project.name, prefix: prefix ?? "", taken: &taken)
         var entry = imported(
@@ -190,12 +193,13 @@ private func imported(
         entry.hasNoMembers = true
         return entry
     }
-    let unlistable = current.filter { !activeEmails.contains(normalizeEmail($0.email)) }.map(\.email)
+    // A member whose role cogramctl does not know cannot be listed either: listing the others would remove them.
+    let unlistable = current.filter { !activeEmails.contains(normalizeEmail($0.email)) || $0.role.known == nil }.map(\.email)
     if !unlistable.isEmpty {
         entry.unlistableMembers = unlistable.sorted(by: byEmail)
         return entry
     }
-    entry.members = current.map { ImportedMember(email: $0.email, role: $0.role) }
+    entry.members = current.compactMap { m in m.role.known.map { ImportedMember(email: m.email, role: $0) } }
         .sorted { byEmail($0.email, $1.email) }
     return entry
 }

@@ -1,6 +1,6 @@
 /// "Did you mean" for unknown keys and enum values: the closest candidate within a small edit distance.
-enum Suggestion {
-    static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+public enum Suggestion {
+    public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
         let lowered = word.lowercased()
         let length = lowered.count
         var best: (String, Int)?

@@ -2,15 +2,32 @@ import CogramAPI
 import Foundation
 
 /// The order in which apply runs the changes: everything that makes projects exist comes before the member
-/// changes that need them; removals and archives come last, so that an apply that stops halfway has
-/// added before it took away.
-let applyPhases: [Set<ChangeAction>] = [
-    [.create, .restore, .update],
-    [.addMember, .updateMember],
-    [.updateUser],
-    [.removeMember],
-    [.archive],
-]
+/// changes that need them; removals, owner downgrades and archives come last, so that an apply that stops halfway
+/// has added before it took away, and a project's new owner is in place before its old one goes.
+enum ApplyPhase: Int, CaseIterable {
+    case projects, additions, users, removals, archives
+
+    init(_ change: Change) {
+        switch change.action {
+        case .create, .restore, .update: self = .projects
+        case .addMember: self = .additions
+        case .updateMember: self = change.isOwnerDowngrade ? .removals : .additions
+        case .updateUser: self = .users
+        case .removeMember: self = .removals
+        case .archive: self = .archives
+        }
+    }
+}
+
+extension Change {
+    /// A role change that takes `owner` away.
+    var isOwnerDowngrade: Bool {
+        action == .updateMember && before?.role == ProjectRole.owner.rawValue && after?.role != ProjectRole.owner.rawValue
+    }
+
+    /// A removal or owner downgrade: what may leave a project without its owner.
+    var takesAccessAway: Bool { action == .removeMember || isOwnerDowngrade }
+}
 
 /// Executes a plan: phase by phase (see `applyPhases`), at most `parallelism` changes at a time within a phase.
 ///
@@ -22,11 +39,11 @@ public func apply(
     progress: @escaping @Sendable (ProgressEvent) -> Void = { _ in }
 ) async -> ApplyReport {
     let state = ApplyState(changes: plan.changes, progress: progress)
-    let executor = ChangeExecutor(client: client, state: state)
+    let executor = ChangeExecutor(client: client, state: state, allowNoOwner: plan.safetyOverrides.allowNoOwner)
     let width = max(1, parallelism)
 
-    for phase in applyPhases {
-        let indices = plan.changes.indices.filter { phase.contains(plan.changes[$0].action) }
+    for phase in ApplyPhase.allCases {
+        let indices = plan.changes.indices.filter { ApplyPhase(plan.changes[$0]) == phase }
         await withTaskGroup(of: Void.self) { group in
             var running = 0
             for index in indices {
@@ -61,6 +78,8 @@ private actor ApplyState {
     var projectIDs: [String: String] = [:]
     /// Why a project the plan creates or restores is not there, by external id.
     var unavailable: [String: String] = [:]
+    /// Additions and upgrades that did not succeed, by project external id: that project's removals wait.
+    var unfinishedAdditions: [String: [String]] = [:]
 
     init(changes: [Change], progress: @escaping @Sendable (ProgressEvent) -> Void) {
         self.changes = changes
@@ -73,6 +92,9 @@ private actor ApplyState {
     func finish(_ index: Int, _ outcome: ApplyOutcome) {
         outcomes[index] = outcome
         let change = changes[index]
+        if ApplyPhase(change) == .additions, !outcome.isSuccess, let e = change.target.projectExternalID {
+            unfinishedAdditions[e, default: []].append(change.address)
+        }
         progress(ProgressEvent(
             result: ChangeResult(action: change.action, address: change.address, outcome: outcome),
             completed: outcomes.count, total: changes.count))
@@ -95,6 +117,29 @@ private actor ApplyState {
         return .failure(ProjectUnavailable(reason: "the project's id is unknown (its create did not run)"))
     }
 
+    /// Why a removal or owner downgrade must not run: an addition or upgrade of its project did not succeed.
+    func additionsUnfinished(for change: Change) -> String? {
+        guard let e = change.target.projectExternalID, let addresses = unfinishedAdditions[e], !addresses.isEmpty else {
+            return nil
+        }
+        let list = addresses.sorted().joined(separator: ", ")
+        return "not run because \(list) did not succeed; a project's removals and owner downgrades wait for its additions, run apply again once they succeed"
+    }
+
+    /// The plan's changes to the members of one project: user id → role after the plan (nil: removed).
+    func plannedMembership(projectExternalID: String) -> [String: String?] {
+        var out: [String: String?] = [:]
+        for change in changes where change.target.projectExternalID == projectExternalID {
+            guard let userID = change.target.userID else { continue }
+            switch change.action {
+            case .removeMember: out[userID] = .some(nil)
+            case .addMember, .updateMember: out[userID] = .some(change.after?.role)
+            default: break
+            }
+        }
+        return out
+    }
+
     func report(interrupted: Bool) -> ApplyReport {
         let results = changes.indices.map { index in
             ChangeResult(
@@ -114,6 +159,8 @@ private struct ProjectUnavailable: Error {
 private struct ChangeExecutor<Client: CogramClientProtocol>: Sendable {
     let client: Client
     let state: ApplyState
+    /// The plan was made with `--allow-no-owner`: a project may be left with members but no owner.
+    let allowNoOwner: Bool
 
     func execute(_ change: Change) async -> ApplyOutcome {
         do {
@@ -157,17 +204,22 @@ private struct ChangeExecutor<Client: CogramClientProtocol>: Sendable {
                 return .failed(describe(error))
             }
             do {
-                guard let existing = try await client.listProjects(status: .all, externalID: externalID).first else {
+                let existing: ProjectCarrying
+                switch try await readProjects(carrying: externalID, client: client) {
+                case .one(let found) where found.project.status.known == nil:
+                    await state.markUnavailable(externalID: externalID, reason: "\(change.address) was not created")
+                    return .failed(
+                        "\(describe(error)); project \(found.id) with that external_id has status \(quoted(found.project.status.rawValue)), which cogramctl does not know, so it was left alone")
+                case .one(let found): existing = found
+                case .none:
                     await state.markUnavailable(externalID: externalID, reason: "\(change.address) was not created")
                     return .failed(describe(error))
+                case .several(let projects):
+                    await state.markUnavailable(externalID: externalID, reason: "\(change.address) was not created")
+                    return .failed(
+                        "\(describe(error)); reading it back found several projects with external_id \(quoted(externalID)) (\(idList(projects.map(\.id)))), so none was adopted; give all but one another external_id in the Cogram app")
                 }
-                var patch = ProjectPatch()
-                if existing.name != name { patch.name = name }
-                if case .value(let d) = after.description, existing.description != d { patch.description = .value(d) }
-                if existing.status == .archived { patch.status = .active }
-                if !patch.isEmpty {
-                    _ = try await write { try await client.updateProject(id: existing.id, patch) }
-                }
+                try await reconcile(existing, name: name, description: after.description)
                 await state.learn(externalID: externalID, projectID: existing.id)
                 return .reconciled(conflict ? "reconciled after conflict" : "reconciled after error: \(describe(error))")
             } catch {
@@ -175,6 +227,18 @@ private struct ChangeExecutor<Client: CogramClientProtocol>: Sendable {
                 return .failed(describe(error))
             }
         }
+    }
+
+    /// Brings a project that a create found already there to the planned name, description and active status.
+    /// Takes a `ProjectCarrying`: only a project verified to carry the create's external_id can be written here.
+    private func reconcile(_ existing: ProjectCarrying, name: String, description: PatchField<String>) async throws {
+        var patch = ProjectPatch()
+        let project = existing.project
+        if project.name != name { patch.name = name }
+        if case .value(let d) = description, project.description != d { patch.description = .value(d) }
+        if project.status != .active { patch.status = .active }
+        guard !patch.isEmpty else { return }
+        _ = try await write { try await client.updateProject(id: existing.id, patch) }
     }
 
     private func patchProject(_ change: Change) async throws -> ApplyOutcome {
@@ -212,8 +276,30 @@ private struct ChangeExecutor<Client: CogramClientProtocol>: Sendable {
         case .success(let id): projectID = id
         case .failure(let unavailable): return .skipped(unavailable.reason)
         }
+        if change.isOwnerDowngrade, let reason = try await ownerGuard(change, projectID: projectID, userID: userID) {
+            return .skipped(reason)
+        }
         _ = try await write { try await client.putMember(projectID: projectID, userID: userID, role: role) }
         return .done
+    }
+
+    /// Why a removal or owner downgrade must not run, or nil when it may. It waits for the project's additions;
+    /// and when it takes an owner away, the live membership must keep an owner once the plan's other changes
+    /// to this project are made (unless the plan allows no owner).
+    private func ownerGuard(_ change: Change, projectID: String, userID: String) async throws -> String? {
+        if let reason = await state.additionsUnfinished(for: change) { return reason }
+        // Only taking away an owner can leave a project without one: nothing else needs the extra read.
+        guard !allowNoOwner, change.before?.role == ProjectRole.owner.rawValue,
+              let externalID = change.target.projectExternalID else { return nil }
+        let live = try await client.listMembers(projectID: projectID)
+        guard live.contains(where: { $0.userID == userID && $0.role == .owner }) else { return nil }
+        var roles = Dictionary(live.map { ($0.userID, $0.role.rawValue) }, uniquingKeysWith: { a, _ in a })
+        for (user, role) in await state.plannedMembership(projectExternalID: externalID) { roles[user] = role }
+        roles[userID] = change.action == .removeMember ? nil : change.after?.role
+        if !roles.isEmpty, !roles.values.contains(ProjectRole.owner.rawValue) {
+            return "not run: Cogram shows this member as the last owner of \(projectAddress(externalID)), which would be left with members but no owner"
+        }
+        return nil
     }
 
     private func removeMember(_ change: Change) async throws -> ApplyOutcome {
@@ -223,6 +309,7 @@ private struct ChangeExecutor<Client: CogramClientProtocol>: Sendable {
         case .success(let id): projectID = id
         case .failure(let unavailable): return .skipped(unavailable.reason)
         }
+        if let reason = try await ownerGuard(change, projectID: projectID, userID: userID) { return .skipped(reason) }
         do {
             try await write { try await client.removeMember(projectID: projectID, userID: userID) }
             return .done

@@ -109,16 +109,16 @@ public func renderReport(_ report: ApplyReport, color: Bool, listing: ReportList
     let style = Style(enabled: color)
     var lines: [String] = []
     for result in report.results where listing == .everyChange || result.isException(in: report) {
-        let what = "\(result.action.rawValue) \(result.address)"
+        let what = "\(result.action.rawValue) \(escapeForTerminal(result.address))"
         switch result.outcome {
         case .done:
             lines.append("  \(style.green("done"))        \(what)")
         case .reconciled(let note):
-            lines.append("  \(style.cyan("reconciled"))  \(what) (\(note))")
+            lines.append("  \(style.cyan("reconciled"))  \(what) (\(escapeForTerminal(note)))")
         case .failed(let message):
-            lines.append("  \(style.red("FAILED"))      \(what): \(message)")
+            lines.append("  \(style.red("FAILED"))      \(what): \(escapeForTerminal(message))")
         case .skipped(let reason):
-            lines.append("  \(style.yellow("skipped"))     \(what) (\(reason))")
+            lines.append("  \(style.yellow("skipped"))     \(what) (\(escapeForTerminal(reason)))")
         }
     }
     let counts = "\(report.done) done, \(report.reconciled) reconciled, \(report.failed) failed, \(report.skipped) skipped."

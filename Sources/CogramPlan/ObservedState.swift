@@ -25,6 +25,9 @@ public func readObservedState(
 ) async throws -> ObservedState {
     let (projects, users) = try await readProjectsAndUsers(client: client)
     let matching = ProjectMatching(desired: desired, projects: projects)
+    let targets = targets.map {
+        resolveTargets($0, known: Set(desired.projects.map(\.externalID)).union(projects.compactMap(\.externalID))).ids
+    }
     var projectIDs: [String] = []
     for (index, project) in desired.projects.enumerated() {
         guard project.members != nil, !project.archived,

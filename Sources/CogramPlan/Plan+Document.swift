@@ -14,8 +14,18 @@ extension Plan: Codable {
         case manifestDigest = "manifest_digest"
         case summary, changes, warnings
         case safetyViolations = "safety_violations"
-        case inventory, targets
+        case inventory, targets, scope, signature
+        case safetyOverrides = "safety_overrides"
+        case ownershipPrefix = "ownership_prefix"
     }
+
+    /// `"scope"`: whether the plan covers everything the manifests manage or only `--target`ed projects.
+    struct Scope: Codable, Hashable {
+        var kind: String
+        var targets: [String]?
+    }
+
+    var scope: Scope { targets.map { Scope(kind: "targeted", targets: $0) } ?? Scope(kind: "full", targets: nil) }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -31,6 +41,9 @@ extension Plan: Codable {
         safetyViolations = try c.decodeIfPresent([SafetyViolation].self, forKey: .safetyViolations) ?? []
         inventory = try c.decodeIfPresent(PlanInventory.self, forKey: .inventory) ?? PlanInventory()
         targets = try c.decodeIfPresent([String].self, forKey: .targets)
+        safetyOverrides = try c.decodeIfPresent(SafetyOverrides.self, forKey: .safetyOverrides) ?? SafetyOverrides()
+        ownershipPrefix = try c.decodeIfPresent(String.self, forKey: .ownershipPrefix)
+        signature = try c.decodeIfPresent(String.self, forKey: .signature)
         errors = []
     }
 
@@ -49,6 +62,10 @@ extension Plan: Codable {
         try c.encode(safetyViolations, forKey: .safetyViolations)
         try c.encode(inventory, forKey: .inventory)
         try c.encodeIfPresent(targets, forKey: .targets)
+        try c.encode(scope, forKey: .scope)
+        try c.encode(safetyOverrides, forKey: .safetyOverrides)
+        try c.encodeIfPresent(ownershipPrefix, forKey: .ownershipPrefix)
+        try c.encodeIfPresent(signature, forKey: .signature)
     }
 
     /// The document as stable JSON: sorted keys, pretty printed, with a final newline.
@@ -113,6 +130,11 @@ public enum PlanValidationError: Error, Sendable, Hashable, CustomStringConverti
     case malformed(String)
     case expired(expiresAt: String)
     case apiURLMismatch(plan: String, current: String)
+    case unsigned
+    case badSignature(String)
+    /// Parts of the plan that contradict one another or what it says it is (a hand-edited or forged file).
+    case inconsistent([String])
+    case implausibleDates(String)
 
     public var description: String {
         switch self {
@@ -125,7 +147,15 @@ public enum PlanValidationError: Error, Sendable, Hashable, CustomStringConverti
         case .expired(let expiresAt):
             "the plan expired at \(expiresAt); run `cogramctl plan --out FILE` again"
         case .apiURLMismatch(let plan, let current):
-            "the plan was made against \(plan) but this run talks to \(current); apply it against the same API or plan again"
+            "the plan was made against \(escapeForTerminal(plan)) but this run talks to \(current); apply it against the same API or plan again"
+        case .unsigned:
+            "the plan file carries no signature, so it cannot be trusted; make it with `cogramctl plan --out FILE` (this version signs saved plans)"
+        case .badSignature(let source):
+            "the plan's signature does not match: the file was changed after it was made, or it was signed with another key (this run checks it with a key derived from \(source); set the same COGRAM_PLAN_KEY for plan and apply when they use different API keys). Run `cogramctl plan --out FILE` again"
+        case .inconsistent(let problems):
+            "the plan file contradicts itself, so it was edited or damaged: \(problems.prefix(5).map(escapeForTerminal).joined(separator: "; "))\(problems.count > 5 ? "; and \(problems.count - 5) more" : ""). Run `cogramctl plan --out FILE` again"
+        case .implausibleDates(let detail):
+            "the plan's dates are not plausible: \(detail); run `cogramctl plan --out FILE` again"
         }
     }
 }
@@ -137,12 +167,28 @@ extension Plan {
         return expires <= now
     }
 
-    /// Checks that a saved plan may be applied now against `apiURL`.
+    /// The longest a saved plan may be valid for.
+    public static let maximumValidity: TimeInterval = 7 * 24 * 3600
+
+    /// Checks that a saved plan may be applied now against `apiURL`: plausible dates, not expired, same API,
+    /// and consistent in itself (see `structuralProblems`).
     public func validateForApply(apiURL: String, now: Date = Date()) throws(PlanValidationError) {
+        guard let created = parseTimestamp(createdAt), let expires = parseTimestamp(expiresAt) else {
+            throw .implausibleDates("created_at \(quoted(createdAt)) or expires_at \(quoted(expiresAt)) is not an RFC 3339 instant")
+        }
+        // A minute of leeway for clocks that disagree between the plan job and the apply job.
+        if created > now.addingTimeInterval(60) {
+            throw .implausibleDates("created_at \(createdAt) is in the future")
+        }
+        if expires.timeIntervalSince(created) > Self.maximumValidity {
+            throw .implausibleDates("it would stay valid from \(createdAt) to \(expiresAt), longer than the 7 days a plan may")
+        }
         if isExpired(now: now) { throw .expired(expiresAt: expiresAt) }
         if normalizeURL(self.apiURL) != normalizeURL(apiURL) {
             throw .apiURLMismatch(plan: self.apiURL, current: apiURL)
         }
+        let problems = structuralProblems()
+        if !problems.isEmpty { throw .inconsistent(problems) }
     }
 }
 
@@ -163,8 +209,7 @@ func formatTimestamp(_ date: Date) -> String {
 }
 
 func parseTimestamp(_ s: String) -> Date? {
-    if let d = try? Date(s, strategy: Date.ISO8601FormatStyle()) { return d }
-    return try? Date(s, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    Instant(rfc3339: s)?.date
 }
 
 /// The `manifest_digest` of a set of loaded manifest files.

@@ -1,8 +1,5 @@
 // MARK: - Shared pieces
 
-/// The order in which renderings group changes: destructive ones first.
-let renderOrder: [ChangeAction] = [.archive, .removeMember, .create, .restore, .update, .addMember, .updateMember, .updateUser]
-
 let noChangesLine = "No changes. Cogram matches the manifests."
 
 extension ChangeAction {
@@ -30,9 +27,11 @@ extension ChangeAction {
 }
 
 extension Plan {
-    /// Changes in rendering order: grouped by action, destructive groups first, by address within a group.
-    var changesForDisplay: [Change] {
-        renderOrder.flatMap { action in changes.filter { $0.action == action } }
+    /// The line a targeted plan starts with.
+    var scopeLine: String? {
+        guard let targets else { return nil }
+        let list = targets.map { escapeForTerminal(projectAddress($0)) }.joined(separator: ", ")
+        return "Targeted plan (--target): only \(list). Other projects, users and drift elsewhere are not in this plan."
     }
 
     /// `Plan: 1 to create, 2 to update, 0 to restore, 1 to archive; members: …; users: ….`
@@ -41,6 +40,16 @@ extension Plan {
         return "Plan: \(s.create) to create, \(s.update) to update, \(s.restore) to restore, \(s.archive) to archive; "
             + "members: \(s.addMember) to add, \(s.updateMember) to change, \(s.removeMember) to remove; "
             + "users: \(s.updateUser) to update."
+    }
+}
+
+extension Change {
+    /// `# <address> will be …`, with the project's name and the reason for archives.
+    var headline: String {
+        var line = "# \(escapeForTerminal(address)) will be \(action.outcomePhrase)"
+        if let projectName { line = "# \(escapeForTerminal(address)) (\(quoted(projectName))) will be \(action.outcomePhrase)" }
+        if let reason { line += ": \(escapeForTerminal(reason))" }
+        return line
     }
 }
 
@@ -74,6 +83,7 @@ public func renderHuman(_ plan: Plan, color: Bool) -> String {
     }
 
     var lines: [String] = []
+    if let scope = plan.scopeLine { lines += [style.bold(scope), ""] }
     if !plan.changes.isEmpty {
         lines += [
             "cogramctl will make the following changes. Symbols:",
@@ -83,22 +93,31 @@ public func renderHuman(_ plan: Plan, color: Bool) -> String {
             "  \(style.red("-")) archive, remove member (destructive, listed first)",
             "",
         ]
-        for change in plan.changesForDisplay {
-            let comment = "  # \(change.address) will be \(change.action.outcomePhrase)"
-            lines.append(change.action.isDestructive ? style.bold(style.red(comment)) : style.dim(comment))
-            lines.append("  \(paint(change.action, change.action.symbol)) \(change.address)")
-            lines += fieldLines(change).map { "      \($0)" }
+        for group in plan.groups {
+            let comment = "  \(group.headline)"
+            lines.append(group.isDestructive ? style.bold(style.red(comment)) : style.dim(comment))
+            let action = group.main?.action ?? .updateMember
+            lines.append("  \(paint(action, action.symbol))\(group.symbolLine.dropFirst())")
+            lines += group.detailLines.map { line in
+                // Member lines carry their own symbol, painted like the change it stands for.
+                switch line.first {
+                case "-": "      \(style.red("-"))\(line.dropFirst())"
+                case "+": "      \(style.green("+"))\(line.dropFirst())"
+                case "~": "      \(style.yellow("~"))\(line.dropFirst())"
+                default: "      \(line)"
+                }
+            }
             lines.append("")
         }
     }
     if !plan.warnings.isEmpty {
         if let last = lines.last, last != "" { lines.append("") }
-        lines += plan.warnings.map { "\(style.yellow("Warning:")) \($0)" }
+        lines += plan.warnings.map { "\(style.yellow("Warning:")) \(escapeForTerminal($0))" }
         lines.append("")
     }
     if !plan.safetyViolations.isEmpty {
         lines.append(style.bold(style.red("Safety caps exceeded; apply refuses this plan:")))
-        lines += plan.safetyViolations.map { "  - \($0.message) (allow with \($0.flag))" }
+        lines += plan.safetyViolations.map { "  - \(escapeForTerminal($0.message)) (allow with \($0.flag))" }
         lines.append("")
     }
     // The verdict comes last, after any warnings.
@@ -109,9 +128,9 @@ public func renderHuman(_ plan: Plan, color: Bool) -> String {
 
 // MARK: - Markdown
 
-/// The plan as a pull-request comment: summary and affected addresses always visible, details folded.
-/// The whole comment stays under GitHub's 65,536-character limit: details are truncated first, then the
-/// address list; the summary never is.
+/// The plan as a pull-request comment: the summary first, then one line per project (destructive ones first),
+/// then the per-project detail folded in `<details>`. The whole comment stays under GitHub's 65,536-character
+/// limit: details are truncated first, then the project list; the summary never is.
 public func renderMarkdown(_ plan: Plan) -> String {
     renderMarkdown(plan, limit: 65_536)
 }
@@ -120,6 +139,7 @@ func renderMarkdown(_ plan: Plan, limit: Int) -> String {
     // Budget in UTF-8 bytes, which is never less than characters; keep a margin for the closing lines.
     let budget = limit - 1_024
     var head: [String] = ["### cogramctl plan", ""]
+    if let scope = plan.scopeLine { head += ["> [!NOTE]", "> \(markdownEscape(scope))", ""] }
     if plan.changes.isEmpty {
         head += [noChangesLine, ""]
     } else {
@@ -131,7 +151,7 @@ func renderMarkdown(_ plan: Plan, limit: Int) -> String {
     if !plan.safetyViolations.isEmpty {
         head.append("> [!CAUTION]")
         head.append("> Safety caps exceeded; apply refuses this plan:")
-        head += plan.safetyViolations.map { "> - \(markdownEscape($0.message)) (allow with `\($0.flag)`)" }
+        head += plan.safetyViolations.map { "> - \(markdownEscape($0.message)) (allow with \(markdownCode($0.flag)))" }
         head.append("")
     }
     if !plan.warnings.isEmpty {
@@ -145,30 +165,32 @@ func renderMarkdown(_ plan: Plan, limit: Int) -> String {
     var size = head.reduce(0) { $0 + $1.utf8.count + 1 }
 
     var body: [String] = []
-    let ordered = plan.changesForDisplay
-    if !ordered.isEmpty {
-        body += ["**Affected addresses** (\(ordered.count))", ""]
-        // The address list may take what is left after a minimal details section.
+    let groups = plan.groups
+    if !groups.isEmpty {
+        body += ["**Changes by project** (\(groups.count))", ""]
+        // The project list may take what is left after a minimal details section; destructive projects come
+        // first, so they are the last to be cut.
         let listBudget = budget - 400
         var listed = 0
-        for change in ordered {
-            let mark = change.action.isDestructive ? " ⚠️ **\(change.action.rawValue)**" : " \(change.action.rawValue)"
-            let line = "- `\(change.address)`\(mark)"
+        for group in groups {
+            let line = "- \(group.markdownSummary)"
             if size + line.utf8.count + 1 + 80 > listBudget { break }
             body.append(line)
             size += line.utf8.count + 1
             listed += 1
         }
-        if listed < ordered.count { body.append("- … and \(ordered.count - listed) more (address list truncated)") }
+        if listed < groups.count {
+            body.append("- … and \(groups.count - listed) more projects (list truncated; `cogramctl show PLANFILE` shows them all)")
+        }
         body.append("")
         size += 200
 
-        var details = ["<details><summary>Details</summary>", "", "```diff"]
+        let fence = diffFence(groups)
+        var details = ["<details><summary>Details by project</summary>", "", fence + "diff"]
         size += details.reduce(0) { $0 + $1.utf8.count + 1 }
         var shown = 0
-        for change in ordered {
-            var block = ["# \(change.address) will be \(change.action.outcomePhrase)", "\(change.action.symbol) \(change.address)"]
-            block += fieldLines(change).map { "    \($0)" }
+        for group in groups {
+            var block = [group.headline, group.symbolLine] + group.detailLines.map { "    \($0)" }
             if shown > 0 { block.insert("", at: 0) }
             let blockSize = block.reduce(0) { $0 + $1.utf8.count + 1 }
             if size + blockSize > budget { break }
@@ -176,9 +198,9 @@ func renderMarkdown(_ plan: Plan, limit: Int) -> String {
             size += blockSize
             shown += 1
         }
-        details.append("```")
-        if shown < ordered.count {
-            details += ["", "_Details truncated: \(shown) of \(ordered.count) changes shown. Run `cogramctl show PLANFILE` for the full plan._"]
+        details.append(fence)
+        if shown < groups.count {
+            details += ["", "_Details truncated: \(shown) of \(groups.count) projects shown. Run `cogramctl show PLANFILE` for the full plan._"]
         }
         details += ["", "</details>"]
         body += details
@@ -186,10 +208,25 @@ func renderMarkdown(_ plan: Plan, limit: Int) -> String {
     return (head + body).joined(separator: "\n") + "\n"
 }
 
-/// Escapes the characters that would change the meaning of a line of Markdown text.
+/// A code fence longer than any run of backticks in the groups' text, so that no API text can close it.
+func diffFence(_ groups: [ChangeGroup]) -> String {
+    var longest = 0
+    for group in groups {
+        for text in [group.headline, group.symbolLine] + group.detailLines {
+            var run = 0
+            for ch in text {
+                run = ch == "`" ? run + 1 : 0
+                longest = max(longest, run)
+            }
+        }
+    }
+    return String(repeating: "`", count: max(3, longest + 1))
+}
+
+/// Escapes the characters that would change the meaning of a line of Markdown text (control characters too).
 func markdownEscape(_ s: String) -> String {
     var out = ""
-    for ch in s {
+    for ch in escapeForTerminal(s) {
         if "\\`*_[]<>|#".contains(ch) { out.append("\\") }
         out.append(ch)
     }

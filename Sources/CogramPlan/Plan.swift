@@ -32,13 +32,20 @@ public struct Plan: Sendable, Hashable {
     public var inventory: PlanInventory
     /// The `--target` external ids the plan was limited to, if any.
     public var targets: [String]?
+    /// The cap overrides the plan was made with; `apply PLANFILE` honours them.
+    public var safetyOverrides: SafetyOverrides
+    /// `ownership.external_id_prefix` of the manifests: apply refuses a change outside it.
+    public var ownershipPrefix: String?
+    /// `hmac-sha256:<hex>` over the canonical document without this key (see `Plan+Signature.swift`).
+    public var signature: String?
     /// Manifest problems found while planning (unknown or deactivated emails, …). Not encoded.
     public var errors: [Diagnostic]
 
     public init(
         toolVersion: String, createdAt: String, expiresAt: String, apiURL: String, manifestDigest: String,
         changes: [Change], warnings: [String] = [], safetyViolations: [SafetyViolation] = [],
-        inventory: PlanInventory = PlanInventory(), targets: [String]? = nil, errors: [Diagnostic] = []
+        inventory: PlanInventory = PlanInventory(), targets: [String]? = nil,
+        safetyOverrides: SafetyOverrides = SafetyOverrides(), ownershipPrefix: String? = nil, errors: [Diagnostic] = []
     ) {
         self.formatVersion = Plan.formatVersion
         self.kind = Plan.kind
@@ -52,8 +59,14 @@ public struct Plan: Sendable, Hashable {
         self.safetyViolations = safetyViolations
         self.inventory = inventory
         self.targets = targets
+        self.safetyOverrides = safetyOverrides
+        self.ownershipPrefix = ownershipPrefix
+        self.signature = nil
         self.errors = errors
     }
+
+    /// True when the plan was limited with `--target` (a partial plan: drift elsewhere is not looked at).
+    public var isTargeted: Bool { targets != nil }
 
     /// True when there is nothing to apply.
     public var isEmpty: Bool { changes.isEmpty }
@@ -90,10 +103,15 @@ public struct Change: Codable, Sendable, Hashable {
     public var precondition: Precondition
     /// The ids apply needs to execute the change.
     public var target: ChangeTarget
+    /// Why the change is made, where that is not plain from the manifests (archives: "listed in no manifest",
+    /// "archived: true").
+    public var reason: String?
+    /// The project's name, for archives (the address alone says little to a reviewer).
+    public var projectName: String?
 
     public init(
         action: ChangeAction, address: String, before: ChangeFields?, after: ChangeFields?,
-        precondition: Precondition, target: ChangeTarget
+        precondition: Precondition, target: ChangeTarget, reason: String? = nil, projectName: String? = nil
     ) {
         self.action = action
         self.address = address
@@ -101,10 +119,25 @@ public struct Change: Codable, Sendable, Hashable {
         self.after = after
         self.precondition = precondition
         self.target = target
+        self.reason = reason
+        self.projectName = projectName
     }
 
     enum CodingKeys: String, CodingKey {
-        case action, address, before, after, precondition, target
+        case action, address, before, after, precondition, target, reason
+        case projectName = "project_name"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        action = try c.decode(ChangeAction.self, forKey: .action)
+        address = try c.decode(String.self, forKey: .address)
+        before = try c.decodeIfPresent(ChangeFields.self, forKey: .before)
+        after = try c.decodeIfPresent(ChangeFields.self, forKey: .after)
+        precondition = try c.decode(Precondition.self, forKey: .precondition)
+        target = try c.decode(ChangeTarget.self, forKey: .target)
+        reason = try c.decodeIfPresent(String.self, forKey: .reason)
+        projectName = try c.decodeIfPresent(String.self, forKey: .projectName)
     }
 
     // `before` and `after` are written as `null` rather than left out, as in the documented example.
@@ -116,6 +149,8 @@ public struct Change: Codable, Sendable, Hashable {
         try c.encode(after, forKey: .after)
         try c.encode(precondition, forKey: .precondition)
         try c.encode(target, forKey: .target)
+        try c.encodeIfPresent(reason, forKey: .reason)
+        try c.encodeIfPresent(projectName, forKey: .projectName)
     }
 
     static func planOrder(_ a: Change, _ b: Change) -> Bool {
@@ -197,7 +232,7 @@ public struct ChangeFields: Codable, Sendable, Hashable {
         if let d = display(description) { out.append(("description", d)) }
         if let e = display(externalID) { out.append(("external_id", e)) }
         if let status { out.append(("status", status.rawValue)) }
-        if let role { out.append(("role", role)) }
+        if let role { out.append(("role", escapeForTerminal(role))) }
         return out
     }
 
@@ -219,7 +254,7 @@ func quoted(_ s: String) -> String {
         case "\n": out += "\\n"
         case "\t": out += "\\t"
         default:
-            if ch.value < 0x20 { out += String(format: "\\u%04x", ch.value) } else { out.unicodeScalars.append(ch) }
+            if needsEscape(ch) { out += String(format: "\\u%04x", ch.value) } else { out.unicodeScalars.append(ch) }
         }
     }
     return out + "\""
@@ -235,10 +270,10 @@ public enum Precondition: Sendable, Hashable {
     case project(updatedAt: String, status: ProjectStatus)
     /// The user is not a member of the project (or the project is created by this plan).
     case memberAbsent
-    /// The member still has this role.
-    case member(role: ProjectRole)
-    /// The user still has this role and external_id.
-    case user(role: OrganizationRole, externalID: String?)
+    /// The member still has this role (as Cogram sent it, known to cogramctl or not).
+    case member(role: OpenEnum<ProjectRole>)
+    /// The user still has this role (as Cogram sent it) and external_id.
+    case user(role: OpenEnum<OrganizationRole>, externalID: String?)
 }
 
 extension Precondition: Codable {
@@ -263,10 +298,10 @@ extension Precondition: Codable {
         } else if c.contains(.member) {
             self = .memberAbsent
         } else if c.contains(.memberRole) {
-            self = .member(role: try c.decode(ProjectRole.self, forKey: .memberRole))
+            self = .member(role: try c.decode(OpenEnum<ProjectRole>.self, forKey: .memberRole))
         } else if c.contains(.userRole) {
             self = .user(
-                role: try c.decode(OrganizationRole.self, forKey: .userRole),
+                role: try c.decode(OpenEnum<OrganizationRole>.self, forKey: .userRole),
                 externalID: try c.decodeIfPresent(String.self, forKey: .userExternalID))
         } else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "unrecognised precondition"))
@@ -381,6 +416,65 @@ public struct PlanInventory: Codable, Sendable, Hashable {
         case managedActiveProjects = "managed_active_projects"
         case managedMemberships = "managed_memberships"
         case projects, users
+    }
+}
+
+/// Cap overrides (`--allow-mass-archive`, `--max-archive N`, …), recorded in a plan so that `apply PLANFILE`
+/// applies what was reviewed under the caps it was reviewed with.
+public struct SafetyOverrides: Codable, Sendable, Hashable {
+    public var allowMassArchive: Bool
+    public var maxArchive: Int?
+    public var allowMassMemberRemoval: Bool
+    public var maxMemberRemovals: Int?
+    public var allowNoOwner: Bool
+
+    public init(
+        allowMassArchive: Bool = false, maxArchive: Int? = nil, allowMassMemberRemoval: Bool = false,
+        maxMemberRemovals: Int? = nil, allowNoOwner: Bool = false
+    ) {
+        self.allowMassArchive = allowMassArchive
+        self.maxArchive = maxArchive
+        self.allowMassMemberRemoval = allowMassMemberRemoval
+        self.maxMemberRemovals = maxMemberRemovals
+        self.allowNoOwner = allowNoOwner
+    }
+
+    /// Both sets together: whatever either lifts is lifted; the higher of two raised caps counts.
+    public func merging(_ other: SafetyOverrides) -> SafetyOverrides {
+        func larger(_ a: Int?, _ b: Int?) -> Int? { [a, b].compactMap { $0 }.max() }
+        return SafetyOverrides(
+            allowMassArchive: allowMassArchive || other.allowMassArchive, maxArchive: larger(maxArchive, other.maxArchive),
+            allowMassMemberRemoval: allowMassMemberRemoval || other.allowMassMemberRemoval,
+            maxMemberRemovals: larger(maxMemberRemovals, other.maxMemberRemovals),
+            allowNoOwner: allowNoOwner || other.allowNoOwner)
+    }
+
+    /// The command-line flags that give these overrides, for messages.
+    public var flags: [String] {
+        var out: [String] = []
+        if allowMassArchive { out.append("--allow-mass-archive") }
+        if let maxArchive { out.append("--max-archive \(maxArchive)") }
+        if allowMassMemberRemoval { out.append("--allow-mass-member-removal") }
+        if let maxMemberRemovals { out.append("--max-member-removals \(maxMemberRemovals)") }
+        if allowNoOwner { out.append("--allow-no-owner") }
+        return out
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case allowMassArchive = "allow_mass_archive"
+        case maxArchive = "max_archive"
+        case allowMassMemberRemoval = "allow_mass_member_removal"
+        case maxMemberRemovals = "max_member_removals"
+        case allowNoOwner = "allow_no_owner"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        allowMassArchive = try c.decodeIfPresent(Bool.self, forKey: .allowMassArchive) ?? false
+        maxArchive = try c.decodeIfPresent(Int.self, forKey: .maxArchive)
+        allowMassMemberRemoval = try c.decodeIfPresent(Bool.self, forKey: .allowMassMemberRemoval) ?? false
+        maxMemberRemovals = try c.decodeIfPresent(Int.self, forKey: .maxMemberRemovals)
+        allowNoOwner = try c.decodeIfPresent(Bool.self, forKey: .allowNoOwner) ?? false
     }
 }
 

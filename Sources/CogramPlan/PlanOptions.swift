@@ -47,4 +47,20 @@ public struct PlanOptions: Sendable, Hashable {
         self.maxMemberRemovals = maxMemberRemovals
         self.allowNoOwner = allowNoOwner
     }
+
+    /// The cap flags as recorded in a plan.
+    public var overrides: SafetyOverrides {
+        get {
+            SafetyOverrides(
+                allowMassArchive: allowMassArchive, maxArchive: maxArchive, allowMassMemberRemoval: allowMassMemberRemoval,
+                maxMemberRemovals: maxMemberRemovals, allowNoOwner: allowNoOwner)
+        }
+        set {
+            allowMassArchive = newValue.allowMassArchive
+            maxArchive = newValue.maxArchive
+            allowMassMemberRemoval = newValue.allowMassMemberRemoval
+            maxMemberRemovals = newValue.maxMemberRemovals
+            allowNoOwner = newValue.allowNoOwner
+        }
+    }
 }

@@ -20,16 +20,41 @@ public func makePlan(desired: DesiredState, observed: ObservedState, options: Pl
         safetyViolations: safetyViolations(
             changes: planner.changes, inventory: planner.inventory, ownerless: planner.ownerless, options: options),
         inventory: planner.inventory,
-        targets: options.targets.map { $0.sorted() },
+        targets: planner.targets.map { $0.sorted() },
+        safetyOverrides: options.overrides,
+        ownershipPrefix: desired.externalIDPrefix,
         errors: (planner.errors + guestPolicyErrors(desired: desired, users: observed.users)).sorted(by: byLocationThenMessage)
     )
 }
 
+/// `--target` values as external ids: `project.<external_id>` (an address) or the external id itself. A value
+/// that names a known project as written is taken as written. Returns the external ids and the values that match
+/// nothing in `known`.
+func resolveTargets(_ targets: Set<String>, known: Set<String>) -> (ids: Set<String>, unmatched: [String]) {
+    var ids: Set<String> = []
+    var unmatched: [String] = []
+    for target in targets.sorted() {
+        let stripped = target.hasPrefix("project.") ? String(target.dropFirst("project.".count)) : target
+        if known.contains(stripped) {
+            ids.insert(stripped)
+        } else if known.contains(target) {
+            ids.insert(target)
+        } else {
+            unmatched.append(target)
+            ids.insert(stripped)
+        }
+    }
+    return (ids, unmatched)
+}
+
 /// The safety caps, as a function of the plan's changes, so that a saved plan can be re-checked with other
-/// options (for example `cogramctl apply PLANFILE --allow-mass-archive`).
-public func safetyViolations(plan: Plan, options: PlanOptions) -> [SafetyViolation] {
+/// options (for example `cogramctl apply PLANFILE --allow-mass-archive`). The overrides recorded in the plan
+/// count too: what was reviewed under `plan --allow-mass-archive` applies without repeating the flag.
+public func safetyViolations(plan: Plan, options: PlanOptions, inventory: PlanInventory? = nil) -> [SafetyViolation] {
     let ownerless = plan.safetyViolations.filter { $0.kind == .noOwner }.compactMap(\.address)
-    return safetyViolations(changes: plan.changes, inventory: plan.inventory, ownerless: ownerless, options: options)
+    var merged = options
+    merged.overrides = options.overrides.merging(plan.safetyOverrides)
+    return safetyViolations(changes: plan.changes, inventory: inventory ?? plan.inventory, ownerless: ownerless, options: merged)
 }
 
 func safetyViolations(changes: [Change], inventory: PlanInventory, ownerless: [String], options: PlanOptions) -> [SafetyViolation] {
@@ -72,16 +97,19 @@ private struct Planner {
     var warnings: [String] = []
     var errors: [Diagnostic] = []
     var inventory = PlanInventory()
+    /// The targeted external ids (`--target` resolved), nil for a full plan.
+    var targets: Set<String>?
     /// Addresses of projects whose final membership has members but no owner, and that the plan touches.
     var ownerless: [String] = []
 
-    private let usersByEmail: [String: User]
+    /// Users by normalised email; more than one under an email is an ambiguity the plan reports.
+    private let usersByEmail: [String: [User]]
 
     init(desired: DesiredState, observed: ObservedState, options: PlanOptions) {
         self.desired = desired
         self.observed = observed
         self.options = options
-        usersByEmail = Dictionary(observed.users.map { (normalizeEmail($0.email), $0) }, uniquingKeysWith: { a, _ in a })
+        usersByEmail = Dictionary(grouping: observed.users, by: { normalizeEmail($0.email) })
     }
 
     private func isManaged(_ project: Project) -> Bool {
@@ -91,7 +119,7 @@ private struct Planner {
     }
 
     private func isTargeted(_ externalID: String?) -> Bool {
-        guard let targets = options.targets else { return true }
+        guard let targets else { return true }
         return externalID.map(targets.contains) ?? false
     }
 
@@ -100,6 +128,15 @@ private struct Planner {
         errors += matching.errors
 
         let managed = observed.projects.filter(isManaged)
+        if let requested = options.targets {
+            let known = Set(desired.projects.map(\.externalID)).union(managed.compactMap(\.externalID))
+            let resolved = resolveTargets(requested, known: known)
+            targets = resolved.ids
+            for target in resolved.unmatched {
+                let guess = Suggestion.closest(to: target, in: known).map { "; did you mean \(projectAddress($0))?" } ?? ""
+                errors.append(Diagnostic(.error, at: nil, "--target \(target) matches no project in the manifests or in Cogram\(guess)"))
+            }
+        }
         inventory = PlanInventory(
             managedActiveProjects: managed.filter { $0.status == .active }.count,
             managedMemberships: managed.reduce(0) { $0 + (observed.members[$1.id]?.count ?? 0) },
@@ -112,28 +149,23 @@ private struct Planner {
             guard isTargeted(project.externalID) else { continue }
             if let match = matching.matches[index] {
                 planExisting(project, match: match, users: users)
-            } else if !matching.errors.contains(where: { $0.location == project.location }) {
+            } else if !matching.unresolved.contains(index) {
                 planCreate(project, users: users)
             }
         }
 
         let claimed = matching.claimedIDs
-        for project in managed where project.status == .active && !claimed.contains(project.id) && isTargeted(project.externalID) {
+        for project in managed where project.status == .active && !claimed.contains(project.id) && isTargeted(project.externalID)
+            && !matching.ambiguousExternalIDs.contains(project.externalID!) {
             changes.append(Change(
                 action: .archive, address: projectAddress(project.externalID!),
                 before: ChangeFields(status: .active), after: ChangeFields(status: .archived),
-                precondition: .project(updatedAt: project.updatedAt, status: project.status),
-                target: ChangeTarget(projectID: project.id, projectExternalID: project.externalID)))
+                precondition: .project(updatedAt: project.updatedAt, status: .active),
+                target: ChangeTarget(projectID: project.id, projectExternalID: project.externalID),
+                reason: "listed in no manifest", projectName: project.name))
         }
 
         planUsers()
-
-        if let targets = options.targets {
-            let known = Set(desired.projects.map(\.externalID)).union(managed.compactMap(\.externalID))
-            for target in targets.sorted() where !known.contains(target) {
-                warnings.append("--target \(target) matches no project in the manifests or in Cogram")
-            }
-        }
     }
 
     // MARK: Projects
@@ -160,7 +192,12 @@ private struct Planner {
         let p = match.project
         let address = projectAddress(d.externalID)
         let target = ChangeTarget(projectID: p.id, projectExternalID: d.externalID)
-        let precondition = Precondition.project(updatedAt: p.updatedAt, status: p.status)
+        guard let status = p.status.known else {
+            // Neither "active" nor "archived": what a write would mean for it cannot be known.
+            warnings.append("\(d.location): \(address) (\(p.id)) has status \(quoted(p.status.rawValue)), which cogramctl does not know; it is left alone")
+            return
+        }
+        let precondition = Precondition.project(updatedAt: p.updatedAt, status: status)
 
         if d.archived {
             // `archived: true` manages the status only: an archived project's fields and members are left alone.
@@ -168,7 +205,7 @@ private struct Planner {
                 changes.append(Change(
                     action: .archive, address: address,
                     before: ChangeFields(status: .active), after: ChangeFields(status: .archived),
-                    precondition: precondition, target: target))
+                    precondition: precondition, target: target, reason: "archived: true", projectName: p.name))
             }
             if let members = d.members, !members.isEmpty {
                 warnings.append("\(d.location): \(address) is `archived: true`; its members are not managed")
@@ -233,7 +270,12 @@ private struct Planner {
         _ d: DesiredProject, projectID: String?, observedMembers: [Member], desiredMembers: [DesiredMember], users: [String: User]
     ) {
         let precondition: (Member?) -> Precondition = { $0.map { .member(role: $0.role) } ?? .memberAbsent }
-        let current = Dictionary(observedMembers.map { (normalizeEmail($0.email), $0) }, uniquingKeysWith: { a, _ in a })
+        let grouped = Dictionary(grouping: observedMembers, by: { normalizeEmail($0.email) })
+        for (email, found) in grouped where found.count > 1 {
+            errors.append(Diagnostic(.error, at: d.location, "\(email) is listed \(found.count) times among the members of \(projectAddress(d.externalID)) in Cogram (users \(idList(found.map(\.userID)))); cogramctl cannot tell which one the manifest means. Fix the duplicate users in the Cogram app, then plan again"))
+        }
+        guard grouped.values.allSatisfy({ $0.count == 1 }) else { return }
+        let current = grouped.mapValues { $0[0] }
         var changed = false
         for member in desiredMembers {
             let email = member.normalizedEmail
@@ -273,10 +315,19 @@ private struct Planner {
     // MARK: Users
 
     private mutating func activeUser(_ email: String, location: SourceLocation, what: String) -> User? {
-        guard let user = usersByEmail[normalizeEmail(email)] else {
-            errors.append(Diagnostic(
-                .error, at: location,
-                "\(email) (\(what)) is not a user of the organization; invite them in the Cogram app first, or fix the email"))
+        let key = normalizeEmail(email)
+        let found = usersByEmail[key] ?? []
+        guard let user = found.first else {
+            errors.append(Diagnostic(.error, at: location, "\(email) (\(what)) is not a user of the organization; invite them in the Cogram app first, or fix the email"))
+            return nil
+        }
+        guard found.count == 1 else {
+            errors.append(Diagnostic(.error, at: location, "\(email) (\(what)) is the email of \(found.count) Cogram users (\(idList(found.map(\.id)))); cogramctl cannot tell which one is meant. Fix the duplicate users in the Cogram app, then plan again"))
+            return nil
+        }
+        guard user.status.known != nil else {
+            // Not known to be active: leave them alone rather than guess; a member list keeps them where they are.
+            warnings.append("\(location): \(email) (\(what)) has status \(quoted(user.status.rawValue)), which cogramctl does not know; their changes are left out")
             return nil
         }
         guard user.status == .active else {
@@ -292,7 +343,7 @@ private struct Planner {
         for d in desired.users {
             guard let user = activeUser(d.email, location: d.location, what: "user") else { continue }
             // `--target` limits the plan to projects; user changes wait for an untargeted plan.
-            guard options.targets == nil else { continue }
+            guard targets == nil else { continue }
             var before = ChangeFields()
             var after = ChangeFields()
             if let role = d.role, role.rawValue != user.role.rawValue {

@@ -149,7 +149,7 @@ extension SandboxStore {
                 next.externalID = value
             }
             if let status = changes.status {
-                next.status = status
+                next.status = .known(status)
                 try Self.forgetUnknownValue(db, orgID: orgID, .projectStatus(projectID: id))
             }
             guard next != current else { return current }
@@ -282,7 +282,7 @@ extension SandboxStore {
                 throw StoreError.userNotFound(id: userID)
             }
             if let role = changes.role {
-                user.role = role
+                user.role = .known(role)
                 try Self.forgetUnknownValue(db, orgID: orgID, .userRole(userID: userID))
             }
             switch changes.externalID {

@@ -168,7 +168,8 @@ private final class Events: @unchecked Sendable {
         ])
         #expect(failures[1].expected == "member with role viewer" && failures[1].found == "member with role owner")
         #expect(failures[2].found.hasPrefix("project prj_n"))
-        #expect(failures[3].description == #"user.ben@acme.example: the plan expected role member, external_id null, Cogram now has role guest, external_id null"#)
+        #expect(failures[3].description == #"user.ben@acme.example: role changed; the plan expected role member, external_id null, Cogram now has role guest, external_id null"#)
+        #expect(failures[0].fields == ["name"] && failures[2].fields == ["project"])
     }
 
     @Test func preconditionsPickTheCheaperReads() async throws {

@@ -211,7 +211,7 @@ let plannerCases: [PlannerCase] = [
         let change = try #require(plan.change("user.ana@acme.example"))
         #expect(change.before == ChangeFields(externalID: .value("E-1"), role: "admin"))
         #expect(change.after == ChangeFields(externalID: .null, role: "guest"))
-        #expect(change.precondition == .user(role: .admin, externalID: "E-1"))
+        #expect(change.precondition == .user(role: .known(.admin), externalID: "E-1"))
         #expect(change.target.userID == "usr_ana")
     }
 
@@ -326,7 +326,9 @@ let plannerCases: [PlannerCase] = [
             "update_member project.acme-bridge.member.ben@acme.example",
             "remove_member project.acme-bridge.member.cat@acme.example",
         ])
-        #expect(plan.warnings == ["--target acme-nothing matches no project in the manifests or in Cogram"])
+        // A target that matches nothing is an error (the plan is not applied), not a warning.
+        #expect(plan.warnings.isEmpty)
+        #expect(plan.errors.map(\.message) == ["--target acme-nothing matches no project in the manifests or in Cogram"])
         #expect(plan.targets == ["acme-bridge", "acme-nothing", "acme-old-site"])
     }
 

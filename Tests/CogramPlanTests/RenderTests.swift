@@ -49,9 +49,15 @@ private func expectGolden(_ actual: String, _ name: String, sourceLocation: Test
 
     @Test func destructiveChangesComeFirstAndAreMarked() {
         let text = renderHuman(richPlan, color: false)
-        let archive = text.range(of: "# project.acme-old-site will be ARCHIVED")
-        let removal = text.range(of: "# project.acme-bridge.member.cat@acme.example will be REMOVED")
+        let archive = text.range(of: #"# project.acme-old-site ("Old Site") will be ARCHIVED: listed in no manifest"#)
+        let removal = text.range(of: "# project.acme-bridge will be updated; 1 member will be REMOVED")
         let create = text.range(of: "# project.acme-new will be created")
+        // Members are nested under their project.
+        #expect(text.contains("      - member cat@acme.example (editor) will be REMOVED"))
+        #expect(text.contains("      + member dan@acme.example (viewer)"))
+        #expect(text.contains("      ~ member ben@acme.example: viewer → editor"))
+        #expect(text.contains("  + project.acme-new, with members ana@acme.example (owner), cat@acme.example (viewer)"))
+        #expect(!text.contains("# project.acme-new.member"))
         #expect(archive != nil && removal != nil && create != nil)
         if let archive, let removal, let create {
             #expect(archive.lowerBound < removal.lowerBound && removal.lowerBound < create.lowerBound)
@@ -73,8 +79,44 @@ private func expectGolden(_ actual: String, _ name: String, sourceLocation: Test
         #expect(md.utf8.count < 65_536)
         #expect(md.contains(plan.summaryLine))
         #expect(md.contains("| add_member | 3000 |"))
-        #expect(md.contains("more (address list truncated)"))
+        #expect(md.contains("more projects (list truncated"))
         #expect(md.contains("</details>"))
+    }
+
+    @Test func aTwoThousandChangePlanReadsWellWithinTheLimit() throws {
+        let users = (0..<800).map { F.user("user\($0)") }
+        // 200 projects to archive; 200 renamed, losing a member and gaining two; 200 new ones with four members.
+        var projects: [Project] = []
+        var members: [String: [Member]] = [:]
+        var desired: [DesiredProject] = []
+        for i in 0..<200 {
+            projects.append(F.project("prj_old\(i)", externalID: "acme-old-\(i)", name: "Old \(i)"))
+            projects.append(F.project("prj_kept\(i)", externalID: "acme-kept-\(i)", name: "Kept \(i)"))
+            members["prj_kept\(i)"] = [F.member("user\(i)", .owner), F.member("user\(i + 200)", .viewer)]
+            desired.append(F.dproject("acme-kept-\(i)", name: "Kept \(i)!", members: [
+                F.dmember("user\(i)", .owner), F.dmember("user\(i + 400)", .editor), F.dmember("user\(i + 600)", .viewer),
+            ]))
+            desired.append(F.dproject("acme-new-\(i)", name: "New \(i)", members: [
+                F.dmember("user\(i)", .owner), F.dmember("user\(i + 200)", .editor), F.dmember("user\(i + 400)", .viewer),
+                F.dmember("user\(i + 600)", .viewer),
+            ]))
+        }
+        let plan = F.plan(DesiredState(projects: desired), ObservedState(projects: projects, users: users, members: members)) {
+            $0.allowMassArchive = true
+            $0.allowMassMemberRemoval = true
+        }
+        #expect(plan.changes.count == 2_000)
+        let md = renderMarkdown(plan)
+        #expect(md.utf8.count < 65_536)
+        // Summary first; every destructive project listed before any other, none folded away.
+        let summary = try #require(md.range(of: plan.summaryLine))
+        let list = try #require(md.range(of: "**Changes by project**"))
+        #expect(summary.lowerBound < list.lowerBound)
+        let lines = md[list.upperBound...].split(separator: "\n").filter { $0.hasPrefix("- ") }
+        let firstQuiet = try #require(lines.firstIndex { !$0.contains("⚠️") })
+        #expect(firstQuiet == 400)
+        #expect(lines.prefix(400).allSatisfy { $0.contains("⚠️") })
+        #expect(md.contains("<details><summary>Details by project</summary>"))
     }
 
     @Test func markdownTruncatesDetailsBeforeAddresses() {
@@ -83,8 +125,8 @@ private func expectGolden(_ actual: String, _ name: String, sourceLocation: Test
         let md = renderMarkdown(plan, limit: 2_700)
         #expect(md.utf8.count < 2_700)
         #expect(md.contains("Details truncated"))
-        #expect(md.contains("**Affected addresses** (\(plan.changes.count))"))
-        #expect(!md.contains("address list truncated"))
+        #expect(md.contains("**Changes by project** (\(plan.groups.count))"))
+        #expect(!md.contains("list truncated"))
     }
 
     @Test func reportRendering() {

@@ -17,7 +17,7 @@ import Testing
             #expect(project.status == .active)
             #expect(project.externalID == "hb-1")
             #expect(created.headers[.location] == "/v1/projects/\(project.id)")
-            #expect(project.createdAt.hasSuffix("Z") && project.createdAt.contains("."))
+            #expect(project.createdAt?.hasSuffix("Z") == true && project.createdAt?.contains(".") == true)
 
             let fetched: Project = try await h.send(.get, "/v1/projects/\(project.id)").decode()
             #expect(fetched == project)

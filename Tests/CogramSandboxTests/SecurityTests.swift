@@ -79,7 +79,7 @@ private func percentEncoded(_ text: String) -> String {
             #expect(projects.count == 2)
             #expect(projects.first { $0.id == "prj_fixed01" }?.name == "Seeded Project")
             #expect(projects.first { $0.id == "prj_fixed01" }?.status == .active)
-            #expect(try h.store.allUsers(organization: org).map(\.role) == [.admin, .member, .guest, .member])
+            #expect(try h.store.allUsers(organization: org).map(\.role.known) == [.admin, .member, .guest, .member])
             #expect(try h.store.auditLog(organization: org).isEmpty)
         }
     }
@@ -551,13 +551,13 @@ private func percentEncoded(_ text: String) -> String {
     private func expectSeedUnchanged(_ h: Harness) throws {
         let projects = try h.store.allProjects(organization: "Acme Test")
         #expect(projects.map(\.name) == ["Seeded Project", "Old One"])
-        #expect(projects.map(\.status) == [.active, .archived])
+        #expect(projects.map(\.status.known) == [.active, .archived])
         let ana = try h.userID("ana@acme.example")
         let members = try h.store.members(organization: "Acme Test", projectID: "prj_fixed01")
         #expect(members.map(\.userID) == [ana])
-        #expect(members.map(\.role) == [.owner])
+        #expect(members.map(\.role.known) == [.owner])
         let users = try h.store.allUsers(organization: "Acme Test")
-        #expect(users.map(\.role) == [.admin, .member, .guest, .member])
+        #expect(users.map(\.role.known) == [.admin, .member, .guest, .member])
     }
 
     // MARK: - Header injection

@@ -69,7 +69,7 @@ extension TestOrganization {
             var members: [String: ProjectRole] = [:]
             for member in try sandbox.store.members(organization: organizationID, projectID: found.id) {
                 if members[member.email] != nil { problems.append("\(project.externalID): \(member.email) twice") }
-                members[member.email] = member.role
+                members[member.email] = member.role.known
             }
             if members != project.members { problems.append("\(project.externalID): members \(members) != \(project.members)") }
         }

@@ -95,7 +95,7 @@ final class TestOrganization: Sendable {
         guard let project = try project(externalID) else { return [:] }
         var out: [String: ProjectRole] = [:]
         for member in try sandbox.store.members(organization: organizationID, projectID: project.id) {
-            out[member.email] = member.role
+            out[member.email] = member.role.known
         }
         return out
     }

@@ -10,12 +10,18 @@ actor FakeStore {
     /// Write requests in the order they arrived, e.g. `POST acme-new`, `PUT prj_1 usr_dan`.
     private(set) var writeLog: [String] = []
     private(set) var count = RequestCount()
+    /// Read requests in the order they arrived, e.g. `LIST-PROJECTS external_id=acme-a`, `GET prj_1`.
+    private(set) var readLog: [String] = []
+    /// A server that answers filtered lists as if no filter had been given.
+    private(set) var ignoresFilters = false
 
     struct Fault {
         var operation: String
         var status: Int
         /// Make the change, then answer with the error (a lost or failed answer after the fact).
         var afterChange: Bool
+        /// Answer every such request with the error, not just the next one.
+        var persistent = false
     }
 
     private var faults: [Fault] = []
@@ -29,14 +35,19 @@ actor FakeStore {
     }
 
     /// Answers the next request named `operation` (see `writeLog` names, plus `LIST-MEMBERS id`) with `status`.
-    func inject(_ operation: String, status: Int, afterChange: Bool = false) {
-        faults.append(Fault(operation: operation, status: status, afterChange: afterChange))
+    func inject(_ operation: String, status: Int, afterChange: Bool = false, persistent: Bool = false) {
+        faults.append(Fault(operation: operation, status: status, afterChange: afterChange, persistent: persistent))
     }
 
     func project(externalID: String) -> Project? { projects.first { $0.externalID == externalID } }
     func setProjects(_ p: [Project]) { projects = p }
     func setMembers(_ id: String, _ m: [Member]) { members[id] = m }
     func setUsers(_ u: [User]) { users = u }
+    func setIgnoresFilters(_ on: Bool) { ignoresFilters = on }
+    /// Edits a project in place without a request (a change made in the Cogram app, or a server quirk).
+    func editProject(_ id: String, _ edit: (inout Project) -> Void) {
+        if let i = projects.firstIndex(where: { $0.id == id }) { edit(&projects[i]) }
+    }
 
     // MARK: Plumbing
 
@@ -56,14 +67,15 @@ actor FakeStore {
         return result
     }
 
-    private func read(_ operation: String) throws(CogramAPIError) {
+    private func read(_ operation: String, _ detail: String = "") throws(CogramAPIError) {
         count.reads += 1
+        readLog.append(detail.isEmpty ? operation : "\(operation) \(detail)")
         if let fault = takeFault(operation) { throw Self.error(fault.status, "injected fault") }
     }
 
     private func takeFault(_ operation: String) -> Fault? {
         guard let i = faults.firstIndex(where: { $0.operation == operation }) else { return nil }
-        return faults.remove(at: i)
+        return faults[i].persistent ? faults[i] : faults.remove(at: i)
     }
 
     private func tick() -> String {
@@ -79,9 +91,10 @@ actor FakeStore {
     // MARK: Endpoints
 
     func listProjects(status: ProjectStatusFilter, externalID: String?) throws(CogramAPIError) -> [Project] {
-        try read("LIST-PROJECTS")
+        try read("LIST-PROJECTS", externalID.map { "external_id=\($0)" } ?? "")
         return projects.filter { p in
-            (status == .all || p.status.rawValue == status.rawValue) && (externalID == nil || p.externalID == externalID)
+            (status == .all || p.status.rawValue == status.rawValue)
+                && (ignoresFilters || externalID == nil || p.externalID == externalID)
         }
     }
 
@@ -120,7 +133,7 @@ actor FakeStore {
             case .value(let v): p.description = v
             }
             if let e = patch.externalID { p.externalID = e }
-            if let s = patch.status { p.status = s }
+            if let s = patch.status { p.status = .known(s) }
             if p != old { p.updatedAt = tick() }
             projects[i] = p
             return p
@@ -131,7 +144,7 @@ actor FakeStore {
         try write("DELETE \(id)") { () throws(CogramAPIError) -> Project in
             let i = try index(id)
             if projects[i].status == .active {
-                projects[i].status = .archived
+                projects[i].status = .known(.archived)
                 projects[i].updatedAt = tick()
             }
             return projects[i]
@@ -151,7 +164,7 @@ actor FakeStore {
             guard projects[i].status == .active else { throw Self.error(409, "project \(projectID) is archived") }
             var list = members[projectID] ?? []
             if let j = list.firstIndex(where: { $0.userID == userID }) {
-                list[j].role = role
+                list[j].role = .known(role)
                 members[projectID] = list
                 return (list[j], false)
             }
@@ -173,8 +186,8 @@ actor FakeStore {
     }
 
     func listUsers(email: String?) throws(CogramAPIError) -> [User] {
-        try read("LIST-USERS")
-        guard let email else { return users }
+        try read("LIST-USERS", email.map { "email=\($0)" } ?? "")
+        guard let email, !ignoresFilters else { return users }
         return users.filter { $0.email.lowercased() == email.lowercased() }
     }
 
@@ -184,7 +197,7 @@ actor FakeStore {
             if case .value(let e) = patch.externalID, users.contains(where: { $0.externalID == e && $0.id != id }) {
                 throw Self.error(409, "external_id \(e) is taken")
             }
-            if let r = patch.role { users[i].role = r }
+            if let r = patch.role { users[i].role = .known(r) }
             switch patch.externalID {
             case .absent: break
             case .null: users[i].externalID = nil

@@ -1,0 +1,241 @@
+import CogramAPI
+import CogramManifest
+@testable import CogramPlan
+import Foundation
+import Testing
+
+/// A saved plan is a trust boundary: signed, consistent in itself, and checked against Cogram before any write.
+@Suite struct PlanIntegrityTests {
+    private let key = PlanSigningKey.derived(fromAPIKey: "test-api-key-0123456789")
+
+    private func richPlan(_ configure: (inout PlanOptions) -> Void = { _ in }) -> Plan {
+        let (desired, observed) = F.rich()
+        return F.plan(desired, observed, configure)
+    }
+
+    /// The plan's JSON edited as a dictionary, then loaded again (what a hand-edited file gives).
+    private func edited(_ plan: Plan, _ edit: (inout [String: Any]) -> Void) throws -> Plan {
+        var json = try #require(try JSONSerialization.jsonObject(with: plan.jsonData()) as? [String: Any])
+        edit(&json)
+        return try Plan.load(from: JSONSerialization.data(withJSONObject: json))
+    }
+
+    private func editChange(_ json: inout [String: Any], address: String, _ edit: (inout [String: Any]) -> Void) {
+        var changes = json["changes"] as! [[String: Any]]
+        let i = changes.firstIndex { $0["address"] as? String == address }!
+        edit(&changes[i])
+        json["changes"] = changes
+    }
+
+    // MARK: Signature
+
+    @Test func aSignedPlanVerifiesAndSurvivesSaving() throws {
+        let signed = try richPlan().signed(with: key)
+        #expect(signed.signature?.hasPrefix("hmac-sha256:") == true)
+        let loaded = try Plan.load(from: signed.jsonData())
+        #expect(throws: Never.self) { try loaded.verifySignature(with: key) }
+        #expect(throws: Never.self) { try loaded.verifySignature(with: .derived(fromAPIKey: "test-api-key-0123456789")) }
+    }
+
+    @Test func anyEditBreaksTheSignature() throws {
+        let signed = try richPlan().signed(with: key)
+        let edits: [(inout [String: Any]) -> Void] = [
+            { json in self.editChange(&json, address: "project.acme-bridge") { c in
+                var t = c["target"] as! [String: Any]
+                t["project_id"] = "prj_5"
+                c["target"] = t
+            } },
+            { $0["expires_at"] = "2027-01-01T00:00:00Z" },
+            { json in
+                var inventory = json["inventory"] as! [String: Any]
+                inventory["managed_active_projects"] = 4000
+                json["inventory"] = inventory
+            },
+            { json in
+                var overrides = json["safety_overrides"] as! [String: Any]
+                overrides["allow_mass_archive"] = true
+                json["safety_overrides"] = overrides
+            },
+            { $0["ownership_prefix"] = "" },
+        ]
+        for edit in edits {
+            let tampered = try edited(signed, edit)
+            #expect(throws: PlanValidationError.badSignature("the API key")) { try tampered.verifySignature(with: key) }
+        }
+        #expect(throws: PlanValidationError.badSignature("the API key")) {
+            try signed.verifySignature(with: .derived(fromAPIKey: "another-key-0123456789"))
+        }
+        #expect(throws: PlanValidationError.badSignature("COGRAM_PLAN_KEY")) { try signed.verifySignature(with: .fromSecret("shared")) }
+        let unsigned = try edited(signed) { $0["signature"] = nil }
+        #expect(throws: PlanValidationError.unsigned) { try unsigned.verifySignature(with: key) }
+        let garbage = try edited(signed) { $0["signature"] = "hmac-sha256:zz" }
+        #expect(throws: PlanValidationError.badSignature("the API key")) { try garbage.verifySignature(with: key) }
+    }
+
+    @Test func thePlanKeyWinsOverTheAPIKeyWhenSet() throws {
+        let fromEnvironment = PlanSigningKey.resolve(environment: ["COGRAM_PLAN_KEY": "shared"]) { key }
+        #expect(fromEnvironment.source == .planKey)
+        let signed = try richPlan().signed(with: fromEnvironment)
+        #expect(throws: Never.self) { try signed.verifySignature(with: .fromSecret("shared")) }
+        #expect(PlanSigningKey.resolve(environment: ["COGRAM_PLAN_KEY": ""]) { key }.source == .apiKey)
+    }
+
+    // MARK: Consistency, whatever the signature
+
+    @Test func plansFromThePlannerAreConsistent() {
+        #expect(richPlan().structuralProblems().isEmpty)
+        #expect(richPlan { $0.targets = ["acme-bridge"] }.structuralProblems().isEmpty)
+        var prefixed = F.rich()
+        prefixed.0.ownership = Ownership(externalIDPrefix: "acme-", location: F.loc(1))
+        #expect(F.plan(prefixed.0, prefixed.1).structuralProblems().isEmpty)
+    }
+
+    @Test func aPreconditionThatDoesNotFitItsActionIsRefused() throws {
+        let plan = try edited(richPlan()) { json in
+            editChange(&json, address: "project.acme-old-site") { $0["precondition"] = ["member": "absent"] }
+        }
+        #expect(plan.structuralProblems() == ["archive project.acme-old-site: a member-absent precondition does not fit this action"])
+        #expect(throws: PlanValidationError.self) { try plan.validateForApply(apiURL: "https://api.cogram.com", now: F.fixedNow) }
+    }
+
+    @Test func anAddressThatDoesNotNameItsTargetIsRefused() throws {
+        let plan = try edited(richPlan()) { json in
+            editChange(&json, address: "user.ben@acme.example") { c in
+                var t = c["target"] as! [String: Any]
+                t["email"] = "cat@acme.example"
+                c["target"] = t
+            }
+        }
+        #expect(plan.structuralProblems().count == 1)
+        #expect(plan.structuralProblems()[0].hasPrefix("update_user user.ben@acme.example: the address does not name"))
+    }
+
+    @Test func aChangeOutsideTheOwnershipPrefixIsRefused() throws {
+        var (desired, observed) = F.rich()
+        desired.ownership = Ownership(externalIDPrefix: "acme-", location: F.loc(1))
+        observed.projects.append(F.project("prj_x", externalID: "finance-ledger", name: "Ledger"))
+        let plan = try edited(F.plan(desired, observed)) { json in
+            editChange(&json, address: "project.acme-old-site") { c in
+                c["address"] = "project.finance-ledger"
+                c["target"] = ["project_id": "prj_x", "project_external_id": "finance-ledger"]
+            }
+        }
+        #expect(plan.structuralProblems() == [#"archive project.finance-ledger: the external_id is outside the ownership prefix "acme-""#])
+    }
+
+    @Test func anArchiveThatRenamesAndAMemberChangeThatSetsANameAreRefused() throws {
+        let plan = try edited(richPlan()) { json in
+            editChange(&json, address: "project.acme-old-site") { $0["after"] = ["status": "archived", "name": "Pwned"] }
+            editChange(&json, address: "project.acme-bridge.member.dan@acme.example") { $0["after"] = ["role": "admin"] }
+        }
+        #expect(plan.structuralProblems().count == 2)
+    }
+
+    @Test func implausibleDatesAreRefused() throws {
+        let plan = richPlan()
+        let long = try edited(plan) { $0["expires_at"] = "2026-03-08T12:00:01Z" }
+        #expect(throws: PlanValidationError.implausibleDates(
+            "it would stay valid from 2026-02-28T12:00:00Z to 2026-03-08T12:00:01Z, longer than the 7 days a plan may")) {
+            try long.validateForApply(apiURL: "https://api.cogram.com", now: F.fixedNow)
+        }
+        let week = try edited(plan) { $0["expires_at"] = "2026-03-07T12:00:00Z" }
+        #expect(throws: Never.self) { try week.validateForApply(apiURL: "https://api.cogram.com", now: F.fixedNow) }
+        #expect(throws: PlanValidationError.implausibleDates("created_at 2026-02-28T12:00:00Z is in the future")) {
+            try plan.validateForApply(apiURL: "https://api.cogram.com", now: F.fixedNow.addingTimeInterval(-3600))
+        }
+    }
+
+    // MARK: Targets re-read from Cogram
+
+    private func richStore() -> (FakeStore, DesiredState) {
+        let (desired, observed) = F.rich()
+        return (FakeStore(projects: observed.projects, members: observed.members, users: observed.users), desired)
+    }
+
+    @Test func aTargetIDSwappedForAnotherProjectIsRefusedWithNothingWritten() async throws {
+        let (store, desired) = richStore()
+        let observed = try await readObservedState(desired: desired, client: FakeCogram(store: store), parallelism: 2)
+        let plan = F.plan(desired, observed)
+        // The rename of acme-bridge, aimed at the unmanaged project prj_5.
+        let tampered = try edited(plan) { json in
+            editChange(&json, address: "project.acme-bridge") { c in
+                var t = c["target"] as! [String: Any]
+                t["project_id"] = "prj_5"
+                c["target"] = t
+            }
+        }
+        #expect(tampered.structuralProblems().isEmpty)
+        let failures = try await checkPreconditions(plan: tampered, client: FakeCogram(store: store))
+        #expect(failures.contains { $0.address == "project.acme-bridge" && $0.fields == ["target"] })
+        #expect(await store.writeLog.isEmpty)
+    }
+
+    @Test func aUserIDSwappedForAnotherUserIsRefused() async throws {
+        let (store, desired) = richStore()
+        let observed = try await readObservedState(desired: desired, client: FakeCogram(store: store), parallelism: 2)
+        let plan = F.plan(desired, observed)
+        // ben's promotion to admin, aimed at eve's id.
+        let tampered = try edited(plan) { json in
+            editChange(&json, address: "user.ben@acme.example") { c in
+                var t = c["target"] as! [String: Any]
+                t["user_id"] = "usr_cat"
+                c["target"] = t
+            }
+        }
+        let failures = try await checkPreconditions(plan: tampered, client: FakeCogram(store: store))
+        let failure = try #require(failures.first { $0.address == "user.ben@acme.example" })
+        #expect(failure.fields == ["target"])
+        #expect(failure.found == "user usr_cat is not ben@acme.example (that email belongs to usr_ben)")
+    }
+
+    @Test func anArchiveAimedOutsideThePrefixIsRefusedLive() async throws {
+        let (store, _) = richStore()
+        let extra = F.project("prj_x", externalID: "finance-ledger", name: "Ledger")
+        await store.setProjects(await store.projects + [extra])
+        var (desired, _) = F.rich()
+        desired.ownership = Ownership(externalIDPrefix: "acme-", location: F.loc(1))
+        let observed = try await readObservedState(desired: desired, client: FakeCogram(store: store), parallelism: 2)
+        let plan = F.plan(desired, observed)
+        let tampered = try edited(plan) { json in
+            editChange(&json, address: "project.acme-old-site") { c in
+                var t = c["target"] as! [String: Any]
+                t["project_id"] = "prj_x"
+                c["target"] = t
+            }
+        }
+        let failures = try await checkPreconditions(plan: tampered, client: FakeCogram(store: store))
+        #expect(failures.contains { $0.address == "project.acme-old-site" && $0.fields == ["target"] })
+    }
+
+    // MARK: Output from API text
+
+    @Test func apiTextIsEscapedAndNeverStartsALine() throws {
+        let evil = "acme-x\n::error::pwned\u{1B}[31m\u{85}\u{2028}`"
+        let observed = ObservedState(
+            projects: [F.project("prj_1", externalID: evil, name: "Evil\u{1B}]8;;http://x\u{7}")], users: F.users)
+        let plan = F.plan(DesiredState(), observed) { $0.allowMassArchive = true }
+        #expect(plan.changes.count == 1)
+        for text in [renderHuman(plan, color: false), renderMarkdown(plan)] {
+            #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x85 || $0.value == 0x2028 || $0.value == 0x07 })
+            #expect(!text.split(separator: "\n").contains { $0.hasPrefix("::") })
+        }
+        #expect(renderHuman(plan, color: false).contains(#"project.acme-x\n::error::pwned\u{1B}[31m\u{85}\u{2028}`"#))
+        let report = ApplyReport(
+            results: [ChangeResult(action: .archive, address: plan.changes[0].address, outcome: .failed("bad\nthing"))],
+            writes: 1, interrupted: false)
+        let rendered = renderReport(report, color: false)
+        #expect(rendered.split(separator: "\n").count == 2)
+        #expect(!rendered.contains("\u{1B}"))
+    }
+
+    @Test func markdownCodeSpansOutlastBacktickRuns() {
+        #expect(markdownCode("a") == "`a`")
+        #expect(markdownCode("a`b") == "``a`b``")
+        #expect(markdownCode("``x") == "``` ``x ```")
+        #expect(markdownCode("x\ny") == #"`x\ny`"#)
+        let plan = F.plan(DesiredState(), ObservedState(projects: [F.project("p", externalID: "a```b")], users: F.users))
+        let md = renderMarkdown(plan)
+        #expect(md.contains("````project.a```b````"))
+        #expect(md.contains("````diff"))
+    }
+}
