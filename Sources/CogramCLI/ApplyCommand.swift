@@ -33,6 +33,8 @@ struct ApplyCommand: AsyncParsableCommand {
             "Report format: human, or json (one document on stdout: every change with its outcome; the plan is then shown only to confirm).",
             valueName: "human|json"))
     var format: ApplyFormat = .human
+
+    @Option(
         parsing: .upToNextOption,
         help: ArgumentHelp(
             "With a saved plan: the manifests it was made from; apply refuses (exit 3) when they no longer produce it.",

@@ -1,3 +1,4 @@
+import CogramTestSupport
 import CogramAPI
 import CogramManifest
 @testable import CogramPlan
