@@ -137,8 +137,10 @@ struct ApplyCommand: AsyncParsableCommand {
                     return try notApplied(plan, .stale, reasons: [reason])
                 }
             }
-            show(plan)
-            if plan.isEmpty { return try finishWithNothingToDo(plan) }
+            if plan.isEmpty {
+                show(plan)
+                return try finishWithNothingToDo(plan)
+            }
             // The caps are measured against what Cogram has now, not against counts in the file.
             let inventory = try await liveInventory(plan: plan, client: client, parallelism: planning.parallelism)
             let violations = safetyViolations(
@@ -153,6 +155,8 @@ struct ApplyCommand: AsyncParsableCommand {
                 Terminal.writeError(renderStale(moved))
                 return try notApplied(plan, .stale, reasons: moved.map { "\($0)" })
             }
+            // Shown only once every check passed: a refused plan prints what is wrong with it, not the plan.
+            show(plan)
             return try await execute(plan, client: client)
         }
         if code != 0 { throw ExitCode(code) }

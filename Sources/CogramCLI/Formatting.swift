@@ -6,9 +6,9 @@ func plural(_ count: Int, _ noun: String) -> String {
 }
 
 /// Parses durations such as `90s`, `90m`, `24h`, `7d` into seconds; nil for anything else or a value that is
-/// not positive.
+/// positive and finite (`infd` is not a duration).
 func parseDuration(_ text: String) -> TimeInterval? {
-    guard let unit = text.last, let value = Double(text.dropLast()), value > 0 else { return nil }
+    guard let unit = text.last, let value = Double(text.dropLast()), value.isFinite, value > 0 else { return nil }
     switch unit {
     case "s": return value
     case "m": return value * 60

@@ -181,7 +181,7 @@ struct ImportCommand: AsyncParsableCommand {
 
     private func writeFile(_ text: String, to url: URL) throws {
         do {
-            try Data(text.utf8).write(to: url, options: .atomic)
+            try writePrivateFile(Data(text.utf8), to: url)
         } catch {
             throw CLIError("cannot write \(Backend.relativePath(url.path)): \(error.localizedDescription)")
         }

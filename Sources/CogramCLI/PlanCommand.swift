@@ -76,7 +76,7 @@ struct PlanCommand: AsyncParsableCommand {
         Planning.reportSafety(plan.safetyViolations, asErrors: false)
         if let out {
             do {
-                try plan.jsonData().write(to: URL(fileURLWithPath: out), options: .atomic)
+                try writePrivateFile(plan.jsonData(), to: URL(fileURLWithPath: out))
             } catch {
                 throw CLIError("cannot write the plan to \(out): \(error.localizedDescription)")
             }
