@@ -27,7 +27,7 @@ struct SandboxSelection: ParsableArguments {
 
     init() {}
 
-    static let defaultDatabasePath = ".cogram/sandbox.sqlite"
+    static let defaultDatabasePath = SandboxOptions.defaultDatabasePath
 
     var isEnabled: Bool { enabled || databasePath != nil }
 

@@ -17,7 +17,7 @@ struct SandboxCommand: AsyncParsableCommand {
 /// The database option every sandbox subcommand shares.
 struct SandboxDatabaseOption: ParsableArguments {
     @Option(name: .customLong("db"), help: ArgumentHelp("SQLite database of the sandbox.", valueName: "path"))
-    var path: String = ".cogram/sandbox.sqlite"
+    var path: String = SandboxOptions.defaultDatabasePath
 
     /// Creates the parent directories, then opens the store.
     func openStore() throws -> SandboxStore {
@@ -69,7 +69,7 @@ extension SandboxCommand {
         var apiKey: String?
 
         @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Requests per key per minute.", valueName: "n"))
-        var rateLimit = 1000
+        var rateLimit = ClientConfiguration.defaultRequestsPerMinute
 
         @Option(name: .customLong("max-body-bytes"), help: ArgumentHelp("Largest accepted request body.", valueName: "bytes"))
         var maxBodyBytes = 1 << 20
