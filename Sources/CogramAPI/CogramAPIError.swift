@@ -66,20 +66,12 @@ public enum CogramAPIError: Error, CustomStringConvertible, Sendable {
         public var method: String
         public var url: String
         public var kind: Kind
-        /// The proxy the request went through, as shown (`http://***@proxy:3128`), with its source.
-        public var proxy: String?
         /// The underlying error, as text.
         public var reason: String
         public var attempts: Int
+        /// The proxy the request went through, as shown (`http://***@proxy:3128`), with its source.
+        public var proxy: String? = nil
 
-        public init(method: String, url: String, kind: Kind, reason: String, attempts: Int, proxy: String? = nil) {
-            self.method = method
-            self.url = url
-            self.kind = kind
-            self.proxy = proxy
-            self.reason = reason
-            self.attempts = attempts
-        }
     }
 
     public struct Timeout: Sendable, Hashable {
@@ -96,13 +88,6 @@ public enum CogramAPIError: Error, CustomStringConvertible, Sendable {
         public var seconds: Double
         public var attempts: Int
 
-        public init(method: String, url: String, phase: Phase, seconds: Double, attempts: Int) {
-            self.method = method
-            self.url = url
-            self.phase = phase
-            self.seconds = seconds
-            self.attempts = attempts
-        }
     }
 
     /// A 2xx answer cogramctl cannot use.

@@ -112,11 +112,11 @@ extension OpenEnum: CustomStringConvertible {
 public struct Project: Codable, Sendable, Hashable {
     public var id: String
     public var name: String
-    public var description: String?
-    public var externalID: String?
+    @ExplicitNull public var description: String?
+    @ExplicitNull public var externalID: String?
     public var status: OpenEnum<ProjectStatus>
     /// Not used by the planner: optional, so that a server that leaves it out is still read.
-    public var createdAt: String?
+    @ExplicitNull public var createdAt: String?
     public var updatedAt: String
 
     public init(
@@ -148,28 +148,6 @@ public struct Project: Codable, Sendable, Hashable {
         case updatedAt = "updated_at"
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(String.self, forKey: .id)
-        name = try c.decode(String.self, forKey: .name)
-        description = try c.decodeIfPresent(String.self, forKey: .description)
-        externalID = try c.decodeIfPresent(String.self, forKey: .externalID)
-        status = try c.decode(OpenEnum<ProjectStatus>.self, forKey: .status)
-        createdAt = try c.decodeIfPresent(String.self, forKey: .createdAt)
-        updatedAt = try c.decode(String.self, forKey: .updatedAt)
-    }
-
-    // Encode nulls explicitly: the contract documents `"description": null`.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(name, forKey: .name)
-        try c.encode(description, forKey: .description)
-        try c.encode(externalID, forKey: .externalID)
-        try c.encode(status, forKey: .status)
-        try c.encode(createdAt, forKey: .createdAt)
-        try c.encode(updatedAt, forKey: .updatedAt)
-    }
 }
 
 /// An entry of `GET /v1/projects/{id}/members`.
@@ -206,9 +184,9 @@ public struct User: Codable, Sendable, Hashable {
     public var id: String
     public var email: String
     /// Not used by the planner: optional.
-    public var name: String?
+    @ExplicitNull public var name: String?
     public var role: OpenEnum<OrganizationRole>
-    public var externalID: String?
+    @ExplicitNull public var externalID: String?
     public var status: OpenEnum<UserStatus>
 
     public init(
@@ -235,15 +213,6 @@ public struct User: Codable, Sendable, Hashable {
         case externalID = "external_id"
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(email, forKey: .email)
-        try c.encode(name, forKey: .name)
-        try c.encode(role, forKey: .role)
-        try c.encode(externalID, forKey: .externalID)
-        try c.encode(status, forKey: .status)
-    }
 }
 
 /// One page of a list endpoint.
@@ -277,6 +246,26 @@ public enum PatchField<Value: Sendable & Hashable & Codable>: Sendable, Hashable
     public var isAbsent: Bool {
         if case .absent = self { return true }
         return false
+    }
+
+    /// The value when one is set (neither absent nor null).
+    public var value: Value? {
+        if case .value(let v) = self { return v }
+        return nil
+    }
+}
+
+/// Inside a keyed container (every request body and plan field) the overloads below apply, so that synthesized
+/// conformances leave an absent field out. Standalone, where absence cannot be written, absent reads as `null`.
+extension PatchField: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        self = c.decodeNil() ? .null : .value(try c.decode(Value.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if let value { try c.encode(value) } else { try c.encodeNil() }
     }
 }
 
@@ -343,14 +332,6 @@ public struct ProjectPatch: Encodable, Sendable, Hashable {
         case name, description, status
         case externalID = "external_id"
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encodeIfPresent(name, forKey: .name)
-        try c.encode(description, forKey: .description)
-        try c.encodeIfPresent(externalID, forKey: .externalID)
-        try c.encodeIfPresent(status, forKey: .status)
-    }
 }
 
 /// `PUT /v1/projects/{id}/members/{user_id}`.
@@ -374,12 +355,6 @@ public struct UserPatch: Encodable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey {
         case role
         case externalID = "external_id"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encodeIfPresent(role, forKey: .role)
-        try c.encode(externalID, forKey: .externalID)
     }
 }
 

@@ -4,12 +4,6 @@ public struct DesiredGroup: Sendable, Hashable {
     public var members: [DesiredMember]
     public var location: SourceLocation
 
-    public init(name: String, members: [DesiredMember], location: SourceLocation) {
-        self.name = name
-        self.members = members
-        self.location = location
-    }
-
     /// The longest group name.
     public static let maxNameLength = 64
 

@@ -10,23 +10,11 @@ public struct Policies: Sendable, Hashable {
     /// An organization guest holds at most this role in any project.
     public var guestMaxRole: MemberRole?
     /// Every active manifest project has a non-empty description.
-    public var requireDescription: Bool
+    public var requireDescription = false
     /// Every manifest project's external_id contains a match of this ICU regular expression (anchor it with
     /// `^…$` to match the whole id).
     public var externalIDPattern: String?
     public var location: SourceLocation
-
-    public init(
-        minOwners: Int? = nil, maxOwners: Int? = nil, guestMaxRole: MemberRole? = nil, requireDescription: Bool = false,
-        externalIDPattern: String? = nil, location: SourceLocation
-    ) {
-        self.minOwners = minOwners
-        self.maxOwners = maxOwners
-        self.guestMaxRole = guestMaxRole
-        self.requireDescription = requireDescription
-        self.externalIDPattern = externalIDPattern
-        self.location = location
-    }
 
     /// The compiled `externalIDPattern`, or the reason it does not compile.
     public static func compile(_ pattern: String) -> Result<NSRegularExpression, PatternError> {

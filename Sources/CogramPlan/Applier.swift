@@ -188,7 +188,7 @@ private struct ChangeExecutor<Client: CogramClientProtocol>: Sendable {
         guard let after = change.after, let name = after.name, let externalID = change.target.projectExternalID else {
             throw PlanDefect(change: change, missing: "after.name or target.project_external_id")
         }
-        let body = ProjectCreate(name: name, description: after.description.valueIfSet, externalID: externalID)
+        let body = ProjectCreate(name: name, description: after.description.value, externalID: externalID)
         do {
             let project = try await write { try await client.createProject(body, retrySafe: true) }
             await state.learn(externalID: externalID, projectID: project.id)
@@ -246,7 +246,7 @@ private struct ChangeExecutor<Client: CogramClientProtocol>: Sendable {
             throw PlanDefect(change: change, missing: "target.project_id or after")
         }
         let patch = ProjectPatch(
-            name: after.name, description: after.description, externalID: after.externalID.valueIfSet, status: after.status)
+            name: after.name, description: after.description, externalID: after.externalID.value, status: after.status)
         do {
             _ = try await write { try await client.updateProject(id: id, patch) }
             return .done

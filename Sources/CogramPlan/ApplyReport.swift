@@ -63,11 +63,6 @@ public struct ProgressEvent: Sendable, Hashable {
     public var completed: Int
     public var total: Int
 
-    public init(result: ChangeResult, completed: Int, total: Int) {
-        self.result = result
-        self.completed = completed
-        self.total = total
-    }
 }
 
 /// Set from a SIGINT handler: apply starts no new change, lets the running ones finish, and skips the rest.

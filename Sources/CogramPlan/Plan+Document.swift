@@ -87,7 +87,7 @@ extension Plan: Codable {
         do {
             header = try JSONDecoder().decode(Header.self, from: data)
         } catch {
-            throw .malformed("it is not a JSON object (\(Self.describe(error)))")
+            throw .malformed("it is not a JSON object (\(DecodingError.describe(error)))")
         }
         guard header.kind == Plan.kind else {
             throw .wrongKind(found: header.kind)
@@ -102,21 +102,7 @@ extension Plan: Codable {
         do {
             return try JSONDecoder().decode(Plan.self, from: data)
         } catch {
-            throw .malformed(Self.describe(error))
-        }
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        guard let error = error as? DecodingError else { return "\(error)" }
-        func path(_ context: DecodingError.Context) -> String {
-            let p = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            return p.isEmpty ? "the document" : String(p.drop(while: { $0 == "." }))
-        }
-        switch error {
-        case .keyNotFound(let key, let context): return "\(path(context)): \"\(key.stringValue)\" is missing"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-            return "\(path(context)): \(context.debugDescription)"
-        @unknown default: return "\(error)"
+            throw .malformed(DecodingError.describe(error))
         }
     }
 }

@@ -97,9 +97,9 @@ public struct Change: Codable, Sendable, Hashable {
     /// `project.<external_id>`, `project.<external_id>.member.<email>` or `user.<email>` (emails lower-case).
     public var address: String
     /// The fields this change touches as Cogram has them now; `nil` for creates and additions.
-    public var before: ChangeFields?
+    @ExplicitNull public var before: ChangeFields?
     /// The fields as apply sets them; `nil` for member removals. Apply sends exactly these fields.
-    public var after: ChangeFields?
+    @ExplicitNull public var after: ChangeFields?
     public var precondition: Precondition
     /// The ids apply needs to execute the change.
     public var target: ChangeTarget
@@ -126,31 +126,6 @@ public struct Change: Codable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey {
         case action, address, before, after, precondition, target, reason
         case projectName = "project_name"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        action = try c.decode(ChangeAction.self, forKey: .action)
-        address = try c.decode(String.self, forKey: .address)
-        before = try c.decodeIfPresent(ChangeFields.self, forKey: .before)
-        after = try c.decodeIfPresent(ChangeFields.self, forKey: .after)
-        precondition = try c.decode(Precondition.self, forKey: .precondition)
-        target = try c.decode(ChangeTarget.self, forKey: .target)
-        reason = try c.decodeIfPresent(String.self, forKey: .reason)
-        projectName = try c.decodeIfPresent(String.self, forKey: .projectName)
-    }
-
-    // `before` and `after` are written as `null` rather than left out, as in the documented example.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(action, forKey: .action)
-        try c.encode(address, forKey: .address)
-        try c.encode(before, forKey: .before)
-        try c.encode(after, forKey: .after)
-        try c.encode(precondition, forKey: .precondition)
-        try c.encode(target, forKey: .target)
-        try c.encodeIfPresent(reason, forKey: .reason)
-        try c.encodeIfPresent(projectName, forKey: .projectName)
     }
 
     static func planOrder(_ a: Change, _ b: Change) -> Bool {
@@ -205,24 +180,6 @@ public struct ChangeFields: Codable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey {
         case name, description, status, role
         case externalID = "external_id"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decodeIfPresent(String.self, forKey: .name)
-        description = try c.decode(PatchField<String>.self, forKey: .description)
-        externalID = try c.decode(PatchField<String>.self, forKey: .externalID)
-        status = try c.decodeIfPresent(ProjectStatus.self, forKey: .status)
-        role = try c.decodeIfPresent(String.self, forKey: .role)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encodeIfPresent(name, forKey: .name)
-        try c.encode(description, forKey: .description)
-        try c.encode(externalID, forKey: .externalID)
-        try c.encodeIfPresent(status, forKey: .status)
-        try c.encodeIfPresent(role, forKey: .role)
     }
 
     /// The set fields, in display order, as `(field name, display value)`; strings quoted, null as `null`.
@@ -491,14 +448,7 @@ public struct SafetyViolation: Codable, Sendable, Hashable, CustomStringConverti
     /// The command-line flag that allows it, e.g. `--allow-mass-archive`.
     public var flag: String
     /// The project concerned, for `no_owner`.
-    public var address: String?
-
-    public init(kind: Kind, message: String, flag: String, address: String? = nil) {
-        self.kind = kind
-        self.message = message
-        self.flag = flag
-        self.address = address
-    }
+    public var address: String? = nil
 
     public var description: String { "\(message) (allow with \(flag))" }
 }
@@ -510,13 +460,5 @@ func byLocationThenMessage(_ a: Diagnostic, _ b: Diagnostic) -> Bool {
     case (nil, nil): a.message < b.message
     case (nil, _): true
     case (_, nil): false
-    }
-}
-
-extension PatchField {
-    /// The value when one is set (neither absent nor null).
-    var valueIfSet: Value? {
-        if case .value(let v) = self { return v }
-        return nil
     }
 }

@@ -6,6 +6,7 @@ import Foundation
 /// `allowMassArchive` ↔ `--allow-mass-archive`, `maxArchive` ↔ `--max-archive N`,
 /// `allowMassMemberRemoval` ↔ `--allow-mass-member-removal`, `maxMemberRemovals` ↔ `--max-member-removals N`,
 /// `allowNoOwner` ↔ `--allow-no-owner`.
+@dynamicMemberLookup
 public struct PlanOptions: Sendable, Hashable {
     public var toolVersion: String
     public var apiURL: String
@@ -17,17 +18,10 @@ public struct PlanOptions: Sendable, Hashable {
     public var validity: TimeInterval
     /// `--target`: limit project and member changes to these external ids (nil = everything).
     public var targets: Set<String>?
-
-    /// Lift the archive cap entirely.
-    public var allowMassArchive: Bool
-    /// Raise the archive cap to this many projects (the default cap is max(1, 25% of managed active projects)).
-    public var maxArchive: Int?
-    /// Lift the member-removal cap entirely.
-    public var allowMassMemberRemoval: Bool
-    /// Raise the member-removal cap to this many removals (default max(5, 25% of managed memberships)).
-    public var maxMemberRemovals: Int?
-    /// Allow a plan to leave a project with members but no owner.
-    public var allowNoOwner: Bool
+    /// The cap flags, recorded in the plan as they are. Each is also reachable as a property of the options
+    /// (`options.allowMassArchive`, `options.maxArchive`, …): the default archive cap is max(1, 25% of managed
+    /// active projects), the member-removal cap max(5, 25% of managed memberships).
+    public var overrides: SafetyOverrides
 
     public init(
         toolVersion: String = cogramctlVersion, apiURL: String = "https://api.cogram.com", manifestDigest: String = "",
@@ -41,26 +35,13 @@ public struct PlanOptions: Sendable, Hashable {
         self.now = now
         self.validity = validity
         self.targets = targets
-        self.allowMassArchive = allowMassArchive
-        self.maxArchive = maxArchive
-        self.allowMassMemberRemoval = allowMassMemberRemoval
-        self.maxMemberRemovals = maxMemberRemovals
-        self.allowNoOwner = allowNoOwner
+        overrides = SafetyOverrides(
+            allowMassArchive: allowMassArchive, maxArchive: maxArchive, allowMassMemberRemoval: allowMassMemberRemoval,
+            maxMemberRemovals: maxMemberRemovals, allowNoOwner: allowNoOwner)
     }
 
-    /// The cap flags as recorded in a plan.
-    public var overrides: SafetyOverrides {
-        get {
-            SafetyOverrides(
-                allowMassArchive: allowMassArchive, maxArchive: maxArchive, allowMassMemberRemoval: allowMassMemberRemoval,
-                maxMemberRemovals: maxMemberRemovals, allowNoOwner: allowNoOwner)
-        }
-        set {
-            allowMassArchive = newValue.allowMassArchive
-            maxArchive = newValue.maxArchive
-            allowMassMemberRemoval = newValue.allowMassMemberRemoval
-            maxMemberRemovals = newValue.maxMemberRemovals
-            allowNoOwner = newValue.allowNoOwner
-        }
+    public subscript<Value>(dynamicMember keyPath: WritableKeyPath<SafetyOverrides, Value>) -> Value {
+        get { overrides[keyPath: keyPath] }
+        set { overrides[keyPath: keyPath] = newValue }
     }
 }

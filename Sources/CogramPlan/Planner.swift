@@ -219,21 +219,12 @@ private struct Planner {
             before.name = p.name
             after.name = d.name
         }
-        switch d.description {
-        case .absent: break
-        case .null:
-            if let old = p.description {
-                before.description = .value(old)
-                after.description = .null
-            }
-        case .value(let new):
-            if p.description != new {
-                before.description = p.description.map { .value($0) } ?? .null
-                after.description = .value(new)
-            }
+        if let (old, new) = nullableFieldChange(d.description, live: p.description) {
+            before.description = old
+            after.description = new
         }
         if p.externalID != d.externalID {
-            before.externalID = p.externalID.map { .value($0) } ?? .null
+            before.externalID = PatchField(live: p.externalID)
             after.externalID = .value(d.externalID)
         }
         if p.status == .archived {
@@ -280,7 +271,7 @@ private struct Planner {
         for member in desiredMembers {
             let email = member.normalizedEmail
             guard let user = users[email] else { continue }  // reported as a plan error already
-            let role = ProjectRole(rawValue: member.role.rawValue)!
+            let role = ProjectRole(member.role)
             let address = memberAddress(d.externalID, email)
             let target = ChangeTarget(projectID: projectID, projectExternalID: d.externalID, userID: user.id, email: email)
             if let existing = current[email] {
@@ -346,22 +337,13 @@ private struct Planner {
             guard targets == nil else { continue }
             var before = ChangeFields()
             var after = ChangeFields()
-            if let role = d.role, role.rawValue != user.role.rawValue {
+            if let role = d.role, user.role != OrganizationRole(role) {
                 before.role = user.role.rawValue
                 after.role = role.rawValue
             }
-            switch d.externalID {
-            case .absent: break
-            case .null:
-                if let old = user.externalID {
-                    before.externalID = .value(old)
-                    after.externalID = .null
-                }
-            case .value(let new):
-                if user.externalID != new {
-                    before.externalID = user.externalID.map { .value($0) } ?? .null
-                    after.externalID = .value(new)
-                }
+            if let (old, new) = nullableFieldChange(d.externalID, live: user.externalID) {
+                before.externalID = old
+                after.externalID = new
             }
             guard after != ChangeFields() else { continue }
             let email = d.normalizedEmail

@@ -7,17 +7,9 @@ public struct PreconditionFailure: Sendable, Hashable, CustomStringConvertible {
     public var expected: String
     public var found: String
     /// The fields that differ from what the plan saw (`name`, `role`, `updated_at`, …).
-    public var fields: [String]
+    public var fields: [String] = []
     /// Cogram already shows exactly what this change would have done.
-    public var matchesPlan: Bool
-
-    public init(address: String, expected: String, found: String, fields: [String] = [], matchesPlan: Bool = false) {
-        self.address = address
-        self.expected = expected
-        self.found = found
-        self.fields = fields
-        self.matchesPlan = matchesPlan
-    }
+    public var matchesPlan: Bool = false
 
     public var description: String {
         let what = fields.isEmpty ? "" : "\(fields.joined(separator: ", ")) changed; "
@@ -230,8 +222,8 @@ extension ChangeFields {
     /// A project's managed fields as `ChangeFields` (every field set).
     init(_ project: Project) {
         self.init(
-            name: project.name, description: project.description.map { .value($0) } ?? .null,
-            externalID: project.externalID.map { .value($0) } ?? .null, status: project.status.known)
+            name: project.name, description: PatchField(live: project.description),
+            externalID: PatchField(live: project.externalID), status: project.status.known)
     }
 
     /// Names of the fields set in `other` whose values differ here.

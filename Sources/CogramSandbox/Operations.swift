@@ -32,8 +32,8 @@ struct Operations {
             try reader.finish()
             guard case .value(let nameValue) = name else { throw APIError.validation([]) }
             let project = try await store.createProject(
-                orgID: orgID, name: nameValue, description: description.valueOrNil,
-                externalID: externalID.valueOrNil, uniqueExternalID: uniqueExternalIDs)
+                orgID: orgID, name: nameValue, description: description.value,
+                externalID: externalID.value, uniqueExternalID: uniqueExternalIDs)
             return jsonResponse(status: .created, project, headers: [.location: "/v1/projects/\(project.id)"])
         case .getProject(let id):
             return jsonResponse(status: .ok, try await store.project(orgID: orgID, id: id))
@@ -110,12 +110,5 @@ struct Operations {
             request.pageSize = size
         }
         return request
-    }
-}
-
-extension PatchField {
-    var valueOrNil: Value? {
-        if case .value(let value) = self { return value }
-        return nil
     }
 }

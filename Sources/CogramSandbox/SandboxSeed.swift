@@ -98,23 +98,7 @@ public struct SandboxSeed: Codable, Sendable, Hashable {
         do {
             return try JSONDecoder().decode(SandboxSeed.self, from: data)
         } catch {
-            throw SandboxError.seedInvalid(path: path, reason: describe(decodingError: error))
-        }
-    }
-
-    private static func describe(decodingError error: any Error) -> String {
-        guard let error = error as? DecodingError else { return "\(error)" }
-        func path(_ context: DecodingError.Context) -> String {
-            let p = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            return p.isEmpty ? "the document" : String(p.drop(while: { $0 == "." }))
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            return "\(path(context)): missing key '\(key.stringValue)'"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-            return "\(path(context)): \(context.debugDescription)"
-        @unknown default:
-            return "\(error)"
+            throw SandboxError.seedInvalid(path: path, reason: DecodingError.describe(error))
         }
     }
 }
