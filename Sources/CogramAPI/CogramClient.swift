@@ -58,18 +58,7 @@ public final class CogramClient: CogramClientProtocol {
     ) async throws -> T {
         let http = makeHTTPClient(for: configuration)
         let client = CogramClient(configuration: configuration, httpClient: http)
-        let result: Result<T, any Error>
-        do {
-            result = .success(try await body(client))
-        } catch {
-            result = .failure(error)
-        }
-        do {
-            try await http.shutdown()
-        } catch {
-            if case .success = result { throw error }
-        }
-        return try result.get()
+        return try await withCleanUp { try await body(client) } cleanUp: { try await http.shutdown() }
     }
 
     /// Requests sent so far, retries included.

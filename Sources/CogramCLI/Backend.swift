@@ -6,23 +6,13 @@ import Foundation
 
 /// `--sandbox[=DB]` and friends, shared by `plan`, `apply` and `import`.
 struct SandboxSelection: ParsableArguments {
-    @Flag(
-        name: .customLong("sandbox"),
-        help: ArgumentHelp(
-            "Run against an embedded sandbox (a local Cogram-compatible server on a loopback port) instead of Cogram. `--sandbox=DB` names its SQLite file.",
-            discussion: "Default database: .cogram/sandbox.sqlite."))
+    @Flag(name: .customLong("sandbox"), help: ArgumentHelp("Run against an embedded sandbox (a local Cogram-compatible server on a loopback port) instead of Cogram. `--sandbox=DB` names its SQLite file.", discussion: "Default database: .cogram/sandbox.sqlite."))
     var enabled = false
 
-    @Option(
-        name: .customLong("sandbox-db"),
-        help: ArgumentHelp("The embedded sandbox's SQLite file (what `--sandbox=DB` sets).", valueName: "path"))
+    @Option(name: .customLong("sandbox-db"), help: ArgumentHelp("The embedded sandbox's SQLite file (what `--sandbox=DB` sets).", valueName: "path"))
     var databasePath: String?
 
-    @Option(
-        name: .customLong("sandbox-seed"),
-        help: ArgumentHelp(
-            "Seed file for a new sandbox database. Default: sandbox-seed.json beside the manifests or in their parent directory; without one, the manifests' emails become the organization's users.",
-            valueName: "file"))
+    @Option(name: .customLong("sandbox-seed"), help: ArgumentHelp("Seed file for a new sandbox database. Default: sandbox-seed.json beside the manifests or in their parent directory; without one, the manifests' emails become the organization's users.", valueName: "file"))
     var seedPath: String?
 
     init() {}

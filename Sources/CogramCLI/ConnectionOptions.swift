@@ -7,46 +7,22 @@ import Logging
 /// Where and as whom to talk to Cogram, and through which network; shared by `plan`, `apply`, `import` and
 /// `doctor` through `@OptionGroup`.
 struct ConnectionOptions: ParsableArguments {
-    @Option(
-        name: .customLong("api-url"),
-        help: ArgumentHelp(
-            "Cogram API root (default: $COGRAM_API_URL, else https://api.cogram.com). Plain http:// only for loopback hosts.",
-            valueName: "url"))
+    @Option(name: .customLong("api-url"), help: ArgumentHelp("Cogram API root (default: $COGRAM_API_URL, else https://api.cogram.com). Plain http:// only for loopback hosts.", valueName: "url"))
     var apiURL: String?
 
-    @Option(
-        name: .customLong("api-key-file"),
-        help: ArgumentHelp(
-            "Read the API key from this file (must not be readable by group or others: chmod 600). Default: $COGRAM_API_KEY.",
-            valueName: "file"))
+    @Option(name: .customLong("api-key-file"), help: ArgumentHelp("Read the API key from this file (must not be readable by group or others: chmod 600). Default: $COGRAM_API_KEY.", valueName: "file"))
     var apiKeyFile: String?
 
-    @Option(
-        name: .customLong("actor"),
-        help: ArgumentHelp(
-            "Person to attribute changes to in Cogram's audit log (X-Forwarded-User). Default: $COGRAM_ACTOR, else the CI's user ($GITHUB_ACTOR, $GITLAB_USER_LOGIN, $BUILDKITE_BUILD_CREATOR_EMAIL).",
-            valueName: "id-or-email"))
+    @Option(name: .customLong("actor"), help: ArgumentHelp("Person to attribute changes to in Cogram's audit log (X-Forwarded-User). Default: $COGRAM_ACTOR, else the CI's user ($GITHUB_ACTOR, $GITLAB_USER_LOGIN, $BUILDKITE_BUILD_CREATOR_EMAIL).", valueName: "id-or-email"))
     var actor: String?
 
-    @Option(
-        name: .customLong("max-retries"),
-        help: ArgumentHelp(
-            "Retries of one request after a 5xx, a timeout or a dropped connection, with jittered exponential backoff (0-20; 429 waits are counted apart).",
-            valueName: "n"))
+    @Option(name: .customLong("max-retries"), help: ArgumentHelp("Retries of one request after a 5xx, a timeout or a dropped connection, with jittered exponential backoff (0-20; 429 waits are counted apart).", valueName: "n"))
     var maxRetries = ClientConfiguration.defaultMaxRetries
 
-    @Option(
-        name: .customLong("proxy"),
-        help: ArgumentHelp(
-            "HTTP proxy for every request, http://[user:password@]host:port (https goes through it with CONNECT). Default: $HTTPS_PROXY / $https_proxy (for https) or $HTTP_PROXY / $http_proxy (for http), except hosts in $NO_PROXY. Never used by --sandbox.",
-            valueName: "url"))
+    @Option(name: .customLong("proxy"), help: ArgumentHelp("HTTP proxy for every request, http://[user:password@]host:port (https goes through it with CONNECT). Default: $HTTPS_PROXY / $https_proxy (for https) or $HTTP_PROXY / $http_proxy (for http), except hosts in $NO_PROXY. Never used by --sandbox.", valueName: "url"))
     var proxy: String?
 
-    @Option(
-        name: .customLong("ca-bundle"),
-        help: ArgumentHelp(
-            "PEM file of CA certificates to trust in addition to the system's (a company CA that inspects TLS). Default: $SSL_CERT_FILE.",
-            valueName: "file"))
+    @Option(name: .customLong("ca-bundle"), help: ArgumentHelp("PEM file of CA certificates to trust in addition to the system's (a company CA that inspects TLS). Default: $SSL_CERT_FILE.", valueName: "file"))
     var caBundle: String?
 
     @Option(name: .customLong("connect-timeout"), help: ArgumentHelp("Seconds allowed to connect (TCP and TLS).", valueName: "seconds"))
@@ -55,11 +31,7 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .customLong("request-timeout"), help: ArgumentHelp("Seconds allowed for one attempt of one request.", valueName: "seconds"))
     var requestTimeout: Double = 40
 
-    @Option(
-        name: .customLong("deadline"),
-        help: ArgumentHelp(
-            "Time allowed for the whole command (e.g. 90s, 15m, 1h); once it passes no request is started and apply starts no further change. Default: none.",
-            valueName: "duration"))
+    @Option(name: .customLong("deadline"), help: ArgumentHelp("Time allowed for the whole command (e.g. 90s, 15m, 1h); once it passes no request is started and apply starts no further change. Default: none.", valueName: "duration"))
     var deadline: String?
 
     @Flag(name: .customLong("verbose"), help: "Log every HTTP request, response and retry to stderr (the API key is redacted).")

@@ -6,21 +6,13 @@ import Foundation
 
 /// Options that shape a plan: scope, concurrency and the safety caps. Shared by `plan` and `apply`.
 struct PlanningOptions: ParsableArguments {
-    @Option(
-        name: .customLong("target"),
-        help: ArgumentHelp(
-            "Limit reads and changes to this project, by external id or address (project.<external_id>); repeatable.",
-            valueName: "external-id"))
+    @Option(name: .customLong("target"), help: ArgumentHelp("Limit reads and changes to this project, by external id or address (project.<external_id>); repeatable.", valueName: "external-id"))
     var targets: [String] = []
 
     @Option(help: ArgumentHelp("How many requests may run at once (under the shared rate limit).", valueName: "n"))
     var parallelism = ClientConfiguration.defaultMaxConcurrentRequests
 
-    @Option(
-        name: .customLong("rate-limit"),
-        help: ArgumentHelp(
-            "Client-side request budget per minute (Cogram allows \(ClientConfiguration.defaultRequestsPerMinute) per key).",
-            valueName: "n"))
+    @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Client-side request budget per minute (Cogram allows \(ClientConfiguration.defaultRequestsPerMinute) per key).", valueName: "n"))
     var requestsPerMinute = ClientConfiguration.defaultRequestsPerMinute
 
     @Flag(help: "Allow archiving more than max(1, 25%) of the managed active projects.")

@@ -14,7 +14,7 @@ public enum ManifestChanges: Sendable, Hashable {
         if base.ownership?.externalIDPrefix != current.ownership?.externalIDPrefix {
             return .everything(reason: "'ownership' changed, which can change which projects are managed")
         }
-        if base.policies.map(PolicyRules.init) != current.policies.map(PolicyRules.init) {
+        if base.policies.map(rules) != current.policies.map(rules) {
             return .everything(reason: "'policies' changed, and every project must satisfy them")
         }
         var before: [String: ProjectState] = [:]
@@ -56,19 +56,9 @@ public enum ManifestChanges: Sendable, Hashable {
     }
 
     /// The policies without their location.
-    private struct PolicyRules: Hashable {
-        var minOwners: Int?
-        var maxOwners: Int?
-        var guestMaxRole: MemberRole?
-        var requireDescription: Bool
-        var externalIDPattern: String?
-
-        init(_ policies: Policies) {
-            minOwners = policies.minOwners
-            maxOwners = policies.maxOwners
-            guestMaxRole = policies.guestMaxRole
-            requireDescription = policies.requireDescription
-            externalIDPattern = policies.externalIDPattern
-        }
+    private static func rules(_ policies: Policies) -> Policies {
+        var rules = policies
+        rules.location = SourceLocation(file: "", line: 0, column: 0)
+        return rules
     }
 }

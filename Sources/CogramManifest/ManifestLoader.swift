@@ -116,26 +116,26 @@ public struct ManifestLoader: Sendable {
 
     // MARK: - Across files
 
+    /// A section that may appear in one file only: the first one counts, a second is an error naming both.
+    private static func setOnce<Section>(
+        _ section: Section?, into slot: inout Section?, key: String, at location: KeyPath<Section, SourceLocation>,
+        _ diagnostics: inout [Diagnostic]
+    ) {
+        guard let section else { return }
+        if let first = slot {
+            diagnostics.append(Diagnostic(.error, at: section[keyPath: location],
+                "'\(key)' may appear in one file only; it is already set at \(first[keyPath: location])"))
+        } else {
+            slot = section
+        }
+    }
+
     static func merge(_ fragments: [ManifestFragment], files: [String], diagnostics: inout [Diagnostic]) -> DesiredState {
         var desired = DesiredState(files: files)
         var entries: [ProjectEntry] = []
         for fragment in fragments {
-            if let ownership = fragment.ownership {
-                if let first = desired.ownership {
-                    diagnostics.append(Diagnostic(.error, at: ownership.location,
-                        "'ownership' may appear in one file only; it is already set at \(first.location)"))
-                } else {
-                    desired.ownership = ownership
-                }
-            }
-            if let policies = fragment.policies {
-                if let first = desired.policies {
-                    diagnostics.append(Diagnostic(.error, at: policies.location,
-                        "'policies' may appear in one file only; it is already set at \(first.location)"))
-                } else {
-                    desired.policies = policies
-                }
-            }
+            setOnce(fragment.ownership, into: &desired.ownership, key: "ownership", at: \.location, &diagnostics)
+            setOnce(fragment.policies, into: &desired.policies, key: "policies", at: \.location, &diagnostics)
             desired.users.append(contentsOf: fragment.users)
             desired.groups.append(contentsOf: fragment.groups)
             entries.append(contentsOf: fragment.projects)

@@ -7,22 +7,14 @@ import CogramManifest
 extension ProjectRole {
     /// The API's project role for a manifest member role.
     init(_ role: MemberRole) {
-        switch role {
-        case .owner: self = .owner
-        case .editor: self = .editor
-        case .viewer: self = .viewer
-        }
+        self = switch role { case .owner: .owner; case .editor: .editor; case .viewer: .viewer }
     }
 }
 
 extension OrganizationRole {
     /// The API's organization role for a manifest user role.
     init(_ role: UserRole) {
-        switch role {
-        case .admin: self = .admin
-        case .member: self = .member
-        case .guest: self = .guest
-        }
+        self = switch role { case .admin: .admin; case .member: .member; case .guest: .guest }
     }
 }
 

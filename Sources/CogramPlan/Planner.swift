@@ -57,22 +57,26 @@ public func safetyViolations(plan: Plan, options: PlanOptions, inventory: PlanIn
     return safetyViolations(changes: plan.changes, inventory: inventory ?? plan.inventory, ownerless: ownerless, options: merged)
 }
 
+/// The cap `count` goes over: the raised cap, else max(`floor`, 25% of `total`); nil when within it or lifted.
+private func exceededCap(_ count: Int, raisedTo raised: Int?, floor: Int, of total: Int, lifted: Bool) -> Int? {
+    let cap = raised ?? max(floor, total / 4)
+    return !lifted && count > cap ? cap : nil
+}
+
 func safetyViolations(changes: [Change], inventory: PlanInventory, ownerless: [String], options: PlanOptions) -> [SafetyViolation] {
     var out: [SafetyViolation] = []
     let summary = PlanSummary(changes: changes)
 
-    let archiveCap = options.maxArchive ?? max(1, inventory.managedActiveProjects / 4)
-    if !options.allowMassArchive, summary.archive > archiveCap {
+    if let cap = exceededCap(summary.archive, raisedTo: options.maxArchive, floor: 1, of: inventory.managedActiveProjects, lifted: options.allowMassArchive) {
         out.append(SafetyViolation(
             kind: .massArchive,
-            message: "the plan archives \(summary.archive) of \(inventory.managedActiveProjects) managed active projects, more than the cap of \(archiveCap)",
+            message: "the plan archives \(summary.archive) of \(inventory.managedActiveProjects) managed active projects, more than the cap of \(cap)",
             flag: "--allow-mass-archive or --max-archive \(summary.archive)"))
     }
-    let removalCap = options.maxMemberRemovals ?? max(5, inventory.managedMemberships / 4)
-    if !options.allowMassMemberRemoval, summary.removeMember > removalCap {
+    if let cap = exceededCap(summary.removeMember, raisedTo: options.maxMemberRemovals, floor: 5, of: inventory.managedMemberships, lifted: options.allowMassMemberRemoval) {
         out.append(SafetyViolation(
             kind: .massMemberRemoval,
-            message: "the plan removes \(summary.removeMember) of \(inventory.managedMemberships) managed memberships, more than the cap of \(removalCap)",
+            message: "the plan removes \(summary.removeMember) of \(inventory.managedMemberships) managed memberships, more than the cap of \(cap)",
             flag: "--allow-mass-member-removal or --max-member-removals \(summary.removeMember)"))
     }
     if !options.allowNoOwner {

@@ -1,3 +1,4 @@
+import CogramAPI
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -146,18 +147,7 @@ public enum Sandbox {
             try? await running.shutdown()
             throw SandboxError.embeddedStartFailed(databasePath: options.databasePath, reason: "no API key was made")
         }
-        let result: Result<T, any Error>
-        do {
-            result = .success(try await body(baseURL, apiKey))
-        } catch {
-            result = .failure(error)
-        }
-        do {
-            try await running.shutdown()
-        } catch {
-            if case .success = result { throw error }
-        }
-        return try result.get()
+        return try await withCleanUp { try await body(baseURL, apiKey) } cleanUp: { try await running.shutdown() }
     }
 
     /// Runs a sandbox in the foreground until SIGINT or SIGTERM, then shuts down gracefully.

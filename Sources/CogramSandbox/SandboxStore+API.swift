@@ -82,13 +82,20 @@ extension SandboxStore {
     }
 
     private static func fetchProject(_ db: Database, orgID: String, id: String) throws -> Row {
-        guard
-            isBindable(id),
-            let row = try Row.fetchOne(
-                db, sql: "SELECT \(Self.projectColumns) FROM projects WHERE org_id = ? AND id = ?", arguments: [orgID, id])
-        else {
-            throw StoreError.projectNotFound(id: id)
-        }
+        try fetchOne(db, projectColumns, from: "projects", orgID: orgID, id: id, orElse: .projectNotFound(id: id))
+    }
+
+    private static func fetchUser(_ db: Database, orgID: String, id: String) throws -> User {
+        user(from: try fetchOne(db, userColumns, from: "users", orgID: orgID, id: id, orElse: .userNotFound(id: id)))
+    }
+
+    /// The row of one of the organization's records; `missing` when there is none (or the id cannot be bound).
+    private static func fetchOne(
+        _ db: Database, _ columns: String, from table: String, orgID: String, id: String, orElse missing: StoreError
+    ) throws -> Row {
+        guard isBindable(id),
+            let row = try Row.fetchOne(db, sql: "SELECT \(columns) FROM \(table) WHERE org_id = ? AND id = ?", arguments: [orgID, id])
+        else { throw missing }
         return row
     }
 
@@ -196,14 +203,7 @@ extension SandboxStore {
     ) async throws -> (member: Member, created: Bool) {
         try await pool.write { db in
             let project = Self.project(from: try Self.fetchProject(db, orgID: orgID, id: projectID))
-            guard
-                Self.isBindable(userID),
-                let user = try Row.fetchOne(
-                    db, sql: "SELECT \(Self.userColumns) FROM users WHERE org_id = ? AND id = ?", arguments: [orgID, userID]
-                ).map(Self.user(from:))
-            else {
-                throw StoreError.userNotFound(id: userID)
-            }
+            let user = try Self.fetchUser(db, orgID: orgID, id: userID)
             if project.status == .archived {
                 throw StoreError.projectArchived(id: projectID)
             }
@@ -273,14 +273,7 @@ extension SandboxStore {
 
     func updateUser(orgID: String, userID: String, changes: UserChanges) async throws -> User {
         try await pool.write { db in
-            guard
-                Self.isBindable(userID),
-                var user = try Row.fetchOne(
-                    db, sql: "SELECT \(Self.userColumns) FROM users WHERE org_id = ? AND id = ?", arguments: [orgID, userID]
-                ).map(Self.user(from:))
-            else {
-                throw StoreError.userNotFound(id: userID)
-            }
+            var user = try Self.fetchUser(db, orgID: orgID, id: userID)
             if let role = changes.role {
                 user.role = .known(role)
                 try Self.forgetUnknownValue(db, orgID: orgID, .userRole(userID: userID))

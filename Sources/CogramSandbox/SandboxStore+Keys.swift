@@ -120,16 +120,11 @@ extension SandboxStore {
     /// The keys of one organization (id or name), or of all; no secrets.
     public func listAPIKeys(organization: String? = nil) throws -> [SandboxAPIKey] {
         try pool.read { db in
-            var sql = """
-                SELECT k.*, o.name AS org_name FROM api_keys k JOIN organizations o ON o.id = k.org_id
+            let (filter, arguments) = try Self.organizationFilter(db, organization, column: "k.org_id")
+            let sql = """
+                SELECT k.*, o.name AS org_name FROM api_keys k JOIN organizations o ON o.id = k.org_id\(filter) \
+                ORDER BY k.created_at, k.id
                 """
-            var arguments: StatementArguments = []
-            if let organization {
-                let org = try Self.requireOrganization(db, organization)
-                sql += " WHERE k.org_id = ?"
-                arguments = [org.id]
-            }
-            sql += " ORDER BY k.created_at, k.id"
             let now = Timestamp.nowMilliseconds()
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                 let expires: Int64? = row["expires_at"]
@@ -214,19 +209,23 @@ extension SandboxStore {
         }
     }
 
+    /// ` WHERE <column> = ?` and its argument for one organization (id or name); nothing for all of them.
+    private static func organizationFilter(
+        _ db: Database, _ organization: String?, column: String
+    ) throws -> (sql: String, arguments: StatementArguments) {
+        guard let organization else { return ("", []) }
+        return (" WHERE \(column) = ?", [try requireOrganization(db, organization).id])
+    }
+
     /// The most recent audited writes, newest first, of one organization (id or name) or of all.
     public func auditLog(organization: String? = nil, limit: Int = 100) throws -> [SandboxAuditEntry] {
         try pool.read { db in
-            var sql = "SELECT a.*, o.name AS org_name FROM audit_log a JOIN organizations o ON o.id = a.org_id"
-            var arguments: StatementArguments = []
-            if let organization {
-                let org = try Self.requireOrganization(db, organization)
-                sql += " WHERE a.org_id = ?"
-                arguments = [org.id]
-            }
-            sql += " ORDER BY a.seq DESC LIMIT ?"
-            _ = arguments.append(contentsOf: [max(0, limit)])
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            let (filter, arguments) = try Self.organizationFilter(db, organization, column: "a.org_id")
+            let sql = """
+                SELECT a.*, o.name AS org_name FROM audit_log a JOIN organizations o ON o.id = a.org_id\(filter) \
+                ORDER BY a.seq DESC LIMIT ?
+                """
+            return try Row.fetchAll(db, sql: sql, arguments: arguments + [max(0, limit)]).map { row in
                 SandboxAuditEntry(
                     organization: row["org_name"], at: Timestamp.format(row["at"]), method: row["method"],
                     path: row["path"], status: row["status"], actor: row["actor"], keyName: row["key_name"])

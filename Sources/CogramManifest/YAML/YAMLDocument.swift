@@ -4,11 +4,6 @@ import Foundation
 public struct Mark: Sendable, Hashable {
     public var line: Int
     public var column: Int
-
-    public init(line: Int, column: Int) {
-        self.line = line
-        self.column = column
-    }
 }
 
 /// How a scalar was written. Only plain scalars can mean null or a boolean; quoted ones are always strings.
