@@ -11,6 +11,8 @@
 #
 # Usage: scripts/release.sh [--check]
 #   --check  afterwards, run scripts/check-release.sh on the archive (empty environment, no Swift runtime library).
+# RELEASE_SCRATCH_PATH: SwiftPM's build folder (default .build), e.g. to keep a release build apart from the
+# debug one that other commands are using.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +25,8 @@ esac
 # libyaml and SQLite statically when their archives exist: a directory that holds only the archives, searched
 # before the system's, makes the linker pick `libyaml.a` for `-lyaml` (it takes the first directory that has
 # either form of the library).
-static_libraries="$(pwd)/.build/release-static-libraries"
+scratch="${RELEASE_SCRATCH_PATH:-.build}"
+static_libraries="$(pwd)/$scratch/release-static-libraries"
 rm -rf "$static_libraries"
 mkdir -p "$static_libraries"
 linked_statically=()
@@ -39,11 +42,11 @@ done
 echo "linking statically: Swift runtime, Foundation${linked_statically[*]:+, ${linked_statically[*]}}"
 
 started=$(date +%s)
-swift build -c release --product cogramctl --static-swift-stdlib \
+swift build -c release --scratch-path "$scratch" --product cogramctl --static-swift-stdlib \
     -Xlinker -L"$static_libraries"
 echo "release build: $(( $(date +%s) - started )) s"
 
-binary=.build/release/cogramctl
+binary="$scratch/release/cogramctl"
 version=$("$binary" --version)
 name="cogramctl-$version-linux-$arch"
 stage="dist/$name"
@@ -59,12 +62,13 @@ cp README.md SECURITY.md "$stage/"
 
 # The man page from the command's own help. The plugin builds its generator from the swift-argument-parser
 # checkout in .build, so it needs no network once the package's dependencies are resolved.
-manual_output=".build/plugins/GenerateManual/outputs/cogramctl"
-if swift package --disable-sandbox plugin generate-manual --product cogramctl >/dev/null 2>.build/generate-manual.log \
+manual_output="$scratch/plugins/GenerateManual/outputs/cogramctl"
+if swift package --scratch-path "$scratch" --disable-sandbox plugin generate-manual --product cogramctl \
+    >/dev/null 2>"$scratch/generate-manual.log" \
     && [ -f "$manual_output/cogramctl.1" ]; then
     cp "$manual_output"/*.1 "$stage/share/man/man1/"
 else
-    echo "error: the GenerateManual plugin failed; see .build/generate-manual.log" >&2
+    echo "error: the GenerateManual plugin failed; see $scratch/generate-manual.log" >&2
     exit 1
 fi
 

@@ -136,16 +136,21 @@ struct SandboxBench: Sendable {
                 }
                 return (times, requests)
             }
-            let one = times[1]!, atDefault = times[Self.parallelism]!, sixteen = times[16]!
+            let one = times[1]!
             let perRequest = { (p: Int) in 1000 * times[p]! * Double(p) / Double(requests[p]!) }
-            rows.append(ResultRow(
-                number: 6,
-                figure: "plan of \(shape), \(sizes.latencyMilliseconds) ms server latency: time at --parallelism 1 / at the default \(Self.parallelism)",
-                measured: "\(String(format: "%.1f", one)) s / \(String(format: "%.2f", atDefault)) s = \(String(format: "%.1f", one / atDefault))×",
-                target: "≥ 8×", met: one / atDefault >= 8,
-                detail: "at --parallelism 16: \(String(format: "%.2f", sixteen)) s = \(String(format: "%.1f", one / sixteen))×; "
-                    + "time × parallelism per request: \(settings.map { "\($0): \(String(format: "%.1f", perRequest($0))) ms" }.joined(separator: ", ")); "
-                    + "\(requests[1]!) requests each; rate limit \(Self.unlimited.formatted())/min on both sides: at 1000/min a plan of this size is bound by the limit (≥ 2 min) whatever the parallelism"))
+            // What parallelism buys, per unit of parallelism: 1.0 would hide the latency perfectly. The first page of
+            // the project list must arrive before any member read starts, which bounds it below 1.0 at any setting.
+            for parallelism in settings where parallelism > 1 {
+                let speedup = one / times[parallelism]!
+                let efficiency = speedup / Double(parallelism)
+                rows.append(ResultRow(
+                    number: 6,
+                    figure: "plan of \(shape), \(sizes.latencyMilliseconds) ms server latency, --parallelism \(parallelism)\(parallelism == Self.parallelism ? " (the default)" : ""): speedup over --parallelism 1 / \(parallelism)",
+                    measured: "\(String(format: "%.1f", one)) s / \(String(format: "%.2f", times[parallelism]!)) s = \(String(format: "%.1f", speedup))×; ÷ \(parallelism) = \(String(format: "%.2f", efficiency))",
+                    target: "≥ 0.90", met: efficiency >= 0.9,
+                    detail: "time × parallelism per request: \(settings.map { "\($0): \(String(format: "%.1f", perRequest($0))) ms" }.joined(separator: ", ")); "
+                        + "\(requests[1]!) requests each; rate limit \(Self.unlimited.formatted())/min on both sides: at 1000/min a plan of this size is bound by the limit (≥ 2 min) whatever the parallelism"))
+            }
         }
 
         if selected.contains(7) { rows += try await scopedPlan(prepared) }

@@ -204,4 +204,23 @@ import Testing
             #expect(action.contains("value: ${{ steps.run.outputs.\(output) }}"), "\(output)")
         }
     }
+
+    /// Every third-party action is pinned to a full commit SHA (a tag can be moved), with the version it stands for
+    /// beside it; only cogramctl's own action keeps the release tag that users replace with theirs.
+    @Test func thirdPartyActionsArePinnedToACommit() throws {
+        let files = ["action.yml", "examples/ci/github/cogram-plan.yml", "examples/ci/github/cogram-apply.yml",
+                     "examples/ci/github/cogram-drift.yml"]
+        var thirdParty = 0
+        for file in files {
+            let text = try String(contentsOf: Repository.url(file), encoding: .utf8)
+            for match in text.matches(of: /uses:\s*([^\s@]+)@(\S+)(.*)/) {
+                let (action, ref, rest) = (String(match.output.1), String(match.output.2), String(match.output.3))
+                if action == "OWNER/cogramctl" { continue }
+                thirdParty += 1
+                #expect(ref.wholeMatch(of: /[0-9a-f]{40}/) != nil, "\(file): \(action)@\(ref) is not pinned to a commit")
+                #expect(rest.contains(/# v\d+\.\d+\.\d+/), "\(file): \(action) does not say which version the commit is")
+            }
+        }
+        #expect(thirdParty >= 5)
+    }
 }
