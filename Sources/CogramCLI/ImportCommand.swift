@@ -14,8 +14,9 @@ struct ImportCommand: AsyncParsableCommand {
             Reads Cogram with list requests only and changes nothing. Projects without an external_id are written \
             with an `id:` pin and a generated external_id, which the first apply sets (or left out with \
             --skip-unkeyed); everything else plans as no change. Projects without members are written without \
-            `members`, so their membership stays unmanaged (--manage-empty-members writes `members: []`). Exit \
-            status: 0 success, 1 error.
+            `members`, so their membership stays unmanaged (--manage-empty-members writes `members: []`). With \
+            --groups, memberships that several projects share are written once as groups. Exit status: 0 success, \
+            1 error.
             """
     )
 
@@ -46,6 +47,11 @@ struct ImportCommand: AsyncParsableCommand {
         help: ArgumentHelp(
             "Leave out active projects without an external_id instead of writing them with `id:` and a generated external_id."))
     var skipUnkeyed = false
+
+    @Flag(
+        help: ArgumentHelp(
+            "Propose groups: memberships (email and role) that several projects share are written once under `groups:` (in groups.yaml with --layout per-project) and included with `- group: NAME`. Every project keeps exactly its members and roles."))
+    var groups = false
 
     @Option(help: ArgumentHelp("How many requests may run at once (under the shared rate limit).", valueName: "n"))
     var parallelism = ClientConfiguration.defaultMaxConcurrentRequests
@@ -82,7 +88,8 @@ struct ImportCommand: AsyncParsableCommand {
         progress.finish()
 
         let organization = makeImport(
-            observed: observed, prefix: prefix, manageEmptyMembers: manageEmptyMembers, skipUnkeyed: skipUnkeyed)
+            observed: observed, prefix: prefix, manageEmptyMembers: manageEmptyMembers, skipUnkeyed: skipUnkeyed,
+            proposeGroups: groups)
         let source = identity.isSandbox ? "the sandbox" : identity.apiURL
         let date = Self.today()
         let files: [ImportedFile]
@@ -104,6 +111,14 @@ struct ImportCommand: AsyncParsableCommand {
             DiagnosticReporter.print(selfCheck.diagnostics, sources: selfCheck.sources, annotate: false)
             throw CLIError(
                 "internal error: the imported manifests do not load cleanly (see above); please report this bug with the lines shown")
+        }
+        // Groups are the one way the written members could differ from the ones read.
+        if let desired = selfCheck.desired {
+            let mismatches = organization.membershipMismatches(in: desired)
+            if !mismatches.isEmpty {
+                throw CLIError(
+                    "internal error: the imported manifests state other members than Cogram has for \(plural(mismatches.count, "project")) (\(mismatches.prefix(5).joined(separator: ", "))); please report this bug")
+            }
         }
     }
 

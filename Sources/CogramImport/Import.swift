@@ -15,6 +15,8 @@ public struct ImportedOrganization: Sendable, Hashable {
     /// By external_id.
     public var projects: [ImportedProject]
     public var leftOut: ImportLeftOut
+    /// The groups that `proposeGroups()` found, by name; nil when none were asked for.
+    public var groups: [ImportedGroup]?
 
     public var archivedCount: Int { projects.filter(\.archived).count }
     public var adoptedCount: Int { projects.filter { $0.adoptID != nil }.count }
@@ -45,6 +47,10 @@ public struct ImportedProject: Sendable, Hashable {
     public var unlistableMembers: [String] = []
     /// Cogram lists no members and `members` is left out, so that members added later in the app stay.
     public var hasNoMembers = false
+    /// Names of the proposed groups that `members` is written with (see `ImportedOrganization.proposeGroups()`).
+    public var groups: [String] = []
+    /// Normalized emails of the members that `groups` bring in; the others are written as `email` entries.
+    var emailsFromGroups: Set<String> = []
 }
 
 public struct ImportedMember: Sendable, Hashable {
@@ -120,8 +126,10 @@ public func importedProjectIDsNeedingMembers(projects: [Project], prefix: String
 ///   project is written without `members` and its membership stays unmanaged.
 /// - `skipUnkeyed`: leave out active projects without an external_id instead of adopting them with `id:` and a
 ///   generated external_id.
+/// - `proposeGroups`: write memberships that several projects share as groups (see `GroupProposal`).
 public func makeImport(
-    observed: ObservedState, prefix: String?, manageEmptyMembers: Bool = false, skipUnkeyed: Bool = false
+    observed: ObservedState, prefix: String?, manageEmptyMembers: Bool = false, skipUnkeyed: Bool = false,
+    proposeGroups: Bool = false
 ) -> ImportedOrganization {
     var leftOut = ImportLeftOut()
 
@@ -175,7 +183,9 @@ public func makeImport(
     projects.sort { $0.externalID.utf8.lexicographicallyPrecedes($1.externalID.utf8) }
     leftOut.unusableExternalIDs.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     leftOut.unmanagedMemberships = projects.filter { !$0.unlistableMembers.isEmpty }.count
-    return ImportedOrganization(prefix: prefix, users: users, projects: projects, leftOut: leftOut)
+    var organization = ImportedOrganization(prefix: prefix, users: users, projects: projects, leftOut: leftOut)
+    if proposeGroups { organization.proposeGroups() }
+    return organization
 }
 
 private func imported(

@@ -47,6 +47,7 @@ extension ImportedOrganization {
         out += "version: 1\n"
         out += ownershipSection()
         out += usersSection()
+        out += groupsSection()
         out += "projects:"
         out += projects.isEmpty ? " []\n" : "\n" + projects.map(Self.render).joined()
         out += closingComment()
@@ -58,6 +59,10 @@ extension ImportedOrganization {
         var organization = render(header, description: "The organization: ownership and users. Each project has its own file beside this one.")
         organization += "version: 1\n" + ownershipSection() + usersSection() + closingComment()
         var files = [ImportedFile(name: Self.organizationFileName, contents: organization)]
+        if groups?.isEmpty == false {
+            let text = render(header, description: "Groups that the projects in the files beside this one include.")
+            files.append(ImportedFile(name: Self.groupsFileName, contents: text + "version: 1\n" + groupsSection()))
+        }
         for (project, name) in zip(projects, fileNames()) {
             let text = render(header, description: nil) + "version: 1\nprojects:\n" + Self.render(project)
             files.append(ImportedFile(name: name, contents: text))
@@ -67,9 +72,11 @@ extension ImportedOrganization {
 
     /// File names of the per-project layout, in `projects` order: the external_id with every character other
     /// than ASCII letters, digits, `.`, `_` and `-` replaced by `_` (no leading `.`), made unique
-    /// case-insensitively (for macOS and Windows file systems) with `-2`, `-3`, … and never `organization.yaml`.
+    /// case-insensitively (for macOS and Windows file systems) with `-2`, `-3`, … and never `organization.yaml`
+    /// (nor `groups.yaml` when there are groups).
     public func fileNames() -> [String] {
         var taken: Set<String> = [Self.organizationFileName]
+        if groups?.isEmpty == false { taken.insert(Self.groupsFileName) }
         return projects.map { project in
             var stem = String(project.externalID.map { c in
                 c.isASCII && (c.isLetter || c.isNumber || c == "." || c == "_" || c == "-") ? c : "_"
@@ -93,7 +100,8 @@ extension ImportedOrganization {
         if adoptedCount > 0 { details.append("\(adoptedCount) adopted with a generated external_id") }
         let projectPart = count(projects.count, "project") + (details.isEmpty ? "" : " (\(details.joined(separator: ", ")))")
         let left = leftOutPhrases.map(\.short)
-        return "Imported \(projectPart), \(count(users.count, "user")); left out: "
+        let groupPart = groups.map { ", \(count($0.count, "group"))" } ?? ""
+        return "Imported \(projectPart), \(count(users.count, "user"))\(groupPart); left out: "
             + (left.isEmpty ? "nothing" : left.joined(separator: ", ")) + "."
     }
 
@@ -147,11 +155,7 @@ extension ImportedOrganization {
             if members.isEmpty {
                 out += "    members: []\n"
             } else {
-                out += "    members:\n"
-                for member in members {
-                    out += "      - email: \(YAMLScalarWriter.render(member.email))\n"
-                    out += "        role: \(member.role.rawValue)\n"
-                }
+                out += "    members:\n" + memberEntries(project)
             }
         } else if project.hasNoMembers {
             out += "    # members not managed: none in Cogram (a members list here would make it managed)\n"

@@ -12,6 +12,11 @@ public enum ImportSlug {
     /// Lower-case ASCII letters and digits, every other run of characters as one `-`, no `-` at either end;
     /// accents are dropped (é → e, ü → u) and a few letters are spelled out (ø → o, ß → ss, æ → ae).
     public static func slug(_ name: String) -> String {
+        slug(name, fallback: fallback)
+    }
+
+    /// `slug(_:)` with another word for when nothing of the text survives.
+    public static func slug(_ name: String, fallback: String) -> String {
         var out = ""
         var pendingDash = false
         for scalar in name.decomposedStringWithCompatibilityMapping.unicodeScalars {

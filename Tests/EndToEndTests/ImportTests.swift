@@ -164,6 +164,102 @@ import Testing
         #expect(flags.stderr.contains("left out: 1 deactivated user, 1 active project without an external_id."), "\(flags.stderr)")
     }
 
+    /// Two crews on several projects, a list used once, an empty membership, a former colleague and a project
+    /// without an external_id.
+    static func crewProjects() -> [SandboxSeed.Project] {
+        func m(_ name: String, _ role: ProjectRole) -> SandboxSeed.Member { .init(email: TestOrganization.email(name), role: role) }
+        let leads = [m("ana", .owner), m("ben", .editor)]
+        let field = [m("diego", .editor), m("elif", .viewer), m("farah", .viewer)]
+        return [
+            .init(name: "Harbor Terminal", externalID: "nw-harbor", members: leads + field + [m("chloe", .viewer)]),
+            .init(name: "Ferry Pier", externalID: "nw-pier", members: field + leads),
+            .init(name: "Depot 2", externalID: "nw-depot", members: leads + [m("ivan", .viewer)]),
+            .init(name: "Yard", externalID: "nw-yard", members: [m("chloe", .editor)] + field),
+            .init(name: "Solo", externalID: "nw-solo", members: [m("ana", .viewer), m("chloe", .owner)]),
+            .init(name: "Empty", externalID: "nw-empty", members: []),
+            .init(name: "With a former colleague", externalID: "nw-gone", members: leads + [m("gone", .viewer)]),
+            .init(id: "prj_loose", name: "Loose Site", members: leads + field),
+        ]
+    }
+
+    /// `import --groups`, in one file and per project: the crews become groups that several projects use, and
+    /// planning the output against the same organization shows no change.
+    @Test func importGroupsRoundTripsToNoChanges() async throws {
+        let org = try await TestOrganization.start(projects: Self.crewProjects())
+        defer { Task { await org.stop() } }
+        let summary = "Imported 7 projects, 7 users, 2 groups; left out: 1 deactivated user, 1 active project without an external_id.\n"
+
+        let stdout = try await org.run(["import", "--groups", "--skip-unkeyed"])
+        #expect(stdout.status == 0, "\(stdout.stderr)")
+        #expect(stdout.stderr == summary)
+        let text = stdout.stdout
+        let names = text.split(separator: "\n").filter { $0.hasPrefix("  - name: ") }.map { $0.dropFirst("  - name: ".count) }
+        #expect(names == ["ana-ben", "diego-elif-farah"], "\(text)")
+        for name in names {
+            let uses = text.components(separatedBy: "      - group: \(name)\n").count - 1
+            #expect(uses >= 2, "\(name) is used by \(uses) projects")
+        }
+        let ana = TestOrganization.email("ana"), chloe = TestOrganization.email("chloe")
+        #expect(text.contains("""
+              - external_id: nw-harbor
+                name: Harbor Terminal
+                members:
+                  - group: ana-ben
+                  - group: diego-elif-farah
+                  - email: \(chloe)
+                    role: viewer
+
+            """), "\(text)")
+        #expect(text.contains("    members:\n      - email: \(ana)\n        role: viewer\n      - email: \(chloe)\n        role: owner\n"))
+        #expect(text.contains("    # members not managed: \(TestOrganization.email("gone")) is a member but not an active user\n"))
+        let again = try await org.run(["import", "--groups", "--skip-unkeyed"])
+        #expect(again.stdout == text, "the same organization gives the same bytes")
+
+        // One file.
+        let single = try await org.run(["import", "--groups", "--skip-unkeyed", "--out", "single/all.yaml"])
+        #expect(single.status == 0, "\(single.stderr)")
+        #expect(try String(contentsOf: org.directory.appendingPathComponent("single/all.yaml"), encoding: .utf8).contains("\ngroups:\n"))
+        // Per project, with the empty membership managed.
+        let split = try await org.run(["import", "--groups", "--skip-unkeyed", "--manage-empty-members", "--layout", "per-project", "--out", "split"])
+        #expect(split.status == 0, "\(split.stderr)")
+        #expect(split.stderr == summary)
+        let files = try FileManager.default.contentsOfDirectory(atPath: org.directory.appendingPathComponent("split").path).sorted()
+        #expect(files == [
+            "groups.yaml", "nw-depot.yaml", "nw-empty.yaml", "nw-gone.yaml", "nw-harbor.yaml", "nw-pier.yaml",
+            "nw-solo.yaml", "nw-yard.yaml", "organization.yaml",
+        ])
+        let groupsFile = try String(contentsOf: org.directory.appendingPathComponent("split/groups.yaml"), encoding: .utf8)
+        #expect(groupsFile.contains("groups:\n  - name: ana-ben\n    members:\n      - email: \(ana)\n        role: owner\n"), "\(groupsFile)")
+        let pier = try String(contentsOf: org.directory.appendingPathComponent("split/nw-pier.yaml"), encoding: .utf8)
+        #expect(pier.hasSuffix("    members:\n      - group: ana-ben\n      - group: diego-elif-farah\n"), "\(pier)")
+        let empty = try String(contentsOf: org.directory.appendingPathComponent("split/nw-empty.yaml"), encoding: .utf8)
+        #expect(empty.hasSuffix("    members: []\n"))
+
+        for path in ["single", "split"] {
+            let plan = try await org.run(["plan", path, "--detailed-exitcode"])
+            #expect(plan.status == 0, "\(path): \(plan.stdout)\(plan.stderr)")
+            #expect(plan.stdout.contains("No changes. Cogram matches the manifests."), "\(path): \(plan.stdout)")
+            let validate = try await org.run(["validate", path])
+            #expect(validate.status == 0, "\(path): \(validate.stderr)")
+            #expect(validate.stderr.isEmpty, "\(path): no warning, such as a group that no project uses: \(validate.stderr)")
+            #expect(validate.stdout.hasSuffix(", 7 users, 2 groups.\n"), "\(path): \(validate.stdout)")
+        }
+
+        // With the unkeyed project adopted: it shares both crews, and only its adoption is planned.
+        let adopting = try await org.run(["import", "--groups", "--out", "adopt/all.yaml"])
+        #expect(adopting.status == 0, "\(adopting.stderr)")
+        let adoptText = try String(contentsOf: org.directory.appendingPathComponent("adopt/all.yaml"), encoding: .utf8)
+        #expect(adoptText.contains("  - external_id: loose-site\n    name: Loose Site\n    id: prj_loose  #"), "\(adoptText)")
+        let plan = try await org.run(["plan", "adopt", "--detailed-exitcode"])
+        #expect(plan.status == 2, "\(plan.stderr)")
+        #expect(plan.stdout.contains("Plan: 0 to create, 1 to update, 0 to restore, 0 to archive; members: 0 to add, 0 to change, 0 to remove; users: 0 to update."), "\(plan.stdout)")
+        let apply = try await org.run(["apply", "adopt", "--auto-approve"])
+        #expect(apply.status == 0, "\(apply.stderr)")
+        let clean = try await org.run(["plan", "adopt", "--detailed-exitcode"])
+        #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
+        #expect(try org.members("loose-site").count == 5)
+    }
+
     @Test func usageErrors() async throws {
         let perProject = try await Binary.run(["import", "--layout", "per-project"])
         #expect(perProject.status == 64)
