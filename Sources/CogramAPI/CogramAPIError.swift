@@ -63,6 +63,18 @@ public enum CogramAPIError: Error, CustomStringConvertible, Sendable {
             case other
         }
 
+        /// What was wrong with a certificate the client refused; it decides the advice.
+        public enum CertificateProblem: String, Sendable, Hashable {
+            /// Issued by a certificate authority this machine does not trust (or the cause is not known).
+            case untrusted
+            /// Past its validity.
+            case expired
+            /// Before its validity.
+            case notYetValid
+            /// Issued for other names than the host's.
+            case nameMismatch
+        }
+
         public var method: String
         public var url: String
         public var kind: Kind
@@ -71,14 +83,20 @@ public enum CogramAPIError: Error, CustomStringConvertible, Sendable {
         /// The underlying error, as text.
         public var reason: String
         public var attempts: Int
+        /// For `.tls`, when the server's certificate was refused: why.
+        public var certificate: CertificateProblem?
 
-        public init(method: String, url: String, kind: Kind, reason: String, attempts: Int, proxy: String? = nil) {
+        public init(
+            method: String, url: String, kind: Kind, reason: String, attempts: Int, proxy: String? = nil,
+            certificate: CertificateProblem? = nil
+        ) {
             self.method = method
             self.url = url
             self.kind = kind
             self.proxy = proxy
             self.reason = reason
             self.attempts = attempts
+            self.certificate = certificate
         }
     }
 
@@ -230,9 +248,16 @@ public enum CogramAPIError: Error, CustomStringConvertible, Sendable {
                 + "check the network or proxy and try again"
         case .tls:
             let host = URL(string: t.url)?.host ?? t.url
-            return "could not make a secure connection to \(host) for \(t.method) \(t.url): \(t.reason); if your network "
-                + "inspects TLS with its own certificate authority, pass its CA certificate with --ca-bundle FILE "
-                + "(or SSL_CERT_FILE), and run `cogramctl doctor`"
+            let sentence = "could not make a secure connection to \(host) for \(t.method) \(t.url): \(t.reason); "
+            switch t.certificate {
+            case .expired, .notYetValid:
+                // Trusting another CA changes nothing about dates: only a new certificate or a right clock does.
+                return sentence + "the server needs a certificate valid today, or this machine's clock needs "
+                    + "correcting (--ca-bundle does not help with dates)"
+            case .untrusted, .nameMismatch, nil:
+                return sentence + "if your network inspects TLS with its own certificate authority, pass its CA "
+                    + "certificate with --ca-bundle FILE (or SSL_CERT_FILE), and run `cogramctl doctor`"
+            }
         case .proxy:
             return "\(t.method) \(t.url) failed at the proxy \(t.proxy ?? "")\(tries): \(t.reason); check --proxy, "
                 + "HTTPS_PROXY / HTTP_PROXY and NO_PROXY, and run `cogramctl doctor`"

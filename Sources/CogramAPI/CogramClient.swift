@@ -251,11 +251,14 @@ public final class CogramClient: CogramClientProtocol {
     /// connection through a proxy is the proxy's.
     func finalError(_ failure: TransportFailure, method: HTTPMethod, url: String, attempts: Int) async -> CogramAPIError {
         var failure = failure
-        if case .tls(certificate: true) = failure.kind, !failure.reason.contains("name mismatch"),
+        if case .tls(certificate: true) = failure.kind, failure.certificate == nil,
             let parsed = URL(string: url), let host = parsed.host
         {
             let port = parsed.port ?? (parsed.scheme == "http" ? 80 : 443)
-            failure.reason = await TLSDiagnosis.reason(host: host, port: port, proxy: configuration.proxy, timeout: configuration.connectTimeout)
+            let finding = await TLSDiagnosis.diagnose(
+                host: host, port: port, proxy: configuration.proxy, timeout: configuration.connectTimeout)
+            failure.reason = finding.reason
+            failure.certificate = finding.problem
         }
         if configuration.proxy != nil, failure.kind == .connect || failure.kind == .connectTimeout {
             failure.reason = "could not connect to the proxy (\(failure.summary))"

@@ -1,4 +1,5 @@
 import CogramAPI
+import CogramTestSupport
 import Foundation
 import NIOSSL
 import Testing
@@ -136,6 +137,25 @@ struct NetworkTests {
             let message = try #require(error?.description)
             #expect(message.contains("name mismatch"), "\(message)")
             #expect(message.hasPrefix("could not make a secure connection to localhost"))
+        }
+    }
+
+    @Test func anExpiredCertificateIsNamedWithoutSuggestingAnotherCA() async throws {
+        // Signed by a CA the client trusts: the dates alone are wrong.
+        let ca = try TestCA.make(validity: .expired)
+        defer { ca.remove() }
+        try await ScriptedServer.with(script: { _, _ in .json(200, Fixture.project(1)) }, tls: try ca.serverContext()) { server in
+            var configuration = try Fixture.configuration(server.baseURL, maxRetries: 0)
+            configuration.additionalTrustRoots = try ClientConfiguration.loadTrustRoots(path: ca.caPath, source: "--ca-bundle")
+            let (error, _) = await CogramClient.withClientCatching(configuration) { try await $0.getProject(id: "prj_1") }
+            guard case .transport(let transport) = error else {
+                Issue.record("expected a transport error, got \(String(describing: error))")
+                return
+            }
+            #expect(transport.kind == .tls)
+            #expect(transport.certificate == .expired)
+            #expect(error?.description == "could not make a secure connection to localhost for GET \(server.baseURL)/v1/projects/prj_1: its certificate has expired (it was valid until 2020-01-02); the server needs a certificate valid today, or this machine's clock needs correcting (--ca-bundle does not help with dates)")
+            #expect(server.requests.isEmpty)
         }
     }
 
