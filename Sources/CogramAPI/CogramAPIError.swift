@@ -309,7 +309,14 @@ public enum CogramAPIError: Error, CustomStringConvertible, Sendable {
             return "\(t.method) \(t.url) got no answer within \(limit)\(tries); Cogram or the network is slow, "
                 + "try again later"
         case .deadline:
-            return "the deadline (--deadline) passed before \(t.method) \(t.url) could be sent; nothing more is started"
+            guard t.attempts > 0 else {
+                return "the deadline (--deadline) passed before \(t.method) \(t.url) could be sent; nothing more is started"
+            }
+            // Sent but not (successfully) answered: a write may have been made, and the message must not say
+            // it was not.
+            let sent = t.attempts == 1 ? "sent once" : "sent \(t.attempts) times"
+            let effect = t.method == "GET" ? "" : "; Cogram may or may not have made this change (the next plan shows which)"
+            return "the deadline (--deadline) passed before \(t.method) \(t.url) succeeded (\(sent))\(effect); nothing more is started"
         }
     }
 

@@ -165,6 +165,11 @@ public final class CogramClient: CogramClientProtocol {
                 try await Task.sleep(for: wait)
 
             case .failure(let failure):
+                // An attempt the deadline cut short is reported as the deadline's, with the attempt counted: it
+                // was sent, so its effect is unknown (a read timeout would name the wrong limit).
+                if failure.kind == .readTimeout, let deadline = configuration.deadline, ContinuousClock.now >= deadline {
+                    throw CogramAPIError.timeout(.init(method: method.rawValue, url: url, phase: .deadline, seconds: 0, attempts: attempts))
+                }
                 // A request that never reached the server can be sent again whatever its method.
                 let retryable = failure.neverSent || (idempotent && failure.retryable)
                 guard retryable, failureRetries < configuration.maxRetries else {

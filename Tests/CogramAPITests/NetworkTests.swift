@@ -233,7 +233,26 @@ struct NetworkTests {
                 return
             }
             #expect(timeout.phase == .deadline)
+            #expect(error?.description == "the deadline (--deadline) passed before GET \(server.baseURL)/v1/projects/prj_1 succeeded (sent once); nothing more is started")
             #expect(server.requests.count == 1)
+        }
+    }
+
+    @Test func aWriteCutOffByTheDeadlineMayHaveBeenMade() async throws {
+        try await ScriptedServer.with(replies: [.hang]) { server in
+            var configuration = try Fixture.configuration(server.baseURL, readTimeout: .seconds(30))
+            configuration.deadline = .now + .milliseconds(400)
+            let (error, _) = await CogramClient.withClientCatching(configuration) {
+                try await $0.createProject(ProjectCreate(name: "X", externalID: "x-1"), retrySafe: true)
+            }
+            guard case .timeout(let timeout) = error else {
+                Issue.record("expected a timeout, got \(String(describing: error))")
+                return
+            }
+            // Not a read timeout (the limit that passed is the deadline), and not "could not be sent".
+            #expect(timeout.phase == .deadline && timeout.attempts == 1)
+            #expect(error?.description == "the deadline (--deadline) passed before POST \(server.baseURL)/v1/projects succeeded (sent once); Cogram may or may not have made this change (the next plan shows which); nothing more is started")
+            #expect(server.requests.count == 1, "nothing is read back or resent after the deadline")
         }
     }
 }
