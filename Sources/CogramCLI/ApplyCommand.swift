@@ -219,7 +219,8 @@ struct ApplyCommand: AsyncParsableCommand {
 
     /// Applies with progress and Ctrl-C handling, reports, and returns the exit status.
     private func execute(_ plan: Plan, client: CogramClient) async throws -> Int32 {
-        let stop = StopFlag()
+        // The flag reads the deadline itself; the watch below only says on stderr, as it happens, that it passed.
+        let stop = StopFlag(deadline: connection.deadlineInstant)
         let interrupts = InterruptHandler(stop: stop)
         interrupts.install()
         defer { interrupts.uninstall() }

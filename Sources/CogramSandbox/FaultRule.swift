@@ -6,11 +6,11 @@
 /// (percent-encoded, without the query).
 public struct FaultRule: Sendable, Hashable, CustomStringConvertible {
     /// An HTTP method of the API, upper case.
-    public var method: String
+    public let method: String
     /// The path's segments after the leading `/`; `*` matches any one segment.
-    public var segments: [String]
+    public let segments: [String]
     /// 500 (`internal_error`) or 503 (`unavailable`), the answers of the other injected faults.
-    public var status: Int
+    public let status: Int
 
     public static let methods = ["GET", "POST", "PATCH", "PUT", "DELETE"]
     public static let statuses = [500, 503]

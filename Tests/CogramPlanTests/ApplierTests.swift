@@ -145,6 +145,17 @@ private final class Events: @unchecked Sendable {
         #expect(parts.first?.contains("HTTP 500") == true && parts.last?.contains("HTTP 404") == true, "\(message)")
     }
 
+    @Test func aStopFlagPastItsDeadlineStartsNothing() async throws {
+        #expect(!StopFlag(deadline: .now + .seconds(3600)).isStopped)
+        let (store, desired) = richStore()
+        let plan = try await planAgainst(store, desired)
+        // Nobody calls stop(): the deadline alone stops the flag.
+        let report = await apply(plan: plan, client: FakeCogram(store: store), stop: StopFlag(deadline: .now))
+        #expect(report.interrupted)
+        #expect(report.results.allSatisfy { $0.outcome == .skipped("interrupted") })
+        #expect(await store.writeLog.isEmpty)
+    }
+
     @Test func memberDeleteAnswered404CountsAsDoneAndArchiveOfArchivedIsDone() async throws {
         let (store, desired) = richStore()
         let plan = try await planAgainst(store, desired)
