@@ -105,7 +105,10 @@ let package = Package(
         // Helpers shared by the test targets: the repository's root, temporary directories, fixture builders.
         .target(
             name: "CogramTestSupport",
-            dependencies: ["CogramManifest", "CogramAPI", "CogramPlan"],
+            dependencies: [
+                "CogramManifest", "CogramAPI", "CogramPlan",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             path: "Tests/CogramTestSupport",
             swiftSettings: strict
         ),
@@ -162,6 +165,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strict
         ),

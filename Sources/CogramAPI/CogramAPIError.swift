@@ -63,6 +63,18 @@ public enum CogramAPIError: Error, CustomStringConvertible, Sendable {
             case other
         }
 
+        /// What was wrong with a certificate the client refused; it decides the advice.
+        public enum CertificateProblem: String, Sendable, Hashable {
+            /// Issued by a certificate authority this machine does not trust (or the cause is not known).
+            case untrusted
+            /// Past its validity.
+            case expired
+            /// Before its validity.
+            case notYetValid
+            /// Issued for other names than the host's.
+            case nameMismatch
+        }
+
         public var method: String
         public var url: String
         public var kind: Kind
@@ -71,7 +83,8 @@ public enum CogramAPIError: Error, CustomStringConvertible, Sendable {
         public var attempts: Int
         /// The proxy the request went through, as shown (`http://***@proxy:3128`), with its source.
         public var proxy: String? = nil
-
+        /// For `.tls`, when the server's certificate was refused: why.
+        public var certificate: CertificateProblem? = nil
     }
 
     public struct Timeout: Sendable, Hashable {
@@ -88,6 +101,13 @@ public enum CogramAPIError: Error, CustomStringConvertible, Sendable {
         public var seconds: Double
         public var attempts: Int
 
+        public init(method: String, url: String, phase: Phase, seconds: Double, attempts: Int) {
+            self.method = method
+            self.url = url
+            self.phase = phase
+            self.seconds = seconds
+            self.attempts = attempts
+        }
     }
 
     /// A 2xx answer cogramctl cannot use.
@@ -215,9 +235,16 @@ public enum CogramAPIError: Error, CustomStringConvertible, Sendable {
                 + "check the network or proxy and try again"
         case .tls:
             let host = URL(string: t.url)?.host ?? t.url
-            return "could not make a secure connection to \(host) for \(t.method) \(t.url): \(t.reason); if your network "
-                + "inspects TLS with its own certificate authority, pass its CA certificate with --ca-bundle FILE "
-                + "(or SSL_CERT_FILE), and run `cogramctl doctor`"
+            let sentence = "could not make a secure connection to \(host) for \(t.method) \(t.url): \(t.reason); "
+            switch t.certificate {
+            case .expired, .notYetValid:
+                // Trusting another CA changes nothing about dates: only a new certificate or a right clock does.
+                return sentence + "the server needs a certificate valid today, or this machine's clock needs "
+                    + "correcting (--ca-bundle does not help with dates)"
+            case .untrusted, .nameMismatch, nil:
+                return sentence + "if your network inspects TLS with its own certificate authority, pass its CA "
+                    + "certificate with --ca-bundle FILE (or SSL_CERT_FILE), and run `cogramctl doctor`"
+            }
         case .proxy:
             return "\(t.method) \(t.url) failed at the proxy \(t.proxy ?? "")\(tries): \(t.reason); check --proxy, "
                 + "HTTPS_PROXY / HTTP_PROXY and NO_PROXY, and run `cogramctl doctor`"
@@ -269,7 +296,14 @@ public enum CogramAPIError: Error, CustomStringConvertible, Sendable {
             return "\(t.method) \(t.url) got no answer within \(limit)\(tries); Cogram or the network is slow, "
                 + "try again later"
         case .deadline:
-            return "the deadline (--deadline) passed before \(t.method) \(t.url) could be sent; nothing more is started"
+            guard t.attempts > 0 else {
+                return "the deadline (--deadline) passed before \(t.method) \(t.url) could be sent; nothing more is started"
+            }
+            // Sent but not (successfully) answered: a write may have been made, and the message must not say
+            // it was not.
+            let sent = t.attempts == 1 ? "sent once" : "sent \(t.attempts) times"
+            let effect = t.method == "GET" ? "" : "; Cogram may or may not have made this change (the next plan shows which)"
+            return "the deadline (--deadline) passed before \(t.method) \(t.url) succeeded (\(sent))\(effect); nothing more is started"
         }
     }
 

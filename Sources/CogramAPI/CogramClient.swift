@@ -154,6 +154,11 @@ public final class CogramClient: CogramClientProtocol {
                 try await Task.sleep(for: wait)
 
             case .failure(let failure):
+                // An attempt the deadline cut short is reported as the deadline's, with the attempt counted: it
+                // was sent, so its effect is unknown (a read timeout would name the wrong limit).
+                if failure.kind == .readTimeout, let deadline = configuration.deadline, ContinuousClock.now >= deadline {
+                    throw CogramAPIError.timeout(.init(method: method.rawValue, url: url, phase: .deadline, seconds: 0, attempts: attempts))
+                }
                 // A request that never reached the server can be sent again whatever its method.
                 let retryable = failure.neverSent || (idempotent && failure.retryable)
                 guard retryable, failureRetries < configuration.maxRetries else {
@@ -240,11 +245,14 @@ public final class CogramClient: CogramClientProtocol {
     /// connection through a proxy is the proxy's.
     func finalError(_ failure: TransportFailure, method: HTTPMethod, url: String, attempts: Int) async -> CogramAPIError {
         var failure = failure
-        if case .tls(certificate: true) = failure.kind, !failure.reason.contains("name mismatch"),
+        if case .tls(certificate: true) = failure.kind, failure.certificate == nil,
             let parsed = URL(string: url), let host = parsed.host
         {
             let port = parsed.port ?? (parsed.scheme == "http" ? 80 : 443)
-            failure.reason = await TLSDiagnosis.reason(host: host, port: port, proxy: configuration.proxy, timeout: configuration.connectTimeout)
+            let finding = await TLSDiagnosis.diagnose(
+                host: host, port: port, proxy: configuration.proxy, timeout: configuration.connectTimeout)
+            failure.reason = finding.reason
+            failure.certificate = finding.problem
         }
         if configuration.proxy != nil, failure.kind == .connect || failure.kind == .connectTimeout {
             failure.reason = "could not connect to the proxy (\(failure.summary))"

@@ -8,27 +8,37 @@ import NIOTLS
 /// reason is found by looking at the certificate itself over a second, unverified connection (nothing is sent
 /// on it but the handshake).
 public enum TLSDiagnosis {
-    /// The reason a certificate of `host` failed verification: expired, not yet valid, issued for other names, or
-    /// (none of those) issued by a CA that is not trusted.
-    public static func reason(host: String, port: Int, proxy: ProxySettings?, timeout: Duration) async -> String {
+    /// What was wrong with a certificate, and the sentence that says so.
+    public struct Finding: Sendable, Hashable {
+        public var problem: CogramAPIError.Transport.CertificateProblem
+        public var reason: String
+    }
+
+    /// Why a certificate of `host` failed verification: expired, not yet valid, issued for other names, or (none
+    /// of those) issued by a CA that is not trusted. The dates come first: a certificate out of its dates is
+    /// refused whoever issued it, so they are the one thing that must change.
+    public static func diagnose(host: String, port: Int, proxy: ProxySettings?, timeout: Duration) async -> Finding {
+        let untrusted = Finding(
+            problem: .untrusted,
+            reason: "its certificate is issued by a certificate authority this machine does not trust (unknown issuer)")
         // Through a proxy the tunnel would have to be built again; the issuer is then the likeliest cause
         // (a TLS-intercepting proxy), and the sentence says so.
         guard proxy == nil, let certificate = await peerCertificate(host: host, port: port, timeout: timeout) else {
-            return "its certificate is issued by a certificate authority this machine does not trust (unknown issuer)"
+            return untrusted
         }
         let now = time(nil)
         if certificate.notValidAfter < now {
-            return "its certificate expired on \(format(certificate.notValidAfter))"
+            return Finding(problem: .expired, reason: "its certificate has expired (it was valid until \(format(certificate.notValidAfter)))")
         }
         if certificate.notValidBefore > now {
-            return "its certificate is not valid before \(format(certificate.notValidBefore))"
+            return Finding(problem: .notYetValid, reason: "its certificate is not valid yet (it is valid from \(format(certificate.notValidBefore)))")
         }
         let names = dnsNames(certificate)
         if !names.isEmpty, !names.contains(where: { matches(host: host, pattern: $0) }) {
             let shown = names.prefix(3).map { SafeText.clean($0, limit: 80) }.joined(separator: ", ")
-            return "its certificate is for \(shown), not \(host) (name mismatch)"
+            return Finding(problem: .nameMismatch, reason: "its certificate is for \(shown), not \(host) (name mismatch)")
         }
-        return "its certificate is issued by a certificate authority this machine does not trust (unknown issuer)"
+        return untrusted
     }
 
     static func dnsNames(_ certificate: NIOSSLCertificate) -> [String] {

@@ -28,6 +28,8 @@ struct TransportFailure: Sendable {
 
     var kind: Kind
     var reason: String
+    /// Why the certificate was refused, once known (see `TLSDiagnosis`).
+    var certificate: CogramAPIError.Transport.CertificateProblem?
 
     /// Safe to send again whatever the method.
     var neverSent: Bool { kind == .connect || kind == .connectTimeout }
@@ -68,6 +70,7 @@ struct TransportFailure: Sendable {
     private init(classifying error: any Error) {
         if let error = error as? NIOSSLExtraError, error == .failedToValidateHostname {
             self.init(kind: .tls(certificate: true), reason: "its certificate does not name the host (name mismatch)")
+            certificate = .nameMismatch
             return
         }
         if let error = error as? NIOSSLError {
@@ -168,7 +171,8 @@ struct TransportFailure: Sendable {
         case .closed:
             return .transport(.init(method: method.rawValue, url: url, kind: .connectionClosed, reason: reason, attempts: attempts))
         case .tls:
-            return .transport(.init(method: method.rawValue, url: url, kind: .tls, reason: reason, attempts: attempts))
+            return .transport(.init(
+                method: method.rawValue, url: url, kind: .tls, reason: reason, attempts: attempts, certificate: certificate))
         case .proxy:
             return .transport(.init(method: method.rawValue, url: url, kind: .proxy, reason: reason, attempts: attempts))
         case .other:

@@ -10,15 +10,15 @@ struct ApplyCommand: AsyncParsableCommand {
         abstract: "Make Cogram match the manifests, or apply exactly a saved plan.",
         discussion: """
             With manifests: plans, shows the plan, asks for confirmation on a terminal (without a terminal, \
-            With manifests: plans, shows the plan, asks for confirmation on a terminal (without a terminal, \
             --auto-approve is required), then applies. With one saved plan file (from `plan --out`): checks its \
             signature, that it has not expired, was made for this API, is consistent, that its targets are what \
             its addresses name and that nothing it relies on has moved, then applies it; with --manifests, also \
             that those manifests still produce it. With GITHUB_STEP_SUMMARY set, a Markdown report is appended \
             there; with GITHUB_OUTPUT set, the outputs applied=N and failed=N. Exit status: 0 applied (or nothing \
-            to do), 1 a change failed or an error stopped it, 3 saved plan stale, expired, unsigned, altered or \
-            made from other manifests (nothing applied), 4 refused by a safety cap (nothing applied), 130 \
-            interrupted by SIGINT or SIGTERM (the changes in flight were finished, no new one started).
+            to do), 1 a change failed, an error stopped it or --deadline passed (no change started after it), 3 \
+            saved plan stale, expired, unsigned, altered or made from other manifests (nothing applied), 4 \
+            refused by a safety cap (nothing applied), 130 interrupted by SIGINT or SIGTERM (the changes in \
+            flight were finished, no new one started).
             """
     )
 
@@ -196,11 +196,13 @@ struct ApplyCommand: AsyncParsableCommand {
 
     /// The report of a finished apply: on stdout (human or JSON), in the step summary and in the outputs. Off a
     /// terminal the human report names only the changes that did not simply succeed: the plan above lists them all.
+    /// After a stop (a signal or the deadline) it names every change, done or not started, since the plan above
+    /// no longer says which were made.
     private func report(_ report: ApplyReport, of plan: Plan) throws {
         switch format {
         case .human:
             if !report.results.isEmpty {
-                let listing: ReportListing = Terminal.stdoutIsTerminal ? .everyChange : .exceptions
+                let listing: ReportListing = Terminal.stdoutIsTerminal || report.interrupted ? .everyChange : .exceptions
                 Terminal.writeOutput(renderReport(report, color: Terminal.stdoutColor, listing: listing))
             }
         case .json:
@@ -217,7 +219,8 @@ struct ApplyCommand: AsyncParsableCommand {
 
     /// Applies with progress and Ctrl-C handling, reports, and returns the exit status.
     private func execute(_ plan: Plan, client: CogramClient) async throws -> Int32 {
-        let stop = StopFlag()
+        // The flag reads the deadline itself; the watch below only says on stderr, as it happens, that it passed.
+        let stop = StopFlag(deadline: connection.deadlineInstant)
         let interrupts = InterruptHandler(stop: stop)
         interrupts.install()
         defer { interrupts.uninstall() }
@@ -233,13 +236,16 @@ struct ApplyCommand: AsyncParsableCommand {
             let count = await client.requestCount
             Terminal.writeError("Sent \(plural(count.total, "request")) (\(count.writes) writes, \(count.retries) retries, \(count.rateLimited) rate-limited).\n")
         }
+        // The stop flag is set by a signal or by the deadline; only the signal handler counts signals.
+        let signalled = interrupts.signalled
         if report.interrupted {
-            Terminal.writeError("Interrupted: \(plural(report.skipped, "change")) not started (skipped). Run apply again to finish.\n")
+            let cause = signalled ? "Interrupted" : "The deadline (--deadline \(connection.deadline ?? "")) passed"
+            Terminal.writeError("\(cause): \(plural(report.skipped, "change")) not started (skipped). Run apply again to finish.\n")
         } else if !report.succeeded {
             Terminal.writeError("Some changes failed; the others were applied. Fix the cause and run apply again: it only does what is left.\n")
         }
         // 130 for a signal, as shells report a command that SIGINT ended; a passed --deadline is an error (1).
-        if report.interrupted { return interrupts.signalled ? 130 : 1 }
+        if report.interrupted { return signalled ? 130 : 1 }
         return report.succeeded ? 0 : 1
     }
 }

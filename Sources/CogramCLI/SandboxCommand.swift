@@ -106,6 +106,22 @@ extension SandboxCommand {
         var fault429BurstLength = 3
 
         @Option(
+            name: .customLong("fault-fail"),
+            help: ArgumentHelp(
+                "Answer STATUS (500 or 503) to every METHOD request whose path matches PATH, where * stands for one segment, without doing anything (repeatable): 'PUT /v1/projects/*/members/usr_1=503'.",
+                valueName: "METHOD PATH=STATUS"))
+        var faultFail: [String] = []
+
+        /// The `--fault-fail` rules, parsed.
+        func failureRules() throws -> [FaultRule] {
+            do {
+                return try faultFail.map { try FaultRule(parsing: $0) }
+            } catch {
+                throw ValidationError("--fault-fail: \(error)")
+            }
+        }
+
+        @Option(
             name: .customLong("dialect"),
             help: ArgumentHelp(
                 "Depart from the API contract as a real server might, to see how a client copes: NAME[,NAME] (repeatable) of \(SandboxDialect.names). See docs/sandbox.md.",
@@ -127,6 +143,7 @@ extension SandboxCommand {
 
         func validate() throws {
             _ = try dialects()
+            _ = try failureRules()
             guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
             guard rateLimit >= 1 else { throw ValidationError("--rate-limit must be at least 1") }
             guard maxBodyBytes >= 1 else { throw ValidationError("--max-body-bytes must be at least 1") }
@@ -193,7 +210,7 @@ extension SandboxCommand {
             options.faults = FaultOptions(
                 seed: faultSeed, latencyMilliseconds: faultLatency, errorBeforeRate: faultErrorBefore,
                 errorAfterRate: faultErrorAfter, dropRate: faultDrop, rateLimitBurstRate: fault429Burst,
-                rateLimitBurstLength: fault429BurstLength)
+                rateLimitBurstLength: fault429BurstLength, failures: try failureRules())
             if let seed {
                 options.seed = try SandboxSeed.load(path: seed)
             }

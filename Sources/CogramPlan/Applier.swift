@@ -203,6 +203,11 @@ private struct ChangeExecutor<Client: CogramClientProtocol>: Sendable {
                 await state.markUnavailable(externalID: externalID, reason: "\(change.address) was not created")
                 return .failed(describe(error))
             }
+            // Past the deadline no read can start: the error itself says what is known of the create.
+            if case .timeout(let timeout)? = error as? CogramAPIError, timeout.phase == .deadline {
+                await state.markUnavailable(externalID: externalID, reason: "\(change.address) may not have been created")
+                return .failed(describe(error))
+            }
             do {
                 let existing: ProjectCarrying
                 switch try await readProjects(carrying: externalID, client: client) {
@@ -222,9 +227,10 @@ private struct ChangeExecutor<Client: CogramClientProtocol>: Sendable {
                 try await reconcile(existing, name: name, description: after.description)
                 await state.learn(externalID: externalID, projectID: existing.id)
                 return .reconciled(conflict ? "reconciled after conflict" : "reconciled after error: \(describe(error))")
-            } catch {
+            } catch let readError {
+                // The create's own error comes first: the read only failed to settle what it left unknown.
                 await state.markUnavailable(externalID: externalID, reason: "\(change.address) was not created")
-                return .failed(describe(error))
+                return .failed("\(describe(error)); reading the project back failed too: \(describe(readError))")
             }
         }
     }

@@ -10,7 +10,7 @@ public enum ApplyStatus: String, Sendable, Hashable, Codable {
     case noChanges = "no_changes"
     /// Some change failed or was skipped for a failure (exit 1).
     case failed
-    /// Stopped by SIGINT or SIGTERM: no new change started (exit 130).
+    /// Stopped before every change was started: by SIGINT or SIGTERM (exit 130) or by `--deadline` (exit 1).
     case interrupted
     /// Refused by the safety caps before anything was sent (exit 4).
     case refused

@@ -65,14 +65,23 @@ public struct ProgressEvent: Sendable, Hashable {
 
 }
 
-/// Set from a SIGINT handler: apply starts no new change, lets the running ones finish, and skips the rest.
+/// Set from a SIGINT handler, or stopped by its deadline: apply starts no new change, lets the running ones
+/// finish, and skips the rest.
 ///
-/// `@unchecked Sendable`: the only state is `stopped`, read and written under `lock` and nowhere else.
+/// The deadline is read on every check rather than set by a timer, so that no change can start after it while a
+/// timer task waits for a thread: past the deadline a change would otherwise fail at once, reported as failed
+/// instead of not started.
+///
+/// `@unchecked Sendable`: the only mutable state is `stopped`, read and written under `lock` and nowhere else.
 public final class StopFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var stopped = false
+    private let deadline: ContinuousClock.Instant?
 
-    public init() {}
+    /// A flag that is also stopped from `deadline` on (nil: only by `stop()`).
+    public init(deadline: ContinuousClock.Instant? = nil) {
+        self.deadline = deadline
+    }
 
     public func stop() {
         lock.lock()
@@ -81,6 +90,7 @@ public final class StopFlag: @unchecked Sendable {
     }
 
     public var isStopped: Bool {
+        if let deadline, ContinuousClock.now >= deadline { return true }
         lock.lock()
         defer { lock.unlock() }
         return stopped

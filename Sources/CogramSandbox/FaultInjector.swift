@@ -29,6 +29,15 @@ actor FaultInjector {
         self.generator = SplitMix64(seed: options.seed)
     }
 
+    /// The decision for a request with `method` to `path`: the draws, unless a rule of `FaultOptions.failures`
+    /// matches; then that rule's status, and nothing else. The draws are made either way, so that a rule does not
+    /// shift the faults of the requests after it.
+    func next(method: String, path: String) -> FaultDecision {
+        let drawn = next()
+        guard let rule = options.failures.first(where: { $0.matches(method: method, path: path) }) else { return drawn }
+        return FaultDecision(latencyMilliseconds: drawn.latencyMilliseconds, errorBefore: rule.status)
+    }
+
     func next() -> FaultDecision {
         let burstDraw = generator.unit()
         let dropDraw = generator.unit()

@@ -69,6 +69,8 @@ public struct FaultOptions: Sendable, Hashable {
     public var rateLimitBurstRate: Double
     /// Length of a 429 burst (at least 1).
     public var rateLimitBurstLength: Int
+    /// Requests that always fail, whatever the draws (see `FaultRule`); the first matching rule answers.
+    public var failures: [FaultRule]
 
     public init(
         seed: UInt64 = 0,
@@ -77,7 +79,8 @@ public struct FaultOptions: Sendable, Hashable {
         errorAfterRate: Double = 0,
         dropRate: Double = 0,
         rateLimitBurstRate: Double = 0,
-        rateLimitBurstLength: Int = 3
+        rateLimitBurstLength: Int = 3,
+        failures: [FaultRule] = []
     ) {
         self.seed = seed
         self.latencyMilliseconds = latencyMilliseconds
@@ -86,11 +89,12 @@ public struct FaultOptions: Sendable, Hashable {
         self.dropRate = dropRate
         self.rateLimitBurstRate = rateLimitBurstRate
         self.rateLimitBurstLength = rateLimitBurstLength
+        self.failures = failures
     }
 
     /// Whether any fault can happen.
     public var isEnabled: Bool {
         latencyMilliseconds > 0 || errorBeforeRate > 0 || errorAfterRate > 0 || dropRate > 0
-            || rateLimitBurstRate > 0
+            || rateLimitBurstRate > 0 || !failures.isEmpty
     }
 }

@@ -108,7 +108,8 @@ struct ErrorResponseStep: RouterMiddleware {
     }
 }
 
-/// Fault injection before the request is handled: latency, 429 bursts, dropped connections and 5xx answers.
+/// Fault injection before the request is handled: latency, 429 bursts, dropped connections and 5xx answers
+/// (drawn, or from a rule that names the request).
 struct FaultStep: RouterMiddleware {
     typealias Context = SandboxContext
     let injector: FaultInjector?
@@ -116,7 +117,7 @@ struct FaultStep: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let injector else { return try await next(request, context) }
-        let fault = await injector.next()
+        let fault = await injector.next(method: request.method.rawValue, path: request.uri.path)
         if fault.latencyMilliseconds > 0 {
             try? await Task.sleep(for: .milliseconds(fault.latencyMilliseconds))
         }

@@ -1,4 +1,5 @@
 import CogramAPI
+import CogramTestSupport
 import Foundation
 import NIOSSL
 import Testing
@@ -139,6 +140,25 @@ struct NetworkTests {
         }
     }
 
+    @Test func anExpiredCertificateIsNamedWithoutSuggestingAnotherCA() async throws {
+        // Signed by a CA the client trusts: the dates alone are wrong.
+        let ca = try TestCA.make(validity: .expired)
+        defer { ca.remove() }
+        try await ScriptedServer.with(script: { _, _ in .json(200, Fixture.project(1)) }, tls: try ca.serverContext()) { server in
+            var configuration = try Fixture.configuration(server.baseURL, maxRetries: 0)
+            configuration.additionalTrustRoots = try ClientConfiguration.loadTrustRoots(path: ca.caPath, source: "--ca-bundle")
+            let (error, _) = await CogramClient.withClientCatching(configuration) { try await $0.getProject(id: "prj_1") }
+            guard case .transport(let transport) = error else {
+                Issue.record("expected a transport error, got \(String(describing: error))")
+                return
+            }
+            #expect(transport.kind == .tls)
+            #expect(transport.certificate == .expired)
+            #expect(error?.description == "could not make a secure connection to localhost for GET \(server.baseURL)/v1/projects/prj_1: its certificate has expired (it was valid until 2020-01-02); the server needs a certificate valid today, or this machine's clock needs correcting (--ca-bundle does not help with dates)")
+            #expect(server.requests.isEmpty)
+        }
+    }
+
     @Test func aCABundleThatIsNotPEMIsRefused() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("not-pem-\(UUID().uuidString)").path
         try "hello".write(toFile: path, atomically: true, encoding: .utf8)
@@ -213,7 +233,26 @@ struct NetworkTests {
                 return
             }
             #expect(timeout.phase == .deadline)
+            #expect(error?.description == "the deadline (--deadline) passed before GET \(server.baseURL)/v1/projects/prj_1 succeeded (sent once); nothing more is started")
             #expect(server.requests.count == 1)
+        }
+    }
+
+    @Test func aWriteCutOffByTheDeadlineMayHaveBeenMade() async throws {
+        try await ScriptedServer.with(replies: [.hang]) { server in
+            var configuration = try Fixture.configuration(server.baseURL, readTimeout: .seconds(30))
+            configuration.deadline = .now + .milliseconds(400)
+            let (error, _) = await CogramClient.withClientCatching(configuration) {
+                try await $0.createProject(ProjectCreate(name: "X", externalID: "x-1"), retrySafe: true)
+            }
+            guard case .timeout(let timeout) = error else {
+                Issue.record("expected a timeout, got \(String(describing: error))")
+                return
+            }
+            // Not a read timeout (the limit that passed is the deadline), and not "could not be sent".
+            #expect(timeout.phase == .deadline && timeout.attempts == 1)
+            #expect(error?.description == "the deadline (--deadline) passed before POST \(server.baseURL)/v1/projects succeeded (sent once); Cogram may or may not have made this change (the next plan shows which); nothing more is started")
+            #expect(server.requests.count == 1, "nothing is read back or resent after the deadline")
         }
     }
 }

@@ -112,6 +112,50 @@ private final class Events: @unchecked Sendable {
         #expect(renderReport(report, color: false).hasSuffix("Apply complete: 1 done, 0 reconciled, 1 failed, 1 skipped.\n"))
     }
 
+    @Test func aCreateCutOffByTheDeadlineIsNotReadBackNorSaidToHaveFailedCleanly() async throws {
+        let store = FakeStore(users: F.users)
+        let desired = DesiredState(projects: [F.dproject("acme-x", name: "X", members: [F.dmember("ana", .owner)])])
+        let plan = try await planAgainst(store, desired)
+        let reads = await store.readLog.count
+        // The POST reached the server and was made, but the deadline cut the wait for its answer.
+        let cutOff = CogramAPIError.timeout(.init(method: "POST", url: "https://api.cogram.com/v1/projects", phase: .deadline, seconds: 0, attempts: 1))
+        await store.inject("POST acme-x", error: cutOff, afterChange: true)
+        let report = await apply(plan: plan, client: FakeCogram(store: store))
+        #expect(report.results[0].outcome == .failed(cutOff.description))
+        #expect(cutOff.description.contains("Cogram may or may not have made this change (the next plan shows which)"))
+        #expect(report.results[1].outcome == .skipped("project.acme-x may not have been created"))
+        let readLog = await store.readLog
+        #expect(readLog.count == reads, "after the deadline nothing is read back: \(readLog)")
+        #expect(await store.projects.count == 1)
+    }
+
+    @Test func aFailedReadBackKeepsTheCreatesOwnError() async throws {
+        let store = FakeStore(users: F.users)
+        let desired = DesiredState(projects: [F.dproject("acme-x", name: "X")])
+        let plan = try await planAgainst(store, desired)
+        await store.inject("POST acme-x", status: 500)
+        await store.inject("LIST-PROJECTS", status: 404)
+        let report = await apply(plan: plan, client: FakeCogram(store: store))
+        guard case .failed(let message) = report.results[0].outcome else {
+            Issue.record("the create should fail, got \(report.results[0].outcome)")
+            return
+        }
+        let parts = message.components(separatedBy: "; reading the project back failed too: ")
+        #expect(parts.count == 2, "\(message)")
+        #expect(parts.first?.contains("HTTP 500") == true && parts.last?.contains("HTTP 404") == true, "\(message)")
+    }
+
+    @Test func aStopFlagPastItsDeadlineStartsNothing() async throws {
+        #expect(!StopFlag(deadline: .now + .seconds(3600)).isStopped)
+        let (store, desired) = richStore()
+        let plan = try await planAgainst(store, desired)
+        // Nobody calls stop(): the deadline alone stops the flag.
+        let report = await apply(plan: plan, client: FakeCogram(store: store), stop: StopFlag(deadline: .now))
+        #expect(report.interrupted)
+        #expect(report.results.allSatisfy { $0.outcome == .skipped("interrupted") })
+        #expect(await store.writeLog.isEmpty)
+    }
+
     @Test func memberDeleteAnswered404CountsAsDoneAndArchiveOfArchivedIsDone() async throws {
         let (store, desired) = richStore()
         let plan = try await planAgainst(store, desired)

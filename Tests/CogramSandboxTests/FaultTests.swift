@@ -86,6 +86,85 @@ import Testing
         }
     }
 
+    @Test func aFailureRuleFailsEveryMatchingRequestAndNothingElse() async throws {
+        let rule = try FaultRule(parsing: "put /v1/projects/prj_fixed01/members/*=503")
+        try await withSandbox(configure: { $0.faults = FaultOptions(failures: [rule]) }) { h in
+            let ben = try h.userID("ben@acme.example")
+            // Persistent: the same request fails every time, and changes nothing.
+            for _ in 0..<3 {
+                let refused = try await h.send(.put, "/v1/projects/prj_fixed01/members/\(ben)", json: #"{"role":"editor"}"#)
+                #expect(refused.status == .serviceUnavailable)
+                #expect(refused.errorCode == "unavailable")
+            }
+            let members = try h.store.members(organization: h.sandbox.organization!.id, projectID: "prj_fixed01")
+            #expect(members.map(\.email) == ["ana@acme.example"])
+            // Another method on the same path, and the same method on another project's path, are served.
+            #expect(try await h.send(.get, "/v1/projects/prj_fixed01/members").status == .ok)
+            let created: Project = try await h.send(.post, "/v1/projects", json: #"{"name":"Elsewhere","external_id":"elsewhere-1"}"#).decode()
+            let elsewhere = try await h.send(.put, "/v1/projects/\(created.id)/members/\(ben)", json: #"{"role":"editor"}"#)
+            #expect(elsewhere.status == .created)
+            let ana = try h.userID("ana@acme.example")
+            #expect(try await h.send(.delete, "/v1/projects/prj_fixed01/members/\(ana)").status == .noContent)
+        }
+    }
+
+    @Test func aFailureRuleLeavesTheDrawnFaultsOfOtherRequestsWhereTheyWere() async throws {
+        let drawn = FaultOptions(seed: 9, errorBeforeRate: 0.3, dropRate: 0.1, rateLimitBurstRate: 0.05)
+        var ruled = drawn
+        ruled.failures = [try FaultRule(method: "DELETE", path: "/v1/projects/*", status: 500)]
+        let plain = FaultInjector(options: drawn)
+        let targeted = FaultInjector(options: ruled)
+        var matched = 0
+        for index in 0..<120 {
+            let (method, path) = index % 3 == 0 ? ("DELETE", "/v1/projects/prj_\(index)") : ("GET", "/v1/projects")
+            let expected = await plain.next(method: method, path: path)
+            let decision = await targeted.next(method: method, path: path)
+            if method == "DELETE" {
+                #expect(decision == FaultDecision(errorBefore: 500))
+                matched += 1
+            } else {
+                #expect(decision == expected, "request \(index)")
+            }
+        }
+        #expect(matched == 40)
+    }
+
+    @Test(arguments: [
+        ("PUT /v1/projects/*/members/usr_1=503", "PUT", "/v1/projects/prj_9/members/usr_1", true),
+        ("PUT /v1/projects/*/members/usr_1=503", "PUT", "/v1/projects/prj_9/members/usr_2", false),
+        ("PUT /v1/projects/*/members/usr_1=503", "PATCH", "/v1/projects/prj_9/members/usr_1", false),
+        ("PUT /v1/projects/*/members/usr_1=503", "PUT", "/v1/projects/members/usr_1", false),
+        ("PUT /v1/projects/*/members/usr_1=503", "PUT", "/v1/projects/a/b/members/usr_1", false),
+        ("PUT /v1/projects/*/members/usr_1=503", "PUT", "/v1/projects//members/usr_1", false),
+        ("  delete   /v1/projects/prj_1 = 500 ", "DELETE", "/v1/projects/prj_1", true),
+        ("DELETE /v1/projects/prj_1=500", "DELETE", "/v1/projects/prj_1/members", false),
+    ])
+    func failureRulesMatchSegmentBySegment(rule: String, method: String, path: String, matches: Bool) throws {
+        #expect(try FaultRule(parsing: rule).matches(method: method, path: path) == matches)
+    }
+
+    @Test(arguments: [
+        ("PUT /v1/projects/*/members/usr_1", "a fault rule is METHOD PATH=STATUS"),
+        ("/v1/projects=503", "a fault rule is METHOD PATH=STATUS"),
+        ("PUT /v1/projects=abc", "a fault rule is METHOD PATH=STATUS"),
+        ("FETCH /v1/projects=503", "fault rule method 'FETCH' is not one of GET, POST, PATCH, PUT, DELETE"),
+        ("GET /projects=503", "fault rule path '/projects' must start with /v1/"),
+        ("GET /v1/projects?status=all=503", "fault rule path '/v1/projects?status=all' must start with /v1/ and have no query"),
+        ("GET /v1/projects=404", "fault rule status 404 must be 500 or 503"),
+    ])
+    func malformedFailureRulesAreRefusedWithTheShapeToUse(text: String, message: String) {
+        #expect {
+            try FaultRule(parsing: text)
+        } throws: { error in
+            "\(error)".hasPrefix(message) && "\(error)".contains("for example 'PUT /v1/projects/*/members/usr_1=503'")
+        }
+    }
+
+    @Test func aFailureRuleReadsBackAsWritten() throws {
+        #expect(try FaultRule(parsing: "put /v1/projects/*/members/usr_1=503").description == "PUT /v1/projects/*/members/usr_1=503")
+        #expect(FaultOptions(failures: [try FaultRule(parsing: "GET /v1/users=500")]).isEnabled)
+    }
+
     @Test func latencyIsAdded() async throws {
         try await withSandbox(configure: { $0.faults = FaultOptions(latencyMilliseconds: 150) }) { h in
             let clock = ContinuousClock()

@@ -1,8 +1,10 @@
 import CogramSandbox
+import CogramTestSupport
 import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Testing
 
 /// `cogramctl doctor` against the sandbox, a web server that is not the API, and nothing at all.
@@ -132,6 +134,39 @@ import Testing
         #expect(result.stdout.contains("not reachable: could not connect to \(url)/v1/projects"), "\(result.stdout)")
     }
 
+    /// A server certificate the test CA signed, whether the CA is trusted (`--ca-bundle`), and what doctor must
+    /// say of it.
+    struct CertificateCase: Sendable, CustomTestStringConvertible {
+        var validity: TestCA.Validity
+        var trusted: Bool
+        var reason: String
+        /// Whether trusting another CA would help, so that the advice names --ca-bundle.
+        var suggestsCABundle: Bool
+        var testDescription: String { reason }
+    }
+
+    @Test(arguments: [
+        CertificateCase(validity: .expired, trusted: true, reason: "its certificate has expired (it was valid until 2020-01-02)", suggestsCABundle: false),
+        CertificateCase(validity: .current, trusted: false, reason: "its certificate is issued by a certificate authority this machine does not trust (unknown issuer)", suggestsCABundle: true),
+    ])
+    func aRefusedCertificateIsTheConnectionsVerdict(_ certificate: CertificateCase) async throws {
+        let ca = try TestCA.make(validity: certificate.validity)
+        defer { ca.remove() }
+        let server = try await HTMLServer.start(tls: try ca.serverContext())
+        let result = try await Binary.run(
+            ["doctor"] + (certificate.trusted ? ["--ca-bundle", ca.caPath] : []),
+            environment: ["COGRAM_API_URL": server.url, "COGRAM_API_KEY": "k-0123456789abcdef"])
+        try await server.shutdown()
+        #expect(result.status == 1)
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("ok    trust") && $0.contains(certificate.trusted ? "1 from --ca-bundle" : "the system's CA certificates") }, "\(result.stdout)")
+        let connection = try #require(lines.first { $0.hasPrefix("fail  connection") }, "\(result.stdout)")
+        #expect(connection.contains("TLS/CA problem: could not make a secure connection to localhost for GET \(server.url)/v1/projects"), "\(connection)")
+        #expect(connection.contains(": \(certificate.reason); "), "\(connection)")
+        #expect(connection.contains("pass its CA certificate with --ca-bundle FILE") == certificate.suggestsCABundle, "\(connection)")
+        #expect(lines.contains { $0.hasPrefix("skip  cogram-api") && $0.contains("not checked: connection failed") }, "\(result.stdout)")
+    }
+
     @Test func aProxyThatIsNotThereIsAProxyProblem() async throws {
         let org = try await TestOrganization.start()
         defer { Task { await org.stop() } }
@@ -170,22 +205,26 @@ final class HTMLServer: Sendable {
     private let channel: any Channel
     let url: String
 
-    private init(channel: any Channel) {
+    private init(channel: any Channel, tls: Bool) {
         self.channel = channel
-        url = "http://127.0.0.1:\(channel.localAddress?.port ?? 0)"
+        let port = channel.localAddress?.port ?? 0
+        // Over TLS by the name the test certificates carry.
+        url = tls ? "https://localhost:\(port)" : "http://127.0.0.1:\(port)"
     }
 
-    static func start(_ route: @escaping Route = { _ in Answer() }) async throws -> HTMLServer {
+    /// Serves `route`; over TLS, presenting `tls`'s certificate, when given.
+    static func start(tls: NIOSSLContext? = nil, _ route: @escaping Route = { _ in Answer() }) async throws -> HTMLServer {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(RouteHandler(route: route))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
-        return HTMLServer(channel: channel)
+        return HTMLServer(channel: channel, tls: tls != nil)
     }
 
     func shutdown() async throws {

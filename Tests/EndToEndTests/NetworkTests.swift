@@ -1,3 +1,5 @@
+import CogramSandbox
+import CogramTestSupport
 import Foundation
 import Testing
 
@@ -54,6 +56,68 @@ import Testing
         #expect(result.status == 1)
         #expect(result.stderr.contains("the deadline (--deadline) passed before GET"), "\(result.stderr)")
         #expect(try await org.run(["plan", ".", "--deadline", "soon"]).status == 64)
+    }
+
+    @Test func applyStopsAtTheDeadlineSaysWhatItDidAndTheNextApplyFinishes() async throws {
+        let folder = try makeTemporaryDirectory("cogramctl-deadline")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = folder.appendingPathComponent("sandbox.sqlite").path
+        let organization = try ServedSandbox.seed(
+            SandboxSeed(organization: "Northwind Build", users: [.init(email: TestOrganization.email("ana"), name: "Ana Ruiz", role: .admin)]),
+            database: database)
+        let all = Set((1...40).map { String(format: "p-%02d", $0) })
+        try ("version: 1\nprojects:\n" + all.sorted().map { projectYAML($0) }.joined())
+            .write(to: folder.appendingPathComponent("manifest.yaml"), atomically: true, encoding: .utf8)
+        let key = "deadline-key-" + UUID().uuidString
+        func existing() throws -> Set<String> {
+            let store = try SandboxStore(path: database)
+            defer { try? store.close() }
+            return Set(try store.allProjects(organization: organization).compactMap(\.externalID))
+        }
+
+        // 100 ms a request and one change at a time: planning takes a few tenths of a second, the 40 creates at
+        // least 4 s, so a 3 s deadline passes part-way through them however slow the machine.
+        let slow = try await ServedSandbox.start(database: database, key: key, arguments: ["--fault-latency-ms", "100"], in: folder)
+        let stopped = try await Binary.run(
+            ["apply", ".", "--auto-approve", "--parallelism", "1", "--rate-limit", "100000", "--deadline", "3s"],
+            environment: slow.environment, in: folder)
+        await slow.stop()
+        // 1, not 130: a deadline is not an interrupt.
+        #expect(stopped.status == 1, "\(stopped.stdout.suffix(1500))\n\(stopped.stderr.suffix(1500))")
+        // The report names every change with what became of it, though stdout is not a terminal.
+        var done: Set<String> = [], skipped: Set<String> = [], failed: [String: String] = [:]
+        for line in stopped.stdout.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            let words = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard words.count >= 3, words[1] == "create", words[2].hasPrefix("project.") else { continue }
+            let externalID = String(words[2].dropFirst("project.".count).prefix { $0 != ":" })
+            switch words[0] {
+            case "done": done.insert(externalID)
+            case "skipped": skipped.insert(externalID)
+            case "FAILED": failed[externalID] = line
+            default: break
+            }
+        }
+        #expect(!done.isEmpty && !skipped.isEmpty, "stopped part-way: \(stopped.stdout.suffix(1500))")
+        #expect(done.union(skipped).union(failed.keys) == all && done.count + skipped.count + failed.count == 40, "\(stopped.stdout)")
+        // Only a create the deadline caught (in flight, or at the moment of sending) fails, and it says why.
+        for (externalID, line) in failed {
+            #expect(line.contains(": the deadline (--deadline) passed before POST "), "\(externalID): \(line)")
+        }
+        #expect(stopped.stdout.contains("Apply interrupted: \(done.count) done, 0 reconciled, \(failed.count) failed, \(skipped.count) skipped."), "\(stopped.stdout.suffix(500))")
+        #expect(stopped.stderr.contains("The deadline (--deadline 3s) passed: \(skipped.count) changes not started (skipped). Run apply again to finish."), "\(stopped.stderr)")
+        let made = try existing()
+        #expect(done.isSubset(of: made), "every create reported done was made")
+        #expect(skipped.isDisjoint(with: made), "no create reported not started was made")
+
+        // Without the deadline the next apply does what is left, and then nothing is.
+        let healthy = try await ServedSandbox.start(database: database, key: key, in: folder)
+        let again = try await Binary.run(["apply", ".", "--auto-approve"], environment: healthy.environment, in: folder)
+        let plan = try await Binary.run(["plan", ".", "--detailed-exitcode"], environment: healthy.environment, in: folder)
+        await healthy.stop()
+        #expect(again.status == 0, "\(again.stdout.suffix(1500))\n\(again.stderr.suffix(1500))")
+        #expect(plan.status == 0, "\(plan.stdout)\(plan.stderr)")
+        #expect(plan.stdout.contains("No changes. Cogram matches the manifests."), "\(plan.stdout)")
+        #expect(try existing() == all)
     }
 
     @Test func aKeyWithALineBreakIsRefusedWithoutShowingIt() async throws {

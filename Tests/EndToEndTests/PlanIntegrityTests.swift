@@ -1,5 +1,6 @@
 import CogramAPI
 import CogramSandbox
+import CogramTestSupport
 import Foundation
 import Testing
 
@@ -32,6 +33,61 @@ import Testing
         #expect(apply.stdout.contains("skipped     remove_member project.p-a.member.ana@northwind-build.example"), "\(apply.stdout)")
         #expect(apply.stdout.contains("did not succeed"))
         #expect(try org.members("p-a") == [TestOrganization.email("ana"): .owner, TestOrganization.email("chloe"): .viewer])
+    }
+
+    @Test func aPromotionThatAlwaysFailsKeepsTheOldOwnerUntilItSucceeds() async throws {
+        let folder = try makeTemporaryDirectory("cogramctl-handover")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = folder.appendingPathComponent("sandbox.sqlite").path
+        let (ana, ben, chloe) = (TestOrganization.email("ana"), TestOrganization.email("ben"), TestOrganization.email("chloe"))
+        let organization = try ServedSandbox.seed(SandboxSeed(
+            organization: "Northwind Build",
+            users: [
+                .init(email: ana, name: "Ana Ruiz", role: .admin), .init(email: ben, name: "Ben Okafor", role: .member),
+                .init(email: chloe, name: "Chloe Martin", role: .member),
+            ],
+            projects: [.init(name: "A", externalID: "p-a", members: [.init(email: ana, role: .owner), .init(email: chloe, role: .viewer)])]),
+            database: database)
+        let benID = try ServedSandbox.userID(ben, organization: organization, database: database)
+        try ("version: 1\nprojects:\n" + projectYAML("p-a", name: "A", members: [("ben", "owner"), ("chloe", "viewer")]))
+            .write(to: folder.appendingPathComponent("manifest.yaml"), atomically: true, encoding: .utf8)
+        let key = "handover-key-" + UUID().uuidString
+        // `email → role` of p-a's members, read with the server stopped.
+        func members() throws -> [String: ProjectRole] {
+            let store = try SandboxStore(path: database)
+            defer { try? store.close() }
+            let project = try #require(try store.allProjects(organization: organization).first { $0.externalID == "p-a" })
+            var roles: [String: ProjectRole] = [:]
+            for member in try store.members(organization: organization, projectID: project.id) { roles[member.email] = member.role.known }
+            return roles
+        }
+
+        // Every PUT of ben's membership is answered 503, however often it is retried; nothing else fails.
+        let faulty = try await ServedSandbox.start(
+            database: database, key: key, arguments: ["--fault-fail", "PUT /v1/projects/*/members/\(benID)=503"], in: folder)
+        #expect(faulty.server.stderr.contains("faults: on"), "\(faulty.server.stderr)")
+        let apply = try await Binary.run(["apply", ".", "--auto-approve", "--max-retries", "1"], environment: faulty.environment, in: folder)
+        await faulty.stop()
+        #expect(apply.status == 1, "\(apply.stdout)\(apply.stderr)")
+        let lines = apply.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let promotion = try #require(lines.first { $0.hasPrefix("FAILED      add_member project.p-a.member.\(ben)") }, "\(apply.stdout)")
+        #expect(promotion.contains("HTTP 503 unavailable") && promotion.contains("after 2 attempts"), "\(promotion)")
+        let removal = try #require(lines.first { $0.hasPrefix("skipped     remove_member project.p-a.member.\(ana)") }, "\(apply.stdout)")
+        #expect(removal.contains("(not run because project.p-a.member.\(ben) did not succeed; a project's removals and owner downgrades wait for its additions"), "\(removal)")
+        #expect(apply.stdout.contains("Apply complete: 0 done, 0 reconciled, 1 failed, 1 skipped."), "\(apply.stdout)")
+        #expect(apply.stderr.contains("Some changes failed"), "\(apply.stderr)")
+        #expect(try members() == [ana: .owner, chloe: .viewer], "the old owner stays until the new one is in place")
+
+        // The same database served without the fault: the hand-over completes, and nothing is left to do.
+        let healthy = try await ServedSandbox.start(database: database, key: key, in: folder)
+        let again = try await Binary.run(["apply", ".", "--auto-approve"], environment: healthy.environment, in: folder)
+        let plan = try await Binary.run(["plan", ".", "--detailed-exitcode"], environment: healthy.environment, in: folder)
+        await healthy.stop()
+        #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+        #expect(again.stdout.contains("Apply complete: 2 done, 0 reconciled, 0 failed, 0 skipped."), "\(again.stdout)")
+        #expect(plan.status == 0, "\(plan.stdout)\(plan.stderr)")
+        #expect(plan.stdout.contains("No changes. Cogram matches the manifests."), "\(plan.stdout)")
+        #expect(try members() == [ben: .owner, chloe: .viewer])
     }
 
     @Test func capOverridesGivenToPlanAreHonouredByApply() async throws {

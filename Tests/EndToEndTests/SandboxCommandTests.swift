@@ -37,6 +37,21 @@ import Testing
         #expect(refused.stderr.contains("api_key_invalid") && refused.stderr.contains("COGRAM_API_KEY"), "\(refused.stderr)")
     }
 
+    /// A `--fault-fail` rule that cannot be read stops `serve` before it opens anything, saying what form to use.
+    @Test(arguments: [
+        ("PUT /v1/projects/*/members/usr_1", "a fault rule is METHOD PATH=STATUS"),
+        ("PUT /v1/projects/*/members/usr_1=404", "fault rule status 404 must be 500 or 503"),
+    ])
+    func aFaultRuleThatCannotBeReadIsAUsageError(rule: String, message: String) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cogramctl-rule-\(UUID().uuidString)")
+        let result = try await Binary.run(
+            ["sandbox", "serve", "--db", folder.appendingPathComponent("s.sqlite").path, "--port", "0", "--fault-fail", rule])
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.contains("--fault-fail: \(message)"), "\(result.stderr)")
+        #expect(result.stderr.contains("for example 'PUT /v1/projects/*/members/usr_1=503'"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.path), "nothing was created")
+    }
+
     /// On a terminal, apply shows one progress line with done/total, rate and time left, and import shows how
     /// many member lists it has read; without a terminal neither does (checked in the other suites).
     @Test func progressOnATerminal() async throws {

@@ -23,6 +23,10 @@ actor FakeStore {
         var afterChange: Bool
         /// Answer every such request with the error, not just the next one.
         var persistent = false
+        /// The error to throw instead of an API answer with `status` (a timeout, say).
+        var error: CogramAPIError?
+
+        var thrown: CogramAPIError { error ?? FakeStore.error(status, "injected fault") }
     }
 
     private var faults: [Fault] = []
@@ -38,6 +42,11 @@ actor FakeStore {
     /// Answers the next request named `operation` (see `writeLog` names, plus `LIST-MEMBERS id`) with `status`.
     func inject(_ operation: String, status: Int, afterChange: Bool = false, persistent: Bool = false) {
         faults.append(Fault(operation: operation, status: status, afterChange: afterChange, persistent: persistent))
+    }
+
+    /// Answers the next request named `operation` by throwing `error` (before or after making the change).
+    func inject(_ operation: String, error: CogramAPIError, afterChange: Bool = false) {
+        faults.append(Fault(operation: operation, status: error.status ?? 0, afterChange: afterChange, error: error))
     }
 
     func project(externalID: String) -> Project? { projects.first { $0.externalID == externalID } }
@@ -62,16 +71,16 @@ actor FakeStore {
         writeLog.append(operation)
         count.writes += 1
         let fault = takeFault(operation)
-        if let fault, !fault.afterChange { throw Self.error(fault.status, "injected fault") }
+        if let fault, !fault.afterChange { throw fault.thrown }
         let result = try body()
-        if let fault { throw Self.error(fault.status, "injected fault after the change") }
+        if let fault { throw fault.error ?? Self.error(fault.status, "injected fault after the change") }
         return result
     }
 
     private func read(_ operation: String, _ detail: String = "") throws(CogramAPIError) {
         count.reads += 1
         readLog.append(detail.isEmpty ? operation : "\(operation) \(detail)")
-        if let fault = takeFault(operation) { throw Self.error(fault.status, "injected fault") }
+        if let fault = takeFault(operation) { throw fault.thrown }
     }
 
     private func takeFault(_ operation: String) -> Fault? {

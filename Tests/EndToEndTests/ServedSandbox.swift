@@ -1,0 +1,63 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CogramSandbox
+import CogramTestSupport
+import Foundation
+import Testing
+
+/// `cogramctl sandbox serve` started by the built binary, as a user starts it, over a database the test seeded,
+/// on a free port; `stop()` sends SIGINT and waits. Its options (faults above all) are the command line's.
+struct ServedSandbox: Sendable {
+    let server: BackgroundBinary
+    /// `http://127.0.0.1:PORT`, read from the startup line.
+    let url: String
+    let key: String
+
+    struct NotListening: Error, CustomStringConvertible {
+        var stderr: String
+        var description: String { "sandbox serve did not start listening: \(stderr.suffix(1500))" }
+    }
+
+    /// Seeds `database` with `seed` (idempotently) and returns the seeded organization's id.
+    static func seed(_ seed: SandboxSeed, database: String) throws -> String {
+        let store = try SandboxStore(path: database)
+        defer { try? store.close() }
+        return try store.seed(seed)
+    }
+
+    /// The id of the user with `email` in `database` (read with no server running, or beside one).
+    static func userID(_ email: String, organization: String, database: String) throws -> String {
+        let store = try SandboxStore(path: database)
+        defer { try? store.close() }
+        return try #require(try store.allUsers(organization: organization).first { $0.email == email }?.id, "no user \(email)")
+    }
+
+    /// Serves `database` (holding one organization) with `key` and `arguments` added to the command line.
+    static func start(database: String, key: String, arguments: [String] = [], in folder: URL) async throws -> ServedSandbox {
+        let server = try BackgroundBinary(
+            ["sandbox", "serve", "--db", database, "--port", "0", "--rate-limit", "100000"] + arguments,
+            environment: ["COGRAM_SANDBOX_API_KEY": key, "NO_COLOR": "1"], in: folder)
+        let listening = await server.wait(timeout: 60) { server.stderr.contains("listening on http://") }
+        let url = server.stderr.split(separator: "\n").first { $0.contains("listening on http://") }
+            .flatMap { line in line.split(separator: " ").first { $0.hasPrefix("http://") } }.map(String.init)
+        guard listening, let url else {
+            server.send(SIGKILL)
+            _ = await server.wait(timeout: 30)
+            throw NotListening(stderr: server.stderr)
+        }
+        return ServedSandbox(server: server, url: url, key: key)
+    }
+
+    /// The environment that points the binary at this server.
+    var environment: [String: String] { ["COGRAM_API_URL": url, "COGRAM_API_KEY": key, "NO_COLOR": "1"] }
+
+    /// Stops the server (SIGINT: requests in flight finish, the database is closed); its exit status.
+    @discardableResult
+    func stop() async -> Int32 {
+        server.send(SIGINT)
+        return await server.wait(timeout: 30)
+    }
+}
