@@ -100,14 +100,6 @@ public enum CogramAPIError: Error, CustomStringConvertible, Sendable {
         public var phase: Phase
         public var seconds: Double
         public var attempts: Int
-
-        public init(method: String, url: String, phase: Phase, seconds: Double, attempts: Int) {
-            self.method = method
-            self.url = url
-            self.phase = phase
-            self.seconds = seconds
-            self.attempts = attempts
-        }
     }
 
     /// A 2xx answer cogramctl cannot use.

@@ -5,18 +5,10 @@ public struct ProxySettings: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public var port: Int
     /// Basic credentials from the proxy URL (`http://user:password@proxy:3128`), percent-decoded.
-    public var username: String?
-    public var password: String?
+    public var username: String? = nil
+    public var password: String? = nil
     /// Where it came from: `--proxy`, `HTTPS_PROXY`, `https_proxy`, …
     public var source: String
-
-    public init(host: String, port: Int, username: String? = nil, password: String? = nil, source: String) {
-        self.host = host
-        self.port = port
-        self.username = username
-        self.password = password
-        self.source = source
-    }
 
     /// `http://host:port`, with `***@` when credentials are set.
     public var description: String {

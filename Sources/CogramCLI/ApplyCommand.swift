@@ -28,17 +28,10 @@ struct ApplyCommand: AsyncParsableCommand {
     @Flag(help: "Apply without asking for confirmation.")
     var autoApprove = false
 
-    @Option(
-        help: ArgumentHelp(
-            "Report format: human, or json (one document on stdout: every change with its outcome; the plan is then shown only to confirm).",
-            valueName: "human|json"))
+    @Option(help: ArgumentHelp("Report format: human, or json (one document on stdout: every change with its outcome; the plan is then shown only to confirm).", valueName: "human|json"))
     var format: ApplyFormat = .human
 
-    @Option(
-        parsing: .upToNextOption,
-        help: ArgumentHelp(
-            "With a saved plan: the manifests it was made from; apply refuses (exit 3) when they no longer produce it.",
-            valueName: "path"))
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("With a saved plan: the manifests it was made from; apply refuses (exit 3) when they no longer produce it.", valueName: "path"))
     var manifests: [String] = []
 
     @OptionGroup var planning: PlanningOptions

@@ -6,10 +6,7 @@ import Foundation
 /// `--changed-since GIT_REF` on `plan` and `apply`: plan only the projects whose desired state differs between the
 /// ref and the working tree, so that a pull request's plan reads a few member lists instead of every one.
 struct ChangedSinceOption: ParsableArguments {
-    @Option(
-        help: ArgumentHelp(
-            "Plan only the projects whose desired state differs from the manifests at this git ref (e.g. origin/main), plus the users section.",
-            valueName: "git-ref"))
+    @Option(help: ArgumentHelp("Plan only the projects whose desired state differs from the manifests at this git ref (e.g. origin/main), plus the users section.", valueName: "git-ref"))
     var changedSince: String?
 
     init() {}

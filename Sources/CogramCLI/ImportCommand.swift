@@ -20,37 +20,25 @@ struct ImportCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(
-        help: ArgumentHelp(
-            "Write to this file (--layout single) or directory (--layout per-project) instead of stdout.",
-            valueName: "path"))
+    @Option(help: ArgumentHelp("Write to this file (--layout single) or directory (--layout per-project) instead of stdout.", valueName: "path"))
     var out: String?
 
     @Option(help: ArgumentHelp("One file, or organization.yaml plus one file per project.", valueName: "single|per-project"))
     var layout: ImportLayout = .single
 
-    @Option(
-        help: ArgumentHelp(
-            "Manage only projects whose external_id starts with this (written as ownership.external_id_prefix); others are left out, and generated external ids start with it.",
-            valueName: "prefix"))
+    @Option(help: ArgumentHelp("Manage only projects whose external_id starts with this (written as ownership.external_id_prefix); others are left out, and generated external ids start with it.", valueName: "prefix"))
     var prefix: String?
 
     @Flag(help: "Overwrite existing files.")
     var force = false
 
-    @Flag(
-        help: ArgumentHelp(
-            "Write `members: []` for projects without members. That makes their membership managed: a member added in the app later is removed by the next apply. By default such projects are written without `members`."))
+    @Flag(help: ArgumentHelp("Write `members: []` for projects without members. That makes their membership managed: a member added in the app later is removed by the next apply. By default such projects are written without `members`."))
     var manageEmptyMembers = false
 
-    @Flag(
-        help: ArgumentHelp(
-            "Leave out active projects without an external_id instead of writing them with `id:` and a generated external_id."))
+    @Flag(help: ArgumentHelp("Leave out active projects without an external_id instead of writing them with `id:` and a generated external_id."))
     var skipUnkeyed = false
 
-    @Flag(
-        help: ArgumentHelp(
-            "Propose groups: memberships (email and role) that several projects share are written once under `groups:` (in groups.yaml with --layout per-project) and included with `- group: NAME`. Every project keeps exactly its members and roles."))
+    @Flag(help: ArgumentHelp("Propose groups: memberships (email and role) that several projects share are written once under `groups:` (in groups.yaml with --layout per-project) and included with `- group: NAME`. Every project keeps exactly its members and roles."))
     var groups = false
 
     @Option(help: ArgumentHelp("How many requests may run at once (under the shared rate limit).", valueName: "n"))

@@ -54,18 +54,10 @@ extension SandboxCommand {
         @Option(help: ArgumentHelp("Port to listen on; 0 picks a free one.", valueName: "port"))
         var port = 8787
 
-        @Option(
-            name: .customLong("api-key-file"),
-            help: ArgumentHelp(
-                "Create or reuse the API key in this file (chmod 600) for the organization instead of generating one. Default: $COGRAM_SANDBOX_API_KEY.",
-                valueName: "file"))
+        @Option(name: .customLong("api-key-file"), help: ArgumentHelp("Create or reuse the API key in this file (chmod 600) for the organization instead of generating one. Default: $COGRAM_SANDBOX_API_KEY.", valueName: "file"))
         var apiKeyFile: String?
 
-        @Option(
-            name: .customLong("api-key"),
-            help: ArgumentHelp(
-                "Like --api-key-file, with the key on the command line, where other users of the machine can read it.",
-                valueName: "key"))
+        @Option(name: .customLong("api-key"), help: ArgumentHelp("Like --api-key-file, with the key on the command line, where other users of the machine can read it.", valueName: "key"))
         var apiKey: String?
 
         @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Requests per key per minute.", valueName: "n"))
@@ -80,36 +72,22 @@ extension SandboxCommand {
         @Option(name: .customLong("fault-latency-ms"), help: ArgumentHelp("Delay added to every API request.", valueName: "ms"))
         var faultLatency = 0
 
-        @Option(
-            name: .customLong("fault-error-before"),
-            help: ArgumentHelp("Probability of answering 500/503 without making the change.", valueName: "rate"))
+        @Option(name: .customLong("fault-error-before"), help: ArgumentHelp("Probability of answering 500/503 without making the change.", valueName: "rate"))
         var faultErrorBefore = 0.0
 
-        @Option(
-            name: .customLong("fault-error-after"),
-            help: ArgumentHelp("Probability of answering 500/503 after a write was committed.", valueName: "rate"))
+        @Option(name: .customLong("fault-error-after"), help: ArgumentHelp("Probability of answering 500/503 after a write was committed.", valueName: "rate"))
         var faultErrorAfter = 0.0
 
-        @Option(
-            name: .customLong("fault-drop"),
-            help: ArgumentHelp("Probability of closing the connection without an answer.", valueName: "rate"))
+        @Option(name: .customLong("fault-drop"), help: ArgumentHelp("Probability of closing the connection without an answer.", valueName: "rate"))
         var faultDrop = 0.0
 
-        @Option(
-            name: .customLong("fault-429-burst"),
-            help: ArgumentHelp("Probability that a request starts a burst of 429 answers.", valueName: "rate"))
+        @Option(name: .customLong("fault-429-burst"), help: ArgumentHelp("Probability that a request starts a burst of 429 answers.", valueName: "rate"))
         var fault429Burst = 0.0
 
-        @Option(
-            name: .customLong("fault-429-burst-length"),
-            help: ArgumentHelp("Number of consecutive 429 answers in a burst.", valueName: "n"))
+        @Option(name: .customLong("fault-429-burst-length"), help: ArgumentHelp("Number of consecutive 429 answers in a burst.", valueName: "n"))
         var fault429BurstLength = 3
 
-        @Option(
-            name: .customLong("fault-fail"),
-            help: ArgumentHelp(
-                "Answer STATUS (500 or 503) to every METHOD request whose path matches PATH, where * stands for one segment, without doing anything (repeatable): 'PUT /v1/projects/*/members/usr_1=503'.",
-                valueName: "METHOD PATH=STATUS"))
+        @Option(name: .customLong("fault-fail"), help: ArgumentHelp("Answer STATUS (500 or 503) to every METHOD request whose path matches PATH, where * stands for one segment, without doing anything (repeatable): 'PUT /v1/projects/*/members/usr_1=503'.", valueName: "METHOD PATH=STATUS"))
         var faultFail: [String] = []
 
         /// The `--fault-fail` rules, parsed.
@@ -121,11 +99,7 @@ extension SandboxCommand {
             }
         }
 
-        @Option(
-            name: .customLong("dialect"),
-            help: ArgumentHelp(
-                "Depart from the API contract as a real server might, to see how a client copes: NAME[,NAME] (repeatable) of \(SandboxDialect.names). See docs/sandbox.md.",
-                valueName: "names"))
+        @Option(name: .customLong("dialect"), help: ArgumentHelp("Depart from the API contract as a real server might, to see how a client copes: NAME[,NAME] (repeatable) of \(SandboxDialect.names). See docs/sandbox.md.", valueName: "names"))
         var dialect: [String] = []
 
         /// The `--dialect` names, parsed.
@@ -296,14 +270,10 @@ extension SandboxCommand.Keys {
         @Option(help: ArgumentHelp("A name for the key, recorded in the audit log.", valueName: "name"))
         var name: String
 
-        @Option(
-            name: .customLong("expires-in"),
-            help: ArgumentHelp("Lifetime, such as 90s, 30m, 12h or 30d.", valueName: "duration"))
+        @Option(name: .customLong("expires-in"), help: ArgumentHelp("Lifetime, such as 90s, 30m, 12h or 30d.", valueName: "duration"))
         var expiresIn: String?
 
-        @Option(
-            name: .customLong("expires-at"),
-            help: ArgumentHelp("Expiry time (RFC 3339, e.g. 2026-12-31T23:59:59Z).", valueName: "time"))
+        @Option(name: .customLong("expires-at"), help: ArgumentHelp("Expiry time (RFC 3339, e.g. 2026-12-31T23:59:59Z).", valueName: "time"))
         var expiresAt: String?
 
         func validate() throws {

@@ -1,4 +1,4 @@
-import CogramAPI
+@testable import CogramAPI
 import CogramTestSupport
 import Foundation
 import NIOSSL

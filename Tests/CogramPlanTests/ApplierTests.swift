@@ -1,4 +1,4 @@
-import CogramAPI
+@testable import CogramAPI
 import CogramManifest
 @testable import CogramPlan
 import CogramTestSupport
