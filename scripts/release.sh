@@ -5,7 +5,9 @@
 #   dist/cogramctl-VERSION-linux-ARCH.tar.gz.sha256   its checksum, in `sha256sum --check` format
 #
 # The archive holds cogramctl-VERSION-linux-ARCH/ with bin/cogramctl (release build, the Swift runtime and
-# Foundation linked statically, libyaml and SQLite too where their static archives are installed, stripped),
+# Foundation linked statically, stripped; libyaml and SQLite stay the system's shared libraries, which the
+# libyaml-0-2 and libsqlite3-0 packages provide and nearly every Linux system has: SwiftPM's system-library and
+# GRDB link flags name them without a way to pick the archives),
 # share/man/man1/cogramctl.1 (swift-argument-parser's GenerateManual plugin), completions for bash, zsh and fish,
 # README.md and SECURITY.md. VERSION is what `cogramctl --version` prints.
 #
@@ -17,33 +19,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 case "$(uname -m)" in
-    x86_64) arch=x86_64; triple=x86_64-linux-gnu ;;
-    aarch64 | arm64) arch=aarch64; triple=aarch64-linux-gnu ;;
+    x86_64) arch=x86_64 ;;
+    aarch64 | arm64) arch=aarch64 ;;
     *) echo "error: unsupported architecture $(uname -m)" >&2; exit 1 ;;
 esac
 
-# libyaml and SQLite statically when their archives exist: a directory that holds only the archives, searched
-# before the system's, makes the linker pick `libyaml.a` for `-lyaml` (it takes the first directory that has
-# either form of the library).
 scratch="${RELEASE_SCRATCH_PATH:-.build}"
-static_libraries="$(pwd)/$scratch/release-static-libraries"
-rm -rf "$static_libraries"
-mkdir -p "$static_libraries"
-linked_statically=()
-for library in yaml sqlite3; do
-    for directory in "/usr/lib/$triple" /usr/lib /usr/local/lib; do
-        if [ -f "$directory/lib$library.a" ]; then
-            ln -s "$directory/lib$library.a" "$static_libraries/lib$library.a"
-            linked_statically+=("$library")
-            break
-        fi
-    done
-done
-echo "linking statically: Swift runtime, Foundation${linked_statically[*]:+, ${linked_statically[*]}}"
 
 started=$(date +%s)
-swift build -c release --scratch-path "$scratch" --product cogramctl --static-swift-stdlib \
-    -Xlinker -L"$static_libraries"
+# SwiftPM keeps the build description of an earlier release build made without --static-swift-stdlib (it does not
+# count that flag as a change) and would link the runtime dynamically again: remove the description and the binary,
+# so that this link is the static one whatever built the release configuration before.
+rm -f "$scratch/release.yaml" "$scratch/release/description.json" "$scratch/release/cogramctl"
+swift build -c release --scratch-path "$scratch" --product cogramctl --static-swift-stdlib
 echo "release build: $(( $(date +%s) - started )) s"
 
 binary="$scratch/release/cogramctl"
@@ -61,9 +49,12 @@ strip "$stage/bin/cogramctl"
 cp README.md SECURITY.md "$stage/"
 
 # The man page from the command's own help. The plugin builds its generator from the swift-argument-parser
-# checkout in .build, so it needs no network once the package's dependencies are resolved.
+# checkout in .build, so it needs no network once the package's dependencies are resolved. It takes no product
+# name: it builds the whole package (in debug mode here, so that it reuses the test build and leaves the static
+# release binary alone) and writes a manual for every executable that uses ArgumentParser, cogram-bench's too,
+# each in a folder of its own; only cogramctl's goes into the archive.
 manual_output="$scratch/plugins/GenerateManual/outputs/cogramctl"
-if swift package --scratch-path "$scratch" --disable-sandbox plugin generate-manual --product cogramctl \
+if swift package --scratch-path "$scratch" --disable-sandbox plugin generate-manual --configuration debug \
     >/dev/null 2>"$scratch/generate-manual.log" \
     && [ -f "$manual_output/cogramctl.1" ]; then
     cp "$manual_output"/*.1 "$stage/share/man/man1/"
