@@ -51,10 +51,13 @@ run() {
     # -timeout: one input taking 10 s is a bug (the loader's budget is 2 s); -rss_limit_mb: the limits bound
     # memory, so 2 GiB means a leak or a missing limit. Exit status is libFuzzer's: non-zero on any finding.
     local status=0 parallel=()
+    # Leaks of libraries below cogramctl are listed, with the reason, in Fuzz/lsan.supp (an absolute path: -jobs
+    # changes the working directory).
+    local suppressions="$PWD/Fuzz/lsan.supp"
     # -jobs makes libFuzzer write fuzz-N.log files into the working directory: keep them beside the corpus.
     if [ "${FUZZ_JOBS:-1}" -gt 1 ]; then parallel=(-jobs="$FUZZ_JOBS" -workers="$FUZZ_JOBS"); cd "$out"; artifacts="../$artifacts"; binary="./manifest-fuzzer"; corpus=corpus; seeds=seeds; else seeds="$out/seeds"; fi
     # shellcheck disable=SC2086
-    "$binary" "$corpus" "$seeds" \
+    LSAN_OPTIONS="suppressions=$suppressions${LSAN_OPTIONS:+:$LSAN_OPTIONS}" "$binary" "$corpus" "$seeds" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 "${parallel[@]}" \
         -artifact_prefix="$artifacts/" -print_final_stats=1 ${FUZZ_ARGS:-} || status=$?
     if [ "$status" -ne 0 ]; then
