@@ -5,9 +5,7 @@
 #   dist/cogramctl-VERSION-linux-ARCH.tar.gz.sha256   its checksum, in `sha256sum --check` format
 #
 # The archive holds cogramctl-VERSION-linux-ARCH/ with bin/cogramctl (release build, the Swift runtime and
-# Foundation linked statically, stripped; libyaml and SQLite stay the system's shared libraries, which the
-# libyaml-0-2 and libsqlite3-0 packages provide and nearly every Linux system has: SwiftPM's system-library and
-# GRDB link flags name them without a way to pick the archives),
+# Foundation linked statically, libyaml and SQLite too where their archives are installed, stripped),
 # share/man/man1/cogramctl.1 (swift-argument-parser's GenerateManual plugin), completions for bash, zsh and fish,
 # README.md and SECURITY.md. VERSION is what `cogramctl --version` prints.
 #
@@ -26,6 +24,32 @@ esac
 
 scratch="${RELEASE_SCRATCH_PATH:-.build}"
 
+# libyaml and SQLite from their archives where the system has them (Debian's libyaml-dev and libsqlite3-dev do):
+# a folder that holds only the archives, named by a private yaml-0.1.pc whose `-L` comes first on the link line
+# (the system's pkg-config file would put /usr/lib/ARCH first, where the linker finds the shared libraries).
+# SQLite's `-lsqlite3` is found in the same folder.
+static_libraries="$(pwd)/$scratch/release-static-libraries"
+rm -rf "$static_libraries"
+mkdir -p "$static_libraries/pkgconfig"
+linked_statically=()
+libdir="$(pkg-config --variable=libdir yaml-0.1 2>/dev/null || echo /usr/lib)"
+for library in yaml sqlite3; do
+    if [ -f "$libdir/lib$library.a" ]; then
+        ln -s "$libdir/lib$library.a" "$static_libraries/lib$library.a"
+        linked_statically+=("$library")
+    fi
+done
+if [ ${#linked_statically[@]} -gt 0 ]; then
+    cat > "$static_libraries/pkgconfig/yaml-0.1.pc" <<PC
+Name: yaml-0.1
+Description: libyaml, linked from its archive
+Version: $(pkg-config --modversion yaml-0.1)
+Libs: -L$static_libraries -lyaml
+PC
+    export PKG_CONFIG_PATH="$static_libraries/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+fi
+echo "linking statically: Swift runtime, Foundation${linked_statically[*]:+, ${linked_statically[*]}}"
+
 started=$(date +%s)
 # SwiftPM keeps the build description of an earlier release build made without --static-swift-stdlib (it does not
 # count that flag as a change) and would link the runtime dynamically again: remove the description and the binary,
@@ -35,6 +59,12 @@ swift build -c release --scratch-path "$scratch" --product cogramctl --static-sw
 echo "release build: $(( $(date +%s) - started )) s"
 
 binary="$scratch/release/cogramctl"
+for library in ${linked_statically[@]+"${linked_statically[@]}"}; do
+    if ldd "$binary" | grep -q "lib$library"; then
+        echo "error: lib$library was to be linked from its archive, but the binary loads the shared library" >&2
+        exit 1
+    fi
+done
 version=$("$binary" --version)
 name="cogramctl-$version-linux-$arch"
 stage="dist/$name"
