@@ -76,7 +76,6 @@ where Known: RawRepresentable & Sendable & Hashable, Known.RawValue == String {
         if case .known(let k) = self { return k }
         return nil
     }
-
 }
 
 /// An observed value compared with a known one: `project.status == .archived`; an unknown value equals none.
@@ -147,7 +146,6 @@ public struct Project: Codable, Sendable, Hashable {
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
-
 }
 
 /// An entry of `GET /v1/projects/{id}/members`.
@@ -212,7 +210,6 @@ public struct User: Codable, Sendable, Hashable {
         case id, email, name, role, status
         case externalID = "external_id"
     }
-
 }
 
 /// One page of a list endpoint.
