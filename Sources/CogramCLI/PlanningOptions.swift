@@ -66,11 +66,17 @@ enum Planning {
         desired: DesiredState, client: some CogramClientProtocol, options: PlanOptions, parallelism: Int, verbose: Bool,
         scope: ProjectScope? = nil
     ) async throws -> Plan {
+        let progress = ReadingProgress()
+        progress.start()
         let observed = if let scope {
-            try await readObservedState(desired: desired, client: client, scope: scope, parallelism: parallelism)
+            try await readObservedState(
+                desired: desired, client: client, scope: scope, parallelism: parallelism, progress: { progress.record($0) })
         } else {
-            try await readObservedState(desired: desired, client: client, targets: options.targets, parallelism: parallelism)
+            try await readObservedState(
+                desired: desired, client: client, targets: options.targets, parallelism: parallelism,
+                progress: { progress.record($0) })
         }
+        progress.finish()
         if verbose {
             let count = await client.requestCount
             Terminal.writeError(
