@@ -1,11 +1,11 @@
-/// Offline "did you mean" for emails: an email written once in the manifests that is a small edit away from one
+/// Offline "did you mean" for emails: an email written once in the manifests that is one typo away from one
 /// written more often is most likely a typo of it. Only the rarer spelling is flagged, so two different people
 /// who are each named once (`jon@`, `john@`) are left alone. Warnings, since both spellings may be real.
+///
+/// One typo: a character wrong, missing, extra, or two neighbours swapped. Candidates come from an index of
+/// one-character deletions (two strings one such typo apart share a deletion), so the check stays linear in the
+/// number of emails instead of comparing every pair.
 public enum EmailTypos {
-    /// Above this many comparisons (emails written once × emails written more often) the check is skipped: it
-    /// is a convenience, and validating a very large organization must stay fast.
-    static let maxComparisons = 4_000_000
-
     public static func check(_ desired: DesiredState) -> [Diagnostic] {
         var entries: [(email: String, normalized: String, location: SourceLocation)] = []
         for user in desired.users { entries.append((user.email, user.normalizedEmail, user.location)) }
@@ -19,13 +19,32 @@ public enum EmailTypos {
         }
         var counts: [String: Int] = [:]
         for entry in entries { counts[entry.normalized, default: 0] += 1 }
-        let frequent = counts.filter { $0.value > 1 }.keys.sorted()
-        let once = entries.filter { counts[$0.normalized] == 1 }
-        guard !frequent.isEmpty, !once.isEmpty, once.count * frequent.count <= maxComparisons else { return [] }
-        return once.compactMap { entry in
-            guard let guess = Suggestion.closest(to: entry.normalized, in: frequent) else { return nil }
+        var index: [String: [String]] = [:]
+        for (email, count) in counts where count > 1 {
+            for variant in variants(of: email) { index[variant, default: []].append(email) }
+        }
+        guard !index.isEmpty else { return [] }
+        return entries.compactMap { entry in
+            guard counts[entry.normalized] == 1 else { return nil }
+            var candidates = Set<String>()
+            for variant in variants(of: entry.normalized) { candidates.formUnion(index[variant] ?? []) }
+            let close = candidates.filter { Suggestion.editDistance(entry.normalized, $0) == 1 }
+            // The most written, then the first in order: the same answer on every run.
+            guard let guess = close.max(by: { (counts[$0] ?? 0, $1) < (counts[$1] ?? 0, $0) }) else { return nil }
             return Diagnostic(.warning, at: entry.location,
                 "\(entry.email) appears only here, and \(guess) appears \(counts[guess] ?? 0) times; did you mean \(guess)?")
         }
+    }
+
+    /// The string and every string one character shorter.
+    static func variants(of s: String) -> Set<String> {
+        let characters = Array(s)
+        var out: Set<String> = [s]
+        for i in characters.indices {
+            var shorter = characters
+            shorter.remove(at: i)
+            out.insert(String(shorter))
+        }
+        return out
     }
 }
