@@ -34,14 +34,14 @@ struct ApplyCommand: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: ArgumentHelp("With a saved plan: the manifests it was made from; apply refuses (exit 3) when they no longer produce it.", valueName: "path"))
     var manifests: [String] = []
 
+    func validate() throws {
+        try changedSince.validate(targets: planning.targets)
+    }
+
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var changedSince: ChangedSinceOption
     @OptionGroup var sandbox: SandboxSelection
     @OptionGroup var connection: ConnectionOptions
-
-    func validate() throws {
-        try changedSince.validate(targets: planning.targets)
-    }
 
     func run() async throws {
         if paths.count == 1, let saved = try savedPlan(at: paths[0]) {

@@ -164,7 +164,11 @@ public enum GitManifests {
         }
         let message = result.standardError.trimmingCharacters(in: .whitespacesAndNewlines)
         guard result.terminationStatus.isSuccess else {
-            throw GitFailure(description: "git \(arguments.first ?? "") failed: \(message.isEmpty ? "\(result.terminationStatus)" : message)")
+            let status = switch result.terminationStatus {
+            case .exited(let code): "exit \(code)"
+            case .signaled(let signal): "signal \(signal)"
+            }
+            throw GitFailure(description: "git \(arguments.first ?? "") failed: \(message.isEmpty ? status : message)")
         }
         return Data(result.closureResult)
     }

@@ -133,3 +133,36 @@ private func verify(
         #expect(throws: SavedPlanFile.Unreadable.self) { try SavedPlanFile.load(path: damaged) }
     }
 }
+
+@Suite struct PlanRunTests {
+    private func store() -> FakeStore {
+        FakeStore(
+            projects: [F.project("prj_1", externalID: "acme-a", name: "A"), F.project("prj_2", externalID: "acme-b", name: "B")],
+            members: ["prj_1": [F.member("ana", .owner)], "prj_2": [F.member("ana", .owner)]],
+            users: F.users)
+    }
+
+    private let desired = DesiredState(projects: [
+        F.dproject("acme-a", name: "A2", members: [F.dmember("ana", .owner)]),
+        F.dproject("acme-b", name: "B2", members: [F.dmember("ana", .owner)]),
+    ])
+
+    @Test func aScopeReadsAndPlansOnlyItsProjects() async throws {
+        let store = store()
+        let scope = ProjectScope(externalIDs: ["acme-b"], description: "changed since main")
+        let (plan, observed) = try await readAndPlan(
+            desired: desired, client: FakeCogram(store: store), options: F.options(), scope: scope, parallelism: 2)
+        #expect(plan.actions == ["update project.acme-b"])
+        #expect(plan.warnings.first == scope.notice)
+        #expect(Set(observed.members.keys) == ["prj_2"])
+        #expect(await store.readLog.filter { $0.hasPrefix("LIST-MEMBERS") } == ["LIST-MEMBERS prj_2"])
+    }
+
+    @Test func withoutAScopeTheTargetsOrEverythingArePlanned() async throws {
+        let all = try await readAndPlan(desired: desired, client: FakeCogram(store: store()), options: F.options(), scope: nil, parallelism: 2)
+        #expect(all.plan.actions.sorted() == ["update project.acme-a", "update project.acme-b"])
+        let targeted = try await readAndPlan(
+            desired: desired, client: FakeCogram(store: store()), options: F.options { $0.targets = ["acme-a"] }, scope: nil, parallelism: 2)
+        #expect(targeted.plan.actions == ["update project.acme-a"])
+    }
+}
