@@ -122,6 +122,14 @@ private func check(_ name: String, in checks: DoctorChecks) throws -> DoctorChec
         #expect(fromJSON["a"]?["enum"] == .array([.string("x"), .string("y")]))
     }
 
+    @Test func jsonAsServersPrintItIsRead() throws {
+        // Tab indentation, an escaped slash, a \u escape, numbers with exponents, an empty key.
+        let json = Data("{\n\t\"paths\": {\n\t\t\"\\/v1\\/projects\": {\"x\": 1e3, \"y\": -0.5E-1, \"\": \"caf\\u00e9\"}\n\t}\n}\n".utf8)
+        let value = try DoctorChecks.parseOpenAPI(json, path: "/v1/openapi.json").get()
+        #expect(value == JSONValue(json: json))
+        #expect(value["paths"]?["/v1/projects"]?[""] == .string("café"))
+    }
+
     @Test func theContractMatchesItselfAndADifferenceIsNamed() throws {
         let data = try #require(ContractDocument.openAPIYAML)
         let ours = try DoctorChecks.parseOpenAPI(data, path: "ours").get()
