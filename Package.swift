@@ -10,12 +10,15 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "cogramctl", targets: ["cogramctl"]),
+        .library(name: "CogramCore", targets: ["CogramCore"]),
         .library(name: "CogramManifest", targets: ["CogramManifest"]),
         .library(name: "CogramAPI", targets: ["CogramAPI"]),
         .library(name: "CogramPlan", targets: ["CogramPlan"]),
         .library(name: "CogramImport", targets: ["CogramImport"]),
         .library(name: "CogramSandbox", targets: ["CogramSandbox"]),
         .library(name: "CogramRandom", targets: ["CogramRandom"]),
+        .library(name: "CogramWorkspace", targets: ["CogramWorkspace"]),
+        .library(name: "CogramDoctor", targets: ["CogramDoctor"]),
     ],
     // Direct dependencies pinned to a minor version (argument parser exactly: its help and error texts are part of
     // our goldens). Package.resolved stays out of git: see SECURITY.md, "Dependencies".
@@ -26,7 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", .upToNextMinor(from: "2.101.2")),
         .package(url: "https://github.com/swift-server/async-http-client.git", .upToNextMinor(from: "1.37.0")),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", .upToNextMinor(from: "2.37.6")),
-        .package(url: "https://github.com/jpsim/Yams.git", exact: "5.0.1"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", .upToNextMinor(from: "1.0.2")),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", .upToNextMinor(from: "2.28.1")),
         .package(url: "https://github.com/groue/GRDB.swift.git", .upToNextMinor(from: "7.10.0")),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", .upToNextMinor(from: "2.13.0")),
@@ -37,9 +40,15 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
+        // The vocabulary the manifest side and the API side share: roles, contract limits, the ownership rule,
+        // safety-cap floors, control characters, instants. Foundation only.
+        .target(
+            name: "CogramCore",
+            swiftSettings: strict
+        ),
         .target(
             name: "CogramManifest",
-            dependencies: ["CLibYAML"],
+            dependencies: ["CLibYAML", "CogramCore"],
             swiftSettings: strict
         ),
         .target(
@@ -49,6 +58,7 @@ let package = Package(
         .target(
             name: "CogramAPI",
             dependencies: [
+                "CogramCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -63,7 +73,7 @@ let package = Package(
         .target(
             name: "CogramPlan",
             dependencies: [
-                "CogramManifest", "CogramAPI",
+                "CogramCore", "CogramManifest", "CogramAPI",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -71,13 +81,13 @@ let package = Package(
         ),
         .target(
             name: "CogramImport",
-            dependencies: ["CogramManifest", "CogramAPI", "CogramPlan"],
+            dependencies: ["CogramCore", "CogramManifest", "CogramAPI", "CogramPlan"],
             swiftSettings: strict
         ),
         .target(
             name: "CogramSandbox",
             dependencies: [
-                "CogramAPI", "CogramRandom",
+                "CogramCore", "CogramAPI", "CogramRandom",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -89,13 +99,29 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: strict
         ),
+        // What the commands read around the manifests: the manifests at a git ref (through `git`), the scope of
+        // a plan.
+        .target(
+            name: "CogramWorkspace",
+            dependencies: [
+                "CogramManifest", "CogramPlan",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            swiftSettings: strict
+        ),
+        // The checks of `cogramctl doctor`; they read and never write.
+        .target(
+            name: "CogramDoctor",
+            dependencies: ["CogramAPI", "CogramManifest", "CogramSandbox"],
+            swiftSettings: strict
+        ),
         .target(
             name: "CogramCLI",
             dependencies: [
-                "CogramManifest", "CogramAPI", "CogramPlan", "CogramImport", "CogramSandbox",
+                "CogramManifest", "CogramAPI", "CogramPlan", "CogramImport", "CogramSandbox", "CogramWorkspace",
+                "CogramDoctor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),
@@ -120,6 +146,11 @@ let package = Package(
             name: "CogramSandboxTestSupport",
             dependencies: ["CogramTestSupport", "CogramSandbox", "CogramAPI"],
             path: "Tests/CogramSandboxTestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CogramCoreTests",
+            dependencies: ["CogramCore"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -153,6 +184,26 @@ let package = Package(
             name: "CogramPlanTests",
             dependencies: ["CogramPlan", "CogramManifest", "CogramAPI", "CogramTestSupport"],
             exclude: ["Golden"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CogramWorkspaceTests",
+            dependencies: ["CogramWorkspace", "CogramManifest", "CogramPlan", "CogramTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CogramDoctorTests",
+            dependencies: [
+                "CogramDoctor", "CogramAPI", "CogramSandbox", "CogramTestSupport", "CogramSandboxTestSupport",
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CogramCLITests",
+            dependencies: [
+                "CogramCLI", "CogramSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

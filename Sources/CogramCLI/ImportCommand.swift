@@ -87,7 +87,7 @@ struct ImportCommand: AsyncParsableCommand {
         case .file(let url):
             let header = ImportHeader(schemaPath: ImportHeader.schemaFile.name, source: source, date: date)
             files = [ImportedFile(name: url.lastPathComponent, contents: organization.renderSingle(header: header))]
-        case .directory(let url):
+        case .directory:
             let header = ImportHeader(schemaPath: ImportHeader.schemaFile.name, source: source, date: date)
             files = organization.renderFiles(header: header)
         }
@@ -212,12 +212,7 @@ struct ImportCommand: AsyncParsableCommand {
 
     /// Today in UTC, `YYYY-MM-DD`.
     static func today() -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.calendar = Calendar(identifier: .gregorian)
-        formatter.dateFormat = "yyyy-MM-dd"
-        return formatter.string(from: Date())
+        Instant(date: Date()).fullDate
     }
 }
 

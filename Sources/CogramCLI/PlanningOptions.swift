@@ -15,13 +15,13 @@ struct PlanningOptions: ParsableArguments {
     @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Client-side request budget per minute (Cogram allows \(ClientConfiguration.defaultRequestsPerMinute) per key).", valueName: "n"))
     var requestsPerMinute = ClientConfiguration.defaultRequestsPerMinute
 
-    @Flag(help: "Allow archiving more than max(1, 25%) of the managed active projects.")
+    @Flag(help: "Allow archiving more than \(SafetyCap.archive.formula) of the managed active projects.")
     var allowMassArchive = false
 
     @Option(help: ArgumentHelp("Raise the archive cap to this many projects.", valueName: "n"))
     var maxArchive: Int?
 
-    @Flag(help: "Allow removing more than max(5, 25%) of the managed memberships.")
+    @Flag(help: "Allow removing more than \(SafetyCap.memberRemoval.formula) of the managed memberships.")
     var allowMassMemberRemoval = false
 
     @Option(help: ArgumentHelp("Raise the member-removal cap to this many removals.", valueName: "n"))
@@ -68,14 +68,9 @@ enum Planning {
     ) async throws -> Plan {
         let progress = ReadingProgress()
         progress.start()
-        let observed = if let scope {
-            try await readObservedState(
-                desired: desired, client: client, scope: scope, parallelism: parallelism, progress: { progress.record($0) })
-        } else {
-            try await readObservedState(
-                desired: desired, client: client, targets: options.targets, parallelism: parallelism,
-                progress: { progress.record($0) })
-        }
+        let (plan, observed) = try await readAndPlan(
+            desired: desired, client: client, options: options, scope: scope, parallelism: parallelism,
+            progress: { progress.record($0) })
         progress.finish()
         if verbose {
             let count = await client.requestCount
@@ -84,8 +79,7 @@ enum Planning {
                     + "\(plural(observed.projects.count, "project")), \(plural(observed.users.count, "user")), "
                     + "member lists of \(plural(observed.members.count, "project")).\n")
         }
-        if let scope { return makePlan(desired: desired, observed: observed, scope: scope, options: options) }
-        return makePlan(desired: desired, observed: observed, options: options)
+        return plan
     }
 
     /// Prints plan errors (unknown or deactivated emails) with their manifest lines; throws exit 1 if any.

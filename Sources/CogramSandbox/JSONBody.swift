@@ -1,32 +1,9 @@
 import CogramAPI
 import Foundation
 
-/// A parsed JSON document, kept generic so unknown fields and wrong types can be reported precisely.
-enum JSONValue: Decodable, Sendable, Equatable {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode([String: JSONValue].self) {
-            self = .object(value)
-        } else {
-            self = .array(try container.decode([JSONValue].self))
-        }
-    }
-
+/// A request body is read as a `JSONValue`, kept generic so unknown fields and wrong types can be reported
+/// precisely.
+extension JSONValue {
     var typeName: String {
         switch self {
         case .null: "null"
@@ -119,7 +96,7 @@ struct BodyReader {
             if text.unicodeScalars.contains("\u{0}") {
                 // SQLite's text API (and many databases) end strings at NUL; refuse rather than truncate.
                 fail(field, "must not contain the NUL character (U+0000)")
-            } else if let lengths, !lengths.contains(text.unicodeScalars.count) {
+            } else if let lengths, !ContractLimits.fits(text, lengths) {
                 if text.isEmpty {
                     fail(field, "must not be empty")
                 } else {
