@@ -7,7 +7,8 @@ struct ValidateCommand: AsyncParsableCommand {
         commandName: "validate",
         abstract: "Load and check manifests offline (no network).",
         discussion: """
-            Directories are searched recursively for *.yaml and *.yml files, in sorted order. Every problem is \
+            Directories are searched recursively for *.yaml and *.yml files, in sorted order; hidden files and \
+            folders (.git, .github, .cogram, any .name) are skipped. Every problem is \
             reported, each as 'path:line:col: error: message' with the source line. Exit status: 0 valid, 1 invalid.
             """
     )
@@ -19,12 +20,16 @@ struct ValidateCommand: AsyncParsableCommand {
         "Print at most this many diagnostics, then how many more there are (0: print them all).", valueName: "n"))
     var maxDiagnostics: Int = DiagnosticReporter.defaultLimit
 
+    @Flag(name: .customLong("verbose"), help: "List on stderr the hidden files and folders that were skipped.")
+    var verbose = false
+
     func validate() throws {
         guard maxDiagnostics >= 0 else { throw ValidationError("--max-diagnostics must be 0 (all) or more") }
     }
 
     func run() async throws {
         let result = ManifestLoader().load(paths: paths)
+        if verbose { Planning.reportSkipped(result) }
         try DiagnosticReporter.check(result, limit: maxDiagnostics == 0 ? nil : maxDiagnostics)
         guard let desired = result.desired else { throw ExitCode(1) }
         let members = desired.projects.reduce(0) { $0 + ($1.members?.count ?? 0) }

@@ -167,21 +167,24 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("skip  cogram-api") && $0.contains("not checked: connection failed") }, "\(result.stdout)")
     }
 
-    @Test func aProxyThatIsNotThereIsAProxyProblem() async throws {
+    @Test func plainHTTPIsNeverProxiedAndDoctorSaysSo() async throws {
         let org = try await TestOrganization.start()
         defer { Task { await org.stop() } }
         let server = try await HTMLServer.start()
         let closed = server.url
         try await server.shutdown()
-        // Loopback is not exempt from HTTP_PROXY: the request goes to the (absent) proxy, and says so.
-        let result = try await org.run(["doctor"], environment: ["HTTP_PROXY": "http://user:pw-secret@" + closed.dropFirst("http://".count)])
-        #expect(result.status == 1)
+        // A proxy that is not there: were it used, the connection would fail.
+        let proxy = "http://user:pw-secret@" + closed.dropFirst("http://".count)
+        let result = try await org.run(["doctor"], environment: ["HTTP_PROXY": proxy])
+        #expect(result.status == 0, "\(result.stdout)")
         #expect(result.stdout.contains("ok    proxy"), "\(result.stdout)")
-        #expect(result.stdout.contains("fail  connection"), "\(result.stdout)")
-        #expect(result.stdout.contains("proxy problem:"), "\(result.stdout)")
+        #expect(result.stdout.contains("plain http (loopback) always connects directly"), "\(result.stdout)")
         #expect(!result.stdout.contains("pw-secret"))
-        let exempt = try await org.run(["doctor"], environment: ["HTTP_PROXY": "http://" + closed.dropFirst("http://".count), "NO_PROXY": "127.0.0.1"])
-        #expect(exempt.status == 0, "\(exempt.stdout)")
+        let option = try await org.run(["doctor", "--proxy", proxy])
+        #expect(option.stdout.contains("warn  proxy"), "\(option.stdout)")
+        #expect(option.stdout.contains("--proxy is ignored"), "\(option.stdout)")
+        #expect(option.stdout.contains("ok    connection"), "\(option.stdout)")
+        #expect(!option.stdout.contains("pw-secret"))
     }
 
     @Test func aUsageErrorExits64() async throws {

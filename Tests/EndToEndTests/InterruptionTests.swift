@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CogramSandbox
 import Foundation
+import Synchronization
 import Testing
 
 // An apply killed at any point (SIGKILL: no chance to clean up) leaves Cogram in a state from which the next
@@ -13,13 +14,11 @@ import Testing
 
 /// The built binary started in the background, so that a test can signal it while it runs.
 ///
-/// `@unchecked Sendable`: the output buffers are touched only under `lock`; `process` is set up before `run()`
-/// and afterwards only read (its pid, its status after termination).
+/// `@unchecked Sendable`: `process` is set up before `run()` and afterwards only read (its pid, its status after
+/// termination); the output buffers are in a `Mutex`.
 final class BackgroundBinary: @unchecked Sendable {
     private let process = Process()
-    private let lock = NSLock()
-    private var output = Data()
-    private var errors = Data()
+    private let buffers = Mutex<(output: Data, errors: Data)>((Data(), Data()))
     private let finished = DispatchGroup()
 
     init(_ arguments: [String], environment: [String: String], in directory: URL) throws {
@@ -43,9 +42,7 @@ final class BackgroundBinary: @unchecked Sendable {
                     self.finished.leave()
                     return
                 }
-                self.lock.lock()
-                if isError { self.errors.append(data) } else { self.output.append(data) }
-                self.lock.unlock()
+                self.buffers.withLock { if isError { $0.errors.append(data) } else { $0.output.append(data) } }
             }
         }
         finished.enter()
@@ -53,8 +50,8 @@ final class BackgroundBinary: @unchecked Sendable {
         try process.run()
     }
 
-    var stdout: String { lock.lock(); defer { lock.unlock() }; return String(decoding: output, as: UTF8.self) }
-    var stderr: String { lock.lock(); defer { lock.unlock() }; return String(decoding: errors, as: UTF8.self) }
+    var stdout: String { String(decoding: buffers.withLock { $0.output }, as: UTF8.self) }
+    var stderr: String { String(decoding: buffers.withLock { $0.errors }, as: UTF8.self) }
 
     func send(_ signalNumber: Int32) { kill(process.processIdentifier, signalNumber) }
 

@@ -6,6 +6,7 @@ import Darwin
 import CogramSandbox
 import CogramTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 // The API key never leaves the process: every command, at its most verbose, succeeding and failing (401,
@@ -21,23 +22,21 @@ import Testing
     }
 
     /// Collects every output and every file a command wrote, then checks none holds the key.
-    final class LeakScanner: @unchecked Sendable {
-        // `@unchecked Sendable`: used from one test at a time, sequentially; `lock` guards `outputs` anyway.
-        private let lock = NSLock()
-        private var outputs: [(String, String)] = []
+    final class LeakScanner: Sendable {
+        private let outputs = Mutex<[(String, String)]>([])
         let keys: [String]
 
         init(keys: [String]) { self.keys = keys }
 
         func record(_ label: String, _ result: Binary.Result) {
-            lock.lock(); defer { lock.unlock() }
-            outputs.append(("\(label) stdout", result.stdout))
-            outputs.append(("\(label) stderr", result.stderr))
+            outputs.withLock {
+                $0.append(("\(label) stdout", result.stdout))
+                $0.append(("\(label) stderr", result.stderr))
+            }
         }
 
         func record(_ label: String, text: String) {
-            lock.lock(); defer { lock.unlock() }
-            outputs.append((label, text))
+            outputs.withLock { $0.append((label, text)) }
         }
 
         /// Every regular file below `folder` (but the sandbox's own database, which stores the keys it accepts).
@@ -54,7 +53,7 @@ import Testing
         }
 
         func expectNoLeak(sourceLocation: Testing.SourceLocation = #_sourceLocation) {
-            lock.lock(); defer { lock.unlock() }
+            let outputs = self.outputs.withLock { $0 }
             #expect(outputs.count > 10, "the scan saw the outputs", sourceLocation: sourceLocation)
             for key in keys {
                 for fragment in SecretsTests.fragments(of: key) {
