@@ -29,40 +29,40 @@ import Testing
 
     /// A plain-http (loopback) API connects directly: a proxy would read `Authorization: Bearer` in clear.
     @Test func plainHTTPNeverGoesThroughAProxy() async throws {
-        let org = try await TestOrganization.start()
-        defer { Task { await org.stop() } }
-        try org.write(Self.manifest)
-        let proxy = try await RecordingListener.start()
-        defer { Task { try? await proxy.shutdown() } }
-        let limits = ["--max-retries", "0", "--request-timeout", "10"]
-        let environment = ["HTTP_PROXY": proxy.url, "http_proxy": proxy.url, "HTTPS_PROXY": proxy.url]
-        let fromEnvironment = try await org.run(["plan", "."] + limits, environment: environment)
-        #expect(fromEnvironment.status == 0, "\(fromEnvironment.stderr)")
-        #expect(fromEnvironment.stdout.contains("+ project.p-depot"))
-        let option = try await org.run(["plan", ".", "--proxy", "http://u:pw-secret@" + proxy.url.dropFirst("http://".count)] + limits)
-        #expect(option.status == 0, "\(option.stderr)")
-        #expect(option.stderr.contains("warning: --proxy is ignored: the API URL is plain http"), "\(option.stderr)")
-        #expect(!option.stderr.contains("pw-secret"))
-        #expect(proxy.connections == 0, "the proxy was contacted \(proxy.connections) times")
+        try await stopping(try await TestOrganization.start()) { org in
+            try org.write(Self.manifest)
+            let proxy = try await RecordingListener.start()
+            defer { Task { try? await proxy.shutdown() } }
+            let limits = ["--max-retries", "0", "--request-timeout", "10"]
+            let environment = ["HTTP_PROXY": proxy.url, "http_proxy": proxy.url, "HTTPS_PROXY": proxy.url]
+            let fromEnvironment = try await org.run(["plan", "."] + limits, environment: environment)
+            #expect(fromEnvironment.status == 0, "\(fromEnvironment.stderr)")
+            #expect(fromEnvironment.stdout.contains("+ project.p-depot"))
+            let option = try await org.run(["plan", ".", "--proxy", "http://u:pw-secret@" + proxy.url.dropFirst("http://".count)] + limits)
+            #expect(option.status == 0, "\(option.stderr)")
+            #expect(option.stderr.contains("warning: --proxy is ignored: the API URL is plain http"), "\(option.stderr)")
+            #expect(!option.stderr.contains("pw-secret"))
+            #expect(proxy.connections == 0, "the proxy was contacted \(proxy.connections) times")
+        }
     }
 
     @Test func aBaseURLEndingInV1IsNormalisedWithAWarning() async throws {
-        let org = try await TestOrganization.start()
-        defer { Task { await org.stop() } }
-        try org.write(Self.manifest)
-        let result = try await org.run(["plan", "."], environment: ["COGRAM_API_URL": org.sandbox.baseURL + "/v1"])
-        #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("warning: the API URL \(org.sandbox.baseURL)/v1 ends in /v1"))
+        try await stopping(try await TestOrganization.start()) { org in
+            try org.write(Self.manifest)
+            let result = try await org.run(["plan", "."], environment: ["COGRAM_API_URL": org.sandbox.baseURL + "/v1"])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.contains("warning: the API URL \(org.sandbox.baseURL)/v1 ends in /v1"))
+        }
     }
 
     @Test func theDeadlineStopsTheCommand() async throws {
-        let org = try await TestOrganization.start()
-        defer { Task { await org.stop() } }
-        try org.write(Self.manifest)
-        let result = try await org.run(["plan", ".", "--deadline", "0.001s"])
-        #expect(result.status == 1)
-        #expect(result.stderr.contains("the deadline (--deadline) passed before GET"), "\(result.stderr)")
-        #expect(try await org.run(["plan", ".", "--deadline", "soon"]).status == 64)
+        try await stopping(try await TestOrganization.start()) { org in
+            try org.write(Self.manifest)
+            let result = try await org.run(["plan", ".", "--deadline", "0.001s"])
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("the deadline (--deadline) passed before GET"), "\(result.stderr)")
+            #expect(try await org.run(["plan", ".", "--deadline", "soon"]).status == 64)
+        }
     }
 
     @Test func applyStopsAtTheDeadlineSaysWhatItDidAndTheNextApplyFinishes() async throws {
@@ -128,13 +128,13 @@ import Testing
     }
 
     @Test func aKeyWithALineBreakIsRefusedWithoutShowingIt() async throws {
-        let org = try await TestOrganization.start()
-        defer { Task { await org.stop() } }
-        try org.write(Self.manifest)
-        let result = try await org.run(["plan", "."], environment: ["COGRAM_API_KEY": "ck_live_first\nck_live_second"])
-        #expect(result.status == 1)
-        #expect(result.stderr.contains("the API key from COGRAM_API_KEY contains a line break at character 14"), "\(result.stderr)")
-        #expect(!result.stderr.contains("ck_live"))
+        try await stopping(try await TestOrganization.start()) { org in
+            try org.write(Self.manifest)
+            let result = try await org.run(["plan", "."], environment: ["COGRAM_API_KEY": "ck_live_first\nck_live_second"])
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("the API key from COGRAM_API_KEY contains a line break at character 14"), "\(result.stderr)")
+            #expect(!result.stderr.contains("ck_live"))
+        }
     }
 }
 
