@@ -32,7 +32,6 @@ import Testing
         try await stopping(try await TestOrganization.start()) { org in
             try org.write(Self.manifest)
             let proxy = try await RecordingListener.start()
-            defer { Task { try? await proxy.shutdown() } }
             let limits = ["--max-retries", "0", "--request-timeout", "10"]
             let environment = ["HTTP_PROXY": proxy.url, "http_proxy": proxy.url, "HTTPS_PROXY": proxy.url]
             let fromEnvironment = try await org.run(["plan", "."] + limits, environment: environment)
@@ -43,6 +42,7 @@ import Testing
             #expect(option.stderr.contains("warning: --proxy is ignored: the API URL is plain http"), "\(option.stderr)")
             #expect(!option.stderr.contains("pw-secret"))
             #expect(proxy.connections == 0, "the proxy was contacted \(proxy.connections) times")
+            try await proxy.shutdown()
         }
     }
 
