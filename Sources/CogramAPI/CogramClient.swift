@@ -398,8 +398,7 @@ public final class CogramClient: CogramClientProtocol {
 
     /// Header values cannot carry line breaks or other control characters.
     static func headerSafe(_ s: String) -> String {
-        String(s.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) }.map(Character.init))
-            .trimmingCharacters(in: .whitespaces)
+        ControlCharacters.removing(from: s).trimmingCharacters(in: .whitespaces)
     }
 
     /// Headers for logs: the `Authorization` value is reduced to its scheme.

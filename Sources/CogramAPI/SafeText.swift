@@ -18,22 +18,14 @@ public enum SafeText {
                 out += "…"
                 break
             }
-            if isControl(scalar) {
-                out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            if ControlCharacters.contains(scalar) {
+                out += ControlCharacters.escape(scalar, .braced)
             } else {
                 out.unicodeScalars.append(scalar)
             }
             count += 1
         }
         return out
-    }
-
-    /// C0 controls, DEL, C1 controls and the Unicode line and paragraph separators.
-    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029: return true
-        default: return false
-        }
     }
 
     /// Whether `text` is non-empty printable ASCII (0x21…0x7E), which is what an HTTP header value built from a

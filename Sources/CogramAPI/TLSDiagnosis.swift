@@ -60,9 +60,7 @@ public enum TLSDiagnosis {
     }
 
     private static func format(_ time: time_t) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(time)))
+        Instant(seconds: Int64(time)).fullDate
     }
 
     /// The leaf certificate `host` presents, read with verification off; nil when it cannot be read.

@@ -15,13 +15,13 @@ struct PlanningOptions: ParsableArguments {
     @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Client-side request budget per minute (Cogram allows \(ClientConfiguration.defaultRequestsPerMinute) per key).", valueName: "n"))
     var requestsPerMinute = ClientConfiguration.defaultRequestsPerMinute
 
-    @Flag(help: "Allow archiving more than max(1, 25%) of the managed active projects.")
+    @Flag(help: "Allow archiving more than \(SafetyCap.archive.formula) of the managed active projects.")
     var allowMassArchive = false
 
     @Option(help: ArgumentHelp("Raise the archive cap to this many projects.", valueName: "n"))
     var maxArchive: Int?
 
-    @Flag(help: "Allow removing more than max(5, 25%) of the managed memberships.")
+    @Flag(help: "Allow removing more than \(SafetyCap.memberRemoval.formula) of the managed memberships.")
     var allowMassMemberRemoval = false
 
     @Option(help: ArgumentHelp("Raise the member-removal cap to this many removals.", valueName: "n"))

@@ -35,27 +35,6 @@ public enum FieldValue<Value: Sendable & Hashable>: Sendable, Hashable {
     }
 }
 
-/// A member's role within one project, as a manifest states it. Ordered by what it allows:
-/// viewer < editor < owner.
-public enum MemberRole: String, Sendable, Hashable, CaseIterable, Comparable {
-    case owner, editor, viewer
-
-    private var rank: Int {
-        switch self {
-        case .viewer: 0
-        case .editor: 1
-        case .owner: 2
-        }
-    }
-
-    public static func < (lhs: MemberRole, rhs: MemberRole) -> Bool { lhs.rank < rhs.rank }
-}
-
-/// A user's organization role, as a manifest states it.
-public enum UserRole: String, Sendable, Hashable, CaseIterable {
-    case admin, member, guest
-}
-
 /// What the manifests say the organization should look like, merged across files.
 public struct DesiredState: Sendable, Hashable {
     public var ownership: Ownership?
@@ -98,11 +77,11 @@ public struct Ownership: Sendable, Hashable {
 public struct DesiredUser: Sendable, Hashable {
     /// The email as written; compare with `normalizedEmail`.
     public var email: String
-    public var role: UserRole?
+    public var role: OrganizationRole?
     public var externalID: FieldValue<String>
     public var location: SourceLocation
 
-    public init(email: String, role: UserRole? = nil, externalID: FieldValue<String> = .absent, location: SourceLocation) {
+    public init(email: String, role: OrganizationRole? = nil, externalID: FieldValue<String> = .absent, location: SourceLocation) {
         self.email = email
         self.role = role
         self.externalID = externalID
@@ -146,13 +125,13 @@ public struct DesiredProject: Sendable, Hashable {
 /// An entry of a project's `members`, or a member that a group brought in.
 public struct DesiredMember: Sendable, Hashable {
     public var email: String
-    public var role: MemberRole
+    public var role: ProjectRole
     /// Where the email is written: the project's entry, or the group's entry when `group` is set.
     public var location: SourceLocation
     /// The group that brought the member into the project; nil for a direct `email` entry.
     public var group: String?
 
-    public init(email: String, role: MemberRole, location: SourceLocation, group: String? = nil) {
+    public init(email: String, role: ProjectRole, location: SourceLocation, group: String? = nil) {
         self.email = email
         self.role = role
         self.location = location

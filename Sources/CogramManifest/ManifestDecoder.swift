@@ -22,7 +22,7 @@ struct ProjectEntry: Sendable {
 enum MemberEntry: Sendable {
     case direct(DesiredMember)
     /// `- group: NAME`, with the role it gives every member of the group in this project, if any.
-    case group(name: String, role: MemberRole?, location: SourceLocation)
+    case group(name: String, role: ProjectRole?, location: SourceLocation)
 }
 
 /// Decodes a composed YAML document into the typed model, typing scalars by the schema (never by YAML 1.1
@@ -41,8 +41,6 @@ struct ManifestDecoder {
         self.file = file
         self.document = document
     }
-
-    static let maxNameLength = 200
 
     mutating func decode() -> ManifestFragment {
         let root = document.root
@@ -102,7 +100,7 @@ struct ManifestDecoder {
         let email = fields[.email].flatMap { emailField($0) }
         var user = DesiredUser(email: email ?? "", location: location(node))
         if let role = fields[.role] {
-            user.role = enumeration(role, field: "role", as: UserRole.self)
+            user.role = enumeration(role, field: "role", as: OrganizationRole.self)
         }
         if let externalID = fields[.externalID] {
             user.externalID = nullableString(externalID, field: "external_id")
@@ -128,8 +126,8 @@ struct ManifestDecoder {
                 if text.allSatisfy(\.isWhitespace) {
                     error(value, "name must not be empty")
                     valid = false
-                } else if text.utf8.count > Self.maxNameLength, text.count > Self.maxNameLength {
-                    error(value, "name is \(text.count) characters long; Cogram allows at most \(Self.maxNameLength)")
+                } else if !ContractLimits.fits(text, ContractLimits.projectName) {
+                    error(value, "name is \(ContractLimits.length(of: text)) characters long; Cogram allows at most \(ContractLimits.projectName.upperBound)")
                     valid = false
                 }
                 name = text
@@ -217,7 +215,7 @@ struct ManifestDecoder {
     /// The entry's email or group when it could be read, and the entry when it is wholly valid.
     private mutating func decodeMemberEntry(_ node: NodeID) -> (EntryKey?, MemberEntry?) {
         guard let fields = mapping(node, MemberKey.self) else { return (nil, nil) }
-        let role = fields[.role].flatMap { enumeration($0, field: "role", as: MemberRole.self) }
+        let role = fields[.role].flatMap { enumeration($0, field: "role", as: ProjectRole.self) }
         let roleIsValid = fields[.role] == nil || role != nil
         if let groupNode = fields[.group] {
             guard fields[.email] == nil else {
@@ -273,7 +271,7 @@ struct ManifestDecoder {
     private mutating func decodeGroupMember(_ node: NodeID) -> DesiredMember? {
         guard let fields = mapping(node, GroupMemberKey.self) else { return nil }
         let email = fields[.email].flatMap { emailField($0) }
-        let role = fields[.role].flatMap { enumeration($0, field: "role", as: MemberRole.self) }
+        let role = fields[.role].flatMap { enumeration($0, field: "role", as: ProjectRole.self) }
         guard let email, let role else { return nil }
         return DesiredMember(email: email, role: role, location: location(node))
     }
@@ -291,7 +289,7 @@ struct ManifestDecoder {
             error(value, "max_owners (\(high)) is less than min_owners (\(low)); no project could satisfy both")
         }
         if let value = fields[.guestMaxRole] {
-            policies.guestMaxRole = enumeration(value, field: "guest_max_role", as: MemberRole.self)
+            policies.guestMaxRole = enumeration(value, field: "guest_max_role", as: ProjectRole.self)
         }
         if let value = fields[.requireDescription] {
             policies.requireDescription = bool(value, field: "require_description") ?? false

@@ -255,11 +255,11 @@ public struct ManifestLoader: Sendable {
     private static func checkOwnership(_ desired: DesiredState, diagnostics: inout [Diagnostic]) {
         guard let prefix = desired.externalIDPrefix else { return }
         for project in desired.projects {
-            if !project.externalID.hasPrefix(prefix) {
+            if !OwnershipRule.manages(externalID: project.externalID, prefix: prefix) {
                 diagnostics.append(Diagnostic(.error, at: project.location,
                     "external_id '\(project.externalID)' does not start with the ownership prefix '\(prefix)'"))
             }
-            for previous in project.previousExternalIDs where !previous.hasPrefix(prefix) {
+            for previous in project.previousExternalIDs where !OwnershipRule.manages(externalID: previous, prefix: prefix) {
                 diagnostics.append(Diagnostic(.error, at: project.location,
                     "previous external_id '\(previous)' does not start with the ownership prefix '\(prefix)'; adopt projects outside the prefix with 'id:'"))
             }
