@@ -53,12 +53,20 @@ struct PlanningOptions: ParsableArguments {
 enum Planning {
     /// Loads and checks the manifests; prints diagnostics (and summarises them for `command`) and throws exit 1
     /// when invalid.
-    static func load(_ paths: [String], command: String) throws -> (DesiredState, String, [SourceFile]) {
+    static func load(_ paths: [String], command: String, verbose: Bool = false) throws -> (DesiredState, String, [SourceFile]) {
         let result = ManifestLoader().load(paths: paths)
+        if verbose { reportSkipped(result) }
         try DiagnosticReporter.check(result, command: command)
         guard let desired = result.desired else { throw ExitCode(1) }
         let digest = ManifestDigest.compute(files: result.sources.map { ($0.path, Data($0.bytes)) })
         return (desired, digest, result.sources)
+    }
+
+    /// Under `--verbose`: the hidden files and folders a directory held, which were not read.
+    static func reportSkipped(_ result: LoadResult) {
+        for path in result.skipped {
+            Terminal.writeError("skipped \(SafeText.clean(path, limit: 300)) (hidden)\n")
+        }
     }
 
     /// Reads Cogram and plans. With `verbose`, reports how many requests the reads took.

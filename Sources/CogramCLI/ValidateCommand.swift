@@ -9,8 +9,11 @@ struct ValidateCommand: AsyncParsableCommand {
         commandName: "validate",
         abstract: "Load and check manifests offline (no network).",
         discussion: """
-            Directories are searched recursively for *.yaml and *.yml files, in sorted order. Every problem is \
-            reported, each as 'path:line:col: error: message' with the source line. With --format sarif, stdout             gets a SARIF 2.1.0 log of every finding (for code scanning) and the diagnostics still go to stderr.             Exit status: 0 valid, 1 invalid.
+            Directories are searched recursively for *.yaml and *.yml files, in sorted order; hidden files and \
+            folders (.git, .github, .cogram, any .name) are skipped. Every problem is \
+            reported, each as 'path:line:col: error: message' with the source line. With --format sarif, stdout \
+            gets a SARIF 2.1.0 log of every finding (for code scanning) and the diagnostics still go to stderr. \
+            Exit status: 0 valid, 1 invalid.
             """
     )
 
@@ -20,6 +23,9 @@ struct ValidateCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp(
         "Print at most this many diagnostics, then how many more there are (0: print them all).", valueName: "n"))
     var maxDiagnostics: Int = DiagnosticReporter.defaultLimit
+
+    @Flag(name: .customLong("verbose"), help: "List on stderr the hidden files and folders that were skipped.")
+    var verbose = false
 
     @Option(help: ArgumentHelp(
         "human: diagnostics on stderr and a summary on stdout; sarif: a SARIF 2.1.0 log on stdout, file paths relative to the current directory.",
@@ -32,6 +38,7 @@ struct ValidateCommand: AsyncParsableCommand {
 
     func run() async throws {
         var result = ManifestLoader().load(paths: paths)
+        if verbose { Planning.reportSkipped(result) }
         if result.isValid, let desired = result.desired {
             result.diagnostics = (result.diagnostics + EmailTypos.check(desired)).sortedByLocation()
         }
