@@ -8,7 +8,8 @@ struct ValidateCommand: AsyncParsableCommand {
         abstract: "Load and check manifests offline (no network).",
         discussion: """
             Directories are searched recursively for *.yaml and *.yml files, in sorted order. Every problem is \
-            reported, each as 'path:line:col: error: message' with the source line. Exit status: 0 valid, 1 invalid.
+            reported, each as 'path:line:col: error: message' with the source line. Entries whose 'expires' date \
+            has passed (UTC) are warnings and count as absent for the policies. Exit status: 0 valid, 1 invalid.
             """
     )
 
@@ -24,7 +25,8 @@ struct ValidateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let result = ManifestLoader().load(paths: paths)
+        // Expiry is judged as of today (UTC): expired entries are warnings and count as absent for the policies.
+        let result = ManifestLoader(today: CalendarDay.today()).load(paths: paths)
         try DiagnosticReporter.check(result, limit: maxDiagnostics == 0 ? nil : maxDiagnostics)
         guard let desired = result.desired else { throw ExitCode(1) }
         let members = desired.projects.reduce(0) { $0 + ($1.members?.count ?? 0) }

@@ -137,3 +137,8 @@ public enum Offboarding {
         return paths
     }
 }
+
+/// The offline email check the loader applies, for command-line arguments.
+public enum ManifestEmail {
+    public static func isPlausible(_ email: String) -> Bool { ManifestDecoder.isPlausibleEmail(email) }
+}
