@@ -121,6 +121,11 @@ import Testing
             .message.contains("flow-style") == true)
     }
 
+    @Test func aWholeFlowStyleItemOfABlockListCanBeRemoved() throws {
+        let text = "version: 1\nusers:\n  - {email: a@x.example, role: admin}   # a\n  - {email: b@x.example}\n"
+        #expect(try edit(text, [.removeItem([.key("users"), .index(0)])]) == "version: 1\nusers:\n  - {email: b@x.example}\n")
+    }
+
     @Test func anchorsAliasesAndMergeKeysAreRefused() {
         let text = """
             version: 1

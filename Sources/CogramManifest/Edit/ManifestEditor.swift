@@ -43,10 +43,11 @@ public struct ManifestEditor: Sendable {
     // MARK: - Reading
 
     /// The node at `path`, refusing a path that passes through an anchored, aliased, merged or flow-style node.
-    func resolve(_ path: YAMLPath, checked: Bool = true) throws(EditError) -> NodeID {
+    /// `flowLeaf`: the last node may be a flow collection (a whole `- {email: …}` item can be removed safely).
+    func resolve(_ path: YAMLPath, checked: Bool = true, flowLeaf: Bool = false) throws(EditError) -> NodeID {
         var node = document.root
         try check(node, checked: checked, reachedBy: nil)
-        for component in path {
+        for (position, component) in path.enumerated() {
             var reachedBy: NodeID?
             switch component {
             case .key(let key):
@@ -66,13 +67,13 @@ public struct ManifestEditor: Sendable {
                 }
                 node = items[items.startIndex + index]
             }
-            try check(node, checked: checked, reachedBy: reachedBy)
+            try check(node, checked: checked, reachedBy: reachedBy, flowAllowed: flowLeaf && position == path.count - 1)
         }
         return node
     }
 
     /// `reachedBy`: the key whose value `node` is; an alias is reported there, where the reader sees it.
-    private func check(_ node: NodeID, checked: Bool, reachedBy key: NodeID?) throws(EditError) {
+    private func check(_ node: NodeID, checked: Bool, reachedBy key: NodeID?, flowAllowed: Bool = false) throws(EditError) {
         guard checked else { return }
         let flags = document.flags(node)
         if flags.contains(.anchored) {
@@ -80,7 +81,7 @@ public struct ManifestEditor: Sendable {
             throw refusal(key ?? node,
                 "this entry is shared through an anchor or alias (the anchor is at line \(anchor.line), column \(anchor.column)); cogramctl does not edit shared YAML (edit it by hand)")
         }
-        if flags.contains(.flow), document.kind(node) != .scalar, !document.children(node).isEmpty {
+        if flags.contains(.flow), !flowAllowed, document.kind(node) != .scalar, !document.children(node).isEmpty {
             throw refusal(node, "this is a flow-style collection ([...] or {...}); cogramctl edits block style only (edit it by hand)")
         }
     }
@@ -130,7 +131,7 @@ public struct ManifestEditor: Sendable {
             case .removeItem(let path):
                 guard case .index(let index)? = path.last else { throw EditError(at: nil, "removeItem needs a path ending in a list index") }
                 let list = try resolve(Array(path.dropLast()))
-                _ = try resolve(path)
+                _ = try resolve(path, flowLeaf: true)
                 if removals[list] == nil { removalOrder.append(list) }
                 removals[list, default: []].append((index, path))
             case .replaceScalar(let path, let text):
