@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "CogramImport", targets: ["CogramImport"]),
         .library(name: "CogramSandbox", targets: ["CogramSandbox"]),
         .library(name: "CogramRandom", targets: ["CogramRandom"]),
+        .library(name: "CogramWorkspace", targets: ["CogramWorkspace"]),
+        .library(name: "CogramDoctor", targets: ["CogramDoctor"]),
     ],
     // Direct dependencies pinned to a minor version (argument parser exactly: its help and error texts are part of
     // our goldens). Package.resolved stays out of git: see SECURITY.md, "Dependencies".
@@ -26,7 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", .upToNextMinor(from: "2.101.2")),
         .package(url: "https://github.com/swift-server/async-http-client.git", .upToNextMinor(from: "1.37.0")),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", .upToNextMinor(from: "2.37.6")),
-        .package(url: "https://github.com/jpsim/Yams.git", exact: "5.0.1"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", .upToNextMinor(from: "1.0.2")),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", .upToNextMinor(from: "2.28.1")),
         .package(url: "https://github.com/groue/GRDB.swift.git", .upToNextMinor(from: "7.10.0")),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", .upToNextMinor(from: "2.13.0")),
@@ -89,13 +91,29 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: strict
         ),
+        // What the commands read around the manifests: the manifests at a git ref (through `git`), the scope of
+        // a plan.
+        .target(
+            name: "CogramWorkspace",
+            dependencies: [
+                "CogramManifest", "CogramPlan",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            swiftSettings: strict
+        ),
+        // The checks of `cogramctl doctor`; they read and never write.
+        .target(
+            name: "CogramDoctor",
+            dependencies: ["CogramAPI", "CogramManifest", "CogramSandbox"],
+            swiftSettings: strict
+        ),
         .target(
             name: "CogramCLI",
             dependencies: [
-                "CogramManifest", "CogramAPI", "CogramPlan", "CogramImport", "CogramSandbox",
+                "CogramManifest", "CogramAPI", "CogramPlan", "CogramImport", "CogramSandbox", "CogramWorkspace",
+                "CogramDoctor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),
@@ -153,6 +171,26 @@ let package = Package(
             name: "CogramPlanTests",
             dependencies: ["CogramPlan", "CogramManifest", "CogramAPI", "CogramTestSupport"],
             exclude: ["Golden"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CogramWorkspaceTests",
+            dependencies: ["CogramWorkspace", "CogramManifest", "CogramPlan", "CogramTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CogramDoctorTests",
+            dependencies: [
+                "CogramDoctor", "CogramAPI", "CogramSandbox", "CogramTestSupport", "CogramSandboxTestSupport",
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CogramCLITests",
+            dependencies: [
+                "CogramCLI", "CogramSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -17,7 +17,7 @@ public struct ProbeAnswer: Sendable {
 
     /// Whether the body parses as JSON.
     public var isJSON: Bool {
-        (try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed])) != nil
+        JSONValue(json: body) != nil
     }
 }
 

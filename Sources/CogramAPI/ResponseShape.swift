@@ -4,7 +4,7 @@ import Foundation
 /// there, and what came instead.
 enum ResponseShape {
     static func problem(decoding error: any Error, body: Data, key: APIKey) -> CogramAPIError.InvalidResponse.Problem {
-        guard let json = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) else {
+        guard let json = JSONValue(json: body) else {
             let text = String(decoding: body.prefix(120), as: UTF8.self)
                 .split(whereSeparator: { $0.isNewline || $0 == "\t" }).joined(separator: " ")
                 .trimmingCharacters(in: .whitespaces)
@@ -65,12 +65,12 @@ enum ResponseShape {
     }
 
     /// The JSON value at `path`, or nil when the path does not lead anywhere.
-    static func value(in json: Any, at path: [any CodingKey]) -> Any? {
-        var current: Any? = json
+    static func value(in json: JSONValue, at path: [any CodingKey]) -> JSONValue? {
+        var current: JSONValue? = json
         for key in path {
-            if let index = key.intValue, let array = current as? [Any] {
+            if let index = key.intValue, let array = current?.arrayValue {
                 current = array.indices.contains(index) ? array[index] : nil
-            } else if let object = current as? [String: Any] {
+            } else if let object = current?.objectValue {
                 current = object[key.stringValue]
             } else {
                 return nil
@@ -80,22 +80,22 @@ enum ResponseShape {
     }
 
     /// A short description of a JSON value: `"approver"`, `42`, `null`, `a list of 3`, `an object with keys a, b`.
-    static func render(_ value: Any?) -> String {
+    static func render(_ value: JSONValue?) -> String {
         switch value {
         case nil: return "nothing"
-        case is NSNull: return "null"
-        case let string as String:
+        case .null: return "null"
+        case .string(let string):
             let short = string.count > 80 ? String(string.prefix(80)) + "…" : string
             return "\u{201C}\(short)\u{201D}"
-        case let array as [Any]: return "a list of \(array.count)"
-        case let object as [String: Any]:
+        case .array(let array): return "a list of \(array.count)"
+        case .object(let object):
             let keys = object.keys.sorted()
             let shown = keys.prefix(8).joined(separator: ", ")
             return keys.isEmpty ? "an empty object" : "an object with keys \(shown)\(keys.count > 8 ? ", …" : "")"
-        case let number as NSNumber:
-            return "\(number)"
-        default:
-            return "\(value!)"
+        case .number(let number):
+            return JSONValue.numberText(number)
+        case .bool(let flag):
+            return flag ? "true" : "false"
         }
     }
 }

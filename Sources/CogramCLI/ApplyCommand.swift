@@ -34,6 +34,10 @@ struct ApplyCommand: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: ArgumentHelp("With a saved plan: the manifests it was made from; apply refuses (exit 3) when they no longer produce it.", valueName: "path"))
     var manifests: [String] = []
 
+    func validate() throws {
+        try changedSince.validate(targets: planning.targets)
+    }
+
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var changedSince: ChangedSinceOption
     @OptionGroup var sandbox: SandboxSelection
@@ -53,7 +57,7 @@ struct ApplyCommand: AsyncParsableCommand {
 
     private func applyManifests() async throws {
         let (desired, digest, sources) = try Planning.load(paths, command: "apply")
-        let scope = try changedSince.scope(paths: paths, desired: desired, targets: planning.targets)
+        let scope = try await changedSince.scope(paths: paths, desired: desired)
         let code: Int32 = try await Backend.withClient(
             connection: connection, sandbox: sandbox, manifestPaths: paths, desired: desired,
             requestsPerMinute: planning.requestsPerMinute,
@@ -91,20 +95,12 @@ struct ApplyCommand: AsyncParsableCommand {
 
     // MARK: - A saved plan
 
-    /// The plan in `path` when it is a saved plan (JSON of kind `cogramctl-plan`); nil for manifests.
+    /// The plan in `path` when it is a saved plan; nil for manifests.
     private func savedPlan(at path: String) throws -> Plan? {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-              let data = FileManager.default.contents(atPath: path),
-              data.first(where: { !(" \t\r\n".utf8.contains($0)) }) == UInt8(ascii: "{")
-        else { return nil }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              object["kind"] != nil || object["format_version"] != nil
-        else { return nil }
         do {
-            return try Plan.load(from: data)
+            return try SavedPlanFile.load(path: path)
         } catch {
-            throw CLIError("\(path) is not a plan this cogramctl can apply: \(error)")
+            throw CLIError(error.description)
         }
     }
 
@@ -114,43 +110,32 @@ struct ApplyCommand: AsyncParsableCommand {
             requestsPerMinute: planning.requestsPerMinute,
             parallelism: planning.parallelism
         ) { client, identity in
-            // The signature first: nothing in an unauthenticated file is acted on, or even printed.
-            do {
-                try plan.verifySignature(with: planSigningKey(client: client))
-                try plan.validateForApply(apiURL: identity.apiURL)
-            } catch {
-                Terminal.writeError("error: \(error)\nNothing was changed.\n")
-                return try notApplied(plan, .stale, reasons: ["\(error)"])
+            let manifests = self.manifests.isEmpty ? nil : SavedPlanVerification.Manifests(paths: self.manifests) { [paths = self.manifests] in
+                try Planning.load(paths, command: "apply").1
             }
-            if !manifests.isEmpty {
-                let (_, digest, _) = try Planning.load(manifests, command: "apply")
-                guard digest == plan.manifestDigest else {
-                    let reason = "the manifests changed since the plan was made: \(manifests.joined(separator: " ")) no longer produce this plan (manifest_digest differs). Plan again from the current manifests and review that plan."
-                    Terminal.writeError("error: \(reason)\nNothing was changed.\n")
-                    return try notApplied(plan, .stale, reasons: [reason])
-                }
-            }
-            if plan.isEmpty {
+            let verdict = try await SavedPlanVerification.verify(
+                plan, key: planSigningKey(client: client), apiURL: identity.apiURL, manifests: manifests,
+                options: planning.planOptions(apiURL: identity.apiURL, digest: plan.manifestDigest),
+                client: client, parallelism: planning.parallelism)
+            switch verdict {
+            case .invalid(let reason):
+                Terminal.writeError("error: \(reason)\nNothing was changed.\n")
+                return try notApplied(plan, .stale, reasons: [reason])
+            case .nothingToDo:
                 show(plan)
                 return try finishWithNothingToDo(plan)
-            }
-            // The caps are measured against what Cogram has now, not against counts in the file.
-            let inventory = try await liveInventory(plan: plan, client: client, parallelism: planning.parallelism)
-            let violations = safetyViolations(
-                plan: plan, options: planning.planOptions(apiURL: identity.apiURL, digest: plan.manifestDigest), inventory: inventory)
-            if !violations.isEmpty {
+            case .refused(let violations):
                 Planning.reportSafety(violations, asErrors: true)
                 Terminal.writeError("Apply refused by the safety caps; nothing was changed.\n")
                 return try notApplied(plan, .refused, reasons: violations.map(\.description))
-            }
-            let moved = try await checkPreconditions(plan: plan, client: client, parallelism: planning.parallelism)
-            if !moved.isEmpty {
+            case .stale(let moved):
                 Terminal.writeError(renderStale(moved))
                 return try notApplied(plan, .stale, reasons: moved.map { "\($0)" })
+            case .ready:
+                // Shown only once every check passed: a refused plan prints what is wrong with it, not the plan.
+                show(plan)
+                return try await execute(plan, client: client)
             }
-            // Shown only once every check passed: a refused plan prints what is wrong with it, not the plan.
-            show(plan)
-            return try await execute(plan, client: client)
         }
         if code != 0 { throw ExitCode(code) }
     }

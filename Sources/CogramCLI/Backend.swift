@@ -177,51 +177,18 @@ enum Backend {
         }
     }
 
-    /// The seed of a new sandbox database: `--sandbox-seed`, else a `sandbox-seed.json` beside the manifests or
-    /// in their parent, else one user per email that the manifests name.
+    /// The seed of a new sandbox database (see `SandboxSeed.forNewDatabase`).
     static func seedForNewSandbox(
         sandbox: SandboxSelection, manifestPaths: [String], desired: DesiredState?
     ) throws -> (SandboxSeed, String) {
-        if let path = sandbox.seedPath {
-            do {
-                return (try SandboxSeed.load(path: path), path)
-            } catch {
-                throw CLIError("cannot read the sandbox seed \(path): \(error)")
-            }
+        do {
+            return try SandboxSeed.forNewDatabase(explicit: sandbox.seedPath, manifestPaths: manifestPaths, emails: Set(
+                (desired?.users ?? []).map(\.normalizedEmail)
+                    + (desired?.projects ?? []).flatMap { $0.members ?? [] }.map(\.normalizedEmail)))
+        } catch {
+            throw CLIError(error.description)
         }
-        for manifest in manifestPaths {
-            var directory = URL(fileURLWithPath: manifest)
-            var isDirectory: ObjCBool = false
-            if !(FileManager.default.fileExists(atPath: manifest, isDirectory: &isDirectory) && isDirectory.boolValue) {
-                directory.deleteLastPathComponent()
-            }
-            for candidate in [directory, directory.deletingLastPathComponent()] {
-                let file = candidate.appendingPathComponent("sandbox-seed.json").path
-                if FileManager.default.fileExists(atPath: file) {
-                    do {
-                        return (try SandboxSeed.load(path: file), relativePath(file))
-                    } catch {
-                        throw CLIError("cannot read the sandbox seed \(relativePath(file)): \(error)")
-                    }
-                }
-            }
-        }
-        var emails: [String: String] = [:]
-        for user in desired?.users ?? [] { emails[user.normalizedEmail] = user.email }
-        for project in desired?.projects ?? [] {
-            for member in project.members ?? [] where emails[member.normalizedEmail] == nil {
-                emails[member.normalizedEmail] = member.email
-            }
-        }
-        let users = emails.keys.sorted().map { email in
-            SandboxSeed.User(email: email, name: String(email.prefix { $0 != "@" }), role: .member)
-        }
-        return (SandboxSeed(organization: "Sandbox", users: users), "the manifests' \(plural(users.count, "email"))")
     }
 
-    static func relativePath(_ path: String) -> String {
-        let cwd = FileManager.default.currentDirectoryPath + "/"
-        let standardized = URL(fileURLWithPath: path).standardizedFileURL.path
-        return standardized.hasPrefix(cwd) ? String(standardized.dropFirst(cwd.count)) : standardized
-    }
+    static func relativePath(_ path: String) -> String { SandboxSeed.relativePath(path) }
 }

@@ -36,6 +36,7 @@ struct PlanCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
+        try changedSince.validate(targets: planning.targets)
         guard let validity = parseDuration(expiresIn) else {
             throw ValidationError("--expires-in takes a duration such as 90m, 24h or 7d, not '\(expiresIn)'")
         }
@@ -58,7 +59,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     private func makePlan() async throws {
         let (desired, digest, sources) = try Planning.load(paths, command: "plan")
-        let scope = try changedSince.scope(paths: paths, desired: desired, targets: planning.targets)
+        let scope = try await changedSince.scope(paths: paths, desired: desired)
         let validity = parseDuration(expiresIn) ?? 86400
         let plan = try await Backend.withClient(
             connection: connection, sandbox: sandbox, manifestPaths: paths, desired: desired,

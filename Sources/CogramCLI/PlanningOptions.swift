@@ -66,11 +66,8 @@ enum Planning {
         desired: DesiredState, client: some CogramClientProtocol, options: PlanOptions, parallelism: Int, verbose: Bool,
         scope: ProjectScope? = nil
     ) async throws -> Plan {
-        let observed = if let scope {
-            try await readObservedState(desired: desired, client: client, scope: scope, parallelism: parallelism)
-        } else {
-            try await readObservedState(desired: desired, client: client, targets: options.targets, parallelism: parallelism)
-        }
+        let (plan, observed) = try await readAndPlan(
+            desired: desired, client: client, options: options, scope: scope, parallelism: parallelism)
         if verbose {
             let count = await client.requestCount
             Terminal.writeError(
@@ -78,8 +75,7 @@ enum Planning {
                     + "\(plural(observed.projects.count, "project")), \(plural(observed.users.count, "user")), "
                     + "member lists of \(plural(observed.members.count, "project")).\n")
         }
-        if let scope { return makePlan(desired: desired, observed: observed, scope: scope, options: options) }
-        return makePlan(desired: desired, observed: observed, options: options)
+        return plan
     }
 
     /// Prints plan errors (unknown or deactivated emails) with their manifest lines; throws exit 1 if any.

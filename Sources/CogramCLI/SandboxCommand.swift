@@ -135,42 +135,15 @@ extension SandboxCommand {
             }
         }
 
-        /// Shortest key `serve` accepts: a guessable key on a listening port is no key.
-        static let minimumKeyLength = 16
-
         /// The key from `--api-key-file`, `--api-key` or `COGRAM_SANDBOX_API_KEY`, checked; nil to generate one.
         /// Never echoes the key.
         func resolvedKey(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String? {
-            let key: String
-            let source: String
-            if let apiKeyFile {
-                do {
-                    key = try ClientSettings.resolveAPIKey(apiKeyFile: apiKeyFile, environment: [:]).unredactedValue
-                } catch {
-                    throw CLIError("\(error)")
-                }
-                source = "the key in \(apiKeyFile)"
-            } else if let apiKey {
-                Terminal.writeError(
-                    "warning: --api-key puts the key on the command line, where other users of this machine can read it (ps, /proc); prefer --api-key-file FILE or COGRAM_SANDBOX_API_KEY.\n")
-                key = apiKey
-                source = "--api-key"
-            } else if let value = environment["COGRAM_SANDBOX_API_KEY"]?.trimmingCharacters(in: .whitespacesAndNewlines),
-                !value.isEmpty
-            {
-                key = value
-                source = "COGRAM_SANDBOX_API_KEY"
-            } else {
-                return nil
+            if apiKeyFile == nil, apiKey != nil { Terminal.writeError("warning: \(SandboxServeKey.commandLineWarning)\n") }
+            do {
+                return try SandboxServeKey.resolve(apiKeyFile: apiKeyFile, apiKey: apiKey, environment: environment)
+            } catch {
+                throw CLIError(error.description)
             }
-            guard !key.unicodeScalars.contains(where: { !(0x21...0x7E).contains($0.value) }) else {
-                throw CLIError("\(source) must be printable ASCII without spaces or control characters")
-            }
-            guard key.count >= Self.minimumKeyLength else {
-                throw CLIError(
-                    "\(source) is \(key.count) characters long; a sandbox key needs at least \(Self.minimumKeyLength) (omit it to have one generated)")
-            }
-            return key
         }
 
         func run() async throws {

@@ -89,67 +89,70 @@ struct DialectSurfaceStep: RouterMiddleware {
     }
 }
 
-/// The JSON rewrites of the dialects, on `JSONSerialization` values.
+/// The JSON rewrites of the dialects, on `JSONValue`s.
 enum DialectJSON {
     /// The fields `extra-fields` adds to every object.
-    static var extraFields: [String: Any] {[
-        "x_cogram_revision": "2031-01-01",
-        "x_cogram_meta": ["flags": ["beta", "audit"], "score": 0.5, "enabled": true, "note": NSNull()] as [String: Any],
-    ]}
+    static let extraFields: [String: JSONValue] = [
+        "x_cogram_revision": .string("2031-01-01"),
+        "x_cogram_meta": .object([
+            "flags": .array([.string("beta"), .string("audit")]), "score": .number(0.5), "enabled": .bool(true), "note": .null,
+        ]),
+    ]
 
-    static func addingExtraFields(_ value: Any) -> Any {
+    static func addingExtraFields(_ value: JSONValue) -> JSONValue {
         switch value {
-        case let object as [String: Any]:
+        case .object(let object):
             var out = object.mapValues(addingExtraFields)
             for (key, extra) in extraFields where out[key] == nil { out[key] = extra }
-            return out
-        case let array as [Any]:
-            return array.map(addingExtraFields)
+            return .object(out)
+        case .array(let array):
+            return .array(array.map(addingExtraFields))
         default:
             return value
         }
     }
 
     /// `{"items", "page", "page_size", "total"}` → `{"data", "meta": {"page", "page_size", "total"}}`.
-    static func dataEnvelope(_ value: Any) -> Any {
-        guard let object = value as? [String: Any], let items = object["items"] else { return value }
-        var meta: [String: Any] = [:]
+    static func dataEnvelope(_ value: JSONValue) -> JSONValue {
+        guard let object = value.objectValue, let items = object["items"] else { return value }
+        var meta: [String: JSONValue] = [:]
         for key in ["page", "page_size", "total"] { meta[key] = object[key] }
-        return ["data": items, "meta": meta] as [String: Any]
+        return .object(["data": items, "meta": .object(meta)])
     }
 
     /// Puts the organization's unknown values into the records of an answer to `route`.
-    static func applying(_ unknown: [SandboxStore.UnknownValue: String], to value: Any, route: Route) -> Any {
-        func records(_ value: Any, _ transform: ([String: Any]) -> [String: Any]) -> Any {
-            guard var object = value as? [String: Any] else { return value }
-            if let items = object["items"] as? [[String: Any]] {
-                object["items"] = items.map(transform)
-                return object
+    static func applying(_ unknown: [SandboxStore.UnknownValue: String], to value: JSONValue, route: Route) -> JSONValue {
+        func records(_ value: JSONValue, _ transform: ([String: JSONValue]) -> [String: JSONValue]) -> JSONValue {
+            guard var object = value.objectValue else { return value }
+            // Like a cast to a list of objects: a list with anything else in it is left as it is.
+            if let items = object["items"]?.arrayValue, case let objects = items.compactMap(\.objectValue), objects.count == items.count {
+                object["items"] = .array(objects.map { .object(transform($0)) })
+                return .object(object)
             }
-            return transform(object)
+            return .object(transform(object))
         }
         switch route {
         case .listProjects, .createProject, .getProject, .updateProject, .archiveProject:
             return records(value) { project in
                 var project = project
-                if let id = project["id"] as? String, let status = unknown[.projectStatus(projectID: id)] {
-                    project["status"] = status
+                if let id = project["id"]?.stringValue, let status = unknown[.projectStatus(projectID: id)] {
+                    project["status"] = .string(status)
                 }
                 return project
             }
         case .listUsers, .updateUser:
             return records(value) { user in
                 var user = user
-                guard let id = user["id"] as? String else { return user }
-                if let role = unknown[.userRole(userID: id)] { user["role"] = role }
-                if let status = unknown[.userStatus(userID: id)] { user["status"] = status }
+                guard let id = user["id"]?.stringValue else { return user }
+                if let role = unknown[.userRole(userID: id)] { user["role"] = .string(role) }
+                if let status = unknown[.userStatus(userID: id)] { user["status"] = .string(status) }
                 return user
             }
         case .listMembers(let projectID), .putMember(let projectID, _):
             return records(value) { member in
                 var member = member
-                if let userID = member["user_id"] as? String, let role = unknown[.memberRole(projectID: projectID, userID: userID)] {
-                    member["role"] = role
+                if let userID = member["user_id"]?.stringValue, let role = unknown[.memberRole(projectID: projectID, userID: userID)] {
+                    member["role"] = .string(role)
                 }
                 return member
             }
@@ -170,18 +173,18 @@ enum DialectJSON {
 
 extension Response {
     /// The body parsed as JSON, when it is a JSON answer of the sandbox's own (always one buffer).
-    func jsonObject() async throws -> Any? {
+    func jsonObject() async throws -> JSONValue? {
         guard headers[.contentType] == "application/json" else { return nil }
         let collector = BodyCollector()
         try await body.write(collector)
-        return try? JSONSerialization.jsonObject(with: Data(collector.buffer.readableBytesView), options: [.fragmentsAllowed])
+        return JSONValue(json: Data(collector.buffer.readableBytesView))
     }
 
     /// Replaces the body with `value` as JSON, sorted like every other answer.
-    mutating func replaceJSON(_ value: Any) {
-        guard
-            let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
-        else { return }
+    mutating func replaceJSON(_ value: JSONValue) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(value) else { return }
         headers[.contentLength] = nil
         body = .init(byteBuffer: ByteBuffer(bytes: data))
     }

@@ -1,32 +1,9 @@
 import CogramAPI
 import Foundation
 
-/// A parsed JSON document, kept generic so unknown fields and wrong types can be reported precisely.
-enum JSONValue: Decodable, Sendable, Equatable {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode([String: JSONValue].self) {
-            self = .object(value)
-        } else {
-            self = .array(try container.decode([JSONValue].self))
-        }
-    }
-
+/// A request body is read as a `JSONValue`, kept generic so unknown fields and wrong types can be reported
+/// precisely.
+extension JSONValue {
     var typeName: String {
         switch self {
         case .null: "null"

@@ -1,37 +1,42 @@
 import CogramAPI
+import CogramManifest
 import CogramSandbox
 import Foundation
-import Yams
 
 /// One finding of `cogramctl doctor`.
-struct DoctorCheck: Sendable, Encodable {
-    enum Status: String, Sendable, Encodable {
+public struct DoctorCheck: Sendable, Encodable {
+    public enum Status: String, Sendable, Encodable {
         case ok, warn, fail, skip
     }
 
-    var name: String
-    var status: Status
+    public var name: String
+    public var status: Status
     /// One line of reason.
-    var detail: String
+    public var detail: String
     /// Further lines (differences, one per line).
-    var lines: [String] = []
+    public var lines: [String] = []
 }
 
 /// The checks of `cogramctl doctor`, in order; each reads, none writes.
-struct DoctorChecks {
-    var configuration: ClientConfiguration
-    var keySource: String?
-    var checks: [DoctorCheck] = []
+public struct DoctorChecks: Sendable {
+    public var configuration: ClientConfiguration
+    /// Where the key came from ("from COGRAM_API_KEY"), shown when it is accepted.
+    public var keySource: String?
+    public var checks: [DoctorCheck] = []
+
+    public init(configuration: ClientConfiguration) {
+        self.configuration = configuration
+    }
 
     /// A value that cannot be a real external_id or email, for the filter probes.
     static func improbable() -> String { "cogramctl-doctor-" + UUID().uuidString.lowercased().prefix(12) }
 
-    mutating func add(_ name: String, _ status: DoctorCheck.Status, _ detail: String, lines: [String] = []) {
+    public mutating func add(_ name: String, _ status: DoctorCheck.Status, _ detail: String, lines: [String] = []) {
         checks.append(DoctorCheck(name: name, status: status, detail: detail, lines: lines))
     }
 
     /// Runs everything after the configuration checks against `client`.
-    mutating func run(client: CogramClient) async {
+    public mutating func run(client: CogramClient) async {
         let first = await client.probe("/v1/projects", query: [("status", "all"), ("page", "1"), ("page_size", "5")])
         let answer: ProbeAnswer
         switch first {
@@ -72,7 +77,7 @@ struct DoctorChecks {
 
     // MARK: - Connection
 
-    static func connectionVerdict(_ error: CogramAPIError) -> String {
+    public static func connectionVerdict(_ error: CogramAPIError) -> String {
         switch error {
         case .transport(let t):
             switch t.kind {
@@ -167,25 +172,28 @@ struct DoctorChecks {
 
     /// What a page's JSON does differently from `{"items", "page", "page_size", "total"}`, one line each.
     static func pageDifferences(_ body: Data, itemKeys: Set<String>) -> [String] {
-        guard let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else { return [] }
+        guard let object = JSONValue(json: body)?.objectValue else { return [] }
         var lines: [String] = []
         let listKey = ListPage<Project>.itemKeys.first { object[$0] != nil }
         if let listKey, listKey != "items" { lines.append("the list is under \u{201C}\(listKey)\u{201D}, not \u{201C}items\u{201D}") }
         if object["total"] == nil {
             let elsewhere = ["total_count"].first { object[$0] != nil }
-                ?? ["pagination", "meta"].first { (object[$0] as? [String: Any])?["total"] != nil || (object[$0] as? [String: Any])?["total_count"] != nil }
+                ?? ["pagination", "meta"].first { object[$0]?["total"] != nil || object[$0]?["total_count"] != nil }
             lines.append(elsewhere.map { "the total is under \u{201C}\($0)\u{201D}" }
                 ?? (object["has_more"] != nil || object["next"] != nil ? "no total; has_more/next instead" : "no total"))
         }
         let extra = Set(object.keys).subtracting(["items", "page", "page_size", "total"] + (listKey.map { [$0] } ?? []))
         if !extra.isEmpty { lines.append("extra page fields: \(extra.sorted().map { SafeText.clean($0, limit: 40) }.joined(separator: ", "))") }
-        let items = (listKey.flatMap { object[$0] } as? [[String: Any]]) ?? []
+        // Like a cast to a list of objects: one item that is not an object and none are looked at.
+        let elements = listKey.flatMap { object[$0]?.arrayValue } ?? []
+        let objects = elements.compactMap(\.objectValue)
+        let items = objects.count == elements.count ? objects : []
         let itemExtra = Set(items.flatMap(\.keys)).subtracting(itemKeys)
         if !itemExtra.isEmpty, !itemKeys.isEmpty {
             lines.append("extra item fields (ignored): \(itemExtra.sorted().prefix(10).map { SafeText.clean($0, limit: 40) }.joined(separator: ", "))")
         }
         for (field, known) in knownValues.sorted(by: { $0.key < $1.key }) {
-            let unknown = Set(items.compactMap { $0[field] as? String }).subtracting(known)
+            let unknown = Set(items.compactMap { $0[field]?.stringValue }).subtracting(known)
             if !unknown.isEmpty {
                 lines.append("unknown \(field) values: \(unknown.sorted().map { SafeText.clean($0, limit: 40) }.joined(separator: ", "))")
             }
@@ -262,22 +270,30 @@ struct DoctorChecks {
     // MARK: - OpenAPI
 
     private mutating func checkOpenAPI(client: CogramClient) async {
-        var live: Any?
+        var live: JSONValue?
         var source = ""
-        for (path, isJSON) in [("/v1/openapi.json", true), ("/v1/openapi.yaml", false)] {
+        var refusals: [String] = []
+        for path in ["/v1/openapi.json", "/v1/openapi.yaml"] {
             guard case .success(let answer) = await client.probe(path), (200..<300).contains(answer.status) else { continue }
-            let text = String(decoding: answer.body, as: UTF8.self)
-            live = isJSON ? try? JSONSerialization.jsonObject(with: answer.body) : Self.parseYAML(text)
-            if live != nil {
+            switch Self.parseOpenAPI(answer.body, path: path) {
+            case .success(let value):
+                live = value
                 source = path
-                break
+            case .failure(let refusal):
+                refusals.append(refusal.description)
+                continue
             }
+            break
         }
         guard let live else {
-            add("openapi", .warn, "no OpenAPI document at /v1/openapi.json or /v1/openapi.yaml; nothing to compare")
+            if let refusal = refusals.first {
+                add("openapi", .warn, "\(refusal); nothing to compare", lines: Array(refusals.dropFirst()))
+            } else {
+                add("openapi", .warn, "no OpenAPI document at /v1/openapi.json or /v1/openapi.yaml; nothing to compare")
+            }
             return
         }
-        guard let data = ContractDocument.openAPIYAML, let ours = Self.parseYAML(String(decoding: data, as: UTF8.self)) else {
+        guard let data = ContractDocument.openAPIYAML, case .success(let ours) = Self.parseOpenAPI(data, path: "cogram-api.v1.openapi.yaml") else {
             add("openapi", .skip, "cogramctl's own contract document is missing from this installation")
             return
         }
@@ -290,10 +306,33 @@ struct DoctorChecks {
         }
     }
 
-    /// YAML (or JSON, which is YAML) as plain dictionaries, arrays and scalars; nil when it does not parse.
-    static func parseYAML(_ text: String) -> Any? {
-        guard let value = try? Yams.load(yaml: text) else { return nil }
-        return OpenAPIComparison.normalize(value)
+    /// Why an OpenAPI document was not read: the first error the YAML composer reported, or its size.
+    public struct OpenAPIRefusal: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// An OpenAPI document (JSON, which is YAML, or YAML) as a `JSONValue`, read by the manifests' YAML composer
+    /// under the manifests' limits: a document of nested aliases is refused, not expanded.
+    public static func parseOpenAPI(_ data: Data, path: String, limits: LoaderLimits = .default) -> Result<JSONValue, OpenAPIRefusal> {
+        guard data.count <= limits.maxFileBytes else {
+            return .failure(OpenAPIRefusal(description: "\(path) is \(data.count) bytes, more than the \(limits.maxFileBytes) cogramctl reads"))
+        }
+        let (document, diagnostics) = YAMLComposer.compose(SourceFile(path: path, bytes: [UInt8](data)), limits: limits)
+        guard let document, !diagnostics.hasErrors else {
+            let first = diagnostics.first { $0.severity == .error }.map { SafeText.clean($0.description, limit: 300) } ?? "\(path) does not parse"
+            return .failure(OpenAPIRefusal(description: "cannot read \(first)"))
+        }
+        return .success(document.fold(
+            scalar: { scalar in
+                switch scalar {
+                case .null: .null
+                case .bool(let flag): .bool(flag)
+                case .number(let number): .number(number)
+                case .string(let text): .string(text)
+                }
+            },
+            sequence: { JSONValue.array($0) },
+            mapping: { pairs in JSONValue.object(Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })) }))
     }
 
     static func milliseconds(_ d: Duration) -> Int {
@@ -303,60 +342,62 @@ struct DoctorChecks {
 }
 
 /// Compares the places of cogramctl's contract marked `x-cogramctl-assumption` with a live OpenAPI document.
-enum OpenAPIComparison {
-    /// Dictionaries with string keys, arrays, and scalars as strings.
-    static func normalize(_ value: Any) -> Any {
-        if let dict = value as? [AnyHashable: Any] {
-            var out: [String: Any] = [:]
-            for (key, v) in dict { out["\(key.base)"] = normalize(v) }
-            return out
+public enum OpenAPIComparison {
+    /// A scalar as text, so that `5`, `"5"` and `5.0` compare alike whichever format wrote them.
+    static func text(_ value: JSONValue) -> String? {
+        switch value {
+        case .string(let text): text
+        case .number(let number): JSONValue.numberText(number)
+        case .bool(let flag): flag ? "true" : "false"
+        case .null: "null"
+        case .array, .object: nil
         }
-        if let dict = value as? [String: Any] { return dict.mapValues(normalize) }
-        if let array = value as? [Any] { return array.map(normalize) }
-        return "\(value)"
     }
 
     /// How many marked places were checked, and the differences, one line each.
-    static func compare(ours: Any, live: Any) -> (checked: Int, differences: [String]) {
+    public static func compare(ours: JSONValue, live: JSONValue) -> (checked: Int, differences: [String]) {
         var checked = 0
         var lines: [String] = []
-        let liveTree = normalize(live)
-        func walk(_ node: Any, _ pointer: [String]) {
-            if let dict = node as? [String: Any] {
-                if (dict["x-cogramctl-assumption"] as? String)?.lowercased() == "true" {
+        func walk(_ node: JSONValue, _ pointer: [String]) {
+            switch node {
+            case .object(let dict):
+                if dict["x-cogramctl-assumption"].flatMap(text)?.lowercased() == "true" {
                     checked += 1
-                    lines += differences(dict, value(in: liveTree, at: pointer), render(pointer))
+                    lines += differences(dict, value(in: live, at: pointer), render(pointer))
                 }
                 for (key, child) in dict.sorted(by: { $0.key < $1.key }) { walk(child, pointer + [key]) }
-            } else if let array = node as? [Any] {
+            case .array(let array):
                 for (index, child) in array.enumerated() { walk(child, pointer + [elementKey(child, index)]) }
+            default:
+                break
             }
         }
-        walk(normalize(ours), [])
+        walk(ours, [])
         return (checked, lines)
     }
 
     /// Array elements are matched by `name` (parameters) where they have one, else by position.
-    static func elementKey(_ element: Any, _ index: Int) -> String {
-        if let name = (element as? [String: Any])?["name"] as? String { return "name=" + name }
+    static func elementKey(_ element: JSONValue, _ index: Int) -> String {
+        if let name = element["name"].flatMap(text) { return "name=" + name }
         return String(index)
     }
 
-    static func value(in root: Any, at pointer: [String]) -> Any? {
-        var current: Any? = root
+    static func value(in root: JSONValue, at pointer: [String]) -> JSONValue? {
+        var current: JSONValue? = root
         for key in pointer {
-            if let dict = current as? [String: Any] {
+            switch current {
+            case .object(let dict):
                 current = dict[key]
-            } else if let array = current as? [Any] {
+            case .array(let array):
                 if key.hasPrefix("name=") {
                     let name = String(key.dropFirst(5))
-                    current = array.first { ($0 as? [String: Any])?["name"] as? String == name }
+                    current = array.first { $0["name"].flatMap(text) == name }
                 } else if let index = Int(key), array.indices.contains(index) {
                     current = array[index]
                 } else {
                     return nil
                 }
-            } else {
+            default:
                 return nil
             }
         }
@@ -367,37 +408,81 @@ enum OpenAPIComparison {
         "#/" + pointer.map { $0.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1") }.joined(separator: "/")
     }
 
-    static func differences(_ ours: [String: Any], _ theirs: Any?, _ at: String) -> [String] {
-        guard let theirs = theirs as? [String: Any] else { return ["\(at): not in the live document"] }
+    static func differences(_ ours: [String: JSONValue], _ theirs: JSONValue?, _ at: String) -> [String] {
+        guard let theirs = theirs?.objectValue else { return ["\(at): not in the live document"] }
         var lines: [String] = []
         for key in ["type", "in", "format", "$ref"] {
-            if let mine = ours[key] as? String, let other = theirs[key] as? String, mine != other {
+            if let mine = ours[key].flatMap(text), let other = theirs[key].flatMap(text), mine != other {
                 lines.append("\(at): \(key) is \(clean(other)) there, \(mine) here")
             }
         }
         for key in ["enum", "required"] {
-            guard let mine = ours[key] as? [Any] else { continue }
-            let a = Set(mine.map { "\($0)" })
-            let b = Set(((theirs[key] as? [Any]) ?? []).map { "\($0)" })
+            guard let mine = ours[key]?.arrayValue else { continue }
+            let a = Set(mine.map(describe))
+            let b = Set((theirs[key]?.arrayValue ?? []).map(describe))
             if a != b {
                 lines.append("\(at): \(key) is [\(b.sorted().map(clean).joined(separator: ", "))] there, [\(a.sorted().joined(separator: ", "))] here")
             }
         }
         for key in ["properties", "responses"] {
-            guard let mine = ours[key] as? [String: Any] else { continue }
-            let other = Set(((theirs[key] as? [String: Any]) ?? [:]).keys)
+            guard let mine = ours[key]?.objectValue else { continue }
+            let other = Set((theirs[key]?.objectValue ?? [:]).keys)
             let missing = Set(mine.keys).subtracting(other).sorted()
             let extra = other.subtracting(mine.keys).sorted()
             if !missing.isEmpty { lines.append("\(at): \(key) missing there: \(missing.joined(separator: ", "))") }
             if !extra.isEmpty { lines.append("\(at): \(key) only there: \(extra.map(clean).joined(separator: ", "))") }
         }
         for key in ["schema", "items"] {
-            if let mine = ours[key] as? [String: Any] {
+            if let mine = ours[key]?.objectValue {
                 lines += differences(mine, theirs[key], at + "/" + key)
             }
         }
         return lines
     }
 
+    /// An element of `enum` or `required` as text; a list or an object by its JSON.
+    private static func describe(_ value: JSONValue) -> String {
+        text(value) ?? (try? JSONEncoder().encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
     private static func clean(_ text: String) -> String { SafeText.clean(text, limit: 60) }
+}
+
+// MARK: - Reports
+
+extension DoctorChecks {
+    public var failedCount: Int { checks.filter { $0.status == .fail }.count }
+    public var warningCount: Int { checks.filter { $0.status == .warn }.count }
+
+    /// The human report: one line per check (status, name, reason), its further lines below it, and the counts.
+    public func humanReport(apiURL: String) -> String {
+        var text = "cogramctl doctor: \(ClientConfiguration.redactedURL(apiURL))\n"
+        let width = (checks.map(\.name.count).max() ?? 0) + 2
+        for check in checks {
+            let label = check.status.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
+            text += "\(label)\(check.name.padding(toLength: width, withPad: " ", startingAt: 0))\(check.detail)\n"
+            for line in check.lines { text += String(repeating: " ", count: 6 + width) + "- \(line)\n" }
+        }
+        let warned = warningCount
+        text += "\(failedCount) failed, \(warned) warning\(warned == 1 ? "" : "s").\n"
+        return text
+    }
+
+    /// The JSON report (`--format json`): the API URL, every check, and the counts.
+    public func jsonReport(apiURL: String) throws -> Data {
+        struct Document: Encodable {
+            var apiURL: String
+            var checks: [DoctorCheck]
+            var failed: Int
+            var warnings: Int
+            enum CodingKeys: String, CodingKey {
+                case checks, failed, warnings
+                case apiURL = "api_url"
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(Document(
+            apiURL: ClientConfiguration.redactedURL(apiURL), checks: checks, failed: failedCount, warnings: warningCount))
+    }
 }

@@ -1,0 +1,105 @@
+import ArgumentParser
+import CogramAPI
+@testable import CogramCLI
+import Testing
+
+/// Parses a command line as `cogramctl` does (after its `--sandbox=DB` rewrite), without running it.
+private func parse(_ arguments: [String]) throws -> any ParsableCommand {
+    try Cogramctl.parseAsRoot(SandboxSelection.normalize(arguments))
+}
+
+/// The exit status and message `cogramctl` gives for a command line it refuses.
+private func refusal(_ arguments: [String]) -> (code: Int32, message: String)? {
+    do {
+        _ = try parse(arguments)
+        return nil
+    } catch {
+        return (Cogramctl.exitCode(for: error).rawValue, Cogramctl.message(for: error))
+    }
+}
+
+@Suite struct OptionRulesTests {
+    @Test func planDefaults() throws {
+        let plan = try #require(try parse(["plan", "manifests"]) as? PlanCommand)
+        #expect(plan.paths == ["manifests"])
+        #expect(plan.format == .human)
+        #expect(plan.expiresIn == "24h")
+        #expect(plan.out == nil)
+        #expect(!plan.detailedExitcode)
+        #expect(plan.planning.parallelism == ClientConfiguration.defaultMaxConcurrentRequests)
+        #expect(plan.planning.requestsPerMinute == ClientConfiguration.defaultRequestsPerMinute)
+        #expect(plan.planning.targets.isEmpty)
+        #expect(plan.changedSince.changedSince == nil)
+        #expect(!plan.sandbox.isEnabled)
+        #expect(plan.connection.maxRetries == ClientConfiguration.defaultMaxRetries)
+        #expect(plan.connection.connectTimeout == 10)
+        #expect(plan.connection.requestTimeout == 40)
+        #expect(plan.connection.deadline == nil)
+    }
+
+    @Test func applyDefaults() throws {
+        let apply = try #require(try parse(["apply", "a.yaml", "b.yaml"]) as? ApplyCommand)
+        #expect(apply.paths == ["a.yaml", "b.yaml"])
+        #expect(!apply.autoApprove)
+        #expect(apply.format == .human)
+        #expect(apply.manifests.isEmpty)
+    }
+
+    @Test func planOptionsCarryTheCapFlags() throws {
+        let plan = try #require(try parse([
+            "plan", "m", "--target", "web", "--allow-mass-archive", "--max-member-removals", "9", "--allow-no-owner",
+        ]) as? PlanCommand)
+        let options = plan.planning.planOptions(apiURL: "https://api.cogram.com", digest: "sha256:x")
+        #expect(options.targets == ["web"])
+        #expect(options.allowMassArchive)
+        #expect(options.maxArchive == nil)
+        #expect(options.maxMemberRemovals == 9)
+        #expect(options.allowNoOwner)
+    }
+
+    @Test func changedSinceAndTargetConflict() throws {
+        for command in ["plan", "apply"] {
+            let result = try #require(refusal([command, "m", "--changed-since", "origin/main", "--target", "web"]))
+            #expect(result.code == 64)
+            #expect(result.message.contains("--changed-since and --target cannot be used together"), "\(result.message)")
+        }
+        #expect(try parse(["plan", "m", "--changed-since", "origin/main"]) is PlanCommand)
+    }
+
+    @Test(arguments: [
+        (["plan", "m", "--parallelism", "0"], "--parallelism must be between 1 and 64"),
+        (["apply", "m", "--parallelism", "65"], "--parallelism must be between 1 and 64"),
+        (["plan", "m", "--rate-limit", "0"], "--rate-limit must be at least 1"),
+        (["plan", "m", "--max-archive=-1"], "--max-archive must not be negative"),
+        (["plan", "m", "--expires-in", "soon"], "--expires-in takes a duration such as 90m, 24h or 7d, not 'soon'"),
+        (["plan", "m", "--expires-in", "8d"], "--expires-in may be at most 7d"),
+        (["plan", "m", "--max-retries", "21"], "--max-retries must be between 0 and 20"),
+        (["doctor", "--connect-timeout", "0"], "--connect-timeout must be between 0.1 and 600 seconds"),
+        (["doctor", "--deadline", "forever"], "--deadline must be a duration such as 90s, 15m or 2h"),
+        (["import", "--layout", "per-project"], "--layout per-project writes several files; name a directory with --out DIR"),
+        (["import", "--prefix", "a b"], "--prefix must not contain white space"),
+    ])
+    func usageErrorsExit64(arguments: [String], message: String) throws {
+        let result = try #require(refusal(arguments))
+        #expect(result.code == 64)
+        #expect(result.message.contains(message), "\(result.message)")
+    }
+
+    @Test func unknownOptionsAndValuesAreUsageErrors() throws {
+        #expect(refusal(["plan", "m", "--no-such-option"])?.code == 64)
+        #expect(refusal(["plan", "m", "--format", "yaml"])?.code == 64)
+        #expect(refusal(["doctor", "--format", "markdown"])?.code == 64)
+        #expect(refusal(["plan"])?.code == 64)
+    }
+
+    @Test func sandboxDatabaseIsGivenWithEquals() throws {
+        let plan = try #require(try parse(["plan", "m", "--sandbox=org.sqlite"]) as? PlanCommand)
+        #expect(plan.sandbox.isEnabled)
+        #expect(plan.sandbox.databasePath == "org.sqlite")
+        #expect(plan.paths == ["m"])
+        let problem = SandboxSelection.misplacedDatabase(in: ["plan", "--sandbox", "org.sqlite", "m"])
+        #expect(problem == "--sandbox takes its database with '=': write --sandbox=org.sqlite (with a space, org.sqlite would be read as a manifest)")
+        #expect(SandboxSelection.misplacedDatabase(in: ["plan", "--sandbox", "manifests"]) == nil)
+        #expect(SandboxSelection.misplacedDatabase(in: ["plan", "--", "--sandbox", "x.db"]) == nil)
+    }
+}
