@@ -44,8 +44,8 @@ enum OrganizationRoots {
         var files: [String] = []
         for name in names.sorted() where (name.hasSuffix(".yaml") || name.hasSuffix(".yml")) && !name.hasPrefix(".") {
             let file = (directory as NSString).appendingPathComponent(name)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), !isDirectory.boolValue,
+            // Regular files only, not followed through symlinks: a FIFO would block the read.
+            guard (try? FileManager.default.attributesOfItem(atPath: file)[.type] as? FileAttributeType) == .typeRegular,
                   let handle = FileHandle(forReadingAtPath: file) else { continue }
             defer { try? handle.close() }
             guard let data = try? handle.read(upToCount: 1 << 20) else { continue }
