@@ -7,9 +7,10 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "cogramctl",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "cogramctl", targets: ["cogramctl"]),
+        .library(name: "CogramCore", targets: ["CogramCore"]),
         .library(name: "CogramManifest", targets: ["CogramManifest"]),
         .library(name: "CogramAPI", targets: ["CogramAPI"]),
         .library(name: "CogramPlan", targets: ["CogramPlan"]),
@@ -39,9 +40,15 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
+        // The vocabulary the manifest side and the API side share: roles, contract limits, the ownership rule,
+        // safety-cap floors, control characters, instants. Foundation only.
+        .target(
+            name: "CogramCore",
+            swiftSettings: strict
+        ),
         .target(
             name: "CogramManifest",
-            dependencies: ["CLibYAML"],
+            dependencies: ["CLibYAML", "CogramCore"],
             swiftSettings: strict
         ),
         .target(
@@ -51,6 +58,7 @@ let package = Package(
         .target(
             name: "CogramAPI",
             dependencies: [
+                "CogramCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -65,7 +73,7 @@ let package = Package(
         .target(
             name: "CogramPlan",
             dependencies: [
-                "CogramManifest", "CogramAPI",
+                "CogramCore", "CogramManifest", "CogramAPI",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -73,13 +81,13 @@ let package = Package(
         ),
         .target(
             name: "CogramImport",
-            dependencies: ["CogramManifest", "CogramAPI", "CogramPlan"],
+            dependencies: ["CogramCore", "CogramManifest", "CogramAPI", "CogramPlan"],
             swiftSettings: strict
         ),
         .target(
             name: "CogramSandbox",
             dependencies: [
-                "CogramAPI", "CogramRandom",
+                "CogramCore", "CogramAPI", "CogramRandom",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -138,6 +146,11 @@ let package = Package(
             name: "CogramSandboxTestSupport",
             dependencies: ["CogramTestSupport", "CogramSandbox", "CogramAPI"],
             path: "Tests/CogramSandboxTestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CogramCoreTests",
+            dependencies: ["CogramCore"],
             swiftSettings: strict
         ),
         .testTarget(

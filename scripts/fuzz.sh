@@ -54,11 +54,13 @@ run() {
     # Leaks of libraries below cogramctl are listed, with the reason, in Fuzz/lsan.supp (an absolute path: -jobs
     # changes the working directory).
     local suppressions="$PWD/Fuzz/lsan.supp"
+    # The format's words and the alias, merge-key and block-scalar constructs the loader's limits guard.
+    local dictionary="$PWD/Fuzz/manifest.dict"
     # -jobs makes libFuzzer write fuzz-N.log files into the working directory: keep them beside the corpus.
     if [ "${FUZZ_JOBS:-1}" -gt 1 ]; then parallel=(-jobs="$FUZZ_JOBS" -workers="$FUZZ_JOBS"); cd "$out"; artifacts="../$artifacts"; binary="./manifest-fuzzer"; corpus=corpus; seeds=seeds; else seeds="$out/seeds"; fi
     # shellcheck disable=SC2086
     LSAN_OPTIONS="suppressions=$suppressions${LSAN_OPTIONS:+:$LSAN_OPTIONS}" "$binary" "$corpus" "$seeds" \
-        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 "${parallel[@]}" \
+        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -dict="$dictionary" "${parallel[@]}" \
         -artifact_prefix="$artifacts/" -print_final_stats=1 ${FUZZ_ARGS:-} || status=$?
     if [ "$status" -ne 0 ]; then
         echo "fuzz: libFuzzer exited with $status; reproducers in $artifacts/:" >&2

@@ -23,8 +23,7 @@ public struct APIKey: Sendable, Hashable, CustomStringConvertible, CustomDebugSt
             case 0x0A, 0x0D: kind = "a line break"
             case 0x20: kind = "a space"
             case 0x09: kind = "a tab"
-            case 0x00...0x1F, 0x7F...0x9F: kind = "a control character"
-            default: kind = "a non-ASCII character"
+            default: kind = ControlCharacters.contains(scalar) ? "a control character" : "a non-ASCII character"
             }
             throw .apiKeyNotPrintable(source: source, position: index + 1, character: kind)
         }

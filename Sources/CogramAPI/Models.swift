@@ -15,32 +15,6 @@ public enum ProjectStatusFilter: String, Sendable, Hashable, CaseIterable {
     case all
 }
 
-/// A member's role within one project.
-public enum ProjectRole: String, Codable, Sendable, Hashable, CaseIterable, Comparable {
-    case owner
-    case editor
-    case viewer
-
-    public static func < (lhs: ProjectRole, rhs: ProjectRole) -> Bool {
-        lhs.rank < rhs.rank
-    }
-
-    private var rank: Int {
-        switch self {
-        case .owner: 0
-        case .editor: 1
-        case .viewer: 2
-        }
-    }
-}
-
-/// A user's role within the organization.
-public enum OrganizationRole: String, Codable, Sendable, Hashable, CaseIterable {
-    case admin
-    case member
-    case guest
-}
-
 /// Whether a user can be given access.
 public enum UserStatus: String, Codable, Sendable, Hashable, CaseIterable {
     case active

@@ -210,12 +210,7 @@ struct ImportCommand: AsyncParsableCommand {
 
     /// Today in UTC, `YYYY-MM-DD`.
     static func today() -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.calendar = Calendar(identifier: .gregorian)
-        formatter.dateFormat = "yyyy-MM-dd"
-        return formatter.string(from: Date())
+        Instant(date: Date()).fullDate
     }
 
     /// The manifest schema relative to `directory`: the nearest `schemas/cogram-manifest.v1.schema.json` in it or

@@ -15,13 +15,13 @@ struct PlanningOptions: ParsableArguments {
     @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Client-side request budget per minute (Cogram allows \(ClientConfiguration.defaultRequestsPerMinute) per key).", valueName: "n"))
     var requestsPerMinute = ClientConfiguration.defaultRequestsPerMinute
 
-    @Flag(help: "Allow archiving more than max(1, 25%) of the managed active projects.")
+    @Flag(help: "Allow archiving more than \(SafetyCap.archive.formula) of the managed active projects.")
     var allowMassArchive = false
 
     @Option(help: ArgumentHelp("Raise the archive cap to this many projects.", valueName: "n"))
     var maxArchive: Int?
 
-    @Flag(help: "Allow removing more than max(5, 25%) of the managed memberships.")
+    @Flag(help: "Allow removing more than \(SafetyCap.memberRemoval.formula) of the managed memberships.")
     var allowMassMemberRemoval = false
 
     @Option(help: ArgumentHelp("Raise the member-removal cap to this many removals.", valueName: "n"))
@@ -53,12 +53,20 @@ struct PlanningOptions: ParsableArguments {
 enum Planning {
     /// Loads and checks the manifests; prints diagnostics (and summarises them for `command`) and throws exit 1
     /// when invalid.
-    static func load(_ paths: [String], command: String) throws -> (DesiredState, String, [SourceFile]) {
+    static func load(_ paths: [String], command: String, verbose: Bool = false) throws -> (DesiredState, String, [SourceFile]) {
         let result = ManifestLoader().load(paths: paths)
+        if verbose { reportSkipped(result) }
         try DiagnosticReporter.check(result, command: command)
         guard let desired = result.desired else { throw ExitCode(1) }
         let digest = ManifestDigest.compute(files: result.sources.map { ($0.path, Data($0.bytes)) })
         return (desired, digest, result.sources)
+    }
+
+    /// Under `--verbose`: the hidden files and folders a directory held, which were not read.
+    static func reportSkipped(_ result: LoadResult) {
+        for path in result.skipped {
+            Terminal.writeError("skipped \(SafeText.clean(path, limit: 300)) (hidden)\n")
+        }
     }
 
     /// Reads Cogram and plans. With `verbose`, reports how many requests the reads took.

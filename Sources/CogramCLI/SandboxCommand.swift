@@ -345,11 +345,7 @@ extension SandboxCommand.Keys {
 /// Parses key lifetimes for `keys create`.
 enum SandboxKeyExpiry {
     static func date(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
+        Instant(rfc3339: text)?.date
     }
 }
 

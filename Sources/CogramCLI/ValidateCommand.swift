@@ -7,7 +7,8 @@ struct ValidateCommand: AsyncParsableCommand {
         commandName: "validate",
         abstract: "Load and check manifests offline (no network).",
         discussion: """
-            Directories are searched recursively for *.yaml and *.yml files, in sorted order. Every problem is \
+            Directories are searched recursively for *.yaml and *.yml files, in sorted order; hidden files and \
+            folders (.git, .github, .cogram, any .name) are skipped. Every problem is \
             reported, each as 'path:line:col: error: message' with the source line. Entries whose 'expires' date \
             has passed (UTC) are warnings and count as absent for the policies. Exit status: 0 valid, 1 invalid.
             """
@@ -20,6 +21,9 @@ struct ValidateCommand: AsyncParsableCommand {
         "Print at most this many diagnostics, then how many more there are (0: print them all).", valueName: "n"))
     var maxDiagnostics: Int = DiagnosticReporter.defaultLimit
 
+    @Flag(name: .customLong("verbose"), help: "List on stderr the hidden files and folders that were skipped.")
+    var verbose = false
+
     func validate() throws {
         guard maxDiagnostics >= 0 else { throw ValidationError("--max-diagnostics must be 0 (all) or more") }
     }
@@ -27,6 +31,7 @@ struct ValidateCommand: AsyncParsableCommand {
     func run() async throws {
         // Expiry is judged as of today (UTC): expired entries are warnings and count as absent for the policies.
         let result = ManifestLoader(today: CalendarDay.today()).load(paths: paths)
+        if verbose { Planning.reportSkipped(result) }
         try DiagnosticReporter.check(result, limit: maxDiagnostics == 0 ? nil : maxDiagnostics)
         guard let desired = result.desired else { throw ExitCode(1) }
         let members = desired.projects.reduce(0) { $0 + ($1.members?.count ?? 0) }

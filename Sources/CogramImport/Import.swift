@@ -102,7 +102,7 @@ enum ImportDisposition: Equatable {
             }
             return
         }
-        if let prefix, !externalID.hasPrefix(prefix) {
+        if !OwnershipRule.manages(externalID: externalID, prefix: prefix) {
             self = .leftOutOutsidePrefix
         } else if !ExternalIDRule.isValid(externalID) {
             self = .leftOutUnusableExternalID

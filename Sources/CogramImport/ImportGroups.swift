@@ -128,7 +128,7 @@ struct GroupProposal {
     }
 
     init(projects: [ImportedProject]) {
-        // Memberships as integers in (email, role) order, so that a sorted list of them is in email order and lists
+        // Memberships as integers in (email, role from owner down) order, so that a sorted list of them is in email order and lists
         // compare cheaply.
         var eligible: [(project: Int, members: [Membership])] = []
         var shown: [Membership: ImportedMember] = [:]
@@ -143,7 +143,7 @@ struct GroupProposal {
             eligible.append((index, memberships))
         }
         let memberships = shown.keys.sorted {
-            $0.email != $1.email ? $0.email.utf8.lexicographicallyPrecedes($1.email.utf8) : $0.role < $1.role
+            $0.email != $1.email ? $0.email.utf8.lexicographicallyPrecedes($1.email.utf8) : $0.role > $1.role
         }
         let id = Dictionary(uniqueKeysWithValues: memberships.enumerated().map { ($1, $0) })
 

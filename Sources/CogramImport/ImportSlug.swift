@@ -1,3 +1,5 @@
+import CogramCore
+
 import Foundation
 
 /// External ids that `cogramctl import` generates for projects that have none: a slug of the name, made unique.
@@ -52,9 +54,9 @@ public enum ImportSlug {
 
     /// `prefix + slug`, then `-2`, `-3`, … until the result is not in `taken`; the result is inserted into `taken`.
     public static func uniqueExternalID(name: String, prefix: String, taken: inout Set<String>) -> String {
-        // Room for the prefix and a `-NNNNN` suffix within the 128 characters Cogram allows.
+        // Room for the prefix and a `-NNNNN` suffix within the length Cogram allows.
         var stem = slug(name)
-        let room = max(1, 128 - prefix.count - 6)
+        let room = max(1, ContractLimits.externalID.upperBound - ContractLimits.length(of: prefix) - 6)
         if stem.count > room {
             stem = String(stem.prefix(room))
             while stem.count > 1, stem.hasSuffix("-") { stem.removeLast() }

@@ -35,27 +35,6 @@ public enum FieldValue<Value: Sendable & Hashable>: Sendable, Hashable {
     }
 }
 
-/// A member's role within one project, as a manifest states it. Ordered by what it allows:
-/// viewer < editor < owner.
-public enum MemberRole: String, Sendable, Hashable, CaseIterable, Comparable {
-    case owner, editor, viewer
-
-    private var rank: Int {
-        switch self {
-        case .viewer: 0
-        case .editor: 1
-        case .owner: 2
-        }
-    }
-
-    public static func < (lhs: MemberRole, rhs: MemberRole) -> Bool { lhs.rank < rhs.rank }
-}
-
-/// A user's organization role, as a manifest states it.
-public enum UserRole: String, Sendable, Hashable, CaseIterable {
-    case admin, member, guest
-}
-
 /// What the manifests say the organization should look like, merged across files.
 public struct DesiredState: Sendable, Hashable {
     /// The `organization` section, if a loaded file has one.
@@ -104,17 +83,17 @@ public struct Ownership: Sendable, Hashable {
 public struct DesiredUser: Sendable, Hashable {
     /// The email as written; compare with `normalizedEmail`.
     public var email: String
-    public var role: UserRole?
+    public var role: OrganizationRole?
     public var externalID: FieldValue<String>
     /// The last day (UTC) on which `role` holds; from the next day the role is `then`.
     public var expires: CalendarDay?
     /// The role from the day after `expires` (required with `expires`).
-    public var then: UserRole?
+    public var then: OrganizationRole?
     public var location: SourceLocation
 
     public init(
-        email: String, role: UserRole? = nil, externalID: FieldValue<String> = .absent, expires: CalendarDay? = nil,
-        then: UserRole? = nil, location: SourceLocation
+        email: String, role: OrganizationRole? = nil, externalID: FieldValue<String> = .absent, expires: CalendarDay? = nil,
+        then: OrganizationRole? = nil, location: SourceLocation
     ) {
         self.email = email
         self.role = role
@@ -164,7 +143,7 @@ public struct DesiredProject: Sendable, Hashable {
 /// An entry of a project's `members`, or a member that a group brought in.
 public struct DesiredMember: Sendable, Hashable {
     public var email: String
-    public var role: MemberRole
+    public var role: ProjectRole
     /// Where the email is written: the project's entry, or the group's entry when `group` is set.
     public var location: SourceLocation
     /// The group that brought the member into the project; nil for a direct `email` entry.
@@ -172,7 +151,7 @@ public struct DesiredMember: Sendable, Hashable {
     /// The last day (UTC) of the entry at `location` (the project's entry, or the group's member entry).
     public var expires: CalendarDay?
 
-    public init(email: String, role: MemberRole, location: SourceLocation, group: String? = nil, expires: CalendarDay? = nil) {
+    public init(email: String, role: ProjectRole, location: SourceLocation, group: String? = nil, expires: CalendarDay? = nil) {
         self.email = email
         self.role = role
         self.location = location
@@ -193,11 +172,11 @@ public enum DesiredMemberEntry: Sendable, Hashable {
 /// `- group: NAME` in a project's `members`.
 public struct DesiredGroupReference: Sendable, Hashable {
     public var name: String
-    public var role: MemberRole?
+    public var role: ProjectRole?
     public var expires: CalendarDay?
     public var location: SourceLocation
 
-    public init(name: String, role: MemberRole? = nil, expires: CalendarDay? = nil, location: SourceLocation) {
+    public init(name: String, role: ProjectRole? = nil, expires: CalendarDay? = nil, location: SourceLocation) {
         self.name = name
         self.role = role
         self.expires = expires
@@ -242,10 +221,10 @@ public struct OffboardedPerson: Sendable, Hashable {
     public var email: String
     public var date: CalendarDay?
     /// Also set this organization role.
-    public var orgRole: UserRole?
+    public var orgRole: OrganizationRole?
     public var location: SourceLocation
 
-    public init(email: String, date: CalendarDay? = nil, orgRole: UserRole? = nil, location: SourceLocation) {
+    public init(email: String, date: CalendarDay? = nil, orgRole: OrganizationRole? = nil, location: SourceLocation) {
         self.email = email
         self.date = date
         self.orgRole = orgRole

@@ -41,7 +41,7 @@ public enum ManifestChanges: Sendable, Hashable {
         var id: String?
         var previousExternalIDs: [String]
         var archived: Bool
-        var members: [String: MemberRole]?
+        var members: [String: ProjectRole]?
 
         init(_ project: DesiredProject) {
             name = project.name

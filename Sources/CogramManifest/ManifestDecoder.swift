@@ -40,8 +40,6 @@ struct ManifestDecoder {
         self.document = document
     }
 
-    static let maxNameLength = 200
-
     mutating func decode() -> ManifestFragment {
         let root = document.root
         var fragment = ManifestFragment()
@@ -150,7 +148,7 @@ struct ManifestDecoder {
             if person.date == nil { valid = false }
         }
         if let value = fields[.orgRole] {
-            person.orgRole = enumeration(value, field: "org_role", as: UserRole.self)
+            person.orgRole = enumeration(value, field: "org_role", as: OrganizationRole.self)
             if person.orgRole == nil { valid = false }
         }
         return email != nil && valid ? person : nil
@@ -175,7 +173,7 @@ struct ManifestDecoder {
         let email = fields[.email].flatMap { emailField($0) }
         var user = DesiredUser(email: email ?? "", location: location(node))
         if let role = fields[.role] {
-            user.role = enumeration(role, field: "role", as: UserRole.self)
+            user.role = enumeration(role, field: "role", as: OrganizationRole.self)
         }
         if let externalID = fields[.externalID] {
             user.externalID = nullableString(externalID, field: "external_id")
@@ -187,7 +185,7 @@ struct ManifestDecoder {
             user.expires = day(value, field: "expires")
         }
         if let value = fields[.then] {
-            user.then = enumeration(value, field: "then", as: UserRole.self)
+            user.then = enumeration(value, field: "then", as: OrganizationRole.self)
             if fields[.expires] == nil {
                 error(value, "'then' is the role after 'expires'; add 'expires: YYYY-MM-DD' or remove 'then'")
             }
@@ -212,8 +210,8 @@ struct ManifestDecoder {
                 if text.allSatisfy(\.isWhitespace) {
                     error(value, "name must not be empty")
                     valid = false
-                } else if text.utf8.count > Self.maxNameLength, text.count > Self.maxNameLength {
-                    error(value, "name is \(text.count) characters long; Cogram allows at most \(Self.maxNameLength)")
+                } else if !ContractLimits.fits(text, ContractLimits.projectName) {
+                    error(value, "name is \(ContractLimits.length(of: text)) characters long; Cogram allows at most \(ContractLimits.projectName.upperBound)")
                     valid = false
                 }
                 name = text
@@ -301,7 +299,7 @@ struct ManifestDecoder {
     /// The entry's email or group when it could be read, and the entry when it is wholly valid.
     private mutating func decodeMemberEntry(_ node: NodeID) -> (EntryKey?, MemberEntry?) {
         guard let fields = mapping(node, MemberKey.self) else { return (nil, nil) }
-        let role = fields[.role].flatMap { enumeration($0, field: "role", as: MemberRole.self) }
+        let role = fields[.role].flatMap { enumeration($0, field: "role", as: ProjectRole.self) }
         let roleIsValid = fields[.role] == nil || role != nil
         let expires = fields[.expires].flatMap { day($0, field: "expires") }
         let expiresIsValid = fields[.expires] == nil || expires != nil
@@ -359,7 +357,7 @@ struct ManifestDecoder {
     private mutating func decodeGroupMember(_ node: NodeID) -> DesiredMember? {
         guard let fields = mapping(node, GroupMemberKey.self) else { return nil }
         let email = fields[.email].flatMap { emailField($0) }
-        let role = fields[.role].flatMap { enumeration($0, field: "role", as: MemberRole.self) }
+        let role = fields[.role].flatMap { enumeration($0, field: "role", as: ProjectRole.self) }
         let expires = fields[.expires].flatMap { day($0, field: "expires") }
         guard let email, let role, fields[.expires] == nil || expires != nil else { return nil }
         return DesiredMember(email: email, role: role, location: location(node), expires: expires)
@@ -378,7 +376,7 @@ struct ManifestDecoder {
             error(value, "max_owners (\(high)) is less than min_owners (\(low)); no project could satisfy both")
         }
         if let value = fields[.guestMaxRole] {
-            policies.guestMaxRole = enumeration(value, field: "guest_max_role", as: MemberRole.self)
+            policies.guestMaxRole = enumeration(value, field: "guest_max_role", as: ProjectRole.self)
         }
         if let value = fields[.requireDescription] {
             policies.requireDescription = bool(value, field: "require_description") ?? false

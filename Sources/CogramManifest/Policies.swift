@@ -8,7 +8,7 @@ public struct Policies: Sendable, Hashable {
     /// Every active project whose members are managed has at most this many owners.
     public var maxOwners: Int?
     /// An organization guest holds at most this role in any project.
-    public var guestMaxRole: MemberRole?
+    public var guestMaxRole: ProjectRole?
     /// Every active manifest project has a non-empty description.
     public var requireDescription = false
     /// Every manifest project's external_id contains a match of this ICU regular expression (anchor it with
@@ -30,7 +30,7 @@ public struct Policies: Sendable, Hashable {
     }
 
     /// The message for a member whose role is above `guestMaxRole` while their organization role is guest.
-    public static func guestMessage(email: String, role: MemberRole, project: String, group: String?, allowed: MemberRole) -> String {
+    public static func guestMessage(email: String, role: ProjectRole, project: String, group: String?, allowed: ProjectRole) -> String {
         let via = group.map { " (through group '\($0)')" } ?? ""
         return "\(email) is a guest of the organization and \(role.rawValue) of project '\(project)'\(via); "
             + "policies.guest_max_role allows guests at most \(allowed.rawValue)"

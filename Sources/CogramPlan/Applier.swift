@@ -22,7 +22,7 @@ enum ApplyPhase: Int, CaseIterable {
 extension Change {
     /// A role change that takes `owner` away.
     var isOwnerDowngrade: Bool {
-        action == .updateMember && before?.role == ProjectRole.owner.rawValue && after?.role != ProjectRole.owner.rawValue
+        if case .updateMember(let from, let to) = edit { from == .owner && to != .owner } else { false }
     }
 
     /// A removal or owner downgrade: what may leave a project without its owner.
@@ -93,10 +93,10 @@ private actor ApplyState {
         outcomes[index] = outcome
         let change = changes[index]
         if ApplyPhase(change) == .additions, !outcome.isSuccess, let e = change.target.projectExternalID {
-            unfinishedAdditions[e, default: []].append(change.address)
+            unfinishedAdditions[e, default: []].append(change.address.description)
         }
         progress(ProgressEvent(
-            result: ChangeResult(action: change.action, address: change.address, outcome: outcome),
+            result: ChangeResult(action: change.action, address: change.address.description, outcome: outcome),
             completed: outcomes.count, total: changes.count))
     }
 
@@ -127,13 +127,13 @@ private actor ApplyState {
     }
 
     /// The plan's changes to the members of one project: user id → role after the plan (nil: removed).
-    func plannedMembership(projectExternalID: String) -> [String: String?] {
-        var out: [String: String?] = [:]
+    func plannedMembership(projectExternalID: String) -> [String: ProjectRole?] {
+        var out: [String: ProjectRole?] = [:]
         for change in changes where change.target.projectExternalID == projectExternalID {
             guard let userID = change.target.userID else { continue }
             switch change.action {
             case .removeMember: out[userID] = .some(nil)
-            case .addMember, .updateMember: out[userID] = .some(change.after?.role)
+            case .addMember, .updateMember: out[userID] = .some(change.edit.memberRoleToSet)
             default: break
             }
         }
@@ -143,7 +143,7 @@ private actor ApplyState {
     func report(interrupted: Bool) -> ApplyReport {
         let results = changes.indices.map { index in
             ChangeResult(
-                action: changes[index].action, address: changes[index].address,
+                action: changes[index].action, address: changes[index].address.description,
                 outcome: outcomes[index] ?? .skipped("not run"))
         }
         return ApplyReport(results: results, writes: writes, interrupted: interrupted)
@@ -185,10 +185,10 @@ private struct ChangeExecutor<Client: CogramClientProtocol>: Sendable {
     // MARK: Projects
 
     private func create(_ change: Change) async throws -> ApplyOutcome {
-        guard let after = change.after, let name = after.name, let externalID = change.target.projectExternalID else {
+        guard case .create(let name, let description) = change.edit, let externalID = change.target.projectExternalID else {
             throw PlanDefect(change: change, missing: "after.name or target.project_external_id")
         }
-        let body = ProjectCreate(name: name, description: after.description.value, externalID: externalID)
+        let body = ProjectCreate(name: name, description: description, externalID: externalID)
         do {
             let project = try await write { try await client.createProject(body, retrySafe: true) }
             await state.learn(externalID: externalID, projectID: project.id)
@@ -224,7 +224,7 @@ private struct ChangeExecutor<Client: CogramClientProtocol>: Sendable {
                     return .failed(
                         "\(describe(error)); reading it back found several projects with external_id \(quoted(externalID)) (\(idList(projects.map(\.id)))), so none was adopted; give all but one another external_id in the Cogram app")
                 }
-                try await reconcile(existing, name: name, description: after.description)
+                try await reconcile(existing, name: name, description: description.map { .value($0) } ?? .absent)
                 await state.learn(externalID: externalID, projectID: existing.id)
                 return .reconciled(conflict ? "reconciled after conflict" : "reconciled after error: \(describe(error))")
             } catch let readError {
@@ -248,11 +248,16 @@ private struct ChangeExecutor<Client: CogramClientProtocol>: Sendable {
     }
 
     private func patchProject(_ change: Change) async throws -> ApplyOutcome {
-        guard let id = change.target.projectID, let after = change.after else {
-            throw PlanDefect(change: change, missing: "target.project_id or after")
+        let fields: ProjectFields
+        let status: ProjectStatus?
+        switch change.edit {
+        case .update(let e): (fields, status) = (e.after, nil)
+        case .restore(let e): (fields, status) = (e.after, .active)
+        default: throw PlanDefect(change: change, missing: "project fields")
         }
+        guard let id = change.target.projectID else { throw PlanDefect(change: change, missing: "target.project_id") }
         let patch = ProjectPatch(
-            name: after.name, description: after.description, externalID: after.externalID.value, status: after.status)
+            name: fields.name, description: fields.description, externalID: fields.externalID.value, status: status)
         do {
             _ = try await write { try await client.updateProject(id: id, patch) }
             return .done
@@ -274,7 +279,7 @@ private struct ChangeExecutor<Client: CogramClientProtocol>: Sendable {
     // MARK: Members and users
 
     private func putMember(_ change: Change) async throws -> ApplyOutcome {
-        guard let userID = change.target.userID, let raw = change.after?.role, let role = ProjectRole(rawValue: raw) else {
+        guard let userID = change.target.userID, let role = change.edit.memberRoleToSet else {
             throw PlanDefect(change: change, missing: "target.user_id or a valid after.role")
         }
         let projectID: String
@@ -295,14 +300,14 @@ private struct ChangeExecutor<Client: CogramClientProtocol>: Sendable {
     private func ownerGuard(_ change: Change, projectID: String, userID: String) async throws -> String? {
         if let reason = await state.additionsUnfinished(for: change) { return reason }
         // Only taking away an owner can leave a project without one: nothing else needs the extra read.
-        guard !allowNoOwner, change.before?.role == ProjectRole.owner.rawValue,
+        guard !allowNoOwner, change.edit.memberRoleBefore == .owner,
               let externalID = change.target.projectExternalID else { return nil }
         let live = try await client.listMembers(projectID: projectID)
         guard live.contains(where: { $0.userID == userID && $0.role == .owner }) else { return nil }
-        var roles = Dictionary(live.map { ($0.userID, $0.role.rawValue) }, uniquingKeysWith: { a, _ in a })
-        for (user, role) in await state.plannedMembership(projectExternalID: externalID) { roles[user] = role }
-        roles[userID] = change.action == .removeMember ? nil : change.after?.role
-        if !roles.isEmpty, !roles.values.contains(ProjectRole.owner.rawValue) {
+        var roles = Dictionary(live.map { ($0.userID, $0.role) }, uniquingKeysWith: { a, _ in a })
+        for (user, role) in await state.plannedMembership(projectExternalID: externalID) { roles[user] = role.map(OpenEnum.init) }
+        roles[userID] = change.edit.memberRoleToSet.map(OpenEnum.init)
+        if !roles.isEmpty, !roles.values.contains(.known(.owner)) {
             return "not run: Cogram shows this member as the last owner of \(projectAddress(externalID)), which would be left with members but no owner"
         }
         return nil
@@ -325,14 +330,11 @@ private struct ChangeExecutor<Client: CogramClientProtocol>: Sendable {
     }
 
     private func updateUser(_ change: Change) async throws -> ApplyOutcome {
-        guard let userID = change.target.userID, let after = change.after else {
+        guard let userID = change.target.userID, case .updateUser(let fields) = change.edit else {
             throw PlanDefect(change: change, missing: "target.user_id or after")
         }
-        var patch = UserPatch(externalID: after.externalID)
-        if let raw = after.role {
-            guard let role = OrganizationRole(rawValue: raw) else { throw PlanDefect(change: change, missing: "a valid after.role") }
-            patch.role = role
-        }
+        var patch = UserPatch(externalID: fields.after.externalID)
+        patch.role = fields.after.role
         _ = try await write { try await client.updateUser(id: userID, patch) }
         return .done
     }

@@ -1,22 +1,7 @@
 import CogramAPI
 import CogramManifest
 
-// Where the manifest's enums meet the API's: one exhaustive switch each, so that a case added on either side stops
-// the build here instead of failing at run time.
-
-extension ProjectRole {
-    /// The API's project role for a manifest member role.
-    init(_ role: MemberRole) {
-        self = switch role { case .owner: .owner; case .editor: .editor; case .viewer: .viewer }
-    }
-}
-
-extension OrganizationRole {
-    /// The API's organization role for a manifest user role.
-    init(_ role: UserRole) {
-        self = switch role { case .admin: .admin; case .member: .member; case .guest: .guest }
-    }
-}
+// Where the manifest's values meet the API's.
 
 extension PatchField {
     /// A live optional value as a field: `null` when unset.

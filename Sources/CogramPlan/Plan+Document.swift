@@ -1,3 +1,4 @@
+import CogramCore
 import Crypto
 import Foundation
 
@@ -191,7 +192,7 @@ func normalizeURL(_ url: String) -> String {
 // MARK: - Timestamps and digests
 
 func formatTimestamp(_ date: Date) -> String {
-    date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!))
+    Instant(date: date).rfc3339()
 }
 
 func parseTimestamp(_ s: String) -> Date? {

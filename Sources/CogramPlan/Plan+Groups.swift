@@ -90,7 +90,7 @@ struct ChangeGroup {
     }
 
     private func email(_ change: Change) -> String {
-        change.target.email ?? String(change.address.split(separator: ".member.").last ?? "")
+        change.target.email ?? change.address.email ?? ""
     }
 }
 
@@ -102,9 +102,9 @@ extension Plan {
             let address: String
             switch change.action {
             case .addMember, .updateMember, .removeMember:
-                address = change.target.projectExternalID.map(projectAddress) ?? change.address
+                address = (change.address.projectAddress ?? change.address).description
             default:
-                address = change.address
+                address = change.address.description
             }
             var group = byAddress[address] ?? ChangeGroup(address: address, main: nil, members: [])
             if change.action.isMemberChange { group.members.append(change) } else { group.main = change }

@@ -46,8 +46,8 @@ extension Plan {
 extension Change {
     /// `# <address> will be …`, with the project's name and the reason for archives.
     var headline: String {
-        var line = "# \(escapeForTerminal(address)) will be \(action.outcomePhrase)"
-        if let projectName { line = "# \(escapeForTerminal(address)) (\(quoted(projectName))) will be \(action.outcomePhrase)" }
+        var line = "# \(escapeForTerminal(address.description)) will be \(action.outcomePhrase)"
+        if let projectName { line = "# \(escapeForTerminal(address.description)) (\(quoted(projectName))) will be \(action.outcomePhrase)" }
         if let reason { line += ": \(escapeForTerminal(reason))" }
         return line
     }

@@ -91,15 +91,11 @@ public enum ChangeAction: String, Codable, Sendable, Hashable, CaseIterable {
     var sortIndex: Int { ChangeAction.allCases.firstIndex(of: self)! }
 }
 
-/// One change of a plan.
-public struct Change: Codable, Sendable, Hashable {
-    public var action: ChangeAction
-    /// `project.<external_id>`, `project.<external_id>.member.<email>` or `user.<email>` (emails lower-case).
-    public var address: String
-    /// The fields this change touches as Cogram has them now; `nil` for creates and additions.
-    @ExplicitNull public var before: ChangeFields?
-    /// The fields as apply sets them; `nil` for member removals. Apply sends exactly these fields.
-    @ExplicitNull public var after: ChangeFields?
+/// One change of a plan: what it does (`edit`, typed per action), where (`address`), what apply must find
+/// unchanged first (`precondition`) and the ids it works on (`target`). Its JSON form is in `Change+Document.swift`.
+public struct Change: Sendable, Hashable {
+    public var address: ChangeAddress
+    public var edit: ChangeEdit
     public var precondition: Precondition
     /// The ids apply needs to execute the change.
     public var target: ChangeTarget
@@ -110,23 +106,18 @@ public struct Change: Codable, Sendable, Hashable {
     public var projectName: String?
 
     public init(
-        action: ChangeAction, address: String, before: ChangeFields?, after: ChangeFields?,
-        precondition: Precondition, target: ChangeTarget, reason: String? = nil, projectName: String? = nil
+        _ edit: ChangeEdit, address: ChangeAddress, precondition: Precondition, target: ChangeTarget,
+        reason: String? = nil, projectName: String? = nil
     ) {
-        self.action = action
         self.address = address
-        self.before = before
-        self.after = after
+        self.edit = edit
         self.precondition = precondition
         self.target = target
         self.reason = reason
         self.projectName = projectName
     }
 
-    enum CodingKeys: String, CodingKey {
-        case action, address, before, after, precondition, target, reason
-        case projectName = "project_name"
-    }
+    public var action: ChangeAction { edit.action }
 
     static func planOrder(_ a: Change, _ b: Change) -> Bool {
         (a.action.sortIndex, a.address) < (b.action.sortIndex, b.address)
@@ -156,14 +147,15 @@ public struct ChangeTarget: Codable, Sendable, Hashable {
     }
 }
 
-/// The fields of a `before` or `after` object. Only fields that are not `.absent` / nil are encoded;
-/// `description` and `external_id` distinguish "left out" from "null" (clear it).
+/// The fields of a `before` or `after` object of a change's JSON form, and of its renderings: what `ChangeEdit`
+/// holds typed, spelled out. Only fields that are not `.absent` / nil are encoded; `description` and `external_id`
+/// distinguish "left out" from "null" (clear it).
 public struct ChangeFields: Codable, Sendable, Hashable {
     public var name: String?
     public var description: PatchField<String>
     public var externalID: PatchField<String>
     public var status: ProjectStatus?
-    /// A member's project role or a user's organization role, by the change's action.
+    /// A member's project role or a user's organization role, by the change's action, as written.
     public var role: String?
 
     public init(
@@ -208,10 +200,8 @@ func quoted(_ s: String) -> String {
         switch ch {
         case "\"": out += "\\\""
         case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
         default:
-            if needsEscape(ch) { out += String(format: "\\u%04x", ch.value) } else { out.unicodeScalars.append(ch) }
+            if ControlCharacters.contains(ch) { out += ControlCharacters.escape(ch, .quoted) } else { out.unicodeScalars.append(ch) }
         }
     }
     return out + "\""

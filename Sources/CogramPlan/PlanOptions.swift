@@ -19,8 +19,8 @@ public struct PlanOptions: Sendable, Hashable {
     /// `--target`: limit project and member changes to these external ids (nil = everything).
     public var targets: Set<String>?
     /// The cap flags, recorded in the plan as they are. Each is also reachable as a property of the options
-    /// (`options.allowMassArchive`, `options.maxArchive`, …): the default archive cap is max(1, 25% of managed
-    /// active projects), the member-removal cap max(5, 25% of managed memberships).
+    /// (`options.allowMassArchive`, `options.maxArchive`, …): the default caps are `SafetyCap`'s: max(1, 25% of
+    /// managed active projects) for archives, max(5, 25% of managed memberships) for member removals.
     public var overrides: SafetyOverrides
 
     public init(

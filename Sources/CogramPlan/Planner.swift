@@ -34,7 +34,7 @@ func resolveTargets(_ targets: Set<String>, known: Set<String>) -> (ids: Set<Str
     var ids: Set<String> = []
     var unmatched: [String] = []
     for target in targets.sorted() {
-        let stripped = target.hasPrefix("project.") ? String(target.dropFirst("project.".count)) : target
+        let stripped = if case .project(.externalID(let id))? = ChangeAddress(parsing: target)?.kind { id } else { target }
         if known.contains(stripped) {
             ids.insert(stripped)
         } else if known.contains(target) {
@@ -57,9 +57,9 @@ public func safetyViolations(plan: Plan, options: PlanOptions, inventory: PlanIn
     return safetyViolations(changes: plan.changes, inventory: inventory ?? plan.inventory, ownerless: ownerless, options: merged)
 }
 
-/// The cap `count` goes over: the raised cap, else max(`floor`, 25% of `total`); nil when within it or lifted.
-private func exceededCap(_ count: Int, raisedTo raised: Int?, floor: Int, of total: Int, lifted: Bool) -> Int? {
-    let cap = raised ?? max(floor, total / 4)
+/// The cap `count` goes over: the raised cap, else the default cap of `total`; nil when within it or lifted.
+private func exceededCap(_ count: Int, raisedTo raised: Int?, _ kind: SafetyCap, of total: Int, lifted: Bool) -> Int? {
+    let cap = raised ?? kind.defaultCap(of: total)
     return !lifted && count > cap ? cap : nil
 }
 
@@ -67,13 +67,13 @@ func safetyViolations(changes: [Change], inventory: PlanInventory, ownerless: [S
     var out: [SafetyViolation] = []
     let summary = PlanSummary(changes: changes)
 
-    if let cap = exceededCap(summary.archive, raisedTo: options.maxArchive, floor: 1, of: inventory.managedActiveProjects, lifted: options.allowMassArchive) {
+    if let cap = exceededCap(summary.archive, raisedTo: options.maxArchive, .archive, of: inventory.managedActiveProjects, lifted: options.allowMassArchive) {
         out.append(SafetyViolation(
             kind: .massArchive,
             message: "the plan archives \(summary.archive) of \(inventory.managedActiveProjects) managed active projects, more than the cap of \(cap)",
             flag: "--allow-mass-archive or --max-archive \(summary.archive)"))
     }
-    if let cap = exceededCap(summary.removeMember, raisedTo: options.maxMemberRemovals, floor: 5, of: inventory.managedMemberships, lifted: options.allowMassMemberRemoval) {
+    if let cap = exceededCap(summary.removeMember, raisedTo: options.maxMemberRemovals, .memberRemoval, of: inventory.managedMemberships, lifted: options.allowMassMemberRemoval) {
         out.append(SafetyViolation(
             kind: .massMemberRemoval,
             message: "the plan removes \(summary.removeMember) of \(inventory.managedMemberships) managed memberships, more than the cap of \(cap)",
@@ -117,9 +117,7 @@ private struct Planner {
     }
 
     private func isManaged(_ project: Project) -> Bool {
-        guard let externalID = project.externalID else { return false }
-        guard let prefix = desired.externalIDPrefix else { return true }
-        return externalID.hasPrefix(prefix)
+        OwnershipRule.manages(project: project.externalID, prefix: desired.externalIDPrefix)
     }
 
     private func isTargeted(_ externalID: String?) -> Bool {
@@ -162,8 +160,7 @@ private struct Planner {
         for project in managed where project.status == .active && !claimed.contains(project.id) && isTargeted(project.externalID)
             && !matching.ambiguousExternalIDs.contains(project.externalID!) {
             changes.append(Change(
-                action: .archive, address: projectAddress(project.externalID!),
-                before: ChangeFields(status: .active), after: ChangeFields(status: .archived),
+                .archive, address: .project(project.externalID!),
                 precondition: .project(updatedAt: project.updatedAt, status: .active),
                 target: ChangeTarget(projectID: project.id, projectExternalID: project.externalID),
                 reason: "listed in no manifest", projectName: project.name))
@@ -175,16 +172,13 @@ private struct Planner {
     // MARK: Projects
 
     private mutating func planCreate(_ d: DesiredProject, users: [String: User]) {
-        let address = projectAddress(d.externalID)
+        let address = ChangeAddress.project(d.externalID)
         if d.archived {
             warnings.append("\(d.location): \(address) is `archived: true` but does not exist in Cogram; it is not created")
             return
         }
         changes.append(Change(
-            action: .create, address: address, before: nil,
-            after: ChangeFields(
-                name: d.name, description: d.description.value.map { .value($0) } ?? .absent,
-                externalID: .value(d.externalID)),
+            .create(name: d.name, description: d.description.value), address: address,
             precondition: .projectAbsent(externalID: d.externalID),
             target: ChangeTarget(projectExternalID: d.externalID)))
         if let members = d.members {
@@ -194,7 +188,7 @@ private struct Planner {
 
     private mutating func planExisting(_ d: DesiredProject, match: ProjectMatching.Match, users: [String: User]) {
         let p = match.project
-        let address = projectAddress(d.externalID)
+        let address = ChangeAddress.project(d.externalID)
         let target = ChangeTarget(projectID: p.id, projectExternalID: d.externalID)
         guard let status = p.status.known else {
             // Neither "active" nor "archived": what a write would mean for it cannot be known.
@@ -207,9 +201,7 @@ private struct Planner {
             // `archived: true` manages the status only: an archived project's fields and members are left alone.
             if p.status == .active {
                 changes.append(Change(
-                    action: .archive, address: address,
-                    before: ChangeFields(status: .active), after: ChangeFields(status: .archived),
-                    precondition: precondition, target: target, reason: "archived: true", projectName: p.name))
+                    .archive, address: address, precondition: precondition, target: target, reason: "archived: true", projectName: p.name))
             }
             if let members = d.members, !members.isEmpty {
                 warnings.append("\(d.location): \(address) is `archived: true`; its members are not managed")
@@ -217,27 +209,24 @@ private struct Planner {
             return
         }
 
-        var before = ChangeFields()
-        var after = ChangeFields()
+        var fields = ProjectEdit()
         if p.name != d.name {
-            before.name = p.name
-            after.name = d.name
+            fields.before.name = p.name
+            fields.after.name = d.name
         }
         if let (old, new) = nullableFieldChange(d.description, live: p.description) {
-            before.description = old
-            after.description = new
+            fields.before.description = old
+            fields.after.description = new
         }
         if p.externalID != d.externalID {
-            before.externalID = PatchField(live: p.externalID)
-            after.externalID = .value(d.externalID)
+            fields.before.externalID = PatchField(live: p.externalID)
+            fields.after.externalID = .value(d.externalID)
         }
         if p.status == .archived {
             // A restore carries the field changes in the same PATCH: one request, one change to review.
-            before.status = .archived
-            after.status = .active
-            changes.append(Change(action: .restore, address: address, before: before, after: after, precondition: precondition, target: target))
-        } else if after != ChangeFields() {
-            changes.append(Change(action: .update, address: address, before: before, after: after, precondition: precondition, target: target))
+            changes.append(Change(.restore(fields), address: address, precondition: precondition, target: target))
+        } else if !fields.isEmpty {
+            changes.append(Change(.update(fields), address: address, precondition: precondition, target: target))
         }
 
         guard let members = d.members else { return }
@@ -275,29 +264,25 @@ private struct Planner {
         for member in desiredMembers {
             let email = member.normalizedEmail
             guard let user = users[email] else { continue }  // reported as a plan error already
-            let role = ProjectRole(member.role)
-            let address = memberAddress(d.externalID, email)
+            let role = member.role
+            let address = ChangeAddress.member(d.externalID, email: email)
             let target = ChangeTarget(projectID: projectID, projectExternalID: d.externalID, userID: user.id, email: email)
             if let existing = current[email] {
                 if existing.role != role {
                     changes.append(Change(
-                        action: .updateMember, address: address,
-                        before: ChangeFields(role: existing.role.rawValue), after: ChangeFields(role: role.rawValue),
+                        .updateMember(from: existing.role, to: role), address: address,
                         precondition: precondition(existing), target: target))
                     changed = true
                 }
             } else {
-                changes.append(Change(
-                    action: .addMember, address: address, before: nil, after: ChangeFields(role: role.rawValue),
-                    precondition: .memberAbsent, target: target))
+                changes.append(Change(.addMember(role), address: address, precondition: .memberAbsent, target: target))
                 changed = true
             }
         }
         let wanted = Set(desiredMembers.map(\.normalizedEmail))
         for (email, member) in current where !wanted.contains(email) {
             changes.append(Change(
-                action: .removeMember, address: memberAddress(d.externalID, email),
-                before: ChangeFields(role: member.role.rawValue), after: nil,
+                .removeMember(from: member.role), address: .member(d.externalID, email: email),
                 precondition: precondition(member),
                 target: ChangeTarget(projectID: projectID, projectExternalID: d.externalID, userID: member.userID, email: email)))
             changed = true
@@ -339,26 +324,23 @@ private struct Planner {
             guard let user = activeUser(d.email, location: d.location, what: "user") else { continue }
             // `--target` limits the plan to projects; user changes wait for an untargeted plan.
             guard targets == nil else { continue }
-            var before = ChangeFields()
-            var after = ChangeFields()
-            if let role = d.role, user.role != OrganizationRole(role) {
-                before.role = user.role.rawValue
-                after.role = role.rawValue
+            var fields = UserEdit()
+            if let role = d.role, user.role != role {
+                fields.before.role = user.role
+                fields.after.role = role
             }
             if let (old, new) = nullableFieldChange(d.externalID, live: user.externalID) {
-                before.externalID = old
-                after.externalID = new
+                fields.before.externalID = old
+                fields.after.externalID = new
             }
-            guard after != ChangeFields() else { continue }
+            guard !fields.isEmpty else { continue }
             let email = d.normalizedEmail
             changes.append(Change(
-                action: .updateUser, address: "user.\(email)", before: before, after: after,
+                .updateUser(fields), address: .user(email: email),
                 precondition: .user(role: user.role, externalID: user.externalID),
                 target: ChangeTarget(userID: user.id, email: email)))
         }
     }
 }
 
-func projectAddress(_ externalID: String) -> String { "project.\(externalID)" }
-
-func memberAddress(_ externalID: String, _ email: String) -> String { "project.\(externalID).member.\(normalizeEmail(email))" }
+func projectAddress(_ externalID: String) -> String { ChangeAddress.project(externalID).description }

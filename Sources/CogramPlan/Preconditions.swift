@@ -50,7 +50,8 @@ public func checkPreconditions(
     // The external_id each project the plan touches carries now: its project change says (re-keying and adoption
     // change it), else the address does.
     var carriedBy: [String: String?] = [:]
-    for change in plan.changes where change.precondition.kindName == "project" {
+    for change in plan.changes {
+        guard case .project = change.precondition else { continue }
         if let id = change.target.projectID { carriedBy[id] = .some(change.currentExternalID) }
     }
     func carried(_ change: Change) -> String? {
@@ -120,13 +121,13 @@ public func checkPreconditions(
     var failures: [PreconditionFailure] = []
     func fail(_ change: Change, _ found: String, fields: [String] = [], matchesPlan: Bool = false) {
         failures.append(PreconditionFailure(
-            address: change.address, expected: change.precondition.summary, found: found, fields: fields,
+            address: change.address.description, expected: change.precondition.summary, found: found, fields: fields,
             matchesPlan: matchesPlan))
     }
     /// The target is not what the address names: an edited plan, or ids that changed hands. Never applied.
     func mismatch(_ change: Change, _ found: String) {
         failures.append(PreconditionFailure(
-            address: change.address, expected: "the object its address names", found: found, fields: ["target"]))
+            address: change.address.description, expected: "the object its address names", found: found, fields: ["target"]))
     }
     for change in plan.changes {
         // Identity first: the ids apply would write to must belong to what the address names, inside the prefix.
@@ -136,12 +137,12 @@ public func checkPreconditions(
                 mismatch(change, "project \(projectID) carries external_id \(project.externalID.map(quoted) ?? "null"), not \(expected.map(quoted) ?? "null")")
                 continue
             }
-            if change.action == .archive, let prefix = plan.ownershipPrefix, !(project.externalID ?? "").hasPrefix(prefix) {
+            if change.action == .archive, let prefix = plan.ownershipPrefix, !OwnershipRule.manages(project: project.externalID, prefix: prefix) {
                 mismatch(change, "project \(projectID) is outside the ownership prefix \(quoted(prefix))")
                 continue
             }
         }
-        if change.precondition.kindName.hasPrefix("member"), let projectID = change.target.projectID, projectsByID[projectID] == nil {
+        if change.action.isMemberChange, let projectID = change.target.projectID, projectsByID[projectID] == nil {
             mismatch(change, "no project \(projectID) with external_id \(carried(change).map(quoted) ?? "null")")
             continue
         }
@@ -150,7 +151,7 @@ public func checkPreconditions(
             mismatch(change, "user \(userID) is not \(email) (that email belongs to \(users[0].id))")
             continue
         }
-        if change.precondition.kindName.hasPrefix("member"), let userID = change.target.userID,
+        if change.action.isMemberChange, let userID = change.target.userID,
            let email = change.target.email.map(normalizeEmail), (usersByEmail[email] ?? []).isEmpty {
             mismatch(change, "no user \(email) (the plan names \(userID))")
             continue
@@ -171,7 +172,7 @@ public func checkPreconditions(
                 fail(change, "no project \(id)\(carrying)")
                 continue
             }
-            if !sameInstant(project.updatedAt, updatedAt) || project.status != status {
+            if !Instant.same(project.updatedAt, updatedAt) || project.status != status {
                 var fields = change.before.map { ChangeFields(project).differingFields(from: $0) } ?? []
                 if project.status != status, !fields.contains("status") { fields.append("status") }
                 if fields.isEmpty { fields = ["updated_at"] }
@@ -186,7 +187,7 @@ public func checkPreconditions(
             }
             let current = projectMembers.first { $0.userID == userID }
             if current?.role != change.precondition.memberRole {
-                let applied = change.action == .removeMember ? current == nil : current?.role.rawValue == change.after?.role
+                let applied = change.action == .removeMember ? current == nil : current?.role.known == change.edit.memberRoleToSet
                 fail(change, current.map { "member with role \($0.role.rawValue)" } ?? "not a member",
                      fields: [current == nil || change.precondition.memberRole == nil ? "membership" : "role"], matchesPlan: applied)
             }
@@ -207,7 +208,7 @@ public func checkPreconditions(
                 if user.role != role { fields.append("role") }
                 if user.externalID != externalID { fields.append("external_id") }
                 if user.status != .active { fields.append("status") }
-                let roleDone = change.after?.role.map { $0 == user.role.rawValue } ?? (user.role == role)
+                let roleDone = change.edit.userRoleToSet.map { user.role == $0 } ?? (user.role == role)
                 let externalIDDone = (change.after?.externalID ?? .absent).matches(user.externalID, unsetMeans: externalID)
                 let applied = user.status == .active && roleDone && externalIDDone
                 fail(change, "role \(user.role.rawValue), external_id \(user.externalID.map(quoted) ?? "null")\(deactivated)",
@@ -286,15 +287,14 @@ extension Precondition {
 public func liveInventory(plan: Plan, client: some CogramClientProtocol, parallelism: Int = 8) async throws -> PlanInventory {
     var inventory = plan.inventory
     let summary = plan.summary
-    guard summary.archive > 1 || summary.removeMember > 5 else { return inventory }
+    guard summary.archive > SafetyCap.archive.floor || summary.removeMember > SafetyCap.memberRemoval.floor else { return inventory }
     let projects = try await client.listProjects(status: .all, externalID: nil)
     let active = projects.filter { project in
-        guard project.status == .active, let externalID = project.externalID else { return false }
-        return plan.ownershipPrefix.map { externalID.hasPrefix($0) } ?? true
+        project.status == .active && OwnershipRule.manages(project: project.externalID, prefix: plan.ownershipPrefix)
     }
     inventory.managedActiveProjects = min(inventory.managedActiveProjects, active.count)
     inventory.projects = projects.count
-    if summary.removeMember > 5 {
+    if summary.removeMember > SafetyCap.memberRemoval.floor {
         let lists = try await forEachBounded(active.map(\.id), parallelism: parallelism) { id -> Int in
             do { return try await client.listMembers(projectID: id).count } catch where apiStatus(error) == 404 { return 0 }
         }

@@ -96,7 +96,7 @@ struct BodyReader {
             if text.unicodeScalars.contains("\u{0}") {
                 // SQLite's text API (and many databases) end strings at NUL; refuse rather than truncate.
                 fail(field, "must not contain the NUL character (U+0000)")
-            } else if let lengths, !lengths.contains(text.unicodeScalars.count) {
+            } else if let lengths, !ContractLimits.fits(text, lengths) {
                 if text.isEmpty {
                     fail(field, "must not be empty")
                 } else {

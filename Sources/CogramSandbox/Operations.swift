@@ -26,9 +26,9 @@ struct Operations {
         case .createProject:
             var reader = try BodyReader(data: body, allowed: ["name", "description", "external_id"])
             reader.require("name")
-            let name = reader.string("name", lengths: 1...200, nullable: false)
+            let name = reader.string("name", lengths: ContractLimits.projectName, nullable: false)
             let description = reader.string("description", lengths: nil, nullable: true)
-            let externalID = reader.string("external_id", lengths: 1...128, nullable: true)
+            let externalID = reader.string("external_id", lengths: ContractLimits.externalID, nullable: true)
             try reader.finish()
             guard case .value(let nameValue) = name else { throw APIError.validation([]) }
             let project = try await store.createProject(
@@ -40,11 +40,11 @@ struct Operations {
         case .updateProject(let id):
             var reader = try BodyReader(data: body, allowed: ["name", "description", "external_id", "status"])
             var changes = ProjectChanges()
-            if case .value(let name) = reader.string("name", lengths: 1...200, nullable: false) {
+            if case .value(let name) = reader.string("name", lengths: ContractLimits.projectName, nullable: false) {
                 changes.name = name
             }
             changes.description = reader.string("description", lengths: nil, nullable: true)
-            changes.externalID = reader.string("external_id", lengths: 1...128, nullable: true)
+            changes.externalID = reader.string("external_id", lengths: ContractLimits.externalID, nullable: true)
             changes.status = reader.enumeration("status", ProjectStatus.self)
             try reader.finish()
             return jsonResponse(status: .ok, try await store.updateProject(orgID: orgID, id: id, changes: changes, uniqueExternalID: uniqueExternalIDs))
@@ -73,7 +73,7 @@ struct Operations {
             var reader = try BodyReader(data: body, allowed: ["role", "external_id"])
             var changes = UserChanges()
             changes.role = reader.enumeration("role", OrganizationRole.self)
-            changes.externalID = reader.string("external_id", lengths: 1...128, nullable: true)
+            changes.externalID = reader.string("external_id", lengths: ContractLimits.externalID, nullable: true)
             try reader.finish()
             return jsonResponse(status: .ok, try await store.updateUser(orgID: orgID, userID: userID, changes: changes))
         }

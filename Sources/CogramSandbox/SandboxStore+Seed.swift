@@ -57,11 +57,11 @@ extension SandboxStore {
             }
         }
         for project in seed.projects ?? [] {
-            if !(1...200).contains(project.name.unicodeScalars.count) {
-                throw fail("project name '\(project.name)' must be 1 to 200 characters long")
+            if !ContractLimits.fits(project.name, ContractLimits.projectName) {
+                throw fail("project name '\(project.name)' must be \(ContractLimits.projectName.lowerBound) to \(ContractLimits.projectName.upperBound) characters long")
             }
-            if let external = project.externalID, !(1...128).contains(external.unicodeScalars.count) {
-                throw fail("project external_id '\(external)' must be 1 to 128 characters long")
+            if let external = project.externalID, !ContractLimits.fits(external, ContractLimits.externalID) {
+                throw fail("project external_id '\(external)' must be \(ContractLimits.externalID.lowerBound) to \(ContractLimits.externalID.upperBound) characters long")
             }
             for member in project.members ?? [] where !emails.contains(member.email.lowercased()) {
                 throw fail("member \(member.email) of project '\(project.name)' is not a seeded user")

@@ -1,10 +1,5 @@
+import CogramCore
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Milliseconds since the Unix epoch: how the store keeps time, so `updated_at` can be made strictly increasing.
 enum Timestamp {
@@ -12,27 +7,11 @@ enum Timestamp {
 
     /// RFC 3339 UTC with milliseconds, e.g. `2026-01-05T10:00:00.123Z`.
     static func format(_ milliseconds: Int64) -> String {
-        var seconds = time_t(milliseconds.floorDiv(1000))
-        let millis = Int(milliseconds - Int64(seconds) * 1000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let s = String(value)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
+        Instant(milliseconds: milliseconds).rfc3339(fractionDigits: 3)
     }
 
     static func milliseconds(_ date: Date) -> Int64 {
         Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-    }
-}
-
-extension Int64 {
-    fileprivate func floorDiv(_ divisor: Int64) -> Int64 {
-        let q = self / divisor
-        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? q - 1 : q
     }
 }
 

@@ -363,7 +363,7 @@ import Testing
                     #expect(change.before?.externalID == .null)
                     #expect(change.after.map { $0.name == nil && $0.description.isAbsent && $0.status == nil } == true)
                 }
-                #expect(Set(plan.changes.map(\.address)) == Set(adopted.map { "project.\($0.externalID)" }))
+                #expect(Set(plan.changes.map(\.address.description)) == Set(adopted.map { "project.\($0.externalID)" }))
 
                 // After the adoptions are applied, nothing is left to do.
                 var applied = observed

@@ -13,6 +13,17 @@ import Testing
         #expect(project.externalID == "0123")
     }
 
+    /// Lengths are counted as Cogram counts them, in Unicode scalars: 128 letters written with combining marks
+    /// are 256, refused here as the API refuses them; 128 precomposed letters are 128.
+    @Test func lengthsAreCountedInUnicodeScalars() {
+        let combining = String(repeating: "e\u{301}", count: 128)
+        #expect(messages("version: 1\nprojects:\n  - external_id: \(combining)\n    name: A\n")
+            == ["3:18: external_id is 256 characters long; Cogram allows at most 128"])
+        #expect(load("version: 1\nprojects:\n  - external_id: \(String(repeating: "é", count: 128))\n    name: A\n").desired != nil)
+        #expect(messages("version: 1\nprojects:\n  - external_id: a\n    name: \(String(repeating: "e\u{301}", count: 101))\n")
+            == ["4:11: name is 202 characters long; Cogram allows at most 200"])
+    }
+
     @Test func nullNameIsAnError() {
         #expect(messages("version: 1\nprojects:\n  - external_id: a\n    name: ~\n") == ["4:11: 'name' must not be null"])
     }

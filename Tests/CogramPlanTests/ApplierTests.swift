@@ -3,6 +3,7 @@ import CogramManifest
 @testable import CogramPlan
 import CogramTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// Reads the fake, plans against it, and returns what apply needs.
@@ -20,12 +21,10 @@ private func richStore() -> (FakeStore, DesiredState) {
 }
 
 /// Collects progress events from concurrent tasks.
-/// `@unchecked Sendable`: `events` is only touched under `lock` (NSLock, not Mutex, which needs macOS 15).
-private final class Events: @unchecked Sendable {
-    private let lock = NSLock()
-    private var events: [ProgressEvent] = []
-    func append(_ e: ProgressEvent) { lock.withLock { events.append(e) } }
-    var all: [ProgressEvent] { lock.withLock { events } }
+private final class Events: Sendable {
+    private let events = Mutex<[ProgressEvent]>([])
+    func append(_ e: ProgressEvent) { events.withLock { $0.append(e) } }
+    var all: [ProgressEvent] { events.withLock { $0 } }
 }
 
 @Suite struct ApplierTests {

@@ -70,8 +70,8 @@ import Testing
             projects: [F.project("prj_1", externalID: "acme-a", name: "A")],
             members: ["prj_1": [F.member("ana", .owner), F.member("cat", .viewer)]], users: F.users)
         let removal = Change(
-            action: .removeMember, address: "project.acme-a.member.ana@acme.example",
-            before: ChangeFields(role: "owner"), after: nil, precondition: .member(role: .known(.owner)),
+            .removeMember(from: .known(.owner)), address: .member("acme-a", email: "ana@acme.example"),
+            precondition: .member(role: .known(.owner)),
             target: ChangeTarget(projectID: "prj_1", projectExternalID: "acme-a", userID: "usr_ana", email: "ana@acme.example"))
         let onlyRemoval = Plan(
             toolVersion: "0.1.0", createdAt: "2026-02-28T12:00:00Z", expiresAt: "2026-03-01T12:00:00Z",

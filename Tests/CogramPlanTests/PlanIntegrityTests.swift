@@ -91,24 +91,96 @@ import Testing
         #expect(F.plan(prefixed.0, prefixed.1).structuralProblems().isEmpty)
     }
 
-    @Test func aPreconditionThatDoesNotFitItsActionIsRefused() throws {
-        let plan = try edited(richPlan()) { json in
-            editChange(&json, address: "project.acme-old-site") { $0["precondition"] = ["member": "absent"] }
+    /// The error a hand-edited plan fails to load with (what `apply PLANFILE` shows as a damaged file).
+    private func loadError(_ plan: Plan, _ edit: (inout [String: Any]) -> Void) throws -> String? {
+        do {
+            _ = try edited(plan, edit)
+            return nil
+        } catch let error as PlanValidationError {
+            guard case .malformed(let detail) = error else { return "\(error)" }
+            return detail
         }
-        #expect(plan.structuralProblems() == ["archive project.acme-old-site: a member-absent precondition does not fit this action"])
-        #expect(throws: PlanValidationError.self) { try plan.validateForApply(apiURL: "https://api.cogram.com", now: F.fixedNow) }
     }
 
-    @Test func anAddressThatDoesNotNameItsTargetIsRefused() throws {
-        let plan = try edited(richPlan()) { json in
+    /// The index of the change at `address` in the plan's JSON, for expected paths.
+    private func index(of address: String, in plan: Plan) -> Int {
+        plan.changes.firstIndex { $0.address.description == address }!
+    }
+
+    @Test func aPreconditionThatDoesNotFitItsActionIsADecodingError() throws {
+        let plan = richPlan()
+        let i = index(of: "project.acme-old-site", in: plan)
+        let error = try loadError(plan) { json in
+            editChange(&json, address: "project.acme-old-site") { $0["precondition"] = ["member": "absent"] }
+        }
+        #expect(error == "changes[\(i)].precondition: archive project.acme-old-site: a member-absent precondition does not fit this action")
+    }
+
+    @Test func anAddressThatDoesNotNameItsTargetIsADecodingError() throws {
+        let plan = richPlan()
+        let i = index(of: "user.ben@acme.example", in: plan)
+        let error = try loadError(plan) { json in
             editChange(&json, address: "user.ben@acme.example") { c in
                 var t = c["target"] as! [String: Any]
                 t["email"] = "cat@acme.example"
                 c["target"] = t
             }
         }
-        #expect(plan.structuralProblems().count == 1)
-        #expect(plan.structuralProblems()[0].hasPrefix("update_user user.ben@acme.example: the address does not name"))
+        #expect(error == "changes[\(i)].address: update_user user.ben@acme.example: the address does not name the target (user.cat@acme.example)")
+    }
+
+    @Test func aRoleNoOneKnowsIsADecodingErrorAtItsPath() throws {
+        let plan = richPlan()
+        let member = index(of: "project.acme-bridge.member.dan@acme.example", in: plan)
+        #expect(try loadError(plan) { json in
+            editChange(&json, address: "project.acme-bridge.member.dan@acme.example") { $0["after"] = ["role": "admin"] }
+        } == "changes[\(member)].after.role: \(plan.changes[member].action.rawValue) project.acme-bridge.member.dan@acme.example: the role to set is not owner, editor or viewer")
+        let user = index(of: "user.ben@acme.example", in: plan)
+        #expect(try loadError(plan) { json in
+            editChange(&json, address: "user.ben@acme.example") { c in
+                var after = c["after"] as! [String: Any]
+                after["role"] = "owner"
+                c["after"] = after
+            }
+        } == "changes[\(user)].after.role: update_user user.ben@acme.example: the role to set is not admin, member or guest")
+    }
+
+    @Test func fieldsAnActionCannotCarryAreDecodingErrors() throws {
+        let plan = richPlan()
+        let archive = index(of: "project.acme-old-site", in: plan)
+        #expect(try loadError(plan) { json in
+            editChange(&json, address: "project.acme-old-site") { $0["after"] = ["status": "archived", "name": "Pwned"] }
+        } == "changes[\(archive)].after: archive project.acme-old-site: it holds fields a archive change cannot set")
+        let member = index(of: "project.acme-bridge.member.dan@acme.example", in: plan)
+        let action = plan.changes[member].action.rawValue
+        #expect(try loadError(plan) { json in
+            editChange(&json, address: "project.acme-bridge.member.dan@acme.example") { c in
+                var after = c["after"] as! [String: Any]
+                after["name"] = "Pwned"
+                c["after"] = after
+            }
+        } == "changes[\(member)].after: \(action) project.acme-bridge.member.dan@acme.example: it holds fields a \(action) change cannot set")
+        #expect(try loadError(plan) { json in
+            editChange(&json, address: "project.acme-old-site") { c in
+                var target = c["target"] as! [String: Any]
+                target["project_id"] = nil
+                c["target"] = target
+            }
+        } == "changes[\(archive)].target: archive project.acme-old-site: the target has no project_id")
+    }
+
+    @Test func unknownKeysAreIgnored() throws {
+        let plan = richPlan()
+        let loaded = try edited(plan) { json in
+            json["later_key"] = ["anything": 1]
+            editChange(&json, address: "project.acme-old-site") { $0["comment"] = "added by a later version" }
+        }
+        #expect(loaded.changes == plan.changes)
+    }
+
+    @Test func aLoadedPlanWritesTheSameBytes() throws {
+        let signed = try richPlan().signed(with: key)
+        #expect(try Plan.load(from: signed.jsonData()).jsonData() == signed.jsonData())
     }
 
     @Test func aChangeOutsideTheOwnershipPrefixIsRefused() throws {
@@ -122,14 +194,7 @@ import Testing
             }
         }
         #expect(plan.structuralProblems() == [#"archive project.finance-ledger: the external_id is outside the ownership prefix "acme-""#])
-    }
-
-    @Test func anArchiveThatRenamesAndAMemberChangeThatSetsANameAreRefused() throws {
-        let plan = try edited(richPlan()) { json in
-            editChange(&json, address: "project.acme-old-site") { $0["after"] = ["status": "archived", "name": "Pwned"] }
-            editChange(&json, address: "project.acme-bridge.member.dan@acme.example") { $0["after"] = ["role": "admin"] }
-        }
-        #expect(plan.structuralProblems().count == 2)
+        #expect(throws: PlanValidationError.self) { try plan.validateForApply(apiURL: "https://api.cogram.com", now: F.fixedNow) }
     }
 
     @Test func implausibleDatesAreRefused() throws {
@@ -222,7 +287,7 @@ import Testing
         }
         #expect(renderHuman(plan, color: false).contains(#"project.acme-x\n::error::pwned\u{1B}[31m\u{85}\u{2028}`"#))
         let report = ApplyReport(
-            results: [ChangeResult(action: .archive, address: plan.changes[0].address, outcome: .failed("bad\nthing"))],
+            results: [ChangeResult(action: .archive, address: plan.changes[0].address.description, outcome: .failed("bad\nthing"))],
             writes: 1, interrupted: false)
         let rendered = renderReport(report, color: false)
         #expect(rendered.split(separator: "\n").count == 2)

@@ -88,6 +88,8 @@ import Testing
         (#"{"name":42}"#, "name", "must be a string, not a number"),
         (#"{"name":"\#(String(repeating: "x", count: 201))"}"#, "name", "must be 1 to 200 characters long"),
         (#"{"name":"ok","external_id":"\#(String(repeating: "e", count: 129))"}"#, "external_id", "must be 1 to 128 characters long"),
+        // 128 letters written with combining marks are 256 Unicode scalars: refused here as by `cogramctl validate`.
+        (#"{"name":"ok","external_id":"\#(String(repeating: "e\u{301}", count: 128))"}"#, "external_id", "must be 1 to 128 characters long"),
         (#"{"name":"ok","external_id":""}"#, "external_id", "must not be empty"),
         (#"{"name":"ok","colour":"red"}"#, "colour", "is not a known field"),
         (#"["name"]"#, "body", "must be a JSON object, not an array"),

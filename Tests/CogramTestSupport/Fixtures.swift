@@ -31,7 +31,7 @@ public enum F {
         Member(userID: "usr_\(name)", email: "\(name)@acme.example", name: name.capitalized, role: role, addedAt: stamp)
     }
 
-    public static func dmember(_ email: String, _ role: MemberRole, line: Int = 20) -> DesiredMember {
+    public static func dmember(_ email: String, _ role: ProjectRole, line: Int = 20) -> DesiredMember {
         DesiredMember(email: email.contains("@") ? email : "\(email)@acme.example", role: role, location: loc(line, 9))
     }
 
@@ -44,7 +44,7 @@ public enum F {
             previousExternalIDs: previous, archived: archived, members: members, location: loc(line))
     }
 
-    public static func duser(_ email: String, role: UserRole? = nil, externalID: FieldValue<String> = .absent, line: Int = 5) -> DesiredUser {
+    public static func duser(_ email: String, role: OrganizationRole? = nil, externalID: FieldValue<String> = .absent, line: Int = 5) -> DesiredUser {
         DesiredUser(email: email.contains("@") ? email : "\(email)@acme.example", role: role, externalID: externalID, location: loc(line))
     }
 
@@ -97,6 +97,6 @@ public enum F {
 }
 
 extension Plan {
-    public func change(_ address: String) -> Change? { changes.first { $0.address == address } }
+    public func change(_ address: String) -> Change? { changes.first { $0.address.description == address } }
     public var actions: [String] { changes.map { "\($0.action.rawValue) \($0.address)" } }
 }

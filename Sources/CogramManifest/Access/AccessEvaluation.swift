@@ -19,11 +19,11 @@ public struct ExpiryEntry: Sendable, Hashable {
     public var project: String?
     /// The group referenced (`projectGroup`) or holding the entry (`groupMember`).
     public var group: String?
-    /// The role the entry grants: a project role (`MemberRole.rawValue`) or an organization role for a user;
+    /// The role the entry grants: a project role (`ProjectRole.rawValue`) or an organization role for a user;
     /// nil for a group reference without its own role.
     public var role: String?
     /// A user's role after `expires`.
-    public var then: UserRole?
+    public var then: OrganizationRole?
     public var expires: CalendarDay
     public var location: SourceLocation
 
@@ -137,7 +137,7 @@ extension DesiredState {
             let all = GroupExpansion.members(of: entries, groups: byName, asOf: nil)
             let now = GroupExpansion.members(of: entries, groups: byName, asOf: day)
             state.projects[index].members = now
-            var roles: [String: MemberRole] = [:]
+            var roles: [String: ProjectRole] = [:]
             for member in now { roles[member.normalizedEmail] = member.role }
             for member in all {
                 let email = member.normalizedEmail

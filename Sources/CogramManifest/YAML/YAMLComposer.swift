@@ -8,11 +8,18 @@ public struct LoaderLimits: Sendable, Hashable {
     public var maxDepth: Int
     /// Total number of nodes that aliases may add to one file's tree.
     public var maxAliasExpansion: Int
+    /// Total bytes of scalar text that aliases may add to one file's tree: a few aliases of one huge scalar are
+    /// few nodes, but each becomes a string of its own when decoded.
+    public var maxAliasExpansionBytes: Int
 
-    public init(maxFileBytes: Int = 32 << 20, maxDepth: Int = 64, maxAliasExpansion: Int = 100_000) {
+    public init(
+        maxFileBytes: Int = 32 << 20, maxDepth: Int = 64, maxAliasExpansion: Int = 100_000,
+        maxAliasExpansionBytes: Int = 4 << 20
+    ) {
         self.maxFileBytes = maxFileBytes
         self.maxDepth = maxDepth
         self.maxAliasExpansion = maxAliasExpansion
+        self.maxAliasExpansionBytes = maxAliasExpansionBytes
     }
 
     public static let `default` = LoaderLimits()
@@ -87,6 +94,7 @@ private struct ComposerSession {
     private var scratch: [NodeID] = []
     private var anchors: [String: NodeID] = [:]
     private var aliasExpansion = 0
+    private var aliasExpansionBytes: Int64 = 0
     private var hasRoot = false
 
     init(source: SourceFile, limits: LoaderLimits) {
@@ -145,7 +153,8 @@ private struct ComposerSession {
             }
             let id = append(YAMLDocument.Node(
                 kind: .scalar, style: style, tag: nil, line: line, column: column, start: start,
-                count: Int32(truncatingIfNeeded: scalar.length), size: 1, startOffset: startOffset, endOffset: endOffset))
+                count: Int32(truncatingIfNeeded: scalar.length), size: 1, weight: Int64(scalar.length), startOffset: startOffset,
+                endOffset: endOffset))
             if scalar.anchor != nil { document.nodes[Int(id)].flags.insert(.anchored) }
             if scalar.tag != nil {
                 document.nodes[Int(id)].tag = checkedTag(scalar.tag, Mark(line: Int(line), column: Int(column)), on: .scalar(id))
@@ -182,6 +191,11 @@ private struct ComposerSession {
             aliasExpansion += Int(document.nodes[Int(id)].size)
             if aliasExpansion > limits.maxAliasExpansion {
                 diagnostics.append(error(mark, "aliases expand to more than \(limits.maxAliasExpansion) nodes; refusing to expand further (a \"billion laughs\" file?)"))
+                return .fatal
+            }
+            aliasExpansionBytes += document.nodes[Int(id)].weight
+            if aliasExpansionBytes > Int64(limits.maxAliasExpansionBytes) {
+                diagnostics.append(error(mark, "aliases expand to more than \(limits.maxAliasExpansionBytes) bytes of text; refusing to expand further (use the value once, or shorten it)"))
                 return .fatal
             }
             add(id)
@@ -252,11 +266,15 @@ private struct ComposerSession {
         scratch.removeSubrange(frame.childrenStart...)
         let count = Int32(truncatingIfNeeded: document.children.count) - start
         var size: Int32 = 1
-        for child in document.children[Int(start)...] { size &+= document.nodes[Int(child)].size }
+        var weight: Int64 = 0
+        for child in document.children[Int(start)...] {
+            size &+= document.nodes[Int(child)].size
+            weight &+= document.nodes[Int(child)].weight
+        }
         let id = append(YAMLDocument.Node(
             kind: frame.isMapping ? .mapping : .sequence, style: .plain, tag: frame.tag, line: frame.line,
-            column: frame.column, start: start, count: count, size: size, startOffset: frame.startOffset, endOffset: endOffset,
-            flags: flags))
+            column: frame.column, start: start, count: count, size: size, weight: weight, startOffset: frame.startOffset,
+            endOffset: endOffset, flags: flags))
         if let anchor = frame.anchor { anchors[anchor] = id }
         add(id)
     }

@@ -55,6 +55,9 @@ public struct YAMLDocument: Sendable {
         var count: Int32
         /// Number of nodes in this subtree, aliases counted as what they expand to; bounds alias expansion.
         var size: Int32
+        /// Bytes of scalar text in this subtree, aliases counted as what they expand to; bounds alias expansion
+        /// in bytes, since the decoder makes a string of every scalar an alias repeats.
+        var weight: Int64
         /// Byte offset in the source where the node starts (its anchor or tag excluded for scalars' text), and
         /// where its last byte ends: what the in-place editor works from.
         var startOffset: Int32 = 0

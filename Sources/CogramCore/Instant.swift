@@ -2,16 +2,22 @@ import Foundation
 
 /// An instant read from an RFC 3339 timestamp, exact to the nanosecond, so that two spellings of one instant
 /// (`…T10:00:00Z`, `…T10:00:00.000Z`, `…T12:00:00+02:00`) compare equal and two different instants never do.
-struct Instant: Hashable, Comparable, Sendable {
+/// The one parser and the one formatter of timestamps: plans, the API's values, the sandbox's store.
+public struct Instant: Hashable, Comparable, Sendable {
     /// Seconds since 1970-01-01T00:00:00Z.
-    var seconds: Int64
+    public var seconds: Int64
     /// 0..<1_000_000_000.
-    var nanoseconds: Int64
+    public var nanoseconds: Int64
 
-    static func < (a: Instant, b: Instant) -> Bool { (a.seconds, a.nanoseconds) < (b.seconds, b.nanoseconds) }
+    public static func < (a: Instant, b: Instant) -> Bool { (a.seconds, a.nanoseconds) < (b.seconds, b.nanoseconds) }
+
+    public init(seconds: Int64, nanoseconds: Int64 = 0) {
+        self.seconds = seconds
+        self.nanoseconds = nanoseconds
+    }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` (`t`, `z` and a space for `T` accepted, as RFC 3339 allows).
-    init?(rfc3339 text: String) {
+    public init?(rfc3339 text: String) {
         let b = Array(text.utf8)
         var i = 0
         func digits(_ n: Int) -> Int64? {
@@ -61,13 +67,45 @@ struct Instant: Hashable, Comparable, Sendable {
         nanoseconds = nanos
     }
 
-    init(date: Date) {
+    public init(date: Date) {
         let whole = date.timeIntervalSince1970.rounded(.down)
         seconds = Int64(whole)
         nanoseconds = min(999_999_999, Int64(((date.timeIntervalSince1970 - whole) * 1e9).rounded()))
     }
 
-    var date: Date { Date(timeIntervalSince1970: Double(seconds) + Double(nanoseconds) / 1e9) }
+    /// Milliseconds since the epoch, as the sandbox's store keeps time.
+    public init(milliseconds: Int64) {
+        let (q, r) = milliseconds.quotientAndRemainder(dividingBy: 1000)
+        seconds = r < 0 ? q - 1 : q
+        nanoseconds = (r < 0 ? r + 1000 : r) * 1_000_000
+    }
+
+    public var date: Date { Date(timeIntervalSince1970: Double(seconds) + Double(nanoseconds) / 1e9) }
+
+    /// RFC 3339 in UTC: `2026-01-05T10:00:00Z`, or with `fractionDigits` digits of the second (truncated):
+    /// `2026-01-05T10:00:00.123Z`.
+    public func rfc3339(fractionDigits: Int = 0) -> String {
+        let days = seconds.floorDivided(by: 86400)
+        let second = seconds - days * 86400
+        var out = fullDate + "T" + Self.pad(second / 3600, 2) + ":" + Self.pad(second % 3600 / 60, 2) + ":" + Self.pad(second % 60, 2)
+        if fractionDigits > 0 {
+            var divisor: Int64 = 1
+            for _ in 0..<(9 - min(9, fractionDigits)) { divisor *= 10 }
+            out += "." + Self.pad(nanoseconds / divisor, min(9, fractionDigits))
+        }
+        return out + "Z"
+    }
+
+    /// The UTC calendar date, `YYYY-MM-DD`.
+    public var fullDate: String {
+        let (year, month, day) = Self.civilFromDays(seconds.floorDivided(by: 86400))
+        return Self.pad(year, 4) + "-" + Self.pad(month, 2) + "-" + Self.pad(day, 2)
+    }
+
+    private static func pad(_ value: Int64, _ width: Int) -> String {
+        let s = String(value)
+        return String(repeating: "0", count: max(0, width - s.count)) + s
+    }
 
     /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
     private static func daysFromCivil(_ y0: Int64, _ m: Int64, _ d: Int64) -> Int64 {
@@ -78,10 +116,32 @@ struct Instant: Hashable, Comparable, Sendable {
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         return era * 146_097 + doe - 719_468
     }
+
+    /// The proleptic Gregorian date of a day count from 1970-01-01 (the inverse of `daysFromCivil`).
+    private static func civilFromDays(_ z0: Int64) -> (Int64, Int64, Int64) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (m <= 2 ? yoe + era * 400 + 1 : yoe + era * 400, m, d)
+    }
 }
 
-/// Whether two timestamps name the same instant; texts that are not RFC 3339 must be identical.
-func sameInstant(_ a: String, _ b: String) -> Bool {
-    guard let x = Instant(rfc3339: a), let y = Instant(rfc3339: b) else { return a == b }
-    return x == y
+extension Instant {
+    /// Whether two timestamps name the same instant; texts that are not RFC 3339 must be identical.
+    public static func same(_ a: String, _ b: String) -> Bool {
+        guard let x = Instant(rfc3339: a), let y = Instant(rfc3339: b) else { return a == b }
+        return x == y
+    }
+}
+
+extension Int64 {
+    fileprivate func floorDivided(by divisor: Int64) -> Int64 {
+        let q = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? q - 1 : q
+    }
 }

@@ -1,0 +1,134 @@
+import CogramCore
+import Foundation
+import Testing
+
+@Suite struct RoleTests {
+    @Test func projectRolesAreOrderedByWhatTheyAllow() {
+        #expect(ProjectRole.viewer < .editor && ProjectRole.editor < .owner)
+        #expect(ProjectRole.allCases.sorted() == [.viewer, .editor, .owner])
+        #expect(ProjectRole.allCases.max() == .owner)
+    }
+
+    @Test func organizationRolesAreOrderedByWhatTheyAllow() {
+        #expect(OrganizationRole.guest < .member && OrganizationRole.member < .admin)
+        #expect(OrganizationRole.allCases.sorted() == [.guest, .member, .admin])
+    }
+
+    @Test func rolesAreSpelledAsTheContractSpellsThem() throws {
+        #expect(ProjectRole.allCases.map(\.rawValue) == ["owner", "editor", "viewer"])
+        #expect(OrganizationRole.allCases.map(\.rawValue) == ["admin", "member", "guest"])
+        let encoded = try JSONEncoder().encode([ProjectRole.editor])
+        #expect(String(decoding: encoded, as: UTF8.self) == #"["editor"]"#)
+    }
+}
+
+@Suite struct ContractLimitTests {
+    /// 128 letters, each an `e` followed by a combining acute accent: 128 characters but 256 Unicode scalars.
+    static let combining = String(repeating: "e\u{301}", count: 128)
+
+    @Test func lengthsAreCountedInUnicodeScalars() {
+        #expect(Self.combining.count == 128)
+        #expect(ContractLimits.length(of: Self.combining) == 256)
+        #expect(!ContractLimits.fits(Self.combining, ContractLimits.externalID))
+        #expect(ContractLimits.fits(String(repeating: "é", count: 128), ContractLimits.externalID))
+        #expect(!ContractLimits.fits(String(repeating: "é", count: 129), ContractLimits.externalID))
+        #expect(!ContractLimits.fits("", ContractLimits.externalID))
+    }
+
+    @Test func theContractsLimits() {
+        #expect(ContractLimits.projectName == 1...200)
+        #expect(ContractLimits.externalID == 1...128)
+        #expect(ContractLimits.fits(String(repeating: "n", count: 200), ContractLimits.projectName))
+        #expect(!ContractLimits.fits(String(repeating: "n", count: 201), ContractLimits.projectName))
+    }
+}
+
+@Suite struct OwnershipTests {
+    @Test func aPrefixManagesTheExternalIDsThatStartWithIt() {
+        #expect(OwnershipRule.manages(externalID: "acme-web", prefix: "acme-"))
+        #expect(!OwnershipRule.manages(externalID: "other-web", prefix: "acme-"))
+        #expect(OwnershipRule.manages(externalID: "anything", prefix: nil))
+    }
+
+    @Test func aProjectWithoutAnExternalIDIsNeverManaged() {
+        #expect(!OwnershipRule.manages(project: nil, prefix: nil))
+        #expect(!OwnershipRule.manages(project: nil, prefix: "acme-"))
+        #expect(OwnershipRule.manages(project: "acme-x", prefix: "acme-"))
+    }
+}
+
+@Suite struct SafetyCapTests {
+    @Test func theFloorsHoldForSmallOrganizations() {
+        #expect(SafetyCap.archive.floor == 1)
+        #expect(SafetyCap.memberRemoval.floor == 5)
+        #expect(SafetyCap.archive.defaultCap(of: 0) == 1)
+        #expect(SafetyCap.memberRemoval.defaultCap(of: 3) == 5)
+    }
+
+    @Test func aboveTheFloorTheCapIsAQuarterRoundedDown() {
+        #expect(SafetyCap.archive.defaultCap(of: 10) == 2)
+        #expect(SafetyCap.memberRemoval.defaultCap(of: 100) == 25)
+        #expect(SafetyCap.archive.formula == "max(1, 25%)")
+        #expect(SafetyCap.memberRemoval.formula == "max(5, 25%)")
+    }
+}
+
+@Suite struct ControlCharacterTests {
+    @Test func oneDefinition() {
+        for value: UInt32 in [0x00, 0x0A, 0x1B, 0x1F, 0x7F, 0x85, 0x9F, 0x2028, 0x2029] {
+            #expect(ControlCharacters.contains(Unicode.Scalar(value)!), "U+\(String(value, radix: 16))")
+        }
+        for value: UInt32 in [0x20, 0x41, 0x7E, 0xA0, 0xE9, 0x200B, 0x1F600] {
+            #expect(!ControlCharacters.contains(Unicode.Scalar(value)!), "U+\(String(value, radix: 16))")
+        }
+    }
+
+    @Test func theThreeSpellings() {
+        let text = "a\nb\tc\r\u{1B}[31m\u{2028}"
+        #expect(ControlCharacters.escaping(text, .terminal) == #"a\nb\tc\r\u{1B}[31m\u{2028}"#)
+        #expect(ControlCharacters.escaping(text, .braced) == #"a\u{A}b\u{9}c\u{D}\u{1B}[31m\u{2028}"#)
+        #expect(ControlCharacters.escaping(text, .quoted) == #"a\nb\tc\u000d\u001b[31m\u2028"#)
+        #expect(ControlCharacters.escaping("plain é", .terminal) == "plain é")
+    }
+
+    @Test func removingLeavesOnlyPrintableText() {
+        #expect(ControlCharacters.removing(from: "ci\r\nbot\u{7F}") == "cibot")
+    }
+}
+
+@Suite struct InstantTests {
+    @Test func spellingsOfOneInstantAreEqual() throws {
+        let a = try #require(Instant(rfc3339: "2026-01-05T10:00:00Z"))
+        #expect(Instant(rfc3339: "2026-01-05T10:00:00.000Z") == a)
+        #expect(Instant(rfc3339: "2026-01-05T12:00:00+02:00") == a)
+        #expect(Instant(rfc3339: "2026-01-05t10:00:00z") == a)
+        #expect(Instant(rfc3339: "2026-01-05T10:00:00.000000001Z")! > a)
+        #expect(Instant.same("2026-01-05T10:00:00Z", "2026-01-05T11:00:00+01:00"))
+        #expect(!Instant.same("not a date", "not a date either"))
+    }
+
+    @Test func malformedTimestampsAreRefused() {
+        for text in ["2026-01-05", "2026-13-05T10:00:00Z", "2026-01-05T10:00:00", "2026-01-05T10:00:00.Z", "2026-01-05T10:00:00Zx"] {
+            #expect(Instant(rfc3339: text) == nil, "\(text)")
+        }
+    }
+
+    @Test func formatsInUTC() throws {
+        let instant = try #require(Instant(rfc3339: "2026-01-05T12:34:56.789+02:00"))
+        #expect(instant.rfc3339() == "2026-01-05T10:34:56Z")
+        #expect(instant.rfc3339(fractionDigits: 3) == "2026-01-05T10:34:56.789Z")
+        #expect(instant.fullDate == "2026-01-05")
+        #expect(Instant(milliseconds: 1_767_607_200_123).rfc3339(fractionDigits: 3) == "2026-01-05T10:00:00.123Z")
+        #expect(Instant(milliseconds: -1).rfc3339(fractionDigits: 3) == "1969-12-31T23:59:59.999Z")
+        #expect(Instant(seconds: 951_782_400).fullDate == "2000-02-29")
+    }
+
+    @Test func formattingAgreesWithFoundation() {
+        let style = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)
+        for seconds in stride(from: Int64(-5_000_000_000), through: 5_000_000_000, by: 123_456_789) {
+            let date = Date(timeIntervalSince1970: Double(seconds))
+            #expect(Instant(date: date).rfc3339() == date.formatted(style))
+            #expect(Instant(rfc3339: Instant(seconds: seconds).rfc3339()) == Instant(seconds: seconds))
+        }
+    }
+}
