@@ -44,10 +44,22 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("How many requests may run at once (under the shared rate limit).", valueName: "n"))
     var parallelism = ClientConfiguration.defaultMaxConcurrentRequests
 
+    @Option(help: ArgumentHelp(
+        "Write an 'organization:' section with this name and, as its anchor, the id of the active admin with the smallest id.",
+        valueName: "name"))
+    var organizationName: String?
+
     @OptionGroup var sandbox: SandboxSelection
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
+        if let organizationName {
+            if organizationName.allSatisfy(\.isWhitespace) || organizationName.count > OrganizationSection.maxNameLength
+                || organizationName.contains(",")
+                || organizationName.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                throw ValidationError("--organization-name must be 1-\(OrganizationSection.maxNameLength) characters, without commas or control characters")
+            }
+        }
         guard parallelism >= 1, parallelism <= 64 else { throw ValidationError("--parallelism must be between 1 and 64") }
         if layout == .perProject, out == nil {
             throw ValidationError("--layout per-project writes several files; name a directory with --out DIR")
@@ -77,7 +89,11 @@ struct ImportCommand: AsyncParsableCommand {
 
         let organization = makeImport(
             observed: observed, prefix: prefix, manageEmptyMembers: manageEmptyMembers, skipUnkeyed: skipUnkeyed,
-            proposeGroups: groups)
+            proposeGroups: groups, organizationName: organizationName)
+        if organizationName == nil {
+            Terminal.writeError(
+                "hint: no 'organization:' section written; pass --organization-name NAME so that plans name the organization and check that the key reads it\n")
+        }
         let source = identity.isSandbox ? "the sandbox" : identity.apiURL
         let date = Self.today()
         let files: [ImportedFile]

@@ -11,7 +11,8 @@ struct ValidateCommand: AsyncParsableCommand {
         discussion: """
             Directories are searched recursively for *.yaml and *.yml files, in sorted order; hidden files and \
             folders (.git, .github, .cogram, any .name) are skipped. Every problem is \
-            reported, each as 'path:line:col: error: message' with the source line. With --format sarif, stdout \
+            reported, each as 'path:line:col: error: message' with the source line. Entries whose 'expires' date \
+            has passed (UTC) are warnings and count as absent for the policies. With --format sarif, stdout \
             gets a SARIF 2.1.0 log of every finding (for code scanning) and the diagnostics still go to stderr. \
             Exit status: 0 valid, 1 invalid.
             """
@@ -37,7 +38,8 @@ struct ValidateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var result = ManifestLoader().load(paths: paths)
+        // Expiry is judged as of today (UTC): expired entries are warnings and count as absent for the policies.
+        var result = ManifestLoader(today: CalendarDay.today()).load(paths: paths)
         if verbose { Planning.reportSkipped(result) }
         if result.isValid, let desired = result.desired {
             result.diagnostics = (result.diagnostics + EmailTypos.check(desired)).sortedByLocation()

@@ -48,6 +48,7 @@ extension ImportedOrganization {
     public func renderSingle(header: ImportHeader) -> String {
         var out = render(header, description: nil)
         out += "version: 1\n"
+        out += organizationSection()
         out += ownershipSection()
         out += usersSection()
         out += groupsSection()
@@ -60,7 +61,7 @@ extension ImportedOrganization {
     /// `organization.yaml` first, then one file per project, named after its external_id (see `fileNames`).
     public func renderFiles(header: ImportHeader) -> [ImportedFile] {
         var organization = render(header, description: "The organization: ownership and users. Each project has its own file beside this one.")
-        organization += "version: 1\n" + ownershipSection() + usersSection() + closingComment()
+        organization += "version: 1\n" + organizationSection() + ownershipSection() + usersSection() + closingComment()
         var files = [ImportedFile(name: Self.organizationFileName, contents: organization)]
         if groups?.isEmpty == false {
             let text = render(header, description: "Groups that the projects in the files beside this one include.")
@@ -121,6 +122,14 @@ extension ImportedOrganization {
         out += "#\n"
         out += "# Imported from \(header.source) on \(header.date) by `cogramctl import`.\n"
         if let description { out += "# \(description)\n" }
+        return out
+    }
+
+    /// `organization:` with the name given and the anchor found; nothing without a name.
+    private func organizationSection() -> String {
+        guard let organizationName else { return "" }
+        var out = "organization:\n  name: \(YAMLScalarWriter.render(organizationName))\n"
+        if let anchor { out += "  anchor: \(YAMLScalarWriter.render(anchor))\n" }
         return out
     }
 

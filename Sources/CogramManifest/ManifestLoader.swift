@@ -22,15 +22,28 @@ public struct LoadResult: Sendable {
 /// files. Offline and deterministic.
 public struct ManifestLoader: Sendable {
     public var limits: LoaderLimits
+    /// The UTC day that `expires` is judged against: expired entries are warnings and count as absent for the
+    /// offline policies. nil judges nothing as expired (every entry counts).
+    public var today: CalendarDay?
 
-    public init(limits: LoaderLimits = .default) {
+    public init(limits: LoaderLimits = .default, today: CalendarDay? = nil) {
         self.limits = limits
+        self.today = today
     }
 
     public func load(paths: [String]) -> LoadResult {
         var diagnostics: [Diagnostic] = []
         var skipped: [String] = []
-        let files = expand(paths, diagnostics: &diagnostics, skipped: &skipped)
+        var files = expand(paths, diagnostics: &diagnostics, skipped: &skipped)
+        // A path below an organization's root loads the root's `organization:` file too.
+        if !files.isEmpty {
+            var known = Set(files.map(\.real))
+            for file in OrganizationRoots.organizationFiles(above: paths) {
+                guard let found = checked(file, root: OrganizationRoots.directory(of: file), diagnostics: &diagnostics),
+                      known.insert(found.real).inserted else { continue }
+                files.insert(found, at: 0)
+            }
+        }
         let sources = files.compactMap { read($0, diagnostics: &diagnostics) }
         if files.isEmpty, diagnostics.isEmpty {
             diagnostics.append(Diagnostic(.error, at: nil, "no manifest files (*.yaml, *.yml) found in \(paths.joined(separator: ", "))"))
@@ -49,7 +62,7 @@ public struct ManifestLoader: Sendable {
             diagnostics.append(contentsOf: found)
             if let fragment { fragments.append(fragment) }
         }
-        let desired = Self.merge(fragments, files: sources.map(\.path), diagnostics: &diagnostics)
+        let desired = Self.merge(fragments, files: sources.map(\.path), today: today, diagnostics: &diagnostics)
         let sorted = diagnostics.sortedByLocation()
         return LoadResult(desired: sorted.hasErrors ? nil : desired, diagnostics: sorted, sources: sources)
     }
@@ -59,7 +72,8 @@ public struct ManifestLoader: Sendable {
         let (document, composeDiagnostics) = YAMLComposer.compose(source, limits: limits)
         guard let document else { return (nil, composeDiagnostics) }
         var decoder = ManifestDecoder(file: source.path, document: document)
-        let fragment = decoder.decode()
+        var fragment = decoder.decode()
+        fragment.organization?.root = OrganizationRoots.directory(of: source.path)
         return (fragment, composeDiagnostics + decoder.diagnostics)
     }
 
@@ -194,10 +208,35 @@ public struct ManifestLoader: Sendable {
         }
     }
 
-    static func merge(_ fragments: [ManifestFragment], files: [String], diagnostics: inout [Diagnostic]) -> DesiredState {
+    static func absolute(_ path: String) -> String {
+        let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        return (full as NSString).standardizingPath
+    }
+
+    static func merge(
+        _ fragments: [ManifestFragment], files: [String], today: CalendarDay? = nil, diagnostics: inout [Diagnostic]
+    ) -> DesiredState {
         var desired = DesiredState(files: files)
         var entries: [ProjectEntry] = []
         for fragment in fragments {
+            if let organization = fragment.organization {
+                if let first = desired.organization {
+                    let sameRoot = absolute(first.root) == absolute(organization.root)
+                    diagnostics.append(Diagnostic(.error, at: organization.location, sameRoot
+                        ? "'organization' may appear in one file of a root only; it is already set at \(first.location)"
+                        : "several organizations (this one and '\(first.name)' at \(first.location)) in one load are not supported yet; validate each organization's folder on its own"))
+                } else {
+                    desired.organization = organization
+                }
+            }
+            if let at = fragment.offboardedLocation {
+                if let first = desired.offboardedLocation {
+                    diagnostics.append(Diagnostic(.error, at: at, "'offboarded' may appear in one file only; it is already set at \(first)"))
+                } else {
+                    desired.offboardedLocation = at
+                    desired.offboarded = fragment.offboarded
+                }
+            }
             setOnce(fragment.ownership, into: &desired.ownership, key: "ownership", at: \.location, &diagnostics)
             setOnce(fragment.policies, into: &desired.policies, key: "policies", at: \.location, &diagnostics)
             desired.users.append(contentsOf: fragment.users)
@@ -210,7 +249,21 @@ public struct ManifestLoader: Sendable {
         let expanded = GroupExpansion.expand(entries, groups: &desired.groups, diagnostics: &diagnostics)
         // Projects with errors of their own took part in the checks of keys and of group names only.
         desired.projects = entries.indices.filter { entries[$0].isComplete }.map { expanded[$0] }
-        PolicyCheck.check(desired, diagnostics: &diagnostics)
+        checkOffboarded(desired, diagnostics: &diagnostics)
+        if let today {
+            let evaluation = desired.evaluated(asOf: today, warningWindow: 0)
+            for entry in evaluation.expired {
+                let what = entry.email.map { "'\($0)'" } ?? "group '\(entry.group ?? "")'"
+                let effect = entry.kind == .user
+                    ? "the role is now \(entry.then?.rawValue ?? "unset")"
+                    : "it no longer counts"
+                diagnostics.append(Diagnostic(.warning, at: entry.location,
+                    "the entry for \(what) expired on \(entry.expires) (\(effect)); remove it from the manifest"))
+            }
+            PolicyCheck.check(evaluation.state, diagnostics: &diagnostics)
+        } else {
+            PolicyCheck.check(desired, diagnostics: &diagnostics)
+        }
         return desired
     }
 
@@ -247,6 +300,29 @@ public struct ManifestLoader: Sendable {
                     diagnostics.append(Diagnostic(.error, at: project.location, "project id '\(id)' is adopted twice; first at \(first)"))
                 } else {
                     ids[id] = project.location
+                }
+            }
+        }
+    }
+
+    /// An offboarded person must not also be granted anything: as a project member, a group member or a user.
+    private static func checkOffboarded(_ desired: DesiredState, diagnostics: inout [Diagnostic]) {
+        guard !desired.offboarded.isEmpty else { return }
+        var offboarded: [String: SourceLocation] = [:]
+        for person in desired.offboarded { offboarded[person.normalizedEmail] = person.location }
+        func conflict(_ email: String, at location: SourceLocation, as what: String) {
+            guard let listed = offboarded[normalizeEmail(email)] else { return }
+            diagnostics.append(Diagnostic(.error, at: listed,
+                "'\(email)' is offboarded here but also listed as \(what) at \(location); remove one of the two (cogramctl offboard removes the entries)"))
+        }
+        for user in desired.users { conflict(user.email, at: user.location, as: "a user") }
+        for group in desired.groups {
+            for member in group.members { conflict(member.email, at: member.location, as: "a member of group '\(group.name)'") }
+        }
+        for project in desired.projects {
+            for entry in project.memberEntries ?? [] {
+                if case .direct(let member) = entry {
+                    conflict(member.email, at: member.location, as: "a member of project '\(project.externalID)'")
                 }
             }
         }

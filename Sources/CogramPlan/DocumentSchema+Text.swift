@@ -18,6 +18,31 @@ extension DocumentSchema {
       "description": "Manifest format version; must be 1.",
       "const": 1
     },
+    "organization": {
+      "description": "Which Cogram organization these manifests describe. The folder of the file that holds it is the organization's root.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": ["name"],
+      "properties": {
+        "name": {
+          "description": "Shown at the top of every plan, report and PR comment: 1-100 characters, no control characters, no commas.",
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 100,
+          "pattern": "^[^,\\u0000-\\u001f\\u007f]+$"
+        },
+        "anchor": {
+          "description": "The id of a user of this organization; a key that reads an organization without this user is refused.",
+          "type": "string",
+          "minLength": 1
+        },
+        "api_key_env": {
+          "description": "The environment variable that holds this organization's API key.",
+          "type": "string",
+          "pattern": "^COGRAM_API_KEY(_[A-Z0-9_]+)?$"
+        }
+      }
+    },
     "ownership": {
       "description": "Which Cogram projects these manifests manage. At most one file may hold it.",
       "type": "object",
@@ -35,31 +60,81 @@ extension DocumentSchema {
       "type": "object",
       "additionalProperties": false,
       "properties": {
-        "min_owners": { "description": "Every active project whose members are managed has at least this many owners.", "type": "integer", "minimum": 0, "maximum": 999999 },
-        "max_owners": { "description": "Every active project whose members are managed has at most this many owners.", "type": "integer", "minimum": 1, "maximum": 999999 },
-        "guest_max_role": { "description": "An organization guest may hold at most this project role (checked at plan time for users whose role only Cogram knows).", "enum": ["owner", "editor", "viewer"] },
-        "require_description": { "description": "Every active manifest project has a non-empty description.", "type": "boolean" },
-        "external_id_pattern": { "description": "Every manifest project's external_id contains a match of this ICU regular expression (anchor it with ^…$).", "type": "string", "format": "regex" }
+        "min_owners": {
+          "description": "Every active project whose members are managed has at least this many owners.",
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 999999
+        },
+        "max_owners": {
+          "description": "Every active project whose members are managed has at most this many owners.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 999999
+        },
+        "guest_max_role": {
+          "description": "An organization guest may hold at most this project role (checked at plan time for users whose role only Cogram knows).",
+          "enum": ["owner", "editor", "viewer"]
+        },
+        "require_description": {
+          "description": "Every active manifest project has a non-empty description.",
+          "type": "boolean"
+        },
+        "external_id_pattern": {
+          "description": "Every manifest project's external_id contains a match of this ICU regular expression (anchor it with ^…$).",
+          "type": "string",
+          "format": "regex"
+        }
       }
     },
     "users": {
       "description": "Users whose organization role or external_id these manifests manage. Users are invited in the app; they must already exist and be active.",
       "type": "array",
-      "items": { "$ref": "#/$defs/user" }
+      "items": {
+        "$ref": "#/$defs/user"
+      }
     },
     "groups": {
       "description": "Named member lists, defined once in any file and included in any project's members with `- group: NAME`.",
       "type": "array",
-      "items": { "$ref": "#/$defs/group" }
+      "items": {
+        "$ref": "#/$defs/group"
+      }
     },
     "projects": {
       "description": "The managed projects. A managed, active project that no manifest lists is archived by apply.",
       "type": "array",
-      "items": { "$ref": "#/$defs/project" }
+      "items": {
+        "$ref": "#/$defs/project"
+      }
+    },
+    "offboarded": {
+      "description": "People who must hold no project membership anywhere in the organization. At most one file may hold it.",
+      "type": "array",
+      "items": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["email"],
+        "properties": {
+          "email": {
+            "$ref": "#/$defs/email"
+          },
+          "date": {
+            "$ref": "#/$defs/date",
+            "description": "When the person was offboarded, for the record."
+          },
+          "org_role": {
+            "description": "Also set this organization role.",
+            "enum": ["admin", "member", "guest"]
+          }
+        }
+      }
     }
   },
   "patternProperties": {
-    "^x-": { "description": "Ignored by cogramctl: a place for YAML anchors reused elsewhere in the file." }
+    "^x-": {
+      "description": "Ignored by cogramctl: a place for YAML anchors reused elsewhere in the file."
+    }
   },
   "additionalProperties": false,
   "$defs": {
@@ -79,12 +154,38 @@ extension DocumentSchema {
       "required": ["email"],
       "additionalProperties": false,
       "properties": {
-        "email": { "$ref": "#/$defs/email", "description": "The user's email (key; compared case-insensitively)." },
-        "role": { "description": "Organization role.", "enum": ["admin", "member", "guest"] },
+        "email": {
+          "$ref": "#/$defs/email",
+          "description": "The user's email (key; compared case-insensitively)."
+        },
+        "role": {
+          "description": "Organization role.",
+          "enum": ["admin", "member", "guest"]
+        },
         "external_id": {
           "description": "The user's id in your own systems; null clears it.",
-          "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "null" }]
+          "oneOf": [
+            {
+              "type": "string",
+              "minLength": 1
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "expires": {
+          "$ref": "#/$defs/date",
+          "description": "Last day (UTC) on which 'role' holds; from the next day the role is 'then'."
+        },
+        "then": {
+          "description": "The organization role from the day after 'expires' (required with 'expires').",
+          "enum": ["admin", "member", "guest"]
         }
+      },
+      "dependentRequired": {
+        "expires": ["then"],
+        "then": ["expires"]
       }
     },
     "project": {
@@ -92,23 +193,56 @@ extension DocumentSchema {
       "required": ["external_id", "name"],
       "additionalProperties": false,
       "properties": {
-        "external_id": { "$ref": "#/$defs/externalId", "description": "Key: unique across all loaded files (case-sensitive)." },
-        "name": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S" },
+        "external_id": {
+          "$ref": "#/$defs/externalId",
+          "description": "Key: unique across all loaded files (case-sensitive)."
+        },
+        "name": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 200,
+          "pattern": "\\S"
+        },
         "description": {
           "description": "Absent: left as it is in Cogram. null: cleared.",
-          "oneOf": [{ "type": "string" }, { "type": "null" }]
+          "oneOf": [
+            {
+              "type": "string"
+            },
+            {
+              "type": "null"
+            }
+          ]
         },
-        "id": { "description": "Adopt this existing Cogram project: it gets the external_id above.", "type": "string", "minLength": 1 },
+        "id": {
+          "description": "Adopt this existing Cogram project: it gets the external_id above.",
+          "type": "string",
+          "minLength": 1
+        },
         "previous_external_ids": {
           "description": "Re-key an existing project known by one of these external ids instead of archiving it.",
           "type": "array",
-          "items": { "$ref": "#/$defs/externalId" }
+          "items": {
+            "$ref": "#/$defs/externalId"
+          }
         },
-        "archived": { "description": "true keeps the project archived (or archives it); never re-created by accident.", "type": "boolean" },
+        "archived": {
+          "description": "true keeps the project archived (or archives it); never re-created by accident.",
+          "type": "boolean"
+        },
         "members": {
           "description": "When present, the whole membership (authoritative); [] means no members. Absent: membership not managed. Entries are people (email and role) or groups (group, optional role); a direct email entry wins over a group, and among groups the highest role wins.",
           "type": "array",
-          "items": { "oneOf": [{ "$ref": "#/$defs/member" }, { "$ref": "#/$defs/groupReference" }] }
+          "items": {
+            "oneOf": [
+              {
+                "$ref": "#/$defs/member"
+              },
+              {
+                "$ref": "#/$defs/groupReference"
+              }
+            ]
+          }
         }
       }
     },
@@ -117,18 +251,40 @@ extension DocumentSchema {
       "required": ["email", "role"],
       "additionalProperties": false,
       "properties": {
-        "email": { "$ref": "#/$defs/email" },
-        "role": { "enum": ["owner", "editor", "viewer"] }
+        "email": {
+          "$ref": "#/$defs/email"
+        },
+        "role": {
+          "enum": ["owner", "editor", "viewer"]
+        },
+        "expires": {
+          "$ref": "#/$defs/date",
+          "description": "Last day (UTC) on which this entry counts; from the next day it counts as absent."
+        }
       }
     },
-    "groupName": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$", "maxLength": 64 },
+    "groupName": {
+      "type": "string",
+      "pattern": "^[a-z0-9][a-z0-9-]*$",
+      "maxLength": 64
+    },
     "groupReference": {
       "type": "object",
       "required": ["group"],
       "additionalProperties": false,
       "properties": {
-        "group": { "$ref": "#/$defs/groupName", "description": "Every member of this group, with the group's roles." },
-        "role": { "description": "This role for every member of the group, in this project.", "enum": ["owner", "editor", "viewer"] }
+        "group": {
+          "$ref": "#/$defs/groupName",
+          "description": "Every member of this group, with the group's roles."
+        },
+        "role": {
+          "description": "This role for every member of the group, in this project.",
+          "enum": ["owner", "editor", "viewer"]
+        },
+        "expires": {
+          "$ref": "#/$defs/date",
+          "description": "Last day (UTC) on which this entry counts; from the next day it counts as absent."
+        }
       }
     },
     "group": {
@@ -136,9 +292,22 @@ extension DocumentSchema {
       "required": ["name", "members"],
       "additionalProperties": false,
       "properties": {
-        "name": { "$ref": "#/$defs/groupName", "description": "Key: unique across all loaded files." },
-        "members": { "type": "array", "items": { "$ref": "#/$defs/member" } }
+        "name": {
+          "$ref": "#/$defs/groupName",
+          "description": "Key: unique across all loaded files."
+        },
+        "members": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/member"
+          }
+        }
       }
+    },
+    "date": {
+      "description": "A UTC day, YYYY-MM-DD.",
+      "type": "string",
+      "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
     }
   }
 }

@@ -233,6 +233,22 @@ import Testing
         #expect(imported.summaryLine == "Imported 0 projects, 0 users; left out: nothing.")
     }
 
+    @Test func organizationNameWritesTheSectionWithTheSmallestActiveAdminIDAsAnchor() throws {
+        let users = [
+            F.user("zed", role: .admin), F.user("bob", role: .admin, status: .deactivated), F.user("cy", role: .admin),
+            F.user("al", role: .member),
+        ]
+        let named = makeImport(observed: ObservedState(users: users), prefix: nil, organizationName: "Acme US")
+        let text = named.renderSingle(header: header)
+        #expect(text.contains("version: 1\norganization:\n  name: Acme US\n  anchor: usr_cy\nusers:\n"))
+        let loaded = ManifestLoader().load(sources: [SourceFile(path: "m.yaml", bytes: Array(text.utf8))])
+        #expect(loaded.desired?.organization?.anchor == "usr_cy", "\(loaded.diagnostics)")
+        let files = named.renderFiles(header: header)
+        #expect(files.first?.contents.contains("organization:\n  name: Acme US\n") == true)
+        let unnamed = makeImport(observed: ObservedState(users: users), prefix: nil)
+        #expect(!unnamed.renderSingle(header: header).contains("organization:"))
+    }
+
     /// `members: []` would make an empty membership authoritative, so that a member added later in the app is
     /// removed by the next apply; it is written only on request.
     @Test func anEmptyMembershipIsLeftUnmanagedUnlessAsked() throws {

@@ -84,6 +84,8 @@ private struct ComposerSession {
         var column: Int32
         var tag: YAMLTag?
         var anchor: String?
+        var startOffset: Int32
+        var isFlow: Bool
     }
 
     private var document = YAMLDocument()
@@ -133,6 +135,8 @@ private struct ComposerSession {
     private mutating func handle(_ event: inout yaml_event_t, documents: inout Int) -> Step {
         let line = Int32(truncatingIfNeeded: event.start_mark.line + 1)
         let column = Int32(truncatingIfNeeded: event.start_mark.column + 1)
+        let startOffset = Int32(truncatingIfNeeded: event.start_mark.index)
+        let endOffset = Int32(truncatingIfNeeded: event.end_mark.index)
         switch event.type {
         case YAML_SCALAR_EVENT:
             let scalar = event.data.scalar
@@ -149,7 +153,9 @@ private struct ComposerSession {
             }
             let id = append(YAMLDocument.Node(
                 kind: .scalar, style: style, tag: nil, line: line, column: column, start: start,
-                count: Int32(truncatingIfNeeded: scalar.length), size: 1, weight: Int64(scalar.length)))
+                count: Int32(truncatingIfNeeded: scalar.length), size: 1, weight: Int64(scalar.length), startOffset: startOffset,
+                endOffset: endOffset))
+            if scalar.anchor != nil { document.nodes[Int(id)].flags.insert(.anchored) }
             if scalar.tag != nil {
                 document.nodes[Int(id)].tag = checkedTag(scalar.tag, Mark(line: Int(line), column: Int(column)), on: .scalar(id))
             }
@@ -164,13 +170,16 @@ private struct ComposerSession {
                 ? (event.data.mapping_start.tag, event.data.mapping_start.anchor)
                 : (event.data.sequence_start.tag, event.data.sequence_start.anchor)
             let tag = tagPointer == nil ? nil : checkedTag(tagPointer, mark, on: isMapping ? .mapping : .sequence)
+            let isFlow = isMapping
+                ? event.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
+                : event.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE
             stack.append(Frame(
                 isMapping: isMapping, childrenStart: scratch.count, line: line, column: column, tag: tag,
-                anchor: anchor.map { string($0) }))
+                anchor: anchor.map { string($0) }, startOffset: startOffset, isFlow: isFlow))
             return .next
         case YAML_MAPPING_END_EVENT, YAML_SEQUENCE_END_EVENT:
             guard let frame = stack.popLast(), frame.isMapping == (event.type == YAML_MAPPING_END_EVENT) else { return .fatal }
-            close(frame)
+            close(frame, endOffset: endOffset)
             return .next
         case YAML_ALIAS_EVENT:
             let name = string(event.data.alias.anchor)
@@ -237,9 +246,18 @@ private struct ComposerSession {
     }
 
     /// Makes the node of a list or mapping from its children in `scratch`.
-    private mutating func close(_ frame: Frame) {
+    private mutating func close(_ frame: Frame, endOffset flowEnd: Int32) {
         let start = Int32(truncatingIfNeeded: document.children.count)
+        var flags: YAMLDocument.NodeFlags = frame.isFlow ? .flow : []
+        if frame.anchor != nil { flags.insert(.anchored) }
+        // A block collection's end event sits at the next token, past comments and blank lines; its own last byte
+        // is where its last child ends. A flow collection ends at its closing bracket.
+        var endOffset = frame.isFlow ? flowEnd : frame.startOffset
+        if !frame.isFlow {
+            for child in scratch[frame.childrenStart...] { endOffset = max(endOffset, document.nodes[Int(child)].endOffset) }
+        }
         if frame.isMapping, needsResolving(scratch[frame.childrenStart...]) {
+            if scratch[frame.childrenStart...].contains(where: { isMergeKey($0) }) { flags.insert(.merged) }
             let pairs = resolveMerges(Array(scratch[frame.childrenStart...]))
             document.children.append(contentsOf: pairs)
         } else {
@@ -255,7 +273,8 @@ private struct ComposerSession {
         }
         let id = append(YAMLDocument.Node(
             kind: frame.isMapping ? .mapping : .sequence, style: .plain, tag: frame.tag, line: frame.line,
-            column: frame.column, start: start, count: count, size: size, weight: weight))
+            column: frame.column, start: start, count: count, size: size, weight: weight, startOffset: frame.startOffset,
+            endOffset: endOffset, flags: flags))
         if let anchor = frame.anchor { anchors[anchor] = id }
         add(id)
     }
