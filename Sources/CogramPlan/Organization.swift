@@ -33,7 +33,8 @@ public struct AnchorMismatch: Error, Sendable, Hashable, CustomStringConvertible
     }
 
     public var description: String {
-        "the API key from \(keySource) reads an organization with no user of id \(escapeForTerminal(anchor)), the anchor of organization "
+        "the API key from \(keySource) reads an organization with no user of id \(escapeForTerminal(anchor)), "
+            + "the anchor of organization "
             + "'\(escapeForTerminal(organization))': it is the key of another organization; set \(keySource) to "
             + "the key of '\(escapeForTerminal(organization))' (nothing was planned or written)"
     }
