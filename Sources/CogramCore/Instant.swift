@@ -63,7 +63,7 @@ public struct Instant: Hashable, Comparable, Sendable {
             offset = sign * (oh * 3600 + om * 60)
         }
         guard i == b.count else { return nil }
-        seconds = Instant.daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset
+        seconds = CivilDays.days(year: year, month: month, day: day) * 86400 + hour * 3600 + minute * 60 + second - offset
         nanoseconds = nanos
     }
 
@@ -98,36 +98,13 @@ public struct Instant: Hashable, Comparable, Sendable {
 
     /// The UTC calendar date, `YYYY-MM-DD`.
     public var fullDate: String {
-        let (year, month, day) = Self.civilFromDays(seconds.floorDivided(by: 86400))
+        let (year, month, day) = CivilDays.date(days: seconds.floorDivided(by: 86400))
         return Self.pad(year, 4) + "-" + Self.pad(month, 2) + "-" + Self.pad(day, 2)
     }
 
     private static func pad(_ value: Int64, _ width: Int) -> String {
         let s = String(value)
         return String(repeating: "0", count: max(0, width - s.count)) + s
-    }
-
-    /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-    private static func daysFromCivil(_ y0: Int64, _ m: Int64, _ d: Int64) -> Int64 {
-        let y = m <= 2 ? y0 - 1 : y0
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    /// The proleptic Gregorian date of a day count from 1970-01-01 (the inverse of `daysFromCivil`).
-    private static func civilFromDays(_ z0: Int64) -> (Int64, Int64, Int64) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (m <= 2 ? yoe + era * 400 + 1 : yoe + era * 400, m, d)
     }
 }
 

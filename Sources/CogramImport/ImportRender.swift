@@ -199,11 +199,11 @@ extension ImportedOrganization {
             phrases.append(LeftOutPhrase(short: text, long: text + " (--skip-unkeyed; apply leaves such projects alone)"))
         }
         if leftOut.outsidePrefix > 0, let prefix {
-            let text = count(leftOut.outsidePrefix, "project") + " outside the prefix \(YAMLScalarWriter.doubleQuoted(prefix))"
+            let text = count(leftOut.outsidePrefix, "project") + " outside the prefix \(YAMLQuoting.doubleQuoted(prefix))"
             phrases.append(LeftOutPhrase(short: text, long: text + " (not managed by these manifests)"))
         }
         if !leftOut.unusableExternalIDs.isEmpty {
-            let ids = leftOut.unusableExternalIDs.map(YAMLScalarWriter.doubleQuoted).joined(separator: ", ")
+            let ids = leftOut.unusableExternalIDs.map(YAMLQuoting.doubleQuoted).joined(separator: ", ")
             let text = count(leftOut.unusableExternalIDs.count, "project") + " whose external_id a manifest cannot hold"
             phrases.append(LeftOutPhrase(
                 short: text,

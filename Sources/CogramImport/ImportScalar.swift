@@ -9,7 +9,7 @@ import CogramManifest
 public enum YAMLScalarWriter {
     /// The scalar as it should appear after `key: `.
     public static func render(_ value: String) -> String {
-        isPlainSafe(value) ? value : doubleQuoted(value)
+        isPlainSafe(value) ? value : YAMLQuoting.doubleQuoted(value)
     }
 
     /// True when `value` may be written without quotes.
@@ -21,7 +21,7 @@ public enum YAMLScalarWriter {
         // `key: foo:` would end in a mapping indicator.
         if last == ":" { return false }
         for (index, scalar) in scalars.enumerated() {
-            guard isPrintableInPlain(scalar) else { return false }
+            guard YAMLQuoting.isPrintable(scalar) else { return false }
             let next = index + 1 < scalars.count ? scalars[index + 1] : nil
             // ": " starts a mapping value, " #" starts a comment.
             if scalar == ":", let next, next == " " { return false }
@@ -29,40 +29,6 @@ public enum YAMLScalarWriter {
         }
         if value.hasPrefix("...") { return false }
         return !looksTyped(value)
-    }
-
-    /// A double-quoted scalar with YAML escapes.
-    public static func doubleQuoted(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\0": out += "\\0"
-            case "\u{07}": out += "\\a"
-            case "\u{08}": out += "\\b"
-            case "\t": out += "\\t"
-            case "\n": out += "\\n"
-            case "\u{0B}": out += "\\v"
-            case "\u{0C}": out += "\\f"
-            case "\r": out += "\\r"
-            case "\u{1B}": out += "\\e"
-            case "\u{85}": out += "\\N"
-            case "\u{2028}": out += "\\L"
-            case "\u{2029}": out += "\\P"
-            default:
-                if isPrintableInPlain(scalar) {
-                    out.unicodeScalars.append(scalar)
-                } else if scalar.value <= 0xFF {
-                    out += "\\x" + hex(scalar.value, digits: 2)
-                } else if scalar.value <= 0xFFFF {
-                    out += "\\u" + hex(scalar.value, digits: 4)
-                } else {
-                    out += "\\U" + hex(scalar.value, digits: 8)
-                }
-            }
-        }
-        return out + "\""
     }
 
     // MARK: - Rules
@@ -75,16 +41,6 @@ public enum YAMLScalarWriter {
     /// What libyaml accepts raw and reads back unchanged inside a one-line scalar: printable characters without
     /// line breaks (NEL, LS, PS count as breaks), without tab (kept out of plain text for clarity) and without a
     /// byte order mark.
-    private static func isPrintableInPlain(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x20...0x7E: true
-        case 0xA0...0xD7FF: scalar.value != 0x2028 && scalar.value != 0x2029
-        case 0xE000...0xFFFD: scalar.value != 0xFEFF
-        case 0x10000...0x10FFFF: true
-        default: false
-        }
-    }
-
     /// Null, booleans and anything that could be read as a number or a date (`0042`, `1e3`, `.5`, `0x1F`,
     /// `-12`, `1_000`, `12:30`, `2026-01-05`, `.inf`); deliberately broad: quoting a string that needs none is
     /// harmless, leaving one plain that a reader retypes is not.
@@ -104,9 +60,4 @@ public enum YAMLScalarWriter {
     }
 
     private static let numericCharacters = Set("0123456789abcdefxob_.:+-")
-
-    private static func hex(_ value: UInt32, digits: Int) -> String {
-        let text = String(value, radix: 16, uppercase: true)
-        return String(repeating: "0", count: max(0, digits - text.count)) + text
-    }
 }

@@ -175,8 +175,7 @@ public struct ManifestLoader: Sendable {
             return nil
         }
         if info.size > limits.maxFileBytes {
-            diagnostics.append(Diagnostic(.error, at: SourceLocation(file: path, line: 1, column: 1),
-                "the file is \(info.size) bytes; manifests may be at most \(limits.maxFileBytes) bytes (split it into several files)"))
+            diagnostics.append(.fileTooLarge(path, bytes: info.size, limit: limits.maxFileBytes))
             return nil
         }
         // Read at most one byte past the limit, so that a file growing under us is still bounded.
@@ -185,8 +184,7 @@ public struct ManifestLoader: Sendable {
             return nil
         }
         if data.count > limits.maxFileBytes {
-            diagnostics.append(Diagnostic(.error, at: SourceLocation(file: path, line: 1, column: 1),
-                "the file is larger than \(limits.maxFileBytes) bytes; split it into several files"))
+            diagnostics.append(.fileTooLarge(path, bytes: nil, limit: limits.maxFileBytes))
             return nil
         }
         return SourceFile(path: path, bytes: [UInt8](data))
@@ -401,5 +399,15 @@ struct FileInfo {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
         return String(cString: resolved)
+    }
+}
+
+extension Diagnostic {
+    /// A file over a size limit, refused as a whole at its first line; `bytes` is nil when all that is known is
+    /// that it passed the limit (a file that grew while it was read).
+    static func fileTooLarge(_ file: String, bytes: Int?, limit: Int) -> Diagnostic {
+        let at = SourceLocation(file: file, line: 1, column: 1)
+        guard let bytes else { return Diagnostic(.error, at: at, "the file is larger than \(limit) bytes; split it into several files") }
+        return Diagnostic(.error, at: at, "the file is \(bytes) bytes; manifests may be at most \(limit) bytes (split it into several files)")
     }
 }

@@ -187,10 +187,6 @@ extension AccessReport {
             "grants": .array(grants), "users_in_no_manifest": .array(usersInNoManifest.map(JSONValue.string)),
             "offboarded_with_access": .array(offboarded), "expiring": .array(expiring),
         ])
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        var data = try encoder.encode(document)
-        data.append(0x0A)
-        return data
+        return try StableJSON.data(document)
     }
 }

@@ -71,11 +71,7 @@ extension Plan: Codable {
 
     /// The document as stable JSON: sorted keys, pretty printed, with a final newline.
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        var data = try encoder.encode(self)
-        data.append(0x0A)
-        return data
+        try StableJSON.data(self)
     }
 
     /// Reads a saved plan, checking `kind` and the major `format_version` before anything else.

@@ -103,45 +103,16 @@ public enum Sandbox {
         _ options: SandboxOptions, keys: KeyPolicy, isolation: isolated (any Actor)? = #isolation,
         _ body: (RunningSandbox) async throws -> T
     ) async throws -> T {
-        let prepared = try prepare(options, keys: keys)
-        let stats = StatsRecorder()
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = application(store: prepared.store, options: options, stats: stats) { port in
-            continuation.yield(port)
-            continuation.finish()
-        }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger()))
-        let stopped = Completion()
+        let launch = try Launch(options, keys: keys)
         return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { tasks in
-            tasks.addTask {
-                defer { continuation.finish() }
-                do {
-                    try await group.run()
-                    await stopped.finish()
-                } catch {
-                    await stopped.finish()
-                    throw error
-                }
-            }
+            tasks.addTask { try await launch.serve() }
             var bound: Int?
-            for await port in ports {
+            for await port in launch.ports {
                 bound = port
                 break
             }
-            guard let port = bound else {
-                try? prepared.store.close()
-                do {
-                    try await tasks.waitForAll()
-                    throw SandboxError.startFailed("the server stopped before listening")
-                } catch let error as SandboxError {
-                    throw error
-                } catch {
-                    throw SandboxError.startFailed("cannot listen on \(options.host):\(options.port): \(error)")
-                }
-            }
-            let running = RunningSandbox(
-                host: options.host, port: port, apiKey: prepared.apiKey, organization: prepared.organization,
-                store: prepared.store, recorder: stats, group: group, stopped: stopped)
+            guard let port = bound else { throw await launch.failure { try await tasks.waitForAll() } }
+            let running = launch.running(port: port)
             let result = try await withCleanUp { try await body(running) } cleanUp: { try await running.shutdown() }
             // The server's own shutdown errors are of no use to the caller.
             while !tasks.isEmpty { _ = try? await tasks.next() }
@@ -154,16 +125,40 @@ public enum Sandbox {
     /// The server runs in an unstructured task. Prefer `run`, which keeps it in the caller's task tree; this is
     /// for callers whose sandbox outlives one scope (benchmarks, end-to-end fixtures that restart a server).
     public static func start(_ options: SandboxOptions) async throws -> RunningSandbox {
-        let prepared = try prepare(options, keys: .fromOptions)
-        let stats = StatsRecorder()
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = application(store: prepared.store, options: options, stats: stats) { port in
-            continuation.yield(port)
-            continuation.finish()
+        let launch = try Launch(options, keys: .fromOptions)
+        let task = Task { try await launch.serve() }
+        for await port in launch.ports {
+            return launch.running(port: port)
         }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger()))
+        throw await launch.failure { try await task.value }
+    }
+
+    /// A prepared server, not yet running: what `run` (in a child task) and `start` (in an unstructured task) share.
+    private struct Launch: Sendable {
+        let options: SandboxOptions
+        let prepared: Prepared
+        let stats = StatsRecorder()
         let stopped = Completion()
-        let task = Task {
+        let group: ServiceGroup
+        /// Yields the bound port once the server listens; ends without one when it stops before.
+        let ports: AsyncStream<Int>
+        private let continuation: AsyncStream<Int>.Continuation
+
+        init(_ options: SandboxOptions, keys: KeyPolicy) throws {
+            self.options = options
+            prepared = try Sandbox.prepare(options, keys: keys)
+            let (ports, continuation) = AsyncStream<Int>.makeStream()
+            let app = Sandbox.application(store: prepared.store, options: options, stats: stats) { port in
+                continuation.yield(port)
+                continuation.finish()
+            }
+            group = ServiceGroup(configuration: .init(services: [app], logger: Sandbox.logger()))
+            self.ports = ports
+            self.continuation = continuation
+        }
+
+        /// Runs the server until it stops, marking it stopped either way.
+        func serve() async throws {
             defer { continuation.finish() }
             do {
                 try await group.run()
@@ -173,19 +168,26 @@ public enum Sandbox {
                 throw error
             }
         }
-        for await port in ports {
-            return RunningSandbox(
+
+        func running(port: Int) -> RunningSandbox {
+            RunningSandbox(
                 host: options.host, port: port, apiKey: prepared.apiKey, organization: prepared.organization,
                 store: prepared.store, recorder: stats, group: group, stopped: stopped)
         }
-        try? prepared.store.close()
-        do {
-            try await task.value
-            throw SandboxError.startFailed("the server stopped before listening")
-        } catch let error as SandboxError {
-            throw error
-        } catch {
-            throw SandboxError.startFailed("cannot listen on \(options.host):\(options.port): \(error)")
+
+        /// The error of a server that stopped before listening; `served` waits for `serve()` to end.
+        func failure(
+            isolation: isolated (any Actor)? = #isolation, _ served: () async throws -> Void
+        ) async -> SandboxError {
+            try? prepared.store.close()
+            do {
+                try await served()
+                return SandboxError.startFailed("the server stopped before listening")
+            } catch let error as SandboxError {
+                return error
+            } catch {
+                return SandboxError.startFailed("cannot listen on \(options.host):\(options.port): \(error)")
+            }
         }
     }
 

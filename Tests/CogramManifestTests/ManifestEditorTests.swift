@@ -73,6 +73,14 @@ import Testing
             [.replaceScalar([.key("projects"), .index(0), .key("name")], with: "yes")]) == "version: 1\nprojects:\n  - external_id: 'a'\n    name: \"yes\"\n")
     }
 
+    @Test func controlCharactersAndLineSeparatorsAreEscapedAsImportEscapesThem() throws {
+        let value = "a\u{07}b\u{85}c\u{2028}d\u{FEFF}e"
+        let edited = try edit("version: 1\nprojects:\n  - external_id: a\n    name: P\n",
+            [.replaceScalar([.key("projects"), .index(0), .key("name")], with: value)])
+        #expect(edited == "version: 1\nprojects:\n  - external_id: a\n    name: \"a\\ab\\Nc\\Ld\\uFEFFe\"\n")
+        #expect(edited.contains(YAMLQuoting.doubleQuoted(value)))
+    }
+
     @Test func appendingAnItemIndentsItLikeItsNeighbours() throws {
         let text = "version: 1\nusers:\n    - email: a@x.example\n      role: admin\n# end\n"
         let result = try edit(text, [.appendItem(to: [.key("users")], .mapping([EditPair("email", .scalar("b@x.example")), EditPair("role", .scalar("guest"))]))])

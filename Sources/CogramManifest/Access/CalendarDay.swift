@@ -13,7 +13,7 @@ public struct CalendarDay: Sendable, Hashable, Comparable, CustomStringConvertib
     /// The day for a proleptic Gregorian year, month and day; nil for a date that does not exist (2027-02-30).
     public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month), (1...Self.daysIn(month, of: year)).contains(day) else { return nil }
-        daysSinceEpoch = Self.days(year: year, month: month, day: day)
+        daysSinceEpoch = Int(CivilDays.days(year: Int64(year), month: Int64(month), day: Int64(day)))
     }
 
     /// Exactly `YYYY-MM-DD` with a real date; anything else is nil.
@@ -43,16 +43,8 @@ public struct CalendarDay: Sendable, Hashable, Comparable, CustomStringConvertib
     public func adding(days: Int) -> CalendarDay { CalendarDay(daysSinceEpoch: daysSinceEpoch + days) }
 
     public var components: (year: Int, month: Int, day: Int) {
-        // Howard Hinnant's civil_from_days.
-        let z = daysSinceEpoch + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+        let (year, month, day) = CivilDays.date(days: Int64(daysSinceEpoch))
+        return (Int(year), Int(month), Int(day))
     }
 
     /// `YYYY-MM-DD`.
@@ -75,16 +67,5 @@ public struct CalendarDay: Sendable, Hashable, Comparable, CustomStringConvertib
         case 4, 6, 9, 11: 30
         default: 31
         }
-    }
-
-    // Howard Hinnant's days_from_civil.
-    private static func days(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = month > 2 ? month - 3 : month + 9
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
     }
 }

@@ -332,10 +332,10 @@ public struct ManifestEditor: Sendable {
         return text
     }
 
-    private func renderKey(_ key: String) -> String { Self.isSafePlain(key) ? key : Self.doubleQuoted(key) }
+    private func renderKey(_ key: String) -> String { Self.isSafePlain(key) ? key : YAMLQuoting.doubleQuoted(key) }
 
     /// Plain when the text reads back as the same string, else double-quoted.
-    func renderScalar(_ text: String) -> String { Self.isSafePlain(text) ? text : Self.doubleQuoted(text) }
+    func renderScalar(_ text: String) -> String { Self.isSafePlain(text) ? text : YAMLQuoting.doubleQuoted(text) }
 
     /// The new text in the old scalar's quoting style when it can be written that way.
     private func renderScalar(_ text: String, like node: NodeID) -> String {
@@ -343,7 +343,7 @@ public struct ManifestEditor: Sendable {
         case .singleQuoted where !text.contains(where: { $0.isNewline }):
             return "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
         case .doubleQuoted:
-            return Self.doubleQuoted(text)
+            return YAMLQuoting.doubleQuoted(text)
         default:
             return renderScalar(text)
         }
@@ -357,26 +357,6 @@ public struct ManifestEditor: Sendable {
         }
         guard text.unicodeScalars.allSatisfy(allowed), first != " ", last != " ", first != "-", first != "." else { return false }
         return !YAMLWords.typedLowercased.contains(text.lowercased())
-    }
-
-    static func doubleQuoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += "\\x" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16, uppercase: true)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 
     // MARK: - Bytes and lines

@@ -115,11 +115,7 @@ extension SARIFLog {
 
     /// Stable JSON: sorted keys, pretty printed, with a final newline.
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        var data = try encoder.encode(self)
-        data.append(0x0A)
-        return data
+        try StableJSON.data(self)
     }
 
     static func level(_ severity: Diagnostic.Severity) -> String {

@@ -36,8 +36,7 @@ public enum YAMLComposer {
 
     public static func compose(_ source: SourceFile, limits: LoaderLimits = .default) -> (document: YAMLDocument?, diagnostics: [Diagnostic]) {
         guard source.bytes.count <= maxSourceBytes else {
-            let at = SourceLocation(file: source.path, line: 1, column: 1)
-            return (nil, [Diagnostic(.error, at: at, "the file is \(source.bytes.count) bytes; manifests may be at most \(maxSourceBytes) bytes (split it into several files)")])
+            return (nil, [.fileTooLarge(source.path, bytes: source.bytes.count, limit: maxSourceBytes)])
         }
         var session = ComposerSession(source: source, limits: limits)
         return session.run()
