@@ -74,8 +74,12 @@ enum Planning {
         desired: DesiredState, client: some CogramClientProtocol, options: PlanOptions, parallelism: Int, verbose: Bool,
         scope: ProjectScope? = nil, keySource: String
     ) async throws -> Plan {
+        let progress = ReadingProgress()
+        progress.start()
         let (plan, observed) = try await readAndPlan(
-            desired: desired, client: client, options: options, scope: scope, parallelism: parallelism)
+            desired: desired, client: client, options: options, scope: scope, parallelism: parallelism,
+            progress: { progress.record($0) })
+        progress.finish()
         // Before anything is printed or written: a key of another organization stops everything.
         do {
             try checkAnchor(organization: desired.organization, users: observed.users, keySource: keySource)

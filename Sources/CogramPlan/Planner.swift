@@ -112,6 +112,8 @@ private struct Planner {
     let evaluation: AccessEvaluation
     /// The offboarded people by normalised email: their memberships are planned by `planOffboarding` only.
     private let offboarded: [String: OffboardedPerson]
+    /// The same emails in order, so that a "did you mean" between equally close ones is always the same.
+    private let knownEmails: [String]
 
     init(desired: DesiredState, observed: ObservedState, options: PlanOptions) {
         evaluation = desired.evaluated(asOf: CalendarDay(options.now), warningWindow: options.expiryWarningDays)
@@ -120,6 +122,7 @@ private struct Planner {
         self.options = options
         usersByEmail = Dictionary(grouping: observed.users, by: { normalizeEmail($0.email) })
         offboarded = Dictionary(desired.offboarded.map { (normalizeEmail($0.email), $0) }, uniquingKeysWith: { first, _ in first })
+        knownEmails = usersByEmail.keys.sorted()
     }
 
     private func isManaged(_ project: Project) -> Bool {
@@ -308,7 +311,9 @@ private struct Planner {
         let key = normalizeEmail(email)
         let found = usersByEmail[key] ?? []
         guard let user = found.first else {
-            errors.append(Diagnostic(.error, at: location, "\(email) (\(what)) is not a user of the organization; invite them in the Cogram app first, or fix the email"))
+            let fix = Suggestion.closest(to: key, in: knownEmails).map { "did you mean \($0)? Otherwise fix the email, or invite them in the Cogram app first" }
+                ?? "invite them in the Cogram app first, or fix the email"
+            errors.append(Diagnostic(.error, at: location, "\(email) (\(what)) is not a user of the organization; \(fix)"))
             return nil
         }
         guard found.count == 1 else {
