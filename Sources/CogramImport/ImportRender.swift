@@ -1,3 +1,4 @@
+import CogramManifest
 import CogramPlan
 
 /// How `cogramctl import` splits the manifests into files.
