@@ -81,7 +81,14 @@ struct PlanCommand: AsyncParsableCommand {
             } catch {
                 throw CLIError("cannot write the plan to \(out): \(error.localizedDescription)")
             }
-            Terminal.writeError("Saved the plan to \(out) (valid until \(plan.expiresAt)). Apply exactly this plan with: cogramctl apply \(out)\n")
+            // A sandbox plan checked without COGRAM_PLAN_KEY needs its database named: apply never takes the key
+            // from a database the file names.
+            var command = "cogramctl apply \(out)"
+            if case .sandbox(let path)? = BackendIdentity(apiURL: plan.apiURL),
+               (Terminal.environment["COGRAM_PLAN_KEY"] ?? "").isEmpty {
+                command += " --sandbox=\(Backend.relativePath(path))"
+            }
+            Terminal.writeError("Saved the plan to \(out) (valid until \(plan.expiresAt)). Apply exactly this plan with: \(command)\n")
         }
         GitHubActions.appendStepSummary(renderMarkdown(plan))
         var outputs = [("has-changes", String(!plan.isEmpty)), ("change-count", String(plan.changes.count))]

@@ -85,9 +85,10 @@ public struct ApplyReportDocument: Codable, Sendable, Hashable {
     }
 
     /// The document for an apply that sent nothing (`refused` or `stale`), saying why.
-    public init(plan: Plan, notApplied status: ApplyStatus, reasons: [String]) {
+    /// `listingChanges: false` for a plan that is not known to be authentic: none of its changes is named.
+    public init(plan: Plan, notApplied status: ApplyStatus, reasons: [String], listingChanges: Bool = true) {
         let reason = status == .refused ? "refused by the safety caps" : "the saved plan is stale"
-        let results = plan.changes.map { ChangeResult(action: $0.action, address: $0.address.description, outcome: .skipped(reason)) }
+        let results = (listingChanges ? plan.changes : []).map { ChangeResult(action: $0.action, address: $0.address.description, outcome: .skipped(reason)) }
         self.init(plan: plan, status: status, results: results, errors: reasons)
     }
 

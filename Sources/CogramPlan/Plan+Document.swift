@@ -126,11 +126,12 @@ public enum PlanValidationError: Error, Sendable, Hashable, CustomStringConverti
     public var description: String {
         switch self {
         case .wrongKind(let found):
-            "this file is not a cogramctl plan (\"kind\" is \(found.map { "\"\($0)\"" } ?? "missing"), expected \"\(Plan.kind)\"); create one with `cogramctl plan --out FILE`"
+            // What the file says is not printed: nothing of an unverified plan reaches a log raw.
+            "this file is not a cogramctl plan (\"kind\" is \(found == nil ? "missing" : "not"), expected \"\(Plan.kind)\"); create one with `cogramctl plan --out FILE`"
         case .unsupportedFormatVersion(let v):
-            "this plan has format_version \"\(v)\", but this cogramctl reads format_version \"\(Plan.formatVersion)\"; run `cogramctl plan --out FILE` again with this version"
+            "this plan has format_version \"\(escapeForTerminal(String(v.prefix(20))))\", but this cogramctl reads format_version \"\(Plan.formatVersion)\"; run `cogramctl plan --out FILE` again with this version"
         case .malformed(let detail):
-            "the plan file is damaged: \(detail); run `cogramctl plan --out FILE` again"
+            "the plan file is damaged: \(escapeForTerminal(detail)); run `cogramctl plan --out FILE` again"
         case .expired(let expiresAt):
             "the plan expired at \(expiresAt); run `cogramctl plan --out FILE` again"
         case .apiURLMismatch(let plan, let current):
