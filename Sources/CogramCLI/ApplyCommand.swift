@@ -139,7 +139,8 @@ struct ApplyCommand: AsyncParsableCommand {
                 return try notApplied(plan, .stale, reasons: [reason], verified: false)
             case .nothingToDo(let alreadyDone):
                 if alreadyDone > 0 {
-                    Terminal.writeOutput("Nothing to do: all \(plural(alreadyDone, "change")) of this plan are already made in Cogram.\n")
+                    let what = alreadyDone == 1 ? "the plan's one change is" : "all \(alreadyDone) changes of this plan are"
+                    Terminal.writeOutput("Nothing to do: \(what) already made in Cogram.\n")
                 } else {
                     show(plan)
                 }
@@ -166,10 +167,11 @@ struct ApplyCommand: AsyncParsableCommand {
     /// The manifests of `--manifests`, loaded once, and the plan they make against Cogram now.
     private func replanning(client: CogramClient, apiURL: String) throws -> SavedPlanVerification.Manifests {
         let paths = manifests
-        let (desired, digest, _) = try Planning.load(paths, command: "apply")
+        let (desired, digest, sources) = try Planning.load(paths, command: "apply")
         let options = planning.planOptions(apiURL: apiURL, digest: digest)
         let parallelism = planning.parallelism
-        return SavedPlanVerification.Manifests(paths: paths, digest: { digest }) {
+        let files = Planning.fingerprint(sources, paths: paths).files
+        return SavedPlanVerification.Manifests(paths: paths, digest: { digest }, files: files) {
             try await Planning.plan(desired: desired, client: client, options: options, parallelism: parallelism, verbose: false)
         }
     }

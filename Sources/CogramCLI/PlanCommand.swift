@@ -68,7 +68,9 @@ struct PlanCommand: AsyncParsableCommand {
         ) { client, identity in
             let plan = try await Planning.plan(
                 desired: desired, client: client,
-                options: planning.planOptions(apiURL: identity.apiURL, digest: digest, validity: validity),
+                options: planning.planOptions(
+                    apiURL: identity.apiURL, digest: digest, files: Planning.fingerprint(sources, paths: paths).files,
+                    validity: validity),
                 parallelism: planning.parallelism, verbose: connection.verbose, scope: scope)
             return plan.errors.isEmpty ? try plan.signed(with: planSigningKey(client: client)) : plan
         }

@@ -53,22 +53,26 @@ public enum SavedPlanVerification {
         public var paths: [String]
         /// Computes their digest; called only after the signature passed.
         public var digest: @Sendable () throws -> String
+        /// Their `manifest_files` (relative path → sha256), to name the files that changed.
+        public var files: [String: String]
         /// Plans them against Cogram as it is now; called only after the signature passed, whatever the digest.
         public var replan: @Sendable () async throws -> Plan
 
         public init(
-            paths: [String], digest: @escaping @Sendable () throws -> String,
+            paths: [String], digest: @escaping @Sendable () throws -> String, files: [String: String] = [:],
             replan: @escaping @Sendable () async throws -> Plan
         ) {
             self.paths = paths
             self.digest = digest
+            self.files = files
             self.replan = replan
         }
     }
 
     /// The reason for a plan whose manifests changed since it was made.
-    public static func manifestsChanged(_ paths: [String]) -> String {
-        "the manifests changed since the plan was made: \(paths.map(escapeForTerminal).joined(separator: " ")) no longer produce this plan (manifest_digest differs). Plan again from the current manifests and review that plan."
+    public static func manifestsChanged(_ paths: [String], files: [String] = []) -> String {
+        let named = files.isEmpty ? "" : " (changed, added or gone: \(files.prefix(20).map(escapeForTerminal).joined(separator: ", "))\(files.count > 20 ? " and \(files.count - 20) more" : ""))"
+        return "the manifests changed since the plan was made: \(paths.map(escapeForTerminal).joined(separator: " ")) no longer produce this plan (manifest_digest differs)\(named). Plan again from the current manifests and review that plan."
     }
 
     /// The reason for saved changes that the manifests do not call for (any more, or ever).
@@ -89,7 +93,8 @@ public enum SavedPlanVerification {
             return .invalid(reason: "\(error)")
         }
         if let manifests, try manifests.digest() != plan.manifestDigest {
-            return .invalid(reason: manifestsChanged(manifests.paths))
+            let files = plan.manifestFiles.map { ManifestDigest.changedFiles($0, manifests.files) } ?? []
+            return .invalid(reason: manifestsChanged(manifests.paths, files: files))
         }
         if plan.isEmpty { return .nothingToDo(alreadyDone: 0) }
         let inventory = try await liveInventory(plan: plan, client: client, parallelism: parallelism)
