@@ -7,7 +7,7 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "cogramctl",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "cogramctl", targets: ["cogramctl"]),
         .library(name: "CogramCore", targets: ["CogramCore"]),

@@ -7,7 +7,11 @@
 public func fuzzManifest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
     let source = SourceFile(path: "fuzz.yaml", bytes: bytes)
-    let result = ManifestLoader().load(sources: [source])
+    // Inputs are at most 64 KiB (-max_len): a byte budget for aliases of 64 KiB lets the fuzzer reach that limit
+    // with what it can write, as a 1 MB scalar aliased thousands of times reaches the default one.
+    var limits = LoaderLimits.default
+    limits.maxAliasExpansionBytes = 64 << 10
+    let result = ManifestLoader(limits: limits).load(sources: [source])
     let rendered = DiagnosticRenderer(sources: result.sources, color: true).render(result.diagnostics)
     // Invariants every input must keep: an invalid load reports an error, and every error has a location
     // inside the file (line and column are 1-based).

@@ -17,14 +17,19 @@ corpus="$out/corpus"        # grows while fuzzing; not committed
 artifacts=fuzz-artifacts    # crashes, timeouts, OOMs (gitignored)
 
 build() {
-    mkdir -p "$out"
+    mkdir -p "$out/modules"
+    local flags=(-sanitize=fuzzer,address -parse-as-library -Onone -g -swift-version 6 -enable-upcoming-feature ExistentialAny)
+    # CogramCore first, as the module CogramManifest re-exports (instrumented too: its rules run on every input).
+    swiftc "${flags[@]}" -module-name CogramCore -emit-module -emit-module-path "$out/modules/CogramCore.swiftmodule" \
+        -emit-library -static -o "$out/libCogramCore.a" Sources/CogramCore/*.swift
     # One module of the loader's sources plus the entry file: internals stay reachable, SwiftPM is not involved.
     # -parse-as-library: the entry file has top-level declarations only; libFuzzer provides main.
-    swiftc -sanitize=fuzzer,address -parse-as-library -Onone -g -use-ld=lld \
-        -swift-version 6 -enable-upcoming-feature ExistentialAny \
+    local sources=()
+    while IFS= read -r -d '' file; do sources+=("$file"); done < <(find Sources/CogramManifest -name '*.swift' -print0 | sort -z)
+    swiftc "${flags[@]}" -use-ld=lld \
         -module-name CogramManifest \
-        -I Sources/CLibYAML -lyaml \
-        Sources/CogramManifest/*.swift Sources/CogramManifest/YAML/*.swift Fuzz/ManifestFuzzer.swift \
+        -I Sources/CLibYAML -lyaml -I "$out/modules" -L "$out" -lCogramCore \
+        "${sources[@]}" Fuzz/ManifestFuzzer.swift \
         -o "$binary"
     echo "built $binary"
 }
@@ -54,11 +59,13 @@ run() {
     # Leaks of libraries below cogramctl are listed, with the reason, in Fuzz/lsan.supp (an absolute path: -jobs
     # changes the working directory).
     local suppressions="$PWD/Fuzz/lsan.supp"
+    # The format's words and the alias, merge-key and block-scalar constructs the loader's limits guard.
+    local dictionary="$PWD/Fuzz/manifest.dict"
     # -jobs makes libFuzzer write fuzz-N.log files into the working directory: keep them beside the corpus.
     if [ "${FUZZ_JOBS:-1}" -gt 1 ]; then parallel=(-jobs="$FUZZ_JOBS" -workers="$FUZZ_JOBS"); cd "$out"; artifacts="../$artifacts"; binary="./manifest-fuzzer"; corpus=corpus; seeds=seeds; else seeds="$out/seeds"; fi
     # shellcheck disable=SC2086
     LSAN_OPTIONS="suppressions=$suppressions${LSAN_OPTIONS:+:$LSAN_OPTIONS}" "$binary" "$corpus" "$seeds" \
-        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 "${parallel[@]}" \
+        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -dict="$dictionary" "${parallel[@]}" \
         -artifact_prefix="$artifacts/" -print_final_stats=1 ${FUZZ_ARGS:-} || status=$?
     if [ "$status" -ne 0 ]; then
         echo "fuzz: libFuzzer exited with $status; reproducers in $artifacts/:" >&2

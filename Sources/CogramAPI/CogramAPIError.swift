@@ -113,6 +113,9 @@ public enum CogramAPIError: Error, CustomStringConvertible, Sendable {
             case tooLarge(limit: Int)
             /// A listing whose distinct items do not add up to the total the server reported, twice in a row.
             case inconsistentList(distinct: Int, total: Int)
+            /// A listing that would not end within `Paging.maxPages` pages, or whose pages stopped bringing it
+            /// closer to its end; the text says which.
+            case unboundedList(String)
             /// An answer without a body whose effect a read did not confirm.
             case unconfirmed(String)
             /// A redirect cogramctl does not follow (other than 307/308 to the same origin).
@@ -263,6 +266,10 @@ public enum CogramAPIError: Error, CustomStringConvertible, Sendable {
             return "listing \(request) gave \(distinct) distinct items but the server reported a total of \(total), "
                 + "twice in a row; the server may not page as cogramctl expects (page, page_size), or the list changed "
                 + "while it was read; run `cogramctl doctor`, then try again"
+        case .unboundedList(let why):
+            return "listing \(request) would not end: \(why); cogramctl stops there rather than read forever (at most "
+                + "\(Paging.maxPages) pages per list, and at most twice the pages the reported total needs); run "
+                + "`cogramctl doctor`, and report this server's paging if it persists"
         case .redirect(let location):
             return "\(request) answered HTTP \(r.status), redirecting to \(location.isEmpty ? "no Location" : location); "
                 + "cogramctl follows only 307 and 308 within the same origin, so that the API key goes nowhere else: "

@@ -334,15 +334,19 @@ public final class CogramClient: CogramClientProtocol {
                 },
                 attempts: attempts, retryAfterSeconds: retryAfter, url: url))
         }
-        // Not the contract's envelope (a proxy's HTML page, say): keep a short excerpt.
-        let text = String(decoding: data.prefix(200), as: UTF8.self)
+        // Not the contract's envelope (a proxy's HTML page, say): keep a short excerpt, cut only after the key is
+        // redacted (a key cut in half is no longer found whole).
+        let text = String(decoding: data.prefix(Self.excerptScanBytes), as: UTF8.self)
             .split(whereSeparator: \.isNewline).joined(separator: " ")
             .trimmingCharacters(in: .whitespaces)
         let reason = HTTPResponseStatus(statusCode: response.status).reasonPhrase
         return .api(.init(
             method: method.rawValue, path: path, status: response.status, code: "",
-            message: redactKey(text.isEmpty ? reason : text), attempts: attempts, retryAfterSeconds: retryAfter, url: url))
+            message: redactKey(text.isEmpty ? reason : text, limit: 200), attempts: attempts, retryAfterSeconds: retryAfter, url: url))
     }
+
+    /// How much of a body that is not the contract's JSON is redacted, of which an excerpt is shown.
+    static let excerptScanBytes = 64 << 10
 
     /// Text a server supplied, made safe for messages: the key (should a server echo it) replaced by `***`,
     /// control characters escaped, the length bounded.

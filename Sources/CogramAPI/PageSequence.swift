@@ -1,10 +1,25 @@
+/// Bounds on reading one listing, against a server that never says it is done.
+public enum Paging {
+    /// At most this many pages of one list are read (a million items at the default page size of 100).
+    public static let maxPages = 10_000
+
+    /// The pages a listing may take when the server reports `total` items and gives `perPage` per page: twice
+    /// what the total needs (items may shift between pages while the list changes), plus a few, at most
+    /// `maxPages`. Nil when the total alone needs more than `maxPages`.
+    static func budget(total: Int, perPage: Int) -> Int? {
+        let needed = (total + Swift.max(1, perPage) - 1) / Swift.max(1, perPage)
+        guard needed <= maxPages else { return nil }
+        return Swift.min(maxPages, 2 * needed + 10)
+    }
+}
+
 /// The pages of a list endpoint, fetched one at a time as the sequence is iterated.
 ///
 /// Iteration stops after an empty page; after a page once the distinct items seen reach the `total` the server
 /// reports; without a total, after a page whose `has_more` is false or whose `next` is null; without either,
 /// after a page with fewer items than the page size (the one the server reports, if smaller than the one asked
 /// for). A page that brings no item not seen before also ends it (a server that ignores `page`). Empty pages are
-/// not yielded.
+/// not yielded. A listing that goes on past `Paging`'s bounds throws `.unboundedList` instead of reading forever.
 public struct PageSequence<Item: ListItem>: AsyncSequence, Sendable {
     public typealias Element = ListPage<Item>
 
@@ -26,7 +41,7 @@ public struct PageSequence<Item: ListItem>: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(pageSize: pageSize, fetch: fetch)
+        AsyncIterator(pageSize: pageSize, fetch: fetch, method: method, url: url)
     }
 
     /// Every item of every page, each id once.
@@ -59,10 +74,11 @@ public struct PageSequence<Item: ListItem>: AsyncSequence, Sendable {
         guard !first.items.isEmpty else { return (collector.items, first.total) }
         var number = 1
         var last = first
+        // The server's page length, whatever it echoes as page_size: the first page is full when more follow.
+        let perPage = first.items.count
         if let total = first.total, collector.items.count < total {
-            // The server's page length, whatever it echoes as page_size: the first page is full when more follow.
-            let perPage = first.items.count
-            let lastPage = Swift.min((total + perPage - 1) / perPage, AsyncIterator.maxPages)
+            guard Paging.budget(total: total, perPage: perPage) != nil else { throw tooManyPages(total: total, perPage: perPage) }
+            let lastPage = (total + perPage - 1) / perPage
             if lastPage >= 2 {
                 var pages: [Int: ListPage<Item>] = [:]
                 try await withThrowingTaskGroup(of: (Int, ListPage<Item>).self) { group in
@@ -91,12 +107,35 @@ public struct PageSequence<Item: ListItem>: AsyncSequence, Sendable {
         }
         while AsyncIterator.continues(after: last, number: number, distinct: collector.items.count,
                                       total: collector.total, newItems: collector.lastAdded, pageSize: pageSize) {
+            try checkBudget(pages: number, distinct: collector.items.count, total: collector.total, perPage: perPage)
             number += 1
             let page = try await fetch(number)
             collector.add(page)
             last = page
         }
         return (collector.items, collector.total)
+    }
+
+    private func tooManyPages(total: Int, perPage: Int) -> CogramAPIError {
+        Self.unbounded(method: method, url: url,
+            "the server reports \(total) items at \(perPage) per page, which would take more than \(Paging.maxPages) pages")
+    }
+
+    /// Throws once `pages` pages were read and another is due, beyond what the total allows (or `maxPages`).
+    private func checkBudget(pages: Int, distinct: Int, total: Int?, perPage: Int) throws {
+        try Self.checkBudget(pages: pages, distinct: distinct, total: total, perPage: perPage, method: method, url: url)
+    }
+
+    static func checkBudget(pages: Int, distinct: Int, total: Int?, perPage: Int, method: String, url: String) throws {
+        let budget = total.map { Paging.budget(total: $0, perPage: perPage) ?? 0 } ?? Paging.maxPages
+        guard pages >= budget else { return }
+        let reported = total.map { " of the \($0) it reports at \(perPage) per page" } ?? ""
+        throw unbounded(method: method, url: url,
+            "after \(pages) pages it has brought \(distinct) distinct items\(reported), and says more follow")
+    }
+
+    static func unbounded(method: String, url: String, _ why: String) -> CogramAPIError {
+        .invalidResponse(.init(method: method, url: url, status: 200, problem: .unboundedList(why)))
     }
 
     /// Items in page order, each id once, and the latest total.
@@ -119,17 +158,22 @@ public struct PageSequence<Item: ListItem>: AsyncSequence, Sendable {
     public struct AsyncIterator: AsyncIteratorProtocol {
         let pageSize: Int
         let fetch: @Sendable (Int) async throws -> ListPage<Item>
+        let method: String
+        let url: String
         var nextPage = 1
         var finished = false
         var seen: Set<String> = []
         var total: Int?
-
-        /// A bound on pages, against a server that never says it is done.
-        static var maxPages: Int { 100_000 }
+        var perPage = 0
 
         public mutating func next() async throws -> ListPage<Item>? {
             guard !finished else { return nil }
+            if nextPage > 1 {
+                try PageSequence.checkBudget(pages: nextPage - 1, distinct: seen.count, total: total, perPage: perPage,
+                                             method: method, url: url)
+            }
             let page = try await fetch(nextPage)
+            if nextPage == 1 { perPage = page.items.count }
             var added = 0
             for item in page.items where seen.insert(item.listIdentity).inserted { added += 1 }
             if let reported = page.total { total = reported }
@@ -147,7 +191,7 @@ public struct PageSequence<Item: ListItem>: AsyncSequence, Sendable {
         static func continues(
             after page: ListPage<Item>, number: Int, distinct: Int, total: Int?, newItems: Int, pageSize: Int
         ) -> Bool {
-            guard !page.items.isEmpty, newItems > 0, number < maxPages else { return false }
+            guard !page.items.isEmpty, newItems > 0 else { return false }
             if let total { return distinct < total }
             if let more = page.hasMore { return more }
             let size = page.pageSize.map { $0 > 0 ? Swift.min($0, pageSize) : pageSize } ?? pageSize

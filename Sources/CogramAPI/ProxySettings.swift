@@ -44,13 +44,13 @@ public struct ProxySettings: Sendable, Hashable, CustomStringConvertible {
             source: source)
     }
 
-    /// The proxy for requests to `target`: `--proxy` when given, for every host (an explicit option is the
-    /// user's last word); otherwise `https_proxy`/`HTTPS_PROXY` for https and `http_proxy`/`HTTP_PROXY` for http
-    /// (lower case first, as curl reads them), unless `no_proxy`/`NO_PROXY` matches the host. Loopback is not
-    /// exempt: only `NO_PROXY` exempts a host.
+    /// The proxy for requests to `target`: none for a plain-http target (see `isPlainHTTP`); else `--proxy` when
+    /// given, for every host (an explicit option is the user's last word); otherwise `https_proxy`/`HTTPS_PROXY`
+    /// (lower case first, as curl reads them), unless `no_proxy`/`NO_PROXY` matches the host.
     public static func resolve(
         option: String?, target: URL, environment: [String: String]
     ) throws(ConfigurationError) -> ProxySettings? {
+        if isPlainHTTP(target) { return nil }
         if let option, !option.isEmpty {
             return try parse(option, source: "--proxy")
         }
@@ -63,6 +63,21 @@ public struct ProxySettings: Sendable, Hashable, CustomStringConvertible {
         if let host = target.host, matchesNoProxy(host: host, noProxy) { return nil }
         return try parse(value, source: name)
     }
+
+    /// Plain http is allowed for loopback only, and a proxy on the way would read the `Authorization` header in
+    /// clear: such a target always connects directly, whatever `HTTP_PROXY` or `--proxy` say.
+    public static func isPlainHTTP(_ target: URL) -> Bool {
+        target.scheme?.lowercased() == "http"
+    }
+
+    /// Whether `--proxy` was given for a target that never goes through a proxy (the caller warns).
+    public static func optionIsIgnored(_ option: String?, target: URL) -> Bool {
+        !(option ?? "").isEmpty && isPlainHTTP(target)
+    }
+
+    /// The warning for `optionIsIgnored`.
+    public static let ignoredOptionWarning =
+        "warning: --proxy is ignored: the API URL is plain http (loopback only), which always connects directly so that no proxy sees the key\n"
 
     /// curl's reading of `NO_PROXY`: comma-separated entries; `*` alone matches every host; otherwise an entry
     /// matches the host itself and, as a domain suffix, its subdomains (a leading dot is ignored); IP addresses

@@ -5,7 +5,8 @@ import Foundation
 enum ResponseShape {
     static func problem(decoding error: any Error, body: Data, key: APIKey) -> CogramAPIError.InvalidResponse.Problem {
         guard let json = JSONValue(json: body) else {
-            let text = String(decoding: body.prefix(120), as: UTF8.self)
+            // Redacted before it is cut to the excerpt (`SafeText.clean`), so a key at the cut is still found.
+            let text = String(decoding: body.prefix(CogramClient.excerptScanBytes), as: UTF8.self)
                 .split(whereSeparator: { $0.isNewline || $0 == "\t" }).joined(separator: " ")
                 .trimmingCharacters(in: .whitespaces)
             return .notJSON(excerpt: SafeText.clean(text, redacting: key, limit: 80))

@@ -1,5 +1,6 @@
 /// Text that came from outside (a server's message, a transport library's reason) made safe for a terminal, a
-/// log or a CI annotation: the API key replaced by `***`, control characters (C0, DEL, C1, U+2028, U+2029)
+/// log or a CI annotation: the API key, in any form `KeyRedaction` finds, replaced by `***` before anything is cut;
+/// control characters (C0, DEL, C1, U+2028, U+2029)
 /// written as `\u{…}` escapes, and the length bounded.
 public enum SafeText {
     /// At most this many characters are kept of one outside text.
@@ -7,8 +8,8 @@ public enum SafeText {
 
     public static func clean(_ text: String, redacting key: APIKey? = nil, limit: Int = maximumLength) -> String {
         var text = text
-        if let key, key.unredactedValue.count >= 4 {
-            text = text.replacingOccurrences(of: key.unredactedValue, with: "***")
+        if let key {
+            text = KeyRedaction.redact(text, key: key.unredactedValue)
         }
         var out = ""
         var count = 0

@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import NIOTLS
+import Synchronization
 
 /// Why a server's certificate was refused, in words: BoringSSL reports only "certificate verify failed", so the
 /// reason is found by looking at the certificate itself over a second, unverified connection (nothing is sent
@@ -95,12 +96,11 @@ public enum TLSDiagnosis {
 
 /// Hands the future from the channel initializer to the caller; set once, on the channel's event loop, before
 /// `connect` completes, and read afterwards.
-private final class PromiseBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var future: EventLoopFuture<NIOSSLCertificate?>?
+private final class PromiseBox: Sendable {
+    private let future = Mutex<EventLoopFuture<NIOSSLCertificate?>?>(nil)
 
-    func set(_ f: EventLoopFuture<NIOSSLCertificate?>) { lock.withLock { future = f } }
-    func get() -> EventLoopFuture<NIOSSLCertificate?>? { lock.withLock { future } }
+    func set(_ f: EventLoopFuture<NIOSSLCertificate?>) { future.withLock { $0 = f } }
+    func get() -> EventLoopFuture<NIOSSLCertificate?>? { future.withLock { $0 } }
 }
 
 /// Completes with the peer certificate once the TLS handshake is done.

@@ -56,7 +56,7 @@ struct ApplyCommand: AsyncParsableCommand {
     // MARK: - From manifests
 
     private func applyManifests() async throws {
-        let (desired, digest, sources) = try Planning.load(paths, command: "apply")
+        let (desired, digest, sources) = try Planning.load(paths, command: "apply", verbose: connection.verbose)
         let scope = try await changedSince.scope(paths: paths, desired: desired)
         let code: Int32 = try await Backend.withClient(
             connection: connection, sandbox: sandbox, manifestPaths: paths, desired: desired,

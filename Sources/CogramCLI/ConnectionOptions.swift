@@ -3,6 +3,7 @@ import CogramAPI
 import CogramPlan
 import Foundation
 import Logging
+import Synchronization
 
 /// Where and as whom to talk to Cogram, and through which network; shared by `plan`, `apply`, `import` and
 /// `doctor` through `@OptionGroup`.
@@ -40,12 +41,10 @@ struct ConnectionOptions: ParsableArguments {
     init() {}
 
     /// When the command started, for `--deadline`: fixed when the options are validated, at parse time.
-    /// Only read and written under `startLock`, hence `nonisolated(unsafe)`.
-    nonisolated(unsafe) private static var startedAt: ContinuousClock.Instant?
-    private static let startLock = NSLock()
+    private static let startedAt = Mutex<ContinuousClock.Instant?>(nil)
 
     static func commandStart() -> ContinuousClock.Instant {
-        startLock.withLock {
+        startedAt.withLock { startedAt in
             if let startedAt { return startedAt }
             let now = ContinuousClock.now
             startedAt = now
@@ -113,6 +112,9 @@ struct ConnectionOptions: ParsableArguments {
         to configuration: inout ClientConfiguration, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws {
         configuration.proxy = try ProxySettings.resolve(option: proxy, target: configuration.baseURL, environment: environment)
+        if ProxySettings.optionIsIgnored(proxy, target: configuration.baseURL) {
+            Terminal.writeError(ProxySettings.ignoredOptionWarning)
+        }
         let trust = try ClientConfiguration.resolveTrustRoots(option: caBundle, environment: environment)
         configuration.additionalTrustRoots = trust.certificates
         configuration.trustSource = trust.source

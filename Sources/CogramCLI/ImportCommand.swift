@@ -44,10 +44,22 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("How many requests may run at once (under the shared rate limit).", valueName: "n"))
     var parallelism = ClientConfiguration.defaultMaxConcurrentRequests
 
+    @Option(help: ArgumentHelp(
+        "Write an 'organization:' section with this name and, as its anchor, the id of the active admin with the smallest id.",
+        valueName: "name"))
+    var organizationName: String?
+
     @OptionGroup var sandbox: SandboxSelection
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
+        if let organizationName {
+            if organizationName.allSatisfy(\.isWhitespace) || organizationName.count > OrganizationSection.maxNameLength
+                || organizationName.contains(",")
+                || organizationName.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                throw ValidationError("--organization-name must be 1-\(OrganizationSection.maxNameLength) characters, without commas or control characters")
+            }
+        }
         guard parallelism >= 1, parallelism <= 64 else { throw ValidationError("--parallelism must be between 1 and 64") }
         if layout == .perProject, out == nil {
             throw ValidationError("--layout per-project writes several files; name a directory with --out DIR")
@@ -77,7 +89,11 @@ struct ImportCommand: AsyncParsableCommand {
 
         let organization = makeImport(
             observed: observed, prefix: prefix, manageEmptyMembers: manageEmptyMembers, skipUnkeyed: skipUnkeyed,
-            proposeGroups: groups)
+            proposeGroups: groups, organizationName: organizationName)
+        if organizationName == nil {
+            Terminal.writeError(
+                "hint: no 'organization:' section written; pass --organization-name NAME so that plans name the organization and check that the key reads it\n")
+        }
         let source = identity.isSandbox ? "the sandbox" : identity.apiURL
         let date = Self.today()
         let files: [ImportedFile]
@@ -85,10 +101,10 @@ struct ImportCommand: AsyncParsableCommand {
         case .stdout:
             files = [ImportedFile(name: "-", contents: organization.renderSingle(header: ImportHeader(schemaPath: nil, source: source, date: date)))]
         case .file(let url):
-            let header = ImportHeader(schemaPath: Self.schemaPath(from: url.deletingLastPathComponent()), source: source, date: date)
+            let header = ImportHeader(schemaPath: ImportHeader.schemaFile.name, source: source, date: date)
             files = [ImportedFile(name: url.lastPathComponent, contents: organization.renderSingle(header: header))]
-        case .directory(let url):
-            let header = ImportHeader(schemaPath: Self.schemaPath(from: url), source: source, date: date)
+        case .directory:
+            let header = ImportHeader(schemaPath: ImportHeader.schemaFile.name, source: source, date: date)
             files = organization.renderFiles(header: header)
         }
         let selfCheck = ManifestLoader().load(sources: files.map { SourceFile(path: $0.name, bytes: Array($0.contents.utf8)) })
@@ -147,7 +163,9 @@ struct ImportCommand: AsyncParsableCommand {
             } catch {
                 throw CLIError("cannot create the directory of \(out ?? "."): \(error.localizedDescription)")
             }
+            let schema = try schemaToWrite(into: url.deletingLastPathComponent())
             try writeFile(files[0].contents, to: url)
+            if let schema { try writeFile(ImportHeader.schemaFile.contents, to: schema) }
         case .directory(let directory):
             let fm = FileManager.default
             let ours = Set(files.map(\.name))
@@ -164,9 +182,11 @@ struct ImportCommand: AsyncParsableCommand {
             } catch {
                 throw CLIError("cannot create \(out ?? "."): \(error.localizedDescription)")
             }
+            let schema = try schemaToWrite(into: directory)
             for file in files {
                 try writeFile(file.contents, to: directory.appendingPathComponent(file.name))
             }
+            if let schema { try writeFile(ImportHeader.schemaFile.contents, to: schema) }
             // Plan reads every manifest below the directory: stale files from an earlier import would count too.
             var others: [String] = []
             for case let relative as String in fm.enumerator(atPath: directory.path)?.allObjects ?? []
@@ -182,6 +202,20 @@ struct ImportCommand: AsyncParsableCommand {
         }
     }
 
+    /// Where to write the schema the modelines point at, or nil when the same text is already there. Another
+    /// text there is replaced only with `--force`, like the manifests; checked before anything is written.
+    private func schemaToWrite(into directory: URL) throws -> URL? {
+        let schema = ImportHeader.schemaFile
+        let url = directory.appendingPathComponent(schema.name)
+        guard let existing = FileManager.default.contents(atPath: url.path) else { return url }
+        if existing == Data(schema.contents.utf8) { return nil }
+        if !force {
+            throw CLIError(
+                "\(Backend.relativePath(url.path)) exists with other content (another cogramctl version's schema?); remove it or pass --force to replace it with this version's")
+        }
+        return url
+    }
+
     private func writeFile(_ text: String, to url: URL) throws {
         do {
             try writePrivateFile(Data(text.utf8), to: url)
@@ -195,34 +229,6 @@ struct ImportCommand: AsyncParsableCommand {
     /// Today in UTC, `YYYY-MM-DD`.
     static func today() -> String {
         Instant(date: Date()).fullDate
-    }
-
-    /// The manifest schema relative to `directory`: the nearest `schemas/cogram-manifest.v1.schema.json` in it or
-    /// above it (manifests kept in a repository that carries the schema), else the one under the current
-    /// directory (where `cogramctl import` runs from the repository root, as the examples do).
-    static func schemaPath(from directory: URL) -> String {
-        let relative = ImportHeader.schemaRepositoryPath
-        var candidate = directory.standardizedFileURL
-        while true {
-            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent(relative).path) { break }
-            let parent = candidate.deletingLastPathComponent()
-            if parent.path == candidate.path {
-                candidate = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL
-                break
-            }
-            candidate = parent
-        }
-        return relativePath(from: directory.standardizedFileURL, to: candidate.appendingPathComponent(relative))
-    }
-
-    /// `to` relative to the directory `from`, with `..` where needed.
-    static func relativePath(from: URL, to: URL) -> String {
-        let base = from.standardizedFileURL.pathComponents
-        let target = to.standardizedFileURL.pathComponents
-        var common = 0
-        while common < base.count, common < target.count, base[common] == target[common] { common += 1 }
-        let ups = Array(repeating: "..", count: base.count - common)
-        return (ups + target[common...]).joined(separator: "/")
     }
 }
 

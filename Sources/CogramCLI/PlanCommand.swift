@@ -58,7 +58,7 @@ struct PlanCommand: AsyncParsableCommand {
     }
 
     private func makePlan() async throws {
-        let (desired, digest, sources) = try Planning.load(paths, command: "plan")
+        let (desired, digest, sources) = try Planning.load(paths, command: "plan", verbose: connection.verbose)
         let scope = try await changedSince.scope(paths: paths, desired: desired)
         let validity = parseDuration(expiresIn) ?? 86400
         let plan = try await Backend.withClient(

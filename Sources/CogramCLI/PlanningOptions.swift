@@ -57,8 +57,9 @@ struct PlanningOptions: ParsableArguments {
 enum Planning {
     /// Loads and checks the manifests; prints diagnostics (and summarises them for `command`) and throws exit 1
     /// when invalid.
-    static func load(_ paths: [String], command: String) throws -> (DesiredState, String, [SourceFile]) {
+    static func load(_ paths: [String], command: String, verbose: Bool = false) throws -> (DesiredState, String, [SourceFile]) {
         let result = ManifestLoader().load(paths: paths)
+        if verbose { reportSkipped(result) }
         try DiagnosticReporter.check(result, command: command)
         guard let desired = result.desired else { throw ExitCode(1) }
         return (desired, fingerprint(result.sources, paths: paths).digest, result.sources)
@@ -69,13 +70,24 @@ enum Planning {
         ManifestDigest.fingerprint(files: sources.map { ($0.path, Data($0.bytes)) }, roots: paths)
     }
 
+    /// Under `--verbose`: the hidden files and folders a directory held, which were not read.
+    static func reportSkipped(_ result: LoadResult) {
+        for path in result.skipped {
+            Terminal.writeError("skipped \(SafeText.clean(path, limit: 300)) (hidden)\n")
+        }
+    }
+
     /// Reads Cogram and plans. With `verbose`, reports how many requests the reads took.
     static func plan(
         desired: DesiredState, client: some CogramClientProtocol, options: PlanOptions, parallelism: Int, verbose: Bool,
         scope: ProjectScope? = nil
     ) async throws -> Plan {
+        let progress = ReadingProgress()
+        progress.start()
         let (plan, observed) = try await readAndPlan(
-            desired: desired, client: client, options: options, scope: scope, parallelism: parallelism)
+            desired: desired, client: client, options: options, scope: scope, parallelism: parallelism,
+            progress: { progress.record($0) })
+        progress.finish()
         if verbose {
             let count = await client.requestCount
             Terminal.writeError(

@@ -7,17 +7,19 @@ import Darwin
 #endif
 import CogramPlan
 import Foundation
+import Synchronization
 
 /// One status line on stderr, rewritten in place on a terminal (at most ten times a second unless forced) and
 /// cleared at the end; off a terminal it draws nothing, and `log` writes plain lines instead. Shared by apply
 /// and import.
-///
-/// `@unchecked Sendable`: all mutable state is read and written under `lock` only.
-final class StatusLine: @unchecked Sendable {
-    private let lock = NSLock()
+final class StatusLine: Sendable {
+    private struct State {
+        var lastDraw = Date.distantPast
+        var drawn = false
+    }
+
+    private let state = Mutex(State())
     let terminal: Bool
-    private var lastDraw = Date.distantPast
-    private var drawn = false
 
     init(terminal: Bool = Terminal.stderrIsTerminal) {
         self.terminal = terminal
@@ -26,29 +28,29 @@ final class StatusLine: @unchecked Sendable {
     /// Shows `text` as the status, unless the last one was drawn less than 0.1 s ago and `force` is false.
     func show(_ text: String, force: Bool = false) {
         guard terminal else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        let now = Date()
-        guard force || now.timeIntervalSince(lastDraw) > 0.1 else { return }
-        lastDraw = now
-        drawn = true
-        Terminal.writeError("\r\u{1B}[K\(text)")
+        state.withLock { state in
+            let now = Date()
+            guard force || now.timeIntervalSince(state.lastDraw) > 0.1 else { return }
+            state.lastDraw = now
+            state.drawn = true
+            Terminal.writeError("\r\u{1B}[K\(text)")
+        }
     }
 
     /// A plain line for logs; on a terminal it replaces the status, which the next `show` draws again.
     func log(_ line: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        Terminal.writeError((terminal && drawn ? "\r\u{1B}[K" : "") + line + "\n")
-        drawn = false
+        state.withLock { state in
+            Terminal.writeError((terminal && state.drawn ? "\r\u{1B}[K" : "") + line + "\n")
+            state.drawn = false
+        }
     }
 
     /// Removes the status from the terminal.
     func clear() {
-        lock.lock()
-        defer { lock.unlock() }
-        if terminal, drawn { Terminal.writeError("\r\u{1B}[K") }
-        drawn = false
+        state.withLock { state in
+            if terminal, state.drawn { Terminal.writeError("\r\u{1B}[K") }
+            state.drawn = false
+        }
     }
 }
 
@@ -87,6 +89,39 @@ final class ApplyProgress: Sendable {
         guard total >= 10, completed < total else { return false }
         return completed * 10 / total != (completed - 1) * 10 / total
     }
+}
+
+/// Reading progress of plan and apply on stderr, so that a large organization read at the real rate limit does
+/// not look stuck. On a terminal: the lists, then member lists read of how many, in the status line. Off a
+/// terminal (CI logs): a line at each tenth of the member lists, as apply counts its changes.
+final class ReadingProgress: Sendable {
+    private let status: StatusLine
+
+    init(status: StatusLine = StatusLine()) {
+        self.status = status
+    }
+
+    func start() {
+        status.show("Reading projects and users…", force: true)
+    }
+
+    func record(_ event: ObservedReadProgress) {
+        switch event {
+        case .listed(let projects, let users, let lists):
+            status.show(
+                "Read \(plural(projects, "project")) and \(plural(users, "user")); reading member lists: 0/\(lists) projects",
+                force: true)
+        case .members(let done, let total):
+            let count = String(done).leftPadded(to: String(total).count)
+            if status.terminal {
+                status.show("Reading member lists: \(count)/\(total) projects", force: done == total)
+            } else if ApplyProgress.isReportingStep(done, of: total) {
+                status.log("Reading member lists: \(count)/\(total) projects read")
+            }
+        }
+    }
+
+    func finish() { status.clear() }
 }
 
 /// First Ctrl-C (SIGINT) or SIGTERM: start no new change, let those in flight finish, report. Second: exit at once.

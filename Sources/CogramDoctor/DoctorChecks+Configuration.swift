@@ -66,6 +66,10 @@ extension DoctorChecks {
             configuration.proxy = try ProxySettings.resolve(option: settings.proxy, target: configuration.baseURL, environment: environment)
             if let proxy = configuration.proxy {
                 add("proxy", .ok, "\(proxy) (from \(proxy.source))")
+            } else if ProxySettings.optionIsIgnored(settings.proxy, target: configuration.baseURL) {
+                add("proxy", .warn, "--proxy is ignored: plain http (loopback) always connects directly, so that no proxy sees the key")
+            } else if ProxySettings.isPlainHTTP(configuration.baseURL) {
+                add("proxy", .ok, "none: plain http (loopback) always connects directly, whatever HTTP_PROXY says")
             } else {
                 let exempt = ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"].contains { !(environment[$0] ?? "").isEmpty }
                 add("proxy", .ok, exempt ? "none for \(configuration.baseURL.host ?? "this host") (NO_PROXY, or a proxy for the other scheme only)" : "none (direct connection)")

@@ -17,6 +17,10 @@ public struct ImportedOrganization: Sendable, Hashable {
     public var leftOut: ImportLeftOut
     /// The groups that `proposeGroups()` found, by name; nil when none were asked for.
     public var groups: [ImportedGroup]?
+    /// Written as `organization.name` when given (`--organization-name`); nil writes no `organization:` section.
+    public var organizationName: String?
+    /// The id of the active admin with the smallest id (compared as bytes): `organization.anchor`.
+    public var anchor: String?
 
     public var archivedCount: Int { projects.filter(\.archived).count }
     public var adoptedCount: Int { projects.filter { $0.adoptID != nil }.count }
@@ -129,9 +133,11 @@ public func importedProjectIDsNeedingMembers(projects: [Project], prefix: String
 /// - `proposeGroups`: write memberships that several projects share as groups (see `GroupProposal`).
 public func makeImport(
     observed: ObservedState, prefix: String?, manageEmptyMembers: Bool = false, skipUnkeyed: Bool = false,
-    proposeGroups: Bool = false
+    proposeGroups: Bool = false, organizationName: String? = nil
 ) -> ImportedOrganization {
     var leftOut = ImportLeftOut()
+    let anchor = observed.users.filter { $0.status == .active && $0.role.known == .admin }.map(\.id)
+        .min { $0.utf8.lexicographicallyPrecedes($1.utf8) }
 
     var activeEmails: Set<String> = []
     var users: [ImportedUser] = []
@@ -184,6 +190,10 @@ public func makeImport(
     leftOut.unusableExternalIDs.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     leftOut.unmanagedMemberships = projects.filter { !$0.unlistableMembers.isEmpty }.count
     var organization = ImportedOrganization(prefix: prefix, users: users, projects: projects, leftOut: leftOut)
+    if let organizationName {
+        organization.organizationName = organizationName
+        organization.anchor = anchor
+    }
     if proposeGroups { organization.proposeGroups() }
     return organization
 }

@@ -1,3 +1,5 @@
+import CogramPlan
+
 /// How `cogramctl import` splits the manifests into files.
 public enum ImportLayout: String, Sendable, Hashable, CaseIterable {
     /// One file (or stdout) with everything.
@@ -9,7 +11,7 @@ public enum ImportLayout: String, Sendable, Hashable, CaseIterable {
 /// The comment block at the top of every file.
 public struct ImportHeader: Sendable, Hashable {
     /// The manifest schema relative to the file, for the `yaml-language-server` line; nil when the output has no
-    /// place on disk (stdout), which gets a comment naming the schema's path in the repository instead.
+    /// place on disk (stdout), which gets a comment saying how to write the schema instead.
     public var schemaPath: String?
     /// Where the organization was read: the API URL, or "the sandbox".
     public var source: String
@@ -22,8 +24,9 @@ public struct ImportHeader: Sendable, Hashable {
         self.date = date
     }
 
-    /// Where the schema lives in the cogramctl repository.
-    public static let schemaRepositoryPath = "schemas/cogram-manifest.v1.schema.json"
+    /// The manifest schema, written beside the imported manifests so that the modeline resolves in the user's
+    /// repository, offline, and matches this binary's version. Not YAML, so the loader never reads it.
+    public static let schemaFile = ImportedFile(name: DocumentSchema.manifest.fileName, contents: DocumentSchema.manifest.text)
 }
 
 /// One file that `cogramctl import` writes: a name relative to the output directory, and its text.
@@ -45,6 +48,7 @@ extension ImportedOrganization {
     public func renderSingle(header: ImportHeader) -> String {
         var out = render(header, description: nil)
         out += "version: 1\n"
+        out += organizationSection()
         out += ownershipSection()
         out += usersSection()
         out += groupsSection()
@@ -57,7 +61,7 @@ extension ImportedOrganization {
     /// `organization.yaml` first, then one file per project, named after its external_id (see `fileNames`).
     public func renderFiles(header: ImportHeader) -> [ImportedFile] {
         var organization = render(header, description: "The organization: ownership and users. Each project has its own file beside this one.")
-        organization += "version: 1\n" + ownershipSection() + usersSection() + closingComment()
+        organization += "version: 1\n" + organizationSection() + ownershipSection() + usersSection() + closingComment()
         var files = [ImportedFile(name: Self.organizationFileName, contents: organization)]
         if groups?.isEmpty == false {
             let text = render(header, description: "Groups that the projects in the files beside this one include.")
@@ -112,12 +116,20 @@ extension ImportedOrganization {
         if let path = header.schemaPath {
             out += "# yaml-language-server: $schema=\(path)\n"
         } else {
-            out += "# Schema: \(ImportHeader.schemaRepositoryPath) in the cogramctl repository. Editors validate this file\n"
-            out += "# once it starts with a yaml-language-server line pointing at that schema, relative to the file.\n"
+            out += "# Schema: `cogramctl schema manifest > \(ImportHeader.schemaFile.name)` writes it beside this file;\n"
+            out += "# editors validate this file once it starts with `# yaml-language-server: $schema=\(ImportHeader.schemaFile.name)`.\n"
         }
         out += "#\n"
         out += "# Imported from \(header.source) on \(header.date) by `cogramctl import`.\n"
         if let description { out += "# \(description)\n" }
+        return out
+    }
+
+    /// `organization:` with the name given and the anchor found; nothing without a name.
+    private func organizationSection() -> String {
+        guard let organizationName else { return "" }
+        var out = "organization:\n  name: \(YAMLScalarWriter.render(organizationName))\n"
+        if let anchor { out += "  anchor: \(YAMLScalarWriter.render(anchor))\n" }
         return out
     }
 

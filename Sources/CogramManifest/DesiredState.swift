@@ -37,6 +37,12 @@ public enum FieldValue<Value: Sendable & Hashable>: Sendable, Hashable {
 
 /// What the manifests say the organization should look like, merged across files.
 public struct DesiredState: Sendable, Hashable {
+    /// The `organization` section, if a loaded file has one.
+    public var organization: OrganizationSection?
+    /// The `offboarded` entries, in file order.
+    public var offboarded: [OffboardedPerson] = []
+    /// Where the `offboarded` section is, if a loaded file has one (even an empty one).
+    public var offboardedLocation: SourceLocation?
     public var ownership: Ownership?
     public var policies: Policies?
     public var users: [DesiredUser]
@@ -79,12 +85,21 @@ public struct DesiredUser: Sendable, Hashable {
     public var email: String
     public var role: OrganizationRole?
     public var externalID: FieldValue<String>
+    /// The last day (UTC) on which `role` holds; from the next day the role is `then`.
+    public var expires: CalendarDay?
+    /// The role from the day after `expires` (required with `expires`).
+    public var then: OrganizationRole?
     public var location: SourceLocation
 
-    public init(email: String, role: OrganizationRole? = nil, externalID: FieldValue<String> = .absent, location: SourceLocation) {
+    public init(
+        email: String, role: OrganizationRole? = nil, externalID: FieldValue<String> = .absent, expires: CalendarDay? = nil,
+        then: OrganizationRole? = nil, location: SourceLocation
+    ) {
         self.email = email
         self.role = role
         self.externalID = externalID
+        self.expires = expires
+        self.then = then
         self.location = location
     }
 
@@ -104,6 +119,9 @@ public struct DesiredProject: Sendable, Hashable {
     /// `nil` when the membership is not managed; `[]` when the project must have no members. Groups are expanded:
     /// each user appears once, with the role that won (see `DesiredMember.group`).
     public var members: [DesiredMember]?
+    /// The member entries as written (direct entries and group references, with their `expires`); nil when the
+    /// membership is not managed. `DesiredState.evaluated(asOf:)` expands them as of a day.
+    public var memberEntries: [DesiredMemberEntry]?
     public var location: SourceLocation
 
     public init(
@@ -130,12 +148,87 @@ public struct DesiredMember: Sendable, Hashable {
     public var location: SourceLocation
     /// The group that brought the member into the project; nil for a direct `email` entry.
     public var group: String?
+    /// The last day (UTC) of the entry at `location` (the project's entry, or the group's member entry).
+    public var expires: CalendarDay?
 
-    public init(email: String, role: ProjectRole, location: SourceLocation, group: String? = nil) {
+    public init(email: String, role: ProjectRole, location: SourceLocation, group: String? = nil, expires: CalendarDay? = nil) {
         self.email = email
         self.role = role
         self.location = location
         self.group = group
+        self.expires = expires
+    }
+
+    public var normalizedEmail: String { normalizeEmail(email) }
+}
+
+/// One entry of a project's `members`, as written.
+public enum DesiredMemberEntry: Sendable, Hashable {
+    case direct(DesiredMember)
+    /// `- group: NAME`, with the role it gives every member of the group in this project, if any.
+    case group(DesiredGroupReference)
+}
+
+/// `- group: NAME` in a project's `members`.
+public struct DesiredGroupReference: Sendable, Hashable {
+    public var name: String
+    public var role: ProjectRole?
+    public var expires: CalendarDay?
+    public var location: SourceLocation
+
+    public init(name: String, role: ProjectRole? = nil, expires: CalendarDay? = nil, location: SourceLocation) {
+        self.name = name
+        self.role = role
+        self.expires = expires
+        self.location = location
+    }
+}
+
+/// The `organization` section: which Cogram organization the manifests describe.
+public struct OrganizationSection: Sendable, Hashable {
+    public var name: String
+    /// The id of a user of this organization; a key that reads an organization without it is the wrong key.
+    public var anchor: String?
+    /// The environment variable that holds this organization's API key.
+    public var apiKeyEnv: String?
+    public var location: SourceLocation
+    /// The directory of the file that holds the section: every manifest at or below it belongs to it.
+    public var root: String
+
+    public init(name: String, anchor: String? = nil, apiKeyEnv: String? = nil, location: SourceLocation, root: String) {
+        self.name = name
+        self.anchor = anchor
+        self.apiKeyEnv = apiKeyEnv
+        self.location = location
+        self.root = root
+    }
+
+    public static let maxNameLength = 100
+
+    /// `COGRAM_API_KEY` or `COGRAM_API_KEY_[A-Z0-9_]+`.
+    public static func isValidKeyVariable(_ name: String) -> Bool {
+        let base = "COGRAM_API_KEY"
+        if name == base { return true }
+        guard name.hasPrefix(base + "_"), name.utf8.count > base.utf8.count + 1 else { return false }
+        return name.utf8.dropFirst(base.utf8.count + 1).allSatisfy {
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "_")
+        }
+    }
+}
+
+/// An entry of `offboarded`: a person who must hold no project membership anywhere in the organization.
+public struct OffboardedPerson: Sendable, Hashable {
+    public var email: String
+    public var date: CalendarDay?
+    /// Also set this organization role.
+    public var orgRole: OrganizationRole?
+    public var location: SourceLocation
+
+    public init(email: String, date: CalendarDay? = nil, orgRole: OrganizationRole? = nil, location: SourceLocation) {
+        self.email = email
+        self.date = date
+        self.orgRole = orgRole
+        self.location = location
     }
 
     public var normalizedEmail: String { normalizeEmail(email) }

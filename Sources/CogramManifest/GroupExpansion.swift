@@ -18,41 +18,15 @@ enum GroupExpansion {
         let projects = entries.map { entry -> DesiredProject in
             var project = entry.project
             guard let memberEntries = entry.memberEntries else { return project }
-            var members: [DesiredMember] = []
-            members.reserveCapacity(memberEntries.count)
-            var position: [String: Int] = [:]
-            for memberEntry in memberEntries {
-                switch memberEntry {
-                case .direct(let member):
-                    // Direct entries are unique (the decoder reports duplicates), so this replaces a group's.
-                    if let index = position[member.normalizedEmail] {
-                        members[index] = member
-                    } else {
-                        position[member.normalizedEmail] = members.count
-                        members.append(member)
-                    }
-                case .group(let name, let role, let location):
-                    guard let group = byName[name] else {
-                        diagnostics.append(Diagnostic(.error, at: location,
-                            "unknown group '\(name)' in project '\(project.externalID)'\(Suggestion.hint(for: name, in: names))"))
-                        continue
-                    }
-                    used.insert(name)
-                    for groupMember in group.members {
-                        var member = groupMember
-                        member.role = role ?? groupMember.role
-                        member.group = name
-                        if let index = position[member.normalizedEmail] {
-                            let current = members[index]
-                            if current.group != nil, member.role > current.role { members[index] = member }
-                        } else {
-                            position[member.normalizedEmail] = members.count
-                            members.append(member)
-                        }
-                    }
+            project.memberEntries = memberEntries
+            project.members = members(of: memberEntries, groups: byName, asOf: nil) { reference in
+                if byName[reference.name] == nil {
+                    diagnostics.append(Diagnostic(.error, at: reference.location,
+                        "unknown group '\(reference.name)' in project '\(project.externalID)'\(Suggestion.hint(for: reference.name, in: names))"))
+                } else {
+                    used.insert(reference.name)
                 }
             }
-            project.members = members
             return project
         }
         for group in groups where !used.contains(group.name) {
@@ -60,5 +34,50 @@ enum GroupExpansion {
                 "group '\(group.name)' is used by no project; remove it or add '- group: \(group.name)' to a project's members"))
         }
         return projects
+    }
+
+    /// The members that `entries` grant. With `day`, an entry (direct, group reference or group member) whose
+    /// `expires` is before the day counts as absent. `visit` sees every group reference that counts.
+    static func members(
+        of entries: [DesiredMemberEntry], groups byName: [String: DesiredGroup], asOf day: CalendarDay?,
+        visit: (DesiredGroupReference) -> Void = { _ in }
+    ) -> [DesiredMember] {
+        func counts(_ expires: CalendarDay?) -> Bool {
+            guard let day, let expires else { return true }
+            return expires >= day
+        }
+        var members: [DesiredMember] = []
+        members.reserveCapacity(entries.count)
+        var position: [String: Int] = [:]
+        for memberEntry in entries {
+            switch memberEntry {
+            case .direct(let member):
+                guard counts(member.expires) else { continue }
+                // Direct entries are unique (the decoder reports duplicates), so this replaces a group's.
+                if let index = position[member.normalizedEmail] {
+                    members[index] = member
+                } else {
+                    position[member.normalizedEmail] = members.count
+                    members.append(member)
+                }
+            case .group(let reference):
+                guard counts(reference.expires) else { continue }
+                visit(reference)
+                guard let group = byName[reference.name] else { continue }
+                for groupMember in group.members where counts(groupMember.expires) {
+                    var member = groupMember
+                    member.role = reference.role ?? groupMember.role
+                    member.group = reference.name
+                    if let index = position[member.normalizedEmail] {
+                        let current = members[index]
+                        if current.group != nil, member.role > current.role { members[index] = member }
+                    } else {
+                        position[member.normalizedEmail] = members.count
+                        members.append(member)
+                    }
+                }
+            }
+        }
+        return members
     }
 }

@@ -1,5 +1,8 @@
 /// One file's contribution to the desired state, before files are merged.
 struct ManifestFragment: Sendable {
+    var organization: OrganizationSection?
+    var offboarded: [OffboardedPerson] = []
+    var offboardedLocation: SourceLocation?
     var ownership: Ownership?
     var policies: Policies?
     var users: [DesiredUser] = []
@@ -18,12 +21,7 @@ struct ProjectEntry: Sendable {
     var memberEntries: [MemberEntry]?
 }
 
-/// One entry of a project's `members`.
-enum MemberEntry: Sendable {
-    case direct(DesiredMember)
-    /// `- group: NAME`, with the role it gives every member of the group in this project, if any.
-    case group(name: String, role: ProjectRole?, location: SourceLocation)
-}
+typealias MemberEntry = DesiredMemberEntry
 
 /// Decodes a composed YAML document into the typed model, typing scalars by the schema (never by YAML 1.1
 /// guessing) and collecting every problem rather than stopping at the first.
@@ -54,6 +52,24 @@ struct ManifestDecoder {
         } else {
             error(root, "missing 'version: 1' at the top of the manifest")
         }
+        if let organization = fields[.organization] {
+            fragment.organization = decodeOrganization(organization)
+        }
+        if let offboarded = fields[.offboarded] {
+            fragment.offboardedLocation = location(offboarded)
+            if let items = list(offboarded, what: "offboarded") {
+                var seen: [String: SourceLocation] = [:]
+                for item in items {
+                    guard let person = decodeOffboarded(item) else { continue }
+                    if let first = seen[person.normalizedEmail] {
+                        error(item, "'\(person.email)' is listed twice in offboarded; first listed at \(first)")
+                        continue
+                    }
+                    seen[person.normalizedEmail] = person.location
+                    fragment.offboarded.append(person)
+                }
+            }
+        }
         if let ownership = fields[.ownership] {
             fragment.ownership = decodeOwnership(ownership)
         }
@@ -81,6 +97,63 @@ struct ManifestDecoder {
 
     // MARK: - Sections
 
+    private mutating func decodeOrganization(_ node: NodeID) -> OrganizationSection? {
+        guard let fields = mapping(node, OrganizationKey.self) else { return nil }
+        var valid = true
+        var name = ""
+        if let value = fields[.name], let text = string(value, field: "name") {
+            if text.allSatisfy(\.isWhitespace) {
+                error(value, "organization name must not be empty")
+                valid = false
+            } else if text.count > OrganizationSection.maxNameLength {
+                error(value, "organization name is \(text.count) characters long; at most \(OrganizationSection.maxNameLength) are allowed")
+                valid = false
+            } else if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                error(value, "organization name must not contain control characters")
+                valid = false
+            } else if text.contains(",") {
+                error(value, "organization name must not contain a comma (it is a label in metrics and CSV)")
+                valid = false
+            }
+            name = text
+        } else {
+            valid = false
+        }
+        var section = OrganizationSection(name: name, location: location(node), root: "")
+        if let value = fields[.anchor] {
+            section.anchor = string(value, field: "anchor")
+            if section.anchor?.isEmpty == true {
+                error(value, "anchor must not be empty; it is the id of a user of this organization")
+                valid = false
+            }
+        }
+        if let value = fields[.apiKeyEnv], let variable = string(value, field: "api_key_env") {
+            if OrganizationSection.isValidKeyVariable(variable) {
+                section.apiKeyEnv = variable
+            } else {
+                error(value, "api_key_env '\(variable)' must be COGRAM_API_KEY or COGRAM_API_KEY_ followed by A-Z, 0-9 or '_' (for example COGRAM_API_KEY_ACME_US)")
+                valid = false
+            }
+        }
+        return valid ? section : nil
+    }
+
+    private mutating func decodeOffboarded(_ node: NodeID) -> OffboardedPerson? {
+        guard let fields = mapping(node, OffboardedKey.self) else { return nil }
+        let email = fields[.email].flatMap { emailField($0) }
+        var person = OffboardedPerson(email: email ?? "", location: location(node))
+        var valid = true
+        if let value = fields[.date] {
+            person.date = day(value, field: "date")
+            if person.date == nil { valid = false }
+        }
+        if let value = fields[.orgRole] {
+            person.orgRole = enumeration(value, field: "org_role", as: OrganizationRole.self)
+            if person.orgRole == nil { valid = false }
+        }
+        return email != nil && valid ? person : nil
+    }
+
     private mutating func decodeOwnership(_ node: NodeID) -> Ownership? {
         guard let fields = mapping(node, OwnershipKey.self) else { return nil }
         var prefix: String?
@@ -107,6 +180,17 @@ struct ManifestDecoder {
             if case .value(let v) = user.externalID, v.isEmpty {
                 error(externalID, "external_id must not be empty; use null to clear it")
             }
+        }
+        if let value = fields[.expires] {
+            user.expires = day(value, field: "expires")
+        }
+        if let value = fields[.then] {
+            user.then = enumeration(value, field: "then", as: OrganizationRole.self)
+            if fields[.expires] == nil {
+                error(value, "'then' is the role after 'expires'; add 'expires: YYYY-MM-DD' or remove 'then'")
+            }
+        } else if fields[.expires] != nil {
+            error(node, "a user with 'expires' needs 'then': the organization role from the day after (admin, member or guest)")
         }
         return email == nil ? nil : user
     }
@@ -217,21 +301,23 @@ struct ManifestDecoder {
         guard let fields = mapping(node, MemberKey.self) else { return (nil, nil) }
         let role = fields[.role].flatMap { enumeration($0, field: "role", as: ProjectRole.self) }
         let roleIsValid = fields[.role] == nil || role != nil
+        let expires = fields[.expires].flatMap { day($0, field: "expires") }
+        let expiresIsValid = fields[.expires] == nil || expires != nil
         if let groupNode = fields[.group] {
             guard fields[.email] == nil else {
                 error(node, "a member entry has either 'email' and 'role' or 'group' (with an optional 'role'), not both 'email' and 'group'")
                 return (nil, nil)
             }
             guard let name = string(groupNode, field: "group") else { return (nil, nil) }
-            guard roleIsValid else { return (.group(name), nil) }
-            return (.group(name), .group(name: name, role: role, location: location(node)))
+            guard roleIsValid, expiresIsValid else { return (.group(name), nil) }
+            return (.group(name), .group(DesiredGroupReference(name: name, role: role, expires: expires, location: location(node))))
         }
         if fields[.email] == nil { error(node, "a member needs 'email' (or 'group' to include a group)") }
         if fields[.role] == nil { error(node, "a member needs 'role'") }
         let email = fields[.email].flatMap { emailField($0) }
         guard let email else { return (nil, nil) }
-        guard let role else { return (.email(email), nil) }
-        return (.email(email), .direct(DesiredMember(email: email, role: role, location: location(node))))
+        guard let role, expiresIsValid else { return (.email(email), nil) }
+        return (.email(email), .direct(DesiredMember(email: email, role: role, location: location(node), expires: expires)))
     }
 
     private mutating func decodeGroup(_ node: NodeID) -> DesiredGroup? {
@@ -272,8 +358,9 @@ struct ManifestDecoder {
         guard let fields = mapping(node, GroupMemberKey.self) else { return nil }
         let email = fields[.email].flatMap { emailField($0) }
         let role = fields[.role].flatMap { enumeration($0, field: "role", as: ProjectRole.self) }
-        guard let email, let role else { return nil }
-        return DesiredMember(email: email, role: role, location: location(node))
+        let expires = fields[.expires].flatMap { day($0, field: "expires") }
+        guard let email, let role, fields[.expires] == nil || expires != nil else { return nil }
+        return DesiredMember(email: email, role: role, location: location(node), expires: expires)
     }
 
     private mutating func decodePolicies(_ node: NodeID) -> Policies? {
@@ -443,6 +530,15 @@ struct ManifestDecoder {
             return nil
         }
         error(node, "expected a whole number for '\(field)', found \(describe(node))")
+        return nil
+    }
+
+    /// A UTC day written `YYYY-MM-DD` (plain or quoted).
+    private mutating func day(_ node: NodeID, field: String) -> CalendarDay? {
+        if document.kind(node) == .scalar, !document.isNull(node), let text = document.scalar(node), let day = CalendarDay(parsing: text) {
+            return day
+        }
+        error(node, "expected a date YYYY-MM-DD for '\(field)', found \(describe(node))")
         return nil
     }
 

@@ -1,11 +1,19 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What loading produced: the merged desired state when there were no errors, every diagnostic, and the
 /// sources read (for rendering diagnostics and for the plan's manifest digest).
 public struct LoadResult: Sendable {
     public var desired: DesiredState?
     public var diagnostics: [Diagnostic]
     public var sources: [SourceFile]
+    /// Hidden files and folders (a name starting with ".") that loading a directory passed over, as shown paths.
+    public var skipped: [String] = []
 
     public var isValid: Bool { desired != nil && !diagnostics.hasErrors }
 }
@@ -14,19 +22,35 @@ public struct LoadResult: Sendable {
 /// files. Offline and deterministic.
 public struct ManifestLoader: Sendable {
     public var limits: LoaderLimits
+    /// The UTC day that `expires` is judged against: expired entries are warnings and count as absent for the
+    /// offline policies. nil judges nothing as expired (every entry counts).
+    public var today: CalendarDay?
 
-    public init(limits: LoaderLimits = .default) {
+    public init(limits: LoaderLimits = .default, today: CalendarDay? = nil) {
         self.limits = limits
+        self.today = today
     }
 
     public func load(paths: [String]) -> LoadResult {
         var diagnostics: [Diagnostic] = []
-        let files = expand(paths, diagnostics: &diagnostics)
+        var skipped: [String] = []
+        var files = expand(paths, diagnostics: &diagnostics, skipped: &skipped)
+        // A path below an organization's root loads the root's `organization:` file too.
+        if !files.isEmpty {
+            var known = Set(files.map(\.real))
+            for file in OrganizationRoots.organizationFiles(above: paths) {
+                guard let found = checked(file, root: OrganizationRoots.directory(of: file), diagnostics: &diagnostics),
+                      known.insert(found.real).inserted else { continue }
+                files.insert(found, at: 0)
+            }
+        }
         let sources = files.compactMap { read($0, diagnostics: &diagnostics) }
         if files.isEmpty, diagnostics.isEmpty {
             diagnostics.append(Diagnostic(.error, at: nil, "no manifest files (*.yaml, *.yml) found in \(paths.joined(separator: ", "))"))
         }
-        return load(sources: sources, diagnostics: diagnostics)
+        var result = load(sources: sources, diagnostics: diagnostics)
+        result.skipped = skipped
+        return result
     }
 
     /// Loads sources already in memory (tests, fuzzing), merging them as files of one set.
@@ -38,7 +62,7 @@ public struct ManifestLoader: Sendable {
             diagnostics.append(contentsOf: found)
             if let fragment { fragments.append(fragment) }
         }
-        let desired = Self.merge(fragments, files: sources.map(\.path), diagnostics: &diagnostics)
+        let desired = Self.merge(fragments, files: sources.map(\.path), today: today, diagnostics: &diagnostics)
         let sorted = diagnostics.sortedByLocation()
         return LoadResult(desired: sorted.hasErrors ? nil : desired, diagnostics: sorted, sources: sources)
     }
@@ -48,59 +72,113 @@ public struct ManifestLoader: Sendable {
         let (document, composeDiagnostics) = YAMLComposer.compose(source, limits: limits)
         guard let document else { return (nil, composeDiagnostics) }
         var decoder = ManifestDecoder(file: source.path, document: document)
-        let fragment = decoder.decode()
+        var fragment = decoder.decode()
+        fragment.organization?.root = OrganizationRoots.directory(of: source.path)
         return (fragment, composeDiagnostics + decoder.diagnostics)
     }
 
     // MARK: - Files
 
-    private func expand(_ paths: [String], diagnostics: inout [Diagnostic]) -> [String] {
-        var files: [String] = []
+    /// A manifest file to read: the path as shown in diagnostics, and its resolved path inside the root.
+    struct FileToRead {
+        var shown: String
+        var real: String
+    }
+
+    /// Expands the path arguments into files. Every file must resolve to a regular file inside its root (the
+    /// directory argument, or a file argument's folder): a symbolic link that leads out of the root, a FIFO, a
+    /// device or a socket is refused from `stat` alone, before anything is opened, so that a link cannot make the
+    /// loader print another file's text and a FIFO cannot make it wait forever. Below a directory argument,
+    /// hidden files and folders (`.git`, `.github`, `.cogram`, any `.name`) are passed over and listed in `skipped`.
+    private func expand(_ paths: [String], diagnostics: inout [Diagnostic], skipped: inout [String]) -> [FileToRead] {
+        var files: [FileToRead] = []
         let fm = FileManager.default
         for path in paths {
-            var isDirectory: ObjCBool = false
-            guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            guard let info = FileInfo.status(path) else {
                 diagnostics.append(Diagnostic(.error, at: nil, "\(path): no such file or directory"))
                 continue
             }
-            guard isDirectory.boolValue else {
-                files.append(path)
+            guard info.kind == .directory else {
+                let folder = (path as NSString).deletingLastPathComponent
+                if let file = checked(path, root: folder.isEmpty ? "." : folder, diagnostics: &diagnostics) {
+                    files.append(file)
+                }
                 continue
             }
             guard let enumerator = fm.enumerator(atPath: path) else {
                 diagnostics.append(Diagnostic(.error, at: nil, "\(path): cannot list the directory"))
                 continue
             }
-            var found: [String] = []
-            for case let relative as String in enumerator where relative.hasSuffix(".yaml") || relative.hasSuffix(".yml") {
+            var found: [FileToRead] = []
+            var refused = false
+            while let relative = enumerator.nextObject() as? String {
                 // "." + "a.yaml" is shown as "a.yaml", as users wrote it.
                 let full = path == "." || path == "./" ? relative : (path as NSString).appendingPathComponent(relative)
-                var childIsDirectory: ObjCBool = false
-                if fm.fileExists(atPath: full, isDirectory: &childIsDirectory), !childIsDirectory.boolValue {
-                    found.append(full)
+                if (relative as NSString).lastPathComponent.hasPrefix(".") {
+                    skipped.append(full)
+                    enumerator.skipDescendants()
+                    continue
+                }
+                guard relative.hasSuffix(".yaml") || relative.hasSuffix(".yml") else { continue }
+                // A folder named like a manifest is walked, not read.
+                if FileInfo.linkStatus(full)?.kind == .directory { continue }
+                if let file = checked(full, root: path, diagnostics: &diagnostics) {
+                    found.append(file)
+                } else {
+                    refused = true
                 }
             }
-            if found.isEmpty {
+            if found.isEmpty, !refused {
                 diagnostics.append(Diagnostic(.error, at: nil, "\(path): the directory holds no *.yaml or *.yml files"))
             }
-            files.append(contentsOf: found.sorted())
+            files.append(contentsOf: found.sorted { $0.shown < $1.shown })
         }
         var seen = Set<String>()
-        return files.filter { seen.insert(($0 as NSString).standardizingPath).inserted }
+        return files.filter { seen.insert($0.real).inserted }
     }
 
-    private func read(_ path: String, diagnostics: inout [Diagnostic]) -> SourceFile? {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        if let size = (attributes?[.size] as? NSNumber)?.intValue, size > limits.maxFileBytes {
-            diagnostics.append(Diagnostic(.error, at: SourceLocation(file: path, line: 1, column: 1),
-                "the file is \(size) bytes; manifests may be at most \(limits.maxFileBytes) bytes (split it into several files)"))
+    /// `path` as a file to read when it resolves to a regular file inside `root`; otherwise a diagnostic.
+    private func checked(_ path: String, root: String, diagnostics: inout [Diagnostic]) -> FileToRead? {
+        guard let realRoot = FileInfo.realPath(root), let real = FileInfo.realPath(path) else {
+            diagnostics.append(Diagnostic(.error, at: nil, "\(path): no such file or directory (or a link to nothing)"))
             return nil
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
+        guard real == realRoot || real.hasPrefix(realRoot == "/" ? "/" : realRoot + "/") else {
+            diagnostics.append(Diagnostic(.error, at: nil,
+                "\(path): a symbolic link that leads outside \(root); it was not followed (manifests must be files inside the path given)"))
+            return nil
+        }
+        guard let info = FileInfo.status(real) else {
+            diagnostics.append(Diagnostic(.error, at: nil, "\(path): no such file or directory"))
+            return nil
+        }
+        guard info.kind == .regular else {
+            diagnostics.append(Diagnostic(.error, at: nil,
+                "\(path): is \(info.kind.described), not a regular file; manifests must be regular files (it was not opened)"))
+            return nil
+        }
+        return FileToRead(shown: path, real: real)
+    }
+
+    private func read(_ file: FileToRead, diagnostics: inout [Diagnostic]) -> SourceFile? {
+        let path = file.shown
+        // O_NOFOLLOW and O_NONBLOCK: if the checked file was swapped for a link or a FIFO since, opening fails or
+        // returns at once instead of following it or waiting; `fstat` then checks what was opened.
+        let descriptor = open(file.real, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else {
             diagnostics.append(Diagnostic(.error, at: nil, "\(path): cannot open the file for reading"))
             return nil
         }
-        defer { try? handle.close() }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        guard let info = FileInfo.openStatus(descriptor), info.kind == .regular else {
+            diagnostics.append(Diagnostic(.error, at: nil, "\(path): not a regular file; manifests must be regular files"))
+            return nil
+        }
+        if info.size > limits.maxFileBytes {
+            diagnostics.append(Diagnostic(.error, at: SourceLocation(file: path, line: 1, column: 1),
+                "the file is \(info.size) bytes; manifests may be at most \(limits.maxFileBytes) bytes (split it into several files)"))
+            return nil
+        }
         // Read at most one byte past the limit, so that a file growing under us is still bounded.
         guard let data = try? handle.read(upToCount: limits.maxFileBytes + 1) ?? Data() else {
             diagnostics.append(Diagnostic(.error, at: nil, "\(path): cannot read the file"))
@@ -130,10 +208,35 @@ public struct ManifestLoader: Sendable {
         }
     }
 
-    static func merge(_ fragments: [ManifestFragment], files: [String], diagnostics: inout [Diagnostic]) -> DesiredState {
+    static func absolute(_ path: String) -> String {
+        let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        return (full as NSString).standardizingPath
+    }
+
+    static func merge(
+        _ fragments: [ManifestFragment], files: [String], today: CalendarDay? = nil, diagnostics: inout [Diagnostic]
+    ) -> DesiredState {
         var desired = DesiredState(files: files)
         var entries: [ProjectEntry] = []
         for fragment in fragments {
+            if let organization = fragment.organization {
+                if let first = desired.organization {
+                    let sameRoot = absolute(first.root) == absolute(organization.root)
+                    diagnostics.append(Diagnostic(.error, at: organization.location, sameRoot
+                        ? "'organization' may appear in one file of a root only; it is already set at \(first.location)"
+                        : "several organizations (this one and '\(first.name)' at \(first.location)) in one load are not supported yet; validate each organization's folder on its own"))
+                } else {
+                    desired.organization = organization
+                }
+            }
+            if let at = fragment.offboardedLocation {
+                if let first = desired.offboardedLocation {
+                    diagnostics.append(Diagnostic(.error, at: at, "'offboarded' may appear in one file only; it is already set at \(first)"))
+                } else {
+                    desired.offboardedLocation = at
+                    desired.offboarded = fragment.offboarded
+                }
+            }
             setOnce(fragment.ownership, into: &desired.ownership, key: "ownership", at: \.location, &diagnostics)
             setOnce(fragment.policies, into: &desired.policies, key: "policies", at: \.location, &diagnostics)
             desired.users.append(contentsOf: fragment.users)
@@ -146,7 +249,21 @@ public struct ManifestLoader: Sendable {
         let expanded = GroupExpansion.expand(entries, groups: &desired.groups, diagnostics: &diagnostics)
         // Projects with errors of their own took part in the checks of keys and of group names only.
         desired.projects = entries.indices.filter { entries[$0].isComplete }.map { expanded[$0] }
-        PolicyCheck.check(desired, diagnostics: &diagnostics)
+        checkOffboarded(desired, diagnostics: &diagnostics)
+        if let today {
+            let evaluation = desired.evaluated(asOf: today, warningWindow: 0)
+            for entry in evaluation.expired {
+                let what = entry.email.map { "'\($0)'" } ?? "group '\(entry.group ?? "")'"
+                let effect = entry.kind == .user
+                    ? "the role is now \(entry.then?.rawValue ?? "unset")"
+                    : "it no longer counts"
+                diagnostics.append(Diagnostic(.warning, at: entry.location,
+                    "the entry for \(what) expired on \(entry.expires) (\(effect)); remove it from the manifest"))
+            }
+            PolicyCheck.check(evaluation.state, diagnostics: &diagnostics)
+        } else {
+            PolicyCheck.check(desired, diagnostics: &diagnostics)
+        }
         return desired
     }
 
@@ -188,6 +305,29 @@ public struct ManifestLoader: Sendable {
         }
     }
 
+    /// An offboarded person must not also be granted anything: as a project member, a group member or a user.
+    private static func checkOffboarded(_ desired: DesiredState, diagnostics: inout [Diagnostic]) {
+        guard !desired.offboarded.isEmpty else { return }
+        var offboarded: [String: SourceLocation] = [:]
+        for person in desired.offboarded { offboarded[person.normalizedEmail] = person.location }
+        func conflict(_ email: String, at location: SourceLocation, as what: String) {
+            guard let listed = offboarded[normalizeEmail(email)] else { return }
+            diagnostics.append(Diagnostic(.error, at: listed,
+                "'\(email)' is offboarded here but also listed as \(what) at \(location); remove one of the two (cogramctl offboard removes the entries)"))
+        }
+        for user in desired.users { conflict(user.email, at: user.location, as: "a user") }
+        for group in desired.groups {
+            for member in group.members { conflict(member.email, at: member.location, as: "a member of group '\(group.name)'") }
+        }
+        for project in desired.projects {
+            for entry in project.memberEntries ?? [] {
+                if case .direct(let member) = entry {
+                    conflict(member.email, at: member.location, as: "a member of project '\(project.externalID)'")
+                }
+            }
+        }
+    }
+
     private static func checkOwnership(_ desired: DesiredState, diagnostics: inout [Diagnostic]) {
         guard let prefix = desired.externalIDPrefix else { return }
         for project in desired.projects {
@@ -200,5 +340,66 @@ public struct ManifestLoader: Sendable {
                     "previous external_id '\(previous)' does not start with the ownership prefix '\(prefix)'; adopt projects outside the prefix with 'id:'"))
             }
         }
+    }
+}
+
+/// What `stat` says about a path, without opening it.
+struct FileInfo {
+    enum Kind: Equatable {
+        case regular, directory, symbolicLink, fifo, characterDevice, blockDevice, socket, unknown
+
+        var described: String {
+            switch self {
+            case .regular: "a regular file"
+            case .directory: "a directory"
+            case .symbolicLink: "a symbolic link"
+            case .fifo: "a FIFO (named pipe)"
+            case .characterDevice: "a character device"
+            case .blockDevice: "a block device"
+            case .socket: "a socket"
+            case .unknown: "a special file"
+            }
+        }
+    }
+
+    var kind: Kind
+    var size: Int
+
+    init(_ status: stat) {
+        size = Int(status.st_size)
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: kind = .regular
+        case S_IFDIR: kind = .directory
+        case S_IFLNK: kind = .symbolicLink
+        case S_IFIFO: kind = .fifo
+        case S_IFCHR: kind = .characterDevice
+        case S_IFBLK: kind = .blockDevice
+        case S_IFSOCK: kind = .socket
+        default: kind = .unknown
+        }
+    }
+
+    /// Follows links.
+    static func status(_ path: String) -> FileInfo? {
+        var status = stat()
+        return stat(path, &status) == 0 ? FileInfo(status) : nil
+    }
+
+    /// Does not follow a link in the last component.
+    static func linkStatus(_ path: String) -> FileInfo? {
+        var status = stat()
+        return lstat(path, &status) == 0 ? FileInfo(status) : nil
+    }
+
+    static func openStatus(_ descriptor: Int32) -> FileInfo? {
+        var status = stat()
+        return fstat(descriptor, &status) == 0 ? FileInfo(status) : nil
+    }
+
+    /// The absolute path with every link resolved, or nil when it does not exist.
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 }

@@ -32,7 +32,7 @@ struct Fields<Key: SectionKey> {
 }
 
 enum TopLevelKey: Int, SectionKey {
-    case version, ownership, policies, users, groups, projects
+    case version, ownership, policies, users, groups, projects, organization, offboarded
 
     static let what = "the top level of a manifest"
     static let ignoresXPrefix = true
@@ -45,6 +45,8 @@ enum TopLevelKey: Int, SectionKey {
         case .users: "users"
         case .groups: "groups"
         case .projects: "projects"
+        case .organization: "organization"
+        case .offboarded: "offboarded"
         }
     }
 }
@@ -62,7 +64,7 @@ enum OwnershipKey: Int, SectionKey {
 }
 
 enum UserKey: Int, SectionKey {
-    case email, role, externalID
+    case email, role, externalID, expires, then
 
     static let what = "a user"
     static let required: [UserKey] = [.email]
@@ -72,6 +74,8 @@ enum UserKey: Int, SectionKey {
         case .email: "email"
         case .role: "role"
         case .externalID: "external_id"
+        case .expires: "expires"
+        case .then: "then"
         }
     }
 }
@@ -98,7 +102,7 @@ enum ProjectKey: Int, SectionKey {
 /// A project's member entry: `email` and `role`, or `group` with an optional `role` (checked by the decoder,
 /// since which keys are required depends on which are present).
 enum MemberKey: Int, SectionKey {
-    case email, role, group
+    case email, role, group, expires
 
     static let what = "a member"
 
@@ -107,6 +111,7 @@ enum MemberKey: Int, SectionKey {
         case .email: "email"
         case .role: "role"
         case .group: "group"
+        case .expires: "expires"
         }
     }
 }
@@ -127,7 +132,7 @@ enum GroupKey: Int, SectionKey {
 
 /// A group's member entry: groups hold people, not other groups.
 enum GroupMemberKey: Int, SectionKey {
-    case email, role
+    case email, role, expires
 
     static let what = "a member of a group"
     static let required: [GroupMemberKey] = [.email, .role]
@@ -136,6 +141,7 @@ enum GroupMemberKey: Int, SectionKey {
         switch self {
         case .email: "email"
         case .role: "role"
+        case .expires: "expires"
         }
     }
 }
@@ -152,6 +158,36 @@ enum PoliciesKey: Int, SectionKey {
         case .guestMaxRole: "guest_max_role"
         case .requireDescription: "require_description"
         case .externalIDPattern: "external_id_pattern"
+        }
+    }
+}
+
+enum OrganizationKey: Int, SectionKey {
+    case name, anchor, apiKeyEnv
+
+    static let what = "organization"
+    static let required: [OrganizationKey] = [.name]
+
+    var text: StaticString {
+        switch self {
+        case .name: "name"
+        case .anchor: "anchor"
+        case .apiKeyEnv: "api_key_env"
+        }
+    }
+}
+
+enum OffboardedKey: Int, SectionKey {
+    case email, date, orgRole
+
+    static let what = "an offboarded person"
+    static let required: [OffboardedKey] = [.email]
+
+    var text: StaticString {
+        switch self {
+        case .email: "email"
+        case .date: "date"
+        case .orgRole: "org_role"
         }
     }
 }

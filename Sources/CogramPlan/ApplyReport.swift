@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// How one change of a plan ended.
 public enum ApplyOutcome: Sendable, Hashable {
@@ -72,10 +73,8 @@ public struct ProgressEvent: Sendable, Hashable {
 /// timer task waits for a thread: past the deadline a change would otherwise fail at once, reported as failed
 /// instead of not started.
 ///
-/// `@unchecked Sendable`: the only mutable state is `stopped`, read and written under `lock` and nowhere else.
-public final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stopped = false
+public final class StopFlag: Sendable {
+    private let stopped = Mutex(false)
     private let deadline: ContinuousClock.Instant?
 
     /// A flag that is also stopped from `deadline` on (nil: only by `stop()`).
@@ -84,16 +83,12 @@ public final class StopFlag: @unchecked Sendable {
     }
 
     public func stop() {
-        lock.lock()
-        stopped = true
-        lock.unlock()
+        stopped.withLock { $0 = true }
     }
 
     public var isStopped: Bool {
         if let deadline, ContinuousClock.now >= deadline { return true }
-        lock.lock()
-        defer { lock.unlock() }
-        return stopped
+        return stopped.withLock { $0 }
     }
 }
 

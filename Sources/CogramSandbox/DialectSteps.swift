@@ -2,6 +2,7 @@ import CogramAPI
 import Foundation
 import Hummingbird
 import NIOCore
+import Synchronization
 
 /// The dialects that change what a request means or what its record-shaped answer holds: filters, external_id
 /// uniqueness, the lost first create, unknown enum values, 204 archives and the `data` envelope. Sits after
@@ -191,13 +192,16 @@ extension Response {
 }
 
 /// Gathers a response body in memory.
-private final class BodyCollector: ResponseBodyWriter, @unchecked Sendable {
-    // Used by one task at a time: written by `ResponseBody.write`, then read by its caller.
-    var buffer = ByteBuffer()
+private final class BodyCollector: ResponseBodyWriter, Sendable {
+    private let collected = Mutex(ByteBuffer())
+
+    var buffer: ByteBuffer { collected.withLock { $0 } }
 
     func write(_ buffer: ByteBuffer) async throws {
-        var copy = buffer
-        self.buffer.writeBuffer(&copy)
+        collected.withLock { collected in
+            var copy = buffer
+            collected.writeBuffer(&copy)
+        }
     }
 
     func finish(_ trailingHeaders: HTTPFields?) async throws {}

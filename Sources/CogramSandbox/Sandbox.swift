@@ -74,9 +74,13 @@ public enum Sandbox {
         store: SandboxStore, options: SandboxOptions, stats: StatsRecorder,
         onServerRunning: @escaping @Sendable (Int) async -> Void
     ) -> some ApplicationProtocol {
-        Application(
+        let connections = ClientConnections(perClient: options.maxConnectionsPerClient)
+        let headTimeout = TimeAmount(options.headTimeout)
+        return Application(
             responder: SandboxResponder(store: store, options: options, stats: stats),
-            server: .http1(configuration: .init(idleTimeout: TimeAmount(options.idleTimeout))),
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [ConnectionGuardInstaller(connections: connections, headTimeout: headTimeout)],
+                idleTimeout: TimeAmount(options.idleTimeout))),
             configuration: .init(
                 address: .hostname(options.host, port: options.port), serverName: "cogram-sandbox",
                 availableConnectionsDelegate: MaximumAvailableConnections(max(1, options.maxConnections), logger: logger())),
@@ -84,15 +88,21 @@ public enum Sandbox {
             logger: logger())
     }
 
-    /// Starts a sandbox in this process and returns once it accepts connections.
-    ///
-    /// The server runs in a background task; call `shutdown()` to stop it. Each call is independent (no global
-    /// state), so tests may run many sandboxes at once, each with its own database file.
-    public static func start(_ options: SandboxOptions) async throws -> RunningSandbox {
-        try await start(options, keys: .fromOptions)
+    /// Runs a sandbox for the length of `body`, inside the caller's task tree: the server is a child task of a task
+    /// group, `body` gets the running sandbox once it accepts connections, and this returns only after the server
+    /// has shut down (gracefully: requests in flight finish) and the database is closed. An error of `body` wins
+    /// over one of stopping. Each call is independent (no global state), so tests may run many sandboxes at once.
+    public static func run<T>(
+        _ options: SandboxOptions, isolation: isolated (any Actor)? = #isolation,
+        _ body: (RunningSandbox) async throws -> T
+    ) async throws -> T {
+        try await run(options, keys: .fromOptions, body)
     }
 
-    static func start(_ options: SandboxOptions, keys: KeyPolicy) async throws -> RunningSandbox {
+    static func run<T>(
+        _ options: SandboxOptions, keys: KeyPolicy, isolation: isolated (any Actor)? = #isolation,
+        _ body: (RunningSandbox) async throws -> T
+    ) async throws -> T {
         let prepared = try prepare(options, keys: keys)
         let stats = StatsRecorder()
         let (ports, continuation) = AsyncStream<Int>.makeStream()
@@ -101,14 +111,72 @@ public enum Sandbox {
             continuation.finish()
         }
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger()))
+        let stopped = Completion()
+        return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { tasks in
+            tasks.addTask {
+                defer { continuation.finish() }
+                do {
+                    try await group.run()
+                    await stopped.finish()
+                } catch {
+                    await stopped.finish()
+                    throw error
+                }
+            }
+            var bound: Int?
+            for await port in ports {
+                bound = port
+                break
+            }
+            guard let port = bound else {
+                try? prepared.store.close()
+                do {
+                    try await tasks.waitForAll()
+                    throw SandboxError.startFailed("the server stopped before listening")
+                } catch let error as SandboxError {
+                    throw error
+                } catch {
+                    throw SandboxError.startFailed("cannot listen on \(options.host):\(options.port): \(error)")
+                }
+            }
+            let running = RunningSandbox(
+                host: options.host, port: port, apiKey: prepared.apiKey, organization: prepared.organization,
+                store: prepared.store, recorder: stats, group: group, stopped: stopped)
+            let result = try await withCleanUp { try await body(running) } cleanUp: { try await running.shutdown() }
+            // The server's own shutdown errors are of no use to the caller.
+            while !tasks.isEmpty { _ = try? await tasks.next() }
+            return result
+        }
+    }
+
+    /// Starts a sandbox in this process and returns once it accepts connections; call `shutdown()` to stop it.
+    ///
+    /// The server runs in an unstructured task. Prefer `run`, which keeps it in the caller's task tree; this is
+    /// for callers whose sandbox outlives one scope (benchmarks, end-to-end fixtures that restart a server).
+    public static func start(_ options: SandboxOptions) async throws -> RunningSandbox {
+        let prepared = try prepare(options, keys: .fromOptions)
+        let stats = StatsRecorder()
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = application(store: prepared.store, options: options, stats: stats) { port in
+            continuation.yield(port)
+            continuation.finish()
+        }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger()))
+        let stopped = Completion()
         let task = Task {
             defer { continuation.finish() }
-            try await group.run()
+            do {
+                try await group.run()
+                await stopped.finish()
+            } catch {
+                await stopped.finish()
+                throw error
+            }
         }
         for await port in ports {
             return RunningSandbox(
                 host: options.host, port: port, apiKey: prepared.apiKey, organization: prepared.organization,
-                store: prepared.store, recorder: stats, group: group, task: task)
+                store: prepared.store, recorder: stats, group: group, stopped: stopped)
         }
         try? prepared.store.close()
         do {
@@ -121,33 +189,36 @@ public enum Sandbox {
         }
     }
 
-    /// Starts a sandbox for the length of `body`, in the spirit of `CogramClient.withClient`: `body` gets the base
-    /// URL and an API key of the organization; the sandbox is always stopped afterwards, and an error of `body`
-    /// wins over one of stopping.
+    /// Runs a sandbox for the length of `body` (see `run`), in the spirit of `CogramClient.withClient`: `body` gets
+    /// the base URL and an API key of the organization; the sandbox is always stopped afterwards, and an error of
+    /// `body` wins over one of stopping.
     ///
     /// The key is `SandboxOptions.apiKey` when given, else the database's embedded key: made by the first run,
     /// named `embedded` in the audit log, reused by the next runs and never printed. A database file that did not
     /// exist before is removed again when the sandbox cannot start. Errors before `body` runs are
     /// `SandboxError.embeddedStartFailed`; errors of `body` are rethrown as they are.
-    public static func withSandbox<T: Sendable>(
-        _ options: SandboxOptions, _ body: (_ baseURL: URL, _ apiKey: String) async throws -> T
+    public static func withSandbox<T>(
+        _ options: SandboxOptions, isolation: isolated (any Actor)? = #isolation,
+        _ body: (_ baseURL: URL, _ apiKey: String) async throws -> T
     ) async throws -> T {
         let existed = FileManager.default.fileExists(atPath: options.databasePath)
-        let running: RunningSandbox
+        var started = false
         do {
-            running = try await start(options, keys: .embedded)
+            return try await run(options, keys: .embedded) { running in
+                started = true
+                // `.embedded` always makes a key (or throws), and the base URL is built from a host and a port.
+                guard let apiKey = running.apiKey, let baseURL = URL(string: running.baseURL) else {
+                    throw SandboxError.embeddedStartFailed(databasePath: options.databasePath, reason: "no API key was made")
+                }
+                return try await body(baseURL, apiKey)
+            }
         } catch {
+            if started { throw error }
             if !existed {
                 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: options.databasePath + suffix) }
             }
             throw SandboxError.embeddedStartFailed(databasePath: options.databasePath, reason: "\(error)")
         }
-        // `.embedded` always makes a key (or throws), and the base URL is built from a host and a port.
-        guard let apiKey = running.apiKey, let baseURL = URL(string: running.baseURL) else {
-            try? await running.shutdown()
-            throw SandboxError.embeddedStartFailed(databasePath: options.databasePath, reason: "no API key was made")
-        }
-        return try await withCleanUp { try await body(baseURL, apiKey) } cleanUp: { try await running.shutdown() }
     }
 
     /// Runs a sandbox in the foreground until SIGINT or SIGTERM, then shuts down gracefully.
@@ -184,12 +255,12 @@ public final class RunningSandbox: Sendable {
     public let store: SandboxStore
     private let recorder: StatsRecorder
     private let group: ServiceGroup
-    private let task: Task<Void, any Error>
+    private let stopped: Completion
     private let shutdownState = ShutdownState()
 
     init(
         host: String, port: Int, apiKey: String?, organization: SandboxStore.Organization?, store: SandboxStore,
-        recorder: StatsRecorder, group: ServiceGroup, task: Task<Void, any Error>
+        recorder: StatsRecorder, group: ServiceGroup, stopped: Completion
     ) {
         self.baseURL = Sandbox.baseURL(host: host, port: port)
         self.port = port
@@ -198,7 +269,7 @@ public final class RunningSandbox: Sendable {
         self.store = store
         self.recorder = recorder
         self.group = group
-        self.task = task
+        self.stopped = stopped
     }
 
     /// Requests served so far.
@@ -212,12 +283,25 @@ public final class RunningSandbox: Sendable {
     public func shutdown() async throws {
         guard await shutdownState.begin() else { return }
         await group.triggerGracefulShutdown()
-        do {
-            try await task.value
-        } catch {
-            // The server's own shutdown errors are of no use to the caller.
-        }
+        await stopped.wait()
         try store.close()
+    }
+}
+
+/// Signalled once the server's service group has returned; `wait` returns at once after that.
+actor Completion {
+    private var done = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func finish() {
+        done = true
+        for waiter in waiters { waiter.resume() }
+        waiters.removeAll()
+    }
+
+    func wait() async {
+        if done { return }
+        await withCheckedContinuation { waiters.append($0) }
     }
 }
 

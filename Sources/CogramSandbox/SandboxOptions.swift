@@ -28,6 +28,11 @@ public struct SandboxOptions: Sendable {
     public var idleTimeout: Duration = .seconds(60)
     /// Connections served at once; further ones wait in the listen backlog until one closes.
     public var maxConnections: Int = 256
+    /// A connection whose first request head has not fully arrived this long after it opened is closed.
+    public var headTimeout: Duration = .seconds(5)
+    /// Connections of one client address at once; beyond it, the client's oldest connection still waiting for
+    /// its first request head is closed to make room (or, when none is, the new one is refused).
+    public var maxConnectionsPerClient: Int = 64
 
     public init(
         databasePath: String,

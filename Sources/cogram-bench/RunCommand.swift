@@ -21,7 +21,7 @@ struct RunCommand: AsyncParsableCommand {
     var workDir: String?
 
     /// The figure numbers; 7 is a plan scoped to a pull request's changes.
-    static let figures = 1...8
+    static let figures = 1...10
 
     func validate() throws {
         if let bad = only.first(where: { !Self.figures.contains($0) }) {
@@ -40,13 +40,14 @@ struct RunCommand: AsyncParsableCommand {
 
         var rows: [ResultRow] = []
         let bench = SandboxBench(sizes: sizes, directory: directory)
-        if !selected.isDisjoint(with: [1, 2, 6, 7]) {
+        if !selected.isDisjoint(with: [1, 2, 6, 7, 10]) {
             rows += try await bench.readsApplyAndLatency(selected: selected)
         }
         if selected.contains(3) { rows += try await bench.throughput() }
         if selected.contains(4) { rows += try await OfflineBench.load(sizes: sizes) }
         if selected.contains(5) { rows += try await OfflineBench.diff(sizes: sizes) }
         if selected.contains(8) { rows += try await ValidationBench.errors(sizes: sizes) }
+        if selected.contains(9) { rows += try await OffboardBench.offboard(sizes: sizes, directory: directory) }
         rows.sort { $0.number < $1.number }
         print(ResultRow.table(rows, smoke: smoke))
         if !smoke, rows.contains(where: { $0.met == false }) {
@@ -80,6 +81,8 @@ struct BenchSizes: Sendable {
     var diffChangeFraction: Double
     /// Figure 8: the numbers of errors in the manifests validated.
     var validationErrors: [Int]
+    /// Figure 9: per-project files that `offboard` edits.
+    var offboardFiles: Int
     var repetitions: Int
 
     static let full = BenchSizes(
@@ -87,14 +90,14 @@ struct BenchSizes: Sendable {
         throughputProjects: 1000, throughputMembers: 10, throughputUsers: 500, throughputChanges: 400,
         throughputLimit: 600, throughputBothConfigurations: true,
         loadProjects: 10_000, loadMembers: 20, loadUsers: 2000, diffChangeFraction: 0.1,
-        validationErrors: [10_000, 20_000], repetitions: 3)
+        validationErrors: [10_000, 20_000], offboardFiles: 2000, repetitions: 3)
 
     static let smoke = BenchSizes(
         readProjects: 50, readMembers: 10, readUsers: 100, applyChangeFraction: 0.2, latencyMilliseconds: 20,
         throughputProjects: 50, throughputMembers: 5, throughputUsers: 50, throughputChanges: 40,
         throughputLimit: 6000, throughputBothConfigurations: false,
         loadProjects: 200, loadMembers: 20, loadUsers: 100, diffChangeFraction: 0.1,
-        validationErrors: [300], repetitions: 1)
+        validationErrors: [300], offboardFiles: 20, repetitions: 1)
 }
 
 /// One line of the result table.

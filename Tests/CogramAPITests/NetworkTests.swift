@@ -19,8 +19,13 @@ struct NetworkTests {
         #expect(lower?.host == "b" && lower?.source == "https_proxy")
         // The http variables serve http targets only; loopback is not exempt by itself.
         #expect(try ProxySettings.resolve(option: nil, target: https, environment: ["HTTP_PROXY": "a:1"]) == nil)
-        #expect(try ProxySettings.resolve(option: nil, target: http, environment: ["http_proxy": "a:1"])?.host == "a")
-        #expect(try ProxySettings.resolve(option: nil, target: http, environment: ["http_proxy": "a:1", "NO_PROXY": "127.0.0.1"]) == nil)
+        // Plain http (loopback only) never goes through a proxy, from the environment or from --proxy.
+        #expect(try ProxySettings.resolve(option: nil, target: http, environment: ["http_proxy": "a:1"]) == nil)
+        #expect(try ProxySettings.resolve(option: nil, target: http, environment: ["HTTP_PROXY": "a:1", "HTTPS_PROXY": "a:1"]) == nil)
+        #expect(try ProxySettings.resolve(option: "http://c:3", target: http, environment: [:]) == nil)
+        #expect(ProxySettings.optionIsIgnored("http://c:3", target: http))
+        #expect(!ProxySettings.optionIsIgnored("http://c:3", target: https))
+        #expect(!ProxySettings.optionIsIgnored(nil, target: http))
         // --proxy wins over the environment and over NO_PROXY.
         let option = try ProxySettings.resolve(option: "http://c:3", target: https, environment: ["HTTPS_PROXY": "a:1", "NO_PROXY": "*"])
         #expect(option?.host == "c" && option?.source == "--proxy")

@@ -1,4 +1,4 @@
-import CogramAPI
+@testable import CogramAPI
 import Foundation
 import Testing
 
@@ -101,4 +101,64 @@ struct PaginationTests {
             #expect((2...3).contains(server.requests.count))
         }
     }
+
+    // MARK: - Bounded
+
+    /// A server that announces `total` items, caps its pages at `cap`, and brings one new id per page (the rest
+    /// repeats the first items).
+    static func creepingScript(total: Int, cap: Int = 100) -> ScriptedServer.Script {
+        { _, request in
+            let page = Int(request.query["page"] ?? "1") ?? 1
+            let size = min(cap, Int(request.query["page_size"] ?? "50") ?? 50)
+            let items = (0..<(size - 1)).map(Fixture.project) + [Fixture.project(1_000_000 + page)]
+            return .json(200, Fixture.page(items, page: page, pageSize: size, total: total))
+        }
+    }
+
+    @Test func aTotalThatWouldTakeTooManyPagesIsRefusedAtTheFirstPage() async throws {
+        try await ScriptedServer.with(script: Self.creepingScript(total: 2_000_000_000)) { server in
+            let (error, _) = await CogramClient.withClientCatching(try Fixture.configuration(server.baseURL)) {
+                try await $0.listProjects(status: .active, externalID: nil)
+            }
+            #expect(server.requests.count == 1)
+            #expect(error?.description == "listing GET \(server.baseURL)/v1/projects?status=active would not end: the server reports 2000000000 items at 100 per page, which would take more than 10000 pages; cogramctl stops there rather than read forever (at most 10000 pages per list, and at most twice the pages the reported total needs); run `cogramctl doctor`, and report this server's paging if it persists")
+        }
+    }
+
+    @Test func pagesThatBringOneNewItemEachStopAtTwiceWhatTheTotalNeeds() async throws {
+        // 5,000 items at 100 per page need 50 pages; the listing may take 2 × 50 + 10 = 110.
+        try await ScriptedServer.with(script: Self.creepingScript(total: 5_000)) { server in
+            let (error, _) = await CogramClient.withClientCatching(try Fixture.configuration(server.baseURL)) {
+                try await $0.listProjects(status: .active, externalID: nil)
+            }
+            #expect(server.requests.count == 110)
+            let description = try #require(error?.description)
+            #expect(description.contains("would not end: after 110 pages it has brought 209 distinct items of the 5000 it reports at 100 per page, and says more follow"), "\(description)")
+        }
+    }
+
+    @Test func aServerThatCapsItsPageLengthIsStillReadToTheEnd() async throws {
+        // Asked for 100 per page, it gives 7: 250 items take 36 pages, well within the budget.
+        try await ScriptedServer.with(script: { _, request in
+            let page = Int(request.query["page"] ?? "1") ?? 1
+            let start = (page - 1) * 7
+            let items = start < 250 ? (start..<min(250, start + 7)).map(Fixture.project) : []
+            return .json(200, Fixture.page(items, page: page, pageSize: 7, total: 250))
+        }) { server in
+            let projects = try await CogramClient.withClient(try Fixture.configuration(server.baseURL)) {
+                try await $0.listProjects(status: .active, externalID: nil)
+            }
+            #expect(projects.map(\.id) == (0..<250).map { "prj_\($0)" })
+            #expect(server.requests.count == 36)
+        }
+    }
+
+    @Test func theBudgetIsTwiceThePagesTheTotalNeedsAndNeverMoreThanTheBound() {
+        #expect(Paging.budget(total: 250, perPage: 100) == 16)
+        #expect(Paging.budget(total: 0, perPage: 100) == 10)
+        #expect(Paging.budget(total: 999_900, perPage: 100) == Paging.maxPages)
+        #expect(Paging.budget(total: 1_000_001, perPage: 100) == nil)
+        #expect(Paging.maxPages == 10_000)
+    }
 }
+

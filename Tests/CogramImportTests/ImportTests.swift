@@ -224,9 +224,29 @@ import Testing
 
             """)
         let stdout = imported.renderSingle(header: ImportHeader(schemaPath: nil, source: "the sandbox", date: "2026-11-29"))
-        #expect(stdout.hasPrefix("# Schema: schemas/cogram-manifest.v1.schema.json in the cogramctl repository."))
+        #expect(stdout.hasPrefix(
+            "# Schema: `cogramctl schema manifest > cogram-manifest.v1.schema.json` writes it beside this file;\n"
+                + "# editors validate this file once it starts with `# yaml-language-server: $schema=cogram-manifest.v1.schema.json`.\n"))
+        #expect(ImportHeader.schemaFile.name == "cogram-manifest.v1.schema.json")
+        #expect(ImportHeader.schemaFile.contents.hasPrefix("{\n  \"$schema\""))
         #expect(stdout.contains("# Imported from the sandbox on 2026-11-29"))
         #expect(imported.summaryLine == "Imported 0 projects, 0 users; left out: nothing.")
+    }
+
+    @Test func organizationNameWritesTheSectionWithTheSmallestActiveAdminIDAsAnchor() throws {
+        let users = [
+            F.user("zed", role: .admin), F.user("bob", role: .admin, status: .deactivated), F.user("cy", role: .admin),
+            F.user("al", role: .member),
+        ]
+        let named = makeImport(observed: ObservedState(users: users), prefix: nil, organizationName: "Acme US")
+        let text = named.renderSingle(header: header)
+        #expect(text.contains("version: 1\norganization:\n  name: Acme US\n  anchor: usr_cy\nusers:\n"))
+        let loaded = ManifestLoader().load(sources: [SourceFile(path: "m.yaml", bytes: Array(text.utf8))])
+        #expect(loaded.desired?.organization?.anchor == "usr_cy", "\(loaded.diagnostics)")
+        let files = named.renderFiles(header: header)
+        #expect(files.first?.contents.contains("organization:\n  name: Acme US\n") == true)
+        let unnamed = makeImport(observed: ObservedState(users: users), prefix: nil)
+        #expect(!unnamed.renderSingle(header: header).contains("organization:"))
     }
 
     /// `members: []` would make an empty membership authoritative, so that a member added later in the app is

@@ -6,6 +6,7 @@ import Darwin
 #endif
 import CogramManifest
 import Foundation
+import Synchronization
 import Testing
 
 // Hostile and broken manifests: every one is refused with a located error, quickly, without a crash.
@@ -219,6 +220,10 @@ enum HostileCorpus {
         }, fragment: "unknown key 'k0' in a project"),
         Generated(name: "items-30000-aliases", content: { version + "x-a: &a 1\nx-b: [" + Array(repeating: "*a", count: 30_000).joined(separator: ", ") + "]\nfoo: 1\n" },
                   fragment: "unknown key 'foo'"),
+        // One 1 MiB scalar anchored and aliased 4,999 times: few nodes, but 5 GB of strings once decoded.
+        Generated(name: "alias-bytes-1mb-scalar-4999-aliases", content: {
+            version + "x-a: &a " + String(repeating: "x", count: 1 << 20) + "\nx-b:\n" + String(repeating: "  - *a\n", count: 4_999)
+        }, fragment: "aliases expand to more than 4194304 bytes of text"),
         Generated(name: "items-30000-anchors", content: { version + "x-a:\n" + (0..<30_000).map { "  - &a\($0) \($0)\n" }.joined() + "foo: 1\n" },
                   fragment: "unknown key 'foo'"),
         Generated(name: "documents-100000-markers", content: { String(repeating: "---\n", count: 100_000) },
@@ -279,6 +284,8 @@ enum HostileCorpus {
         try FileHandle(forWritingAtPath: fifty).map { try $0.truncate(atOffset: 50 << 20); try $0.close() }
         let files: [(String, String, Double)] = [
             ("long-name.yaml", "version: 1\nprojects:\n  - external_id: p-1\n    name: " + String(repeating: "N", count: 5 << 20) + "\n", 5),
+            // 1.03 MB of source that aliases would make 5 GB of text.
+            ("alias-bytes.yaml", "version: 1\nx-a: &a " + String(repeating: "x", count: 1 << 20) + "\nx-b:\n" + String(repeating: "  - *a\n", count: 4_999), 5),
             ("deep.yaml", "version: 1\nx-a: " + String(repeating: "[", count: 20_000) + String(repeating: "]", count: 20_000) + "\n", 5),
             // 2.6 million items on one line: linear, but about 3 s of a debug build's CPU (1.3 s in release).
             ("long-list.yaml", "version: 1\nx-a: [" + Array(repeating: "1", count: 5 << 19).joined(separator: ",") + "]\nfoo: 1\n", 15),
@@ -361,10 +368,8 @@ enum HostileBinary {
     }
 }
 
-/// `@unchecked Sendable`: every access goes through `lock`.
-private final class HostileDataBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-    func set(_ value: Data) { lock.lock(); data = value; lock.unlock() }
-    func get() -> Data { lock.lock(); defer { lock.unlock() }; return data }
+private final class HostileDataBox: Sendable {
+    private let data = Mutex(Data())
+    func set(_ value: Data) { data.withLock { $0 = value } }
+    func get() -> Data { data.withLock { $0 } }
 }

@@ -3,6 +3,7 @@ import CogramManifest
 @testable import CogramPlan
 import CogramTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// Reads the fake, plans against it, and returns what apply needs.
@@ -20,12 +21,10 @@ private func richStore() -> (FakeStore, DesiredState) {
 }
 
 /// Collects progress events from concurrent tasks.
-/// `@unchecked Sendable`: `events` is only touched under `lock` (NSLock, not Mutex, which needs macOS 15).
-private final class Events: @unchecked Sendable {
-    private let lock = NSLock()
-    private var events: [ProgressEvent] = []
-    func append(_ e: ProgressEvent) { lock.withLock { events.append(e) } }
-    var all: [ProgressEvent] { lock.withLock { events } }
+private final class Events: Sendable {
+    private let events = Mutex<[ProgressEvent]>([])
+    func append(_ e: ProgressEvent) { events.withLock { $0.append(e) } }
+    var all: [ProgressEvent] { events.withLock { $0 } }
 }
 
 @Suite struct ApplierTests {
@@ -194,6 +193,21 @@ private final class Events: @unchecked Sendable {
         #expect(report.results.allSatisfy { $0.outcome == .done || $0.outcome == .skipped("interrupted") })
         #expect(await store.writeLog.count == 2)
         #expect(renderReport(report, color: false).contains("Apply interrupted: 2 done, 0 reconciled, 0 failed, \(plan.changes.count - 2) skipped."))
+    }
+
+    @Test func changesSkippedByAStopAreNotCountedAsFinished() async throws {
+        let (store, desired) = richStore()
+        let plan = try await planAgainst(store, desired)
+        #expect(plan.changes.count > 3)
+        let stop = StopFlag()
+        let events = Events()
+        let report = await apply(plan: plan, client: FakeCogram(store: store), parallelism: 1, stop: stop) { event in
+            events.append(event)
+            if event.completed == 2 { stop.stop() }
+        }
+        #expect(report.skipped == plan.changes.count - 2)
+        #expect(events.all.map(\.completed) == [1, 2])
+        #expect(events.all.allSatisfy { $0.total == plan.changes.count })
     }
 
     @Test func preconditionsHoldRightAfterPlanningAndDetectMovedState() async throws {

@@ -55,22 +55,23 @@ public struct TestSandbox: Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// Runs `body` against a started sandbox and always stops it (and removes its files) afterwards.
+    /// Runs `body` against a sandbox that runs in this task's tree (`Sandbox.run`); returns once the server has
+    /// shut down, then removes its files.
     public static func with<T>(
         seed: SandboxSeed?, apiKey: String? = nil, rateLimitPerMinute: Int = 1000, faults: FaultOptions = .init(),
+        isolation: isolated (any Actor)? = #isolation,
         configure: (inout SandboxOptions) -> Void = { _ in },
         _ body: (TestSandbox) async throws -> T
     ) async throws -> T {
-        let sandbox = try await start(
-            seed: seed, apiKey: apiKey, rateLimitPerMinute: rateLimitPerMinute, faults: faults, configure: configure)
-        let result: Result<T, any Error>
-        do {
-            result = .success(try await body(sandbox))
-        } catch {
-            result = .failure(error)
+        let directory = try makeTemporaryDirectory("cogram-test-sandbox")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("sandbox.sqlite").path
+        var options = SandboxOptions(
+            databasePath: path, rateLimitPerMinute: rateLimitPerMinute, faults: faults, seed: seed, apiKey: apiKey)
+        configure(&options)
+        return try await Sandbox.run(options) { running in
+            try await body(TestSandbox(running: running, directory: directory, databasePath: path))
         }
-        await sandbox.stop()
-        return try result.get()
     }
 
     /// A client configuration for this sandbox with the given key (default: the sandbox's own).

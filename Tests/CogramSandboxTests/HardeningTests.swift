@@ -2,6 +2,7 @@ import CogramAPI
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Synchronization
 import Testing
 
 @testable import CogramSandbox
@@ -56,6 +57,53 @@ import Darwin
         let closed = await onThread { try? RawSocket(port: sandbox.port).waitForClose(timeoutSeconds: 20) }
         try await sandbox.shutdown()
         #expect(closed == true, "the server closed a connection that sent nothing")
+    }
+
+    @Test func aRequestHeadThatNeverEndsIsClosedAfterTheHeadTimeout() async throws {
+        let path = temporaryDatabasePath()
+        defer { removeDatabase(path) }
+        var options = SandboxOptions(databasePath: path, seed: testSeed())
+        options.headTimeout = .milliseconds(500)
+        try await Sandbox.run(options) { sandbox in
+            let started = ContinuousClock.now
+            let closed = await onThread {
+                guard let socket = try? RawSocket(port: sandbox.port) else { return false }
+                socket.sendWithoutWaiting(Data("GET /v1/users HTTP/1.1\r\nHost: 127.0.0.1\r\n".utf8))
+                return socket.waitForClose(timeoutSeconds: 20)
+            }
+            #expect(closed, "the server closed a connection whose head never ended")
+            // The idle timeout (60 s) did not do it: nothing else would close it this soon.
+            #expect(ContinuousClock.now - started < .seconds(15))
+        }
+    }
+
+    @Test func threeHundredHalfOpenConnectionsFromOneClientDoNotBlockARequest() async throws {
+        let path = temporaryDatabasePath()
+        defer { removeDatabase(path) }
+        // The defaults: 256 connections, 64 per client, 5 s for a head, 60 s idle.
+        try await Sandbox.run(SandboxOptions(databasePath: path, seed: testSeed())) { sandbox in
+            let key = try #require(sandbox.apiKey)
+            let port = sandbox.port
+            let held = await onThread {
+                (0..<300).compactMap { _ -> RawSocket? in
+                    guard let socket = try? RawSocket(port: port) else { return nil }
+                    socket.sendWithoutWaiting(Data("GET /v1/users HTTP/1.1\r\n".utf8))
+                    return socket
+                }
+            }
+            #expect(held.count == 300, "the kernel accepted every connection")
+            let started = ContinuousClock.now
+            let answer = try await rawHTTP(port: port, rawRequestHead("GET", "/v1/users", key: key), timeoutSeconds: 10)
+            #expect(answer.status == 200)
+            #expect(ContinuousClock.now - started < .seconds(3), "served at once, not after a timeout")
+            for socket in held { socket.close() }
+        }
+    }
+
+    @Test func theEndOfARequestHeadIsFound() {
+        #expect(ConnectionGuard.containsHeadEnd(Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8)))
+        #expect(!ConnectionGuard.containsHeadEnd(Array("GET / HTTP/1.1\r\nHost: x\r\n".utf8)))
+        #expect(!ConnectionGuard.containsHeadEnd(Array("\r\n\r".utf8)))
     }
 
     @Test func connectionsBeyondTheCapWaitUntilOneCloses() async throws {
@@ -190,8 +238,7 @@ func onThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
 }
 
 /// A loopback TCP connection held open by a test.
-final class RawSocket: @unchecked Sendable {
-    // The descriptor is used by one thread at a time (the test awaits each call).
+final class RawSocket: Sendable {
     private let fd: Int32
 
     init(port: Int) throws {
@@ -216,12 +263,20 @@ final class RawSocket: @unchecked Sendable {
 
     deinit { close() }
 
-    private var closed = false
+    private let closed = Mutex(false)
 
     func close() {
-        guard !closed else { return }
-        closed = true
+        let wasOpen = closed.withLock { closed in
+            defer { closed = true }
+            return !closed
+        }
+        guard wasOpen else { return }
         _ = closeDescriptor(fd)
+    }
+
+    /// Sends `data` and returns at once.
+    func sendWithoutWaiting(_ data: Data) {
+        _ = data.withUnsafeBytes { send(fd, $0.baseAddress!, data.count, 0) }
     }
 
     private func setTimeout(_ seconds: Int) {

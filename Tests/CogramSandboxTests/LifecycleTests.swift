@@ -1,8 +1,49 @@
 import CogramAPI
 import Foundation
+import Synchronization
 import Testing
 
 @testable import CogramSandbox
+
+/// `Sandbox.run`: the server is a child task of the caller.
+@Suite struct StructuredSandboxTests {
+    @Test func runReturnsOnlyOnceTheServerHasStopped() async throws {
+        let path = temporaryDatabasePath()
+        defer { removeDatabase(path) }
+        let port = try await Sandbox.run(SandboxOptions(databasePath: path, seed: testSeed())) { running in
+            let key = try #require(running.apiKey)
+            let answer = try await rawHTTP(port: running.port, rawRequestHead("GET", "/v1/users", key: key), timeoutSeconds: 20)
+            #expect(answer.status == 200)
+            return running.port
+        }
+        await #expect(throws: RawHTTPError.self) {
+            _ = try await rawHTTP(port: port, rawRequestHead("GET", "/v1/users", key: "x"), timeoutSeconds: 5)
+        }
+    }
+
+    @Test func cancellingTheCallerStopsTheServer() async throws {
+        let path = temporaryDatabasePath()
+        defer { removeDatabase(path) }
+        let seen = PortBox()
+        let caller = Task {
+            try await Sandbox.run(SandboxOptions(databasePath: path, seed: testSeed())) { running in
+                seen.port = running.port
+                try await Task.sleep(for: .seconds(600))
+            }
+        }
+        let clock = ContinuousClock()
+        let began = clock.now
+        while seen.port == nil, clock.now - began < .seconds(30) { try await Task.sleep(for: .milliseconds(20)) }
+        let port = try #require(seen.port)
+        caller.cancel()
+        let result = await caller.result
+        #expect(throws: CancellationError.self) { try result.get() }
+        #expect(clock.now - began < .seconds(60), "the cancelled run returned instead of serving on")
+        await #expect(throws: RawHTTPError.self) {
+            _ = try await rawHTTP(port: port, rawRequestHead("GET", "/v1/users", key: "x"), timeoutSeconds: 5)
+        }
+    }
+}
 
 /// `Sandbox.withSandbox`: the scoped run the CLI's `--sandbox` uses.
 @Suite struct ScopedSandboxTests {
@@ -63,9 +104,12 @@ import Testing
     }
 }
 
-final class PortBox: @unchecked Sendable {
-    // Written once by the body, read after it returned.
-    var port: Int?
+final class PortBox: Sendable {
+    private let value = Mutex<Int?>(nil)
+    var port: Int? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
 }
 
 func removeDatabase(_ path: String) {

@@ -1,5 +1,6 @@
 import CogramTestSupport
 import Foundation
+import Synchronization
 
 /// Runs the built `cogramctl` binary, as users and CI do.
 enum Binary {
@@ -88,10 +89,8 @@ extension Binary {
 }
 
 /// A lock-protected buffer for the pipe readers.
-final class DataBox: @unchecked Sendable {
-    // Safe: every access goes through `lock`.
-    private let lock = NSLock()
-    private var data = Data()
-    func set(_ value: Data) { lock.lock(); data = value; lock.unlock() }
-    func get() -> Data { lock.lock(); defer { lock.unlock() }; return data }
+final class DataBox: Sendable {
+    private let data = Mutex(Data())
+    func set(_ value: Data) { data.withLock { $0 = value } }
+    func get() -> Data { data.withLock { $0 } }
 }

@@ -110,56 +110,56 @@ struct DesiredProjects: Sendable {
     func applyConvergesThroughFaults(seed: UInt64) async throws {
         let faults = FaultOptions(seed: seed, errorBeforeRate: 0.10, errorAfterRate: 0.10, dropRate: 0.05,
                                   rateLimitBurstRate: 0.02, rateLimitBurstLength: 3)
-        let org = try await ReliabilityOrganization.start(faults: faults)
-        defer { Task { await org.stop() } }
-        let desired = try org.write(.make(200))
+        try await stopping(try await ReliabilityOrganization.start(faults: faults)) { org in
+            let desired = try org.write(.make(200))
 
-        let started = Date()
-        // A write attempt fails here about 22% of the time, so the default 5 retries (6 attempts) give up on some
-        // write in roughly one run in thirteen; 12 retries make that about 3 in a billion per write.
-        let apply = try await org.run([
-            "apply", ".", "--auto-approve", "--rate-limit", "1000000", "--parallelism", "16", "--max-retries", "12",
-        ])
-        let elapsed = Date().timeIntervalSince(started)
-        let failedLines = apply.stdout.split(separator: "\n").filter { $0.contains("failed") || $0.contains("error") }
-        #expect(apply.status == 0, "seed \(seed): exit \(apply.status)\n\(failedLines.joined(separator: "\n"))\n\(apply.stderr.suffix(3000))")
-        #expect(apply.stdout.contains("0 failed, 0 skipped"), "\(apply.stdout.suffix(500))")
-        let problems = try org.differences(from: desired)
-        #expect(problems.isEmpty, "seed \(seed): \(problems.prefix(20))")
-        // The faults did happen: every kind was met and survived.
-        let stats = await org.sandbox.stats()
-        #expect(stats.dropped > 0 && stats.byStatus[429, default: 0] > 0, "\(stats)")
-        #expect(stats.byStatus[500, default: 0] + stats.byStatus[503, default: 0] > 20, "\(stats)")
+            let started = Date()
+            // A write attempt fails here about 22% of the time, so the default 5 retries (6 attempts) give up on some
+            // write in roughly one run in thirteen; 12 retries make that about 3 in a billion per write.
+            let apply = try await org.run([
+                "apply", ".", "--auto-approve", "--rate-limit", "1000000", "--parallelism", "16", "--max-retries", "12",
+            ])
+            let elapsed = Date().timeIntervalSince(started)
+            let failedLines = apply.stdout.split(separator: "\n").filter { $0.contains("failed") || $0.contains("error") }
+            #expect(apply.status == 0, "seed \(seed): exit \(apply.status)\n\(failedLines.joined(separator: "\n"))\n\(apply.stderr.suffix(3000))")
+            #expect(apply.stdout.contains("0 failed, 0 skipped"), "\(apply.stdout.suffix(500))")
+            let problems = try org.differences(from: desired)
+            #expect(problems.isEmpty, "seed \(seed): \(problems.prefix(20))")
+            // The faults did happen: every kind was met and survived.
+            let stats = await org.sandbox.stats()
+            #expect(stats.dropped > 0 && stats.byStatus[429, default: 0] > 0, "\(stats)")
+            #expect(stats.byStatus[500, default: 0] + stats.byStatus[503, default: 0] > 20, "\(stats)")
 
-        // Still under the same faults: reading the organization again finds nothing to do.
-        let plan = try await org.run(["plan", ".", "--detailed-exitcode", "--rate-limit", "1000000", "--max-retries", "12"])
-        #expect(plan.status == 0, "seed \(seed): \(plan.stdout.suffix(1500))\n\(plan.stderr.suffix(1500))")
-        print("chaos seed \(seed): apply took \(String(format: "%.1f", elapsed)) s, \(stats.writes) writes on the server")
+            // Still under the same faults: reading the organization again finds nothing to do.
+            let plan = try await org.run(["plan", ".", "--detailed-exitcode", "--rate-limit", "1000000", "--max-retries", "12"])
+            #expect(plan.status == 0, "seed \(seed): \(plan.stdout.suffix(1500))\n\(plan.stderr.suffix(1500))")
+            print("chaos seed \(seed): apply took \(String(format: "%.1f", elapsed)) s, \(stats.writes) writes on the server")
+        }
     }
 
     /// `--max-retries N` bounds the retries of one request: with every request failing, a plan sends the first
     /// read exactly N + 1 times, then exits 1 naming the attempts; out-of-range values are usage errors.
     @Test(arguments: [0, 2])
     func maxRetriesBoundsRetries(retries: Int) async throws {
-        let org = try await ReliabilityOrganization.start(faults: FaultOptions(seed: 1, errorBeforeRate: 1.0))
-        defer { Task { await org.stop() } }
-        try org.write(.make(1))
-        let plan = try await org.run(["plan", ".", "--max-retries", String(retries), "--verbose"])
-        #expect(plan.status == 1, "\(plan.stdout)\n\(plan.stderr)")
-        // The projects and users lists are read at once; each is retried at most N times, and the one that gives
-        // up first ends the run.
-        let retryLines = plan.stderr.split(separator: "\n").filter { $0.contains("retrying GET") }
-        let perURL = Dictionary(grouping: retryLines) { $0.split(separator: " ").first { $0.hasPrefix("http") } ?? "" }
-        #expect(perURL.values.map(\.count).max() ?? 0 == retries, "\(plan.stderr.suffix(2000))")
-        #expect(!plan.stderr.contains("(retry \(retries + 1) of"))
-        let stats = await org.sandbox.stats()
-        #expect((retries + 1)...(2 * (retries + 1)) ~= stats.total, "\(stats)")
-        #expect(plan.stderr.contains("HTTP 50"), "\(plan.stderr.suffix(1500))")
-        if retries > 0 { #expect(plan.stderr.contains("after \(retries + 1) attempts"), "\(plan.stderr.suffix(1500))") }
+        try await stopping(try await ReliabilityOrganization.start(faults: FaultOptions(seed: 1, errorBeforeRate: 1.0))) { org in
+            try org.write(.make(1))
+            let plan = try await org.run(["plan", ".", "--max-retries", String(retries), "--verbose"])
+            #expect(plan.status == 1, "\(plan.stdout)\n\(plan.stderr)")
+            // The projects and users lists are read at once; each is retried at most N times, and the one that gives
+            // up first ends the run.
+            let retryLines = plan.stderr.split(separator: "\n").filter { $0.contains("retrying GET") }
+            let perURL = Dictionary(grouping: retryLines) { $0.split(separator: " ").first { $0.hasPrefix("http") } ?? "" }
+            #expect(perURL.values.map(\.count).max() ?? 0 == retries, "\(plan.stderr.suffix(2000))")
+            #expect(!plan.stderr.contains("(retry \(retries + 1) of"))
+            let stats = await org.sandbox.stats()
+            #expect((retries + 1)...(2 * (retries + 1)) ~= stats.total, "\(stats)")
+            #expect(plan.stderr.contains("HTTP 50"), "\(plan.stderr.suffix(1500))")
+            if retries > 0 { #expect(plan.stderr.contains("after \(retries + 1) attempts"), "\(plan.stderr.suffix(1500))") }
 
-        let outOfRange = try await org.run(["plan", ".", "--max-retries", "21"])
-        #expect(outOfRange.status == 64 && outOfRange.stderr.contains("--max-retries must be between 0 and 20"),
-                "\(outOfRange.status) \(outOfRange.stderr)")
+            let outOfRange = try await org.run(["plan", ".", "--max-retries", "21"])
+            #expect(outOfRange.status == 64 && outOfRange.stderr.contains("--max-retries must be between 0 and 20"),
+                    "\(outOfRange.status) \(outOfRange.stderr)")
+        }
     }
 
     /// `--parallelism N` is the number of requests on the wire at once, as the server sees it: exactly 1 at 1
@@ -170,18 +170,18 @@ struct DesiredProjects: Sendable {
         try org.write(.make(250))
         let apply = try await org.run(["apply", ".", "--auto-approve", "--rate-limit", "1000000"])
         #expect(apply.status == 0, "\(apply.stderr.suffix(1500))")
-        let slow = try await org.restarted(faults: FaultOptions(latencyMilliseconds: 20), rateLimitPerMinute: 1_000_000)
-        defer { Task { await slow.stop() } }
-        for parallelism in [1, 3, 16] {
-            await slow.sandbox.resetStats()
-            let plan = try await slow.run([
-                "plan", ".", "--detailed-exitcode", "--rate-limit", "1000000", "--parallelism", String(parallelism),
-            ])
-            #expect(plan.status == 0, "\(plan.stdout.suffix(500))\n\(plan.stderr.suffix(1500))")
-            let stats = await slow.sandbox.stats()
-            // 3 project pages, 1 user page and 250 member lists.
-            #expect(stats.total == 254, "\(stats)")
-            #expect(stats.maxConcurrent == parallelism, "--parallelism \(parallelism): \(stats)")
+        try await stopping(try await org.restarted(faults: FaultOptions(latencyMilliseconds: 20), rateLimitPerMinute: 1_000_000)) { slow in
+            for parallelism in [1, 3, 16] {
+                await slow.sandbox.resetStats()
+                let plan = try await slow.run([
+                    "plan", ".", "--detailed-exitcode", "--rate-limit", "1000000", "--parallelism", String(parallelism),
+                ])
+                #expect(plan.status == 0, "\(plan.stdout.suffix(500))\n\(plan.stderr.suffix(1500))")
+                let stats = await slow.sandbox.stats()
+                // 3 project pages, 1 user page and 250 member lists.
+                #expect(stats.total == 254, "\(stats)")
+                #expect(stats.maxConcurrent == parallelism, "--parallelism \(parallelism): \(stats)")
+            }
         }
     }
 
@@ -191,24 +191,24 @@ struct DesiredProjects: Sendable {
     /// `conflict` and is reconciled), one end state, no duplicates, nothing left to plan.
     @Test(arguments: [2, 4])
     func concurrentAppliesConverge(applies: Int) async throws {
-        let org = try await ReliabilityOrganization.start(faults: FaultOptions(seed: 7, latencyMilliseconds: 15))
-        defer { Task { await org.stop() } }
-        let desired = try org.write(.make(30, prefix: "con"))
+        try await stopping(try await ReliabilityOrganization.start(faults: FaultOptions(seed: 7, latencyMilliseconds: 15))) { org in
+            let desired = try org.write(.make(30, prefix: "con"))
 
-        let results = try await withThrowingTaskGroup(of: Binary.Result.self) { group in
-            for _ in 0..<applies {
-                group.addTask { try await org.run(["apply", ".", "--auto-approve", "--rate-limit", "1000000"]) }
+            let results = try await withThrowingTaskGroup(of: Binary.Result.self) { group in
+                for _ in 0..<applies {
+                    group.addTask { try await org.run(["apply", ".", "--auto-approve", "--rate-limit", "1000000"]) }
+                }
+                var results: [Binary.Result] = []
+                for try await result in group { results.append(result) }
+                return results
             }
-            var results: [Binary.Result] = []
-            for try await result in group { results.append(result) }
-            return results
+            for (i, result) in results.enumerated() {
+                #expect(result.status == 0, "apply \(i + 1) of \(applies): exit \(result.status)\n\(result.stdout.suffix(1500))\n\(result.stderr.suffix(1500))")
+            }
+            let problems = try org.differences(from: desired)
+            #expect(problems.isEmpty, "\(problems.prefix(20))")
+            let plan = try await org.run(["plan", ".", "--detailed-exitcode"])
+            #expect(plan.status == 0, "\(plan.stdout.suffix(1500))\n\(plan.stderr.suffix(1500))")
         }
-        for (i, result) in results.enumerated() {
-            #expect(result.status == 0, "apply \(i + 1) of \(applies): exit \(result.status)\n\(result.stdout.suffix(1500))\n\(result.stderr.suffix(1500))")
-        }
-        let problems = try org.differences(from: desired)
-        #expect(problems.isEmpty, "\(problems.prefix(20))")
-        let plan = try await org.run(["plan", ".", "--detailed-exitcode"])
-        #expect(plan.status == 0, "\(plan.stdout.suffix(1500))\n\(plan.stderr.suffix(1500))")
     }
 }

@@ -81,137 +81,137 @@ import FoundationNetworking
 
     @Test(arguments: convergingCases)
     func planApplyPlanConverges(_ scenario: Case) async throws {
-        let org = try await TestOrganization.start(
+        try await stopping(try await TestOrganization.start(
             projects: Self.seededProjects, faults: scenario.faults, rateLimitPerMinute: scenario.rateLimitPerMinute,
-            runTimeout: 120, dialects: scenario.dialects)
-        defer { Task { await org.stop() } }
-        try org.write(Self.manifest)
+            runTimeout: 120, dialects: scenario.dialects)) { org in
+            try org.write(Self.manifest)
 
-        let plan = try await org.run(["plan", ".", "--detailed-exitcode"])
-        #expect(plan.status == 2, "\(plan.stdout)\n\(plan.stderr)")
-        #expect(plan.stdout.contains("+ project.p-new"), "\(plan.stdout)")
-        #expect(try Self.snapshot(org).count == 6, "plan writes nothing")
+            let plan = try await org.run(["plan", ".", "--detailed-exitcode"])
+            #expect(plan.status == 2, "\(plan.stdout)\n\(plan.stderr)")
+            #expect(plan.stdout.contains("+ project.p-new"), "\(plan.stdout)")
+            #expect(try Self.snapshot(org).count == 6, "plan writes nothing")
 
-        let apply = try await org.run(["apply", ".", "--auto-approve"])
-        #expect(apply.status == 0, "\(apply.stdout)\n\(apply.stderr)")
-        try Self.expectConverged(org)
+            let apply = try await org.run(["apply", ".", "--auto-approve"])
+            #expect(apply.status == 0, "\(apply.stdout)\n\(apply.stderr)")
+            try Self.expectConverged(org)
 
-        let again = try await org.run(["plan", ".", "--detailed-exitcode"])
-        #expect(again.status == 0, "\(again.stdout)\n\(again.stderr)")
-        #expect(again.stdout.contains("No changes."), "\(again.stdout)")
-        try Self.expectConverged(org)
+            let again = try await org.run(["plan", ".", "--detailed-exitcode"])
+            #expect(again.status == 0, "\(again.stdout)\n\(again.stderr)")
+            #expect(again.stdout.contains("No changes."), "\(again.stdout)")
+            try Self.expectConverged(org)
+        }
     }
 
     /// The create of a saved plan meets a project made meanwhile (409 on the server, or a twin without
     /// uniqueness) while the server ignores `external_id=`: nothing but that project may change.
     @Test(arguments: [Set<SandboxDialect>([.ignoreFilters]), [.ignoreFilters, .noUniqueExternalID]])
     func aCreateThatMeetsAProjectMadeMeanwhileTouchesNoOtherProject(_ dialects: Set<SandboxDialect>) async throws {
-        let org = try await TestOrganization.start(projects: Self.seededProjects, runTimeout: 120, dialects: dialects)
-        defer { Task { await org.stop() } }
-        try org.write(Self.manifest)
-        let plan = try await org.run(["plan", ".", "--out", "p.json"])
-        #expect(plan.status == 0, "\(plan.stderr)")
-        let made = try await org.withClient { client in
-            try await client.createProject(ProjectCreate(name: "Made Meanwhile", externalID: "p-new"), retrySafe: false)
-        }
-        let before = try Self.snapshot(org)
+        try await stopping(try await TestOrganization.start(projects: Self.seededProjects, runTimeout: 120, dialects: dialects)) { org in
+            try org.write(Self.manifest)
+            let plan = try await org.run(["plan", ".", "--out", "p.json"])
+            #expect(plan.status == 0, "\(plan.stderr)")
+            let made = try await org.withClient { client in
+                try await client.createProject(ProjectCreate(name: "Made Meanwhile", externalID: "p-new"), retrySafe: false)
+            }
+            let before = try Self.snapshot(org)
 
-        let apply = try await org.run(["apply", "p.json"])
-        #expect([0, 1, 3].contains(apply.status), "\(apply.stdout)\n\(apply.stderr)")
-        let after = try org.projects()
-        let untouched = ["Side Project", "p-keep", "p-keep-b", "p-keep-c"]
-        for project in after where untouched.contains(project.externalID ?? project.name) {
-            #expect(before.contains("\(project.externalID ?? "-") \(project.name) \(project.status.rawValue)"), "changed: \(project)")
-        }
-        #expect(after.filter { $0.externalID == "p-new" }.map(\.id) == [made.id], "no second p-new")
-        #expect(after.count == 7)
+            let apply = try await org.run(["apply", "p.json"])
+            #expect([0, 1, 3].contains(apply.status), "\(apply.stdout)\n\(apply.stderr)")
+            let after = try org.projects()
+            let untouched = ["Side Project", "p-keep", "p-keep-b", "p-keep-c"]
+            for project in after where untouched.contains(project.externalID ?? project.name) {
+                #expect(before.contains("\(project.externalID ?? "-") \(project.name) \(project.status.rawValue)"), "changed: \(project)")
+            }
+            #expect(after.filter { $0.externalID == "p-new" }.map(\.id) == [made.id], "no second p-new")
+            #expect(after.count == 7)
 
-        // The manifests then converge, on the project that was made meanwhile.
-        if !dialects.contains(.noUniqueExternalID) {
-            let converge = try await org.run(["apply", ".", "--auto-approve"])
-            #expect(converge.status == 0, "\(converge.stdout)\n\(converge.stderr)")
-            try Self.expectConverged(org)
-            #expect(try org.project("p-new")?.id == made.id)
+            // The manifests then converge, on the project that was made meanwhile.
+            if !dialects.contains(.noUniqueExternalID) {
+                let converge = try await org.run(["apply", ".", "--auto-approve"])
+                #expect(converge.status == 0, "\(converge.stdout)\n\(converge.stderr)")
+                try Self.expectConverged(org)
+                #expect(try org.project("p-new")?.id == made.id)
+            }
         }
     }
 
     /// Two Cogram projects with one managed external_id: plan names both and stops; apply writes nothing.
     @Test func twoProjectsSharingAnExternalIDStopThePlan() async throws {
-        let org = try await TestOrganization.start(projects: Self.seededProjects, runTimeout: 120, dialects: [.noUniqueExternalID])
-        defer { Task { await org.stop() } }
-        try org.write(Self.manifest)
-        let twin = try await org.withClient { client in
-            try await client.createProject(ProjectCreate(name: "Keep Twin", externalID: "p-keep"), retrySafe: false)
+        try await stopping(try await TestOrganization.start(projects: Self.seededProjects, runTimeout: 120, dialects: [.noUniqueExternalID])) { org in
+            try org.write(Self.manifest)
+            let twin = try await org.withClient { client in
+                try await client.createProject(ProjectCreate(name: "Keep Twin", externalID: "p-keep"), retrySafe: false)
+            }
+            let original = try #require(try org.projects().first { $0.name == "Keep" })
+            let before = try Self.snapshot(org)
+            await org.sandbox.resetStats()
+
+            let plan = try await org.run(["plan", ".", "--detailed-exitcode"])
+            #expect(plan.status == 1, "\(plan.stdout)\n\(plan.stderr)")
+            #expect(plan.stderr.contains("p-keep"), "\(plan.stderr)")
+            #expect(plan.stderr.contains(original.id) && plan.stderr.contains(twin.id), "every id involved: \(plan.stderr)")
+
+            let apply = try await org.run(["apply", ".", "--auto-approve"])
+            #expect(apply.status == 1, "\(apply.stdout)\n\(apply.stderr)")
+            #expect(apply.stderr.contains(original.id) && apply.stderr.contains(twin.id), "\(apply.stderr)")
+            #expect(await org.sandbox.stats().writes == 0, "nothing written")
+            #expect(try Self.snapshot(org) == before)
         }
-        let original = try #require(try org.projects().first { $0.name == "Keep" })
-        let before = try Self.snapshot(org)
-        await org.sandbox.resetStats()
-
-        let plan = try await org.run(["plan", ".", "--detailed-exitcode"])
-        #expect(plan.status == 1, "\(plan.stdout)\n\(plan.stderr)")
-        #expect(plan.stderr.contains("p-keep"), "\(plan.stderr)")
-        #expect(plan.stderr.contains(original.id) && plan.stderr.contains(twin.id), "every id involved: \(plan.stderr)")
-
-        let apply = try await org.run(["apply", ".", "--auto-approve"])
-        #expect(apply.status == 1, "\(apply.stdout)\n\(apply.stderr)")
-        #expect(apply.stderr.contains(original.id) && apply.stderr.contains(twin.id), "\(apply.stderr)")
-        #expect(await org.sandbox.stats().writes == 0, "nothing written")
-        #expect(try Self.snapshot(org) == before)
     }
 
     /// Unknown roles and statuses: shown as they are, replaced only where the manifest says so, and a project
     /// whose status cannot be read is left alone.
     @Test func unknownEnumValuesChangeOnlyWhereTheManifestAsks() async throws {
-        let org = try await TestOrganization.start(projects: Self.seededProjects, runTimeout: 120, dialects: [.unknownEnumValues])
-        defer { Task { await org.stop() } }
-        let store = org.sandbox.store
-        let orgID = org.organizationID
-        try store.clearUnknownValues(organization: orgID)
-        let keep = try #require(try org.project("p-keep")).id
-        let rename = try #require(try org.project("p-rename")).id
-        let keepB = try #require(try org.project("p-keep-b")).id
-        let ben = try #require(try org.user("ben")).id
-        let chloe = try #require(try org.user("chloe")).id
-        let diego = try #require(try org.user("diego")).id
-        let ivan = try #require(try org.user("ivan")).id
-        try store.setUnknownValue(.memberRole(projectID: keep, userID: ben), to: "approver", organization: orgID)
-        try store.setUnknownValue(.memberRole(projectID: rename, userID: chloe), to: "approver", organization: orgID)
-        try store.setUnknownValue(.projectStatus(projectID: keepB), to: "paused", organization: orgID)
-        try store.setUnknownValue(.userRole(userID: diego), to: "billing", organization: orgID)
-        try store.setUnknownValue(.userRole(userID: ivan), to: "billing", organization: orgID)
-        try store.setUnknownValue(.userStatus(userID: ivan), to: "suspended", organization: orgID)
-        try org.write("""
-            version: 1
-            users:
-              - email: \(TestOrganization.email("diego"))
-                role: admin
-            projects:
-            \(projectYAML("p-keep", name: "Keep", members: [("ana", "owner"), ("ben", "editor")]))\
-            \(projectYAML("p-keep-b", name: "Keep B Renamed"))\
-            \(projectYAML("p-keep-c", name: "Keep C"))\
-            \(projectYAML("p-rename", name: "Old Name"))\
-            \(projectYAML("p-gone", name: "To Archive"))
-            """)
+        try await stopping(try await TestOrganization.start(projects: Self.seededProjects, runTimeout: 120, dialects: [.unknownEnumValues])) { org in
+            let store = org.sandbox.store
+            let orgID = org.organizationID
+            try store.clearUnknownValues(organization: orgID)
+            let keep = try #require(try org.project("p-keep")).id
+            let rename = try #require(try org.project("p-rename")).id
+            let keepB = try #require(try org.project("p-keep-b")).id
+            let ben = try #require(try org.user("ben")).id
+            let chloe = try #require(try org.user("chloe")).id
+            let diego = try #require(try org.user("diego")).id
+            let ivan = try #require(try org.user("ivan")).id
+            try store.setUnknownValue(.memberRole(projectID: keep, userID: ben), to: "approver", organization: orgID)
+            try store.setUnknownValue(.memberRole(projectID: rename, userID: chloe), to: "approver", organization: orgID)
+            try store.setUnknownValue(.projectStatus(projectID: keepB), to: "paused", organization: orgID)
+            try store.setUnknownValue(.userRole(userID: diego), to: "billing", organization: orgID)
+            try store.setUnknownValue(.userRole(userID: ivan), to: "billing", organization: orgID)
+            try store.setUnknownValue(.userStatus(userID: ivan), to: "suspended", organization: orgID)
+            try org.write("""
+                version: 1
+                users:
+                  - email: \(TestOrganization.email("diego"))
+                    role: admin
+                projects:
+                \(projectYAML("p-keep", name: "Keep", members: [("ana", "owner"), ("ben", "editor")]))\
+                \(projectYAML("p-keep-b", name: "Keep B Renamed"))\
+                \(projectYAML("p-keep-c", name: "Keep C"))\
+                \(projectYAML("p-rename", name: "Old Name"))\
+                \(projectYAML("p-gone", name: "To Archive"))
+                """)
 
-        let plan = try await org.run(["plan", ".", "--detailed-exitcode"])
-        #expect(plan.status == 2, "\(plan.stdout)\n\(plan.stderr)")
-        #expect(plan.stdout.contains("approver"), "unknown values are shown as they are: \(plan.stdout)")
-        #expect((plan.stdout + plan.stderr).contains("paused"), "the unreadable status is reported: \(plan.stdout)\n\(plan.stderr)")
+            let plan = try await org.run(["plan", ".", "--detailed-exitcode"])
+            #expect(plan.status == 2, "\(plan.stdout)\n\(plan.stderr)")
+            #expect(plan.stdout.contains("approver"), "unknown values are shown as they are: \(plan.stdout)")
+            #expect((plan.stdout + plan.stderr).contains("paused"), "the unreadable status is reported: \(plan.stdout)\n\(plan.stderr)")
 
-        let apply = try await org.run(["apply", ".", "--auto-approve"])
-        #expect(apply.status == 0, "\(apply.stdout)\n\(apply.stderr)")
-        #expect(try org.members("p-keep")[TestOrganization.email("ben")] == .editor)
-        #expect(try org.user("diego")?.role == .admin)
-        let left = try store.unknownValues(organization: orgID)
-        #expect(left[.memberRole(projectID: keep, userID: ben)] == nil, "replaced as the manifest asked")
-        #expect(left[.userRole(userID: diego)] == nil, "replaced as the manifest asked")
-        #expect(left[.memberRole(projectID: rename, userID: chloe)] == "approver", "members of p-rename are not managed")
-        #expect(left[.userRole(userID: ivan)] == "billing" && left[.userStatus(userID: ivan)] == "suspended")
-        #expect(left[.projectStatus(projectID: keepB)] == "paused")
-        #expect(try org.project("p-keep-b")?.name == "Keep B", "a project whose status is unknown is left alone")
+            let apply = try await org.run(["apply", ".", "--auto-approve"])
+            #expect(apply.status == 0, "\(apply.stdout)\n\(apply.stderr)")
+            #expect(try org.members("p-keep")[TestOrganization.email("ben")] == .editor)
+            #expect(try org.user("diego")?.role == .admin)
+            let left = try store.unknownValues(organization: orgID)
+            #expect(left[.memberRole(projectID: keep, userID: ben)] == nil, "replaced as the manifest asked")
+            #expect(left[.userRole(userID: diego)] == nil, "replaced as the manifest asked")
+            #expect(left[.memberRole(projectID: rename, userID: chloe)] == "approver", "members of p-rename are not managed")
+            #expect(left[.userRole(userID: ivan)] == "billing" && left[.userStatus(userID: ivan)] == "suspended")
+            #expect(left[.projectStatus(projectID: keepB)] == "paused")
+            #expect(try org.project("p-keep-b")?.name == "Keep B", "a project whose status is unknown is left alone")
 
-        let again = try await org.run(["plan", ".", "--detailed-exitcode"])
-        #expect(again.status == 0, "\(again.stdout)\n\(again.stderr)")
+            let again = try await org.run(["plan", ".", "--detailed-exitcode"])
+            #expect(again.status == 0, "\(again.stdout)\n\(again.stderr)")
+        }
     }
 
     @Test func serveTakesDialectsAndRefusesUnknownNames() async throws {

@@ -10,19 +10,19 @@ import Testing
 /// `cogramctl doctor` against the sandbox, a web server that is not the API, and nothing at all.
 @Suite struct DoctorTests {
     @Test func theSandboxPassesEveryCheck() async throws {
-        let org = try await TestOrganization.start(projects: [.init(name: "Depot", externalID: "p-depot", members: [.init(email: TestOrganization.email("ana"), role: .owner)])])
-        defer { Task { await org.stop() } }
-        let result = try await org.run(["doctor"])
-        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        let lines = result.stdout.split(separator: "\n").map(String.init)
-        for name in ["api url", "api key", "proxy", "trust", "connection", "cogram-api", "authentication", "projects", "users",
-                     "members", "filter external_id", "filter email", "rate-limit headers", "openapi"] {
-            #expect(lines.contains { $0.hasPrefix("ok") && $0.dropFirst(6).hasPrefix(name) }, "\(name) in \(result.stdout)")
+        try await stopping(try await TestOrganization.start(projects: [.init(name: "Depot", externalID: "p-depot", members: [.init(email: TestOrganization.email("ana"), role: .owner)])])) { org in
+            let result = try await org.run(["doctor"])
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            let lines = result.stdout.split(separator: "\n").map(String.init)
+            for name in ["api url", "api key", "proxy", "trust", "connection", "cogram-api", "authentication", "projects", "users",
+                         "members", "filter external_id", "filter email", "rate-limit headers", "openapi"] {
+                #expect(lines.contains { $0.hasPrefix("ok") && $0.dropFirst(6).hasPrefix(name) }, "\(name) in \(result.stdout)")
+            }
+            #expect(result.stdout.contains("/v1/openapi.yaml: all "))
+            #expect(result.stdout.hasSuffix("0 failed, 0 warnings.\n"))
+            #expect(!result.stdout.contains(org.key))
+            #expect(try org.projects().count == 1, "doctor never writes")
         }
-        #expect(result.stdout.contains("/v1/openapi.yaml: all "))
-        #expect(result.stdout.hasSuffix("0 failed, 0 warnings.\n"))
-        #expect(!result.stdout.contains(org.key))
-        #expect(try org.projects().count == 1, "doctor never writes")
     }
 
     /// What doctor can see of each sandbox dialect (it never writes, so the write-side ones look like the contract).
@@ -40,44 +40,44 @@ import Testing
 
     @Test(arguments: dialectVerdicts)
     func eachSandboxDialectGetsItsVerdict(dialect: SandboxDialect, verdict: String?) async throws {
-        let org = try await TestOrganization.start(
+        try await stopping(try await TestOrganization.start(
             projects: [.init(name: "Depot", externalID: "p-depot", members: [.init(email: TestOrganization.email("ana"), role: .owner)])],
-            dialects: [dialect])
-        defer { Task { await org.stop() } }
-        let result = try await org.run(["doctor"])
-        #expect(!result.stdout.contains(org.key))
-        if let verdict {
-            #expect(result.stdout.contains(verdict), "\(dialect): \(result.stdout)")
-            // unknown enum values are tolerated only once the models read them as open values.
-            if dialect != .unknownEnumValues { #expect(result.status == 0, "\(dialect): \(result.stdout)") }
-        } else {
-            #expect(result.status == 0, "\(dialect): \(result.stdout)")
-            #expect(result.stdout.hasSuffix("0 failed, 0 warnings.\n"), "\(dialect): \(result.stdout)")
+            dialects: [dialect])) { org in
+            let result = try await org.run(["doctor"])
+            #expect(!result.stdout.contains(org.key))
+            if let verdict {
+                #expect(result.stdout.contains(verdict), "\(dialect): \(result.stdout)")
+                // unknown enum values are tolerated only once the models read them as open values.
+                if dialect != .unknownEnumValues { #expect(result.status == 0, "\(dialect): \(result.stdout)") }
+            } else {
+                #expect(result.status == 0, "\(dialect): \(result.stdout)")
+                #expect(result.stdout.hasSuffix("0 failed, 0 warnings.\n"), "\(dialect): \(result.stdout)")
+            }
         }
     }
 
     @Test func jsonGivesTheSameChecksAsADocument() async throws {
-        let org = try await TestOrganization.start()
-        defer { Task { await org.stop() } }
-        let result = try await org.run(["doctor", "--format", "json"])
-        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        #expect(document["failed"] as? Int == 0)
-        let checks = try #require(document["checks"] as? [[String: Any]])
-        #expect(checks.first { $0["name"] as? String == "authentication" }?["status"] as? String == "ok")
-        // No project to read members of: skipped, which is not a failure.
-        #expect(checks.first { $0["name"] as? String == "members" }?["status"] as? String == "skip")
+        try await stopping(try await TestOrganization.start()) { org in
+            let result = try await org.run(["doctor", "--format", "json"])
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            #expect(document["failed"] as? Int == 0)
+            let checks = try #require(document["checks"] as? [[String: Any]])
+            #expect(checks.first { $0["name"] as? String == "authentication" }?["status"] as? String == "ok")
+            // No project to read members of: skipped, which is not a failure.
+            #expect(checks.first { $0["name"] as? String == "members" }?["status"] as? String == "skip")
+        }
     }
 
     @Test(arguments: [("wrong-key-0123456789", "key invalid (HTTP 401 api_key_invalid)"), ("", "key missing (HTTP 401 api_key_missing)")])
     func aBadOrMissingKeyIsNamed(key: String, verdict: String) async throws {
-        let org = try await TestOrganization.start()
-        defer { Task { await org.stop() } }
-        let result = try await org.run(["doctor"], environment: ["COGRAM_API_KEY": key])
-        #expect(result.status == 1)
-        #expect(result.stdout.contains("fail  authentication"), "\(result.stdout)")
-        #expect(result.stdout.contains(verdict), "\(result.stdout)")
-        #expect(result.stdout.contains("skip  projects"))
+        try await stopping(try await TestOrganization.start()) { org in
+            let result = try await org.run(["doctor"], environment: ["COGRAM_API_KEY": key])
+            #expect(result.status == 1)
+            #expect(result.stdout.contains("fail  authentication"), "\(result.stdout)")
+            #expect(result.stdout.contains(verdict), "\(result.stdout)")
+            #expect(result.stdout.contains("skip  projects"))
+        }
     }
 
     @Test func aPlainWebServerIsNotACogramAPI() async throws {
@@ -167,21 +167,24 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("skip  cogram-api") && $0.contains("not checked: connection failed") }, "\(result.stdout)")
     }
 
-    @Test func aProxyThatIsNotThereIsAProxyProblem() async throws {
-        let org = try await TestOrganization.start()
-        defer { Task { await org.stop() } }
-        let server = try await HTMLServer.start()
-        let closed = server.url
-        try await server.shutdown()
-        // Loopback is not exempt from HTTP_PROXY: the request goes to the (absent) proxy, and says so.
-        let result = try await org.run(["doctor"], environment: ["HTTP_PROXY": "http://user:pw-secret@" + closed.dropFirst("http://".count)])
-        #expect(result.status == 1)
-        #expect(result.stdout.contains("ok    proxy"), "\(result.stdout)")
-        #expect(result.stdout.contains("fail  connection"), "\(result.stdout)")
-        #expect(result.stdout.contains("proxy problem:"), "\(result.stdout)")
-        #expect(!result.stdout.contains("pw-secret"))
-        let exempt = try await org.run(["doctor"], environment: ["HTTP_PROXY": "http://" + closed.dropFirst("http://".count), "NO_PROXY": "127.0.0.1"])
-        #expect(exempt.status == 0, "\(exempt.stdout)")
+    @Test func plainHTTPIsNeverProxiedAndDoctorSaysSo() async throws {
+        try await stopping(try await TestOrganization.start()) { org in
+            let server = try await HTMLServer.start()
+            let closed = server.url
+            try await server.shutdown()
+            // A proxy that is not there: were it used, the connection would fail.
+            let proxy = "http://user:pw-secret@" + closed.dropFirst("http://".count)
+            let result = try await org.run(["doctor"], environment: ["HTTP_PROXY": proxy])
+            #expect(result.status == 0, "\(result.stdout)")
+            #expect(result.stdout.contains("ok    proxy"), "\(result.stdout)")
+            #expect(result.stdout.contains("plain http (loopback) always connects directly"), "\(result.stdout)")
+            #expect(!result.stdout.contains("pw-secret"))
+            let option = try await org.run(["doctor", "--proxy", proxy])
+            #expect(option.stdout.contains("warn  proxy"), "\(option.stdout)")
+            #expect(option.stdout.contains("--proxy is ignored"), "\(option.stdout)")
+            #expect(option.stdout.contains("ok    connection"), "\(option.stdout)")
+            #expect(!option.stdout.contains("pw-secret"))
+        }
     }
 
     @Test func aUsageErrorExits64() async throws {

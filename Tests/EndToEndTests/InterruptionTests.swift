@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CogramSandbox
 import Foundation
+import Synchronization
 import Testing
 
 // An apply killed at any point (SIGKILL: no chance to clean up) leaves Cogram in a state from which the next
@@ -13,13 +14,11 @@ import Testing
 
 /// The built binary started in the background, so that a test can signal it while it runs.
 ///
-/// `@unchecked Sendable`: the output buffers are touched only under `lock`; `process` is set up before `run()`
-/// and afterwards only read (its pid, its status after termination).
+/// `@unchecked Sendable`: `process` is set up before `run()` and afterwards only read (its pid, its status after
+/// termination); the output buffers are in a `Mutex`.
 final class BackgroundBinary: @unchecked Sendable {
     private let process = Process()
-    private let lock = NSLock()
-    private var output = Data()
-    private var errors = Data()
+    private let buffers = Mutex<(output: Data, errors: Data)>((Data(), Data()))
     private let finished = DispatchGroup()
 
     init(_ arguments: [String], environment: [String: String], in directory: URL) throws {
@@ -43,9 +42,7 @@ final class BackgroundBinary: @unchecked Sendable {
                     self.finished.leave()
                     return
                 }
-                self.lock.lock()
-                if isError { self.errors.append(data) } else { self.output.append(data) }
-                self.lock.unlock()
+                self.buffers.withLock { if isError { $0.errors.append(data) } else { $0.output.append(data) } }
             }
         }
         finished.enter()
@@ -53,8 +50,8 @@ final class BackgroundBinary: @unchecked Sendable {
         try process.run()
     }
 
-    var stdout: String { lock.lock(); defer { lock.unlock() }; return String(decoding: output, as: UTF8.self) }
-    var stderr: String { lock.lock(); defer { lock.unlock() }; return String(decoding: errors, as: UTF8.self) }
+    var stdout: String { String(decoding: buffers.withLock { $0.output }, as: UTF8.self) }
+    var stderr: String { String(decoding: buffers.withLock { $0.errors }, as: UTF8.self) }
 
     func send(_ signalNumber: Int32) { kill(process.processIdentifier, signalNumber) }
 
@@ -108,64 +105,64 @@ final class BackgroundBinary: @unchecked Sendable {
 
     @Test(arguments: [KillPoint.after(0.2), .after(0.5), .after(1.0), .afterWrites(1), .afterWrites(25), .afterWrites(90)])
     func killedApplyThenNextApplyConverges(_ point: KillPoint) async throws {
-        let org = try await ReliabilityOrganization.start(faults: Self.latency)
-        defer { Task { await org.stop() } }
-        let desired = try org.write(.make(40, prefix: "kill"))
+        try await stopping(try await ReliabilityOrganization.start(faults: Self.latency)) { org in
+            let desired = try org.write(.make(40, prefix: "kill"))
 
-        let first = try BackgroundBinary(Self.applyArguments, environment: org.environment, in: org.directory)
-        switch point {
-        case .after(let seconds):
-            try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
-        case .afterWrites(let n):
-            let reached = await first.wait { await org.sandbox.stats().writes >= n }
-            #expect(reached, "the apply made \(n) writes before ending: \(first.stderr.suffix(1000))")
+            let first = try BackgroundBinary(Self.applyArguments, environment: org.environment, in: org.directory)
+            switch point {
+            case .after(let seconds):
+                try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+            case .afterWrites(let n):
+                let reached = await first.wait { await org.sandbox.stats().writes >= n }
+                #expect(reached, "the apply made \(n) writes before ending: \(first.stderr.suffix(1000))")
+            }
+            first.send(SIGKILL)
+            let killed = await first.wait()
+            #expect(killed == 128 + SIGKILL, "exit \(killed)")
+
+            let second = try await org.run(Self.applyArguments)
+            #expect(second.status == 0, "\(second.stdout.suffix(1500))\n\(second.stderr.suffix(1500))")
+            let problems = try org.differences(from: desired)
+            #expect(problems.isEmpty, "\(problems.prefix(20))")
+            let plan = try await org.run(["plan", ".", "--detailed-exitcode"])
+            #expect(plan.status == 0, "\(plan.stdout.suffix(1500))")
         }
-        first.send(SIGKILL)
-        let killed = await first.wait()
-        #expect(killed == 128 + SIGKILL, "exit \(killed)")
-
-        let second = try await org.run(Self.applyArguments)
-        #expect(second.status == 0, "\(second.stdout.suffix(1500))\n\(second.stderr.suffix(1500))")
-        let problems = try org.differences(from: desired)
-        #expect(problems.isEmpty, "\(problems.prefix(20))")
-        let plan = try await org.run(["plan", ".", "--detailed-exitcode"])
-        #expect(plan.status == 0, "\(plan.stdout.suffix(1500))")
     }
 
     @Test(arguments: [SIGINT, SIGTERM])
     func interruptFinishesInFlightReportsAndExits130(signal: Int32) async throws {
-        let org = try await ReliabilityOrganization.start(faults: Self.latency)
-        defer { Task { await org.stop() } }
-        let desired = try org.write(.make(40, prefix: "int"))
+        try await stopping(try await ReliabilityOrganization.start(faults: Self.latency)) { org in
+            let desired = try org.write(.make(40, prefix: "int"))
 
-        // The JSON report, so that what it says was done can be checked against the sandbox.
-        let first = try BackgroundBinary(Self.applyArguments + ["--format", "json"], environment: org.environment, in: org.directory)
-        let started = await first.wait { await org.sandbox.stats().writes >= 5 }
-        #expect(started, "\(first.stderr.suffix(1000))")
-        first.send(signal)
-        let status = await first.wait(timeout: 60)
-        #expect(status == 130, "exit \(status)\n\(first.stderr.suffix(1500))")
-        let stderr = first.stderr
-        #expect(stderr.contains("Interrupt: finishing the changes in flight"))
-        #expect(stderr.contains("not started (skipped). Run apply again to finish."), "\(stderr.suffix(1500))")
-        let document = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
-        #expect(document["status"] as? String == "interrupted")
-        let changes = try #require(document["changes"] as? [[String: Any]])
-        let outcomes = changes.map { $0["outcome"] as? String ?? "" }
-        #expect(outcomes.contains("skipped"), "changes not started are reported as skipped")
-        #expect(outcomes.contains("done"), "changes in flight were finished and reported")
-        #expect(!outcomes.contains("failed"), "nothing in flight was cut off: \(changes.filter { $0["outcome"] as? String == "failed" })")
-        // What the report says was done is done: every project it created exists.
-        let projects = try org.sandbox.store.allProjects(organization: org.organizationID)
-        for change in changes where change["outcome"] as? String == "done" && change["action"] as? String == "create" {
-            let externalID = String((change["address"] as? String ?? "").dropFirst("project.".count))
-            #expect(projects.contains { $0.externalID == externalID }, "\(externalID)")
+            // The JSON report, so that what it says was done can be checked against the sandbox.
+            let first = try BackgroundBinary(Self.applyArguments + ["--format", "json"], environment: org.environment, in: org.directory)
+            let started = await first.wait { await org.sandbox.stats().writes >= 5 }
+            #expect(started, "\(first.stderr.suffix(1000))")
+            first.send(signal)
+            let status = await first.wait(timeout: 60)
+            #expect(status == 130, "exit \(status)\n\(first.stderr.suffix(1500))")
+            let stderr = first.stderr
+            #expect(stderr.contains("Interrupt: finishing the changes in flight"))
+            #expect(stderr.contains("not started (skipped). Run apply again to finish."), "\(stderr.suffix(1500))")
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
+            #expect(document["status"] as? String == "interrupted")
+            let changes = try #require(document["changes"] as? [[String: Any]])
+            let outcomes = changes.map { $0["outcome"] as? String ?? "" }
+            #expect(outcomes.contains("skipped"), "changes not started are reported as skipped")
+            #expect(outcomes.contains("done"), "changes in flight were finished and reported")
+            #expect(!outcomes.contains("failed"), "nothing in flight was cut off: \(changes.filter { $0["outcome"] as? String == "failed" })")
+            // What the report says was done is done: every project it created exists.
+            let projects = try org.sandbox.store.allProjects(organization: org.organizationID)
+            for change in changes where change["outcome"] as? String == "done" && change["action"] as? String == "create" {
+                let externalID = String((change["address"] as? String ?? "").dropFirst("project.".count))
+                #expect(projects.contains { $0.externalID == externalID }, "\(externalID)")
+            }
+
+            let second = try await org.run(Self.applyArguments)
+            #expect(second.status == 0, "\(second.stdout.suffix(1500))\n\(second.stderr.suffix(1500))")
+            #expect(try org.differences(from: desired).isEmpty)
+            let plan = try await org.run(["plan", ".", "--detailed-exitcode"])
+            #expect(plan.status == 0, "\(plan.stdout.suffix(1500))")
         }
-
-        let second = try await org.run(Self.applyArguments)
-        #expect(second.status == 0, "\(second.stdout.suffix(1500))\n\(second.stderr.suffix(1500))")
-        #expect(try org.differences(from: desired).isEmpty)
-        let plan = try await org.run(["plan", ".", "--detailed-exitcode"])
-        #expect(plan.status == 0, "\(plan.stdout.suffix(1500))")
     }
 }

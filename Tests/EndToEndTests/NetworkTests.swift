@@ -1,6 +1,9 @@
 import CogramSandbox
 import CogramTestSupport
 import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
 import Testing
 
 /// Proxies, timeouts and URLs as the binary reads them from its options and environment.
@@ -24,38 +27,42 @@ import Testing
         #expect(result.stdout.contains("+ project.p-depot"))
     }
 
-    @Test func aProxyFromTheEnvironmentIsUsedForLoopbackToo() async throws {
-        let org = try await TestOrganization.start()
-        defer { Task { await org.stop() } }
-        try org.write(Self.manifest)
-        let proxied = try await org.run(["plan", ".", "--max-retries", "0"], environment: ["HTTP_PROXY": "http://127.0.0.1:9"])
-        #expect(proxied.status == 1)
-        #expect(proxied.stderr.contains("failed at the proxy http://127.0.0.1:9 (from HTTP_PROXY)"), "\(proxied.stderr)")
-        let exempt = try await org.run(["plan", "."], environment: ["HTTP_PROXY": "http://127.0.0.1:9", "NO_PROXY": "localhost,127.0.0.1"])
-        #expect(exempt.status == 0, "\(exempt.stderr)")
-        let option = try await org.run(["plan", ".", "--max-retries", "0", "--proxy", "http://u:pw-secret@127.0.0.1:9"], environment: ["NO_PROXY": "*"])
-        #expect(option.status == 1)
-        #expect(option.stderr.contains("http://***@127.0.0.1:9 (from --proxy)"), "\(option.stderr)")
-        #expect(!option.stderr.contains("pw-secret"))
+    /// A plain-http (loopback) API connects directly: a proxy would read `Authorization: Bearer` in clear.
+    @Test func plainHTTPNeverGoesThroughAProxy() async throws {
+        try await stopping(try await TestOrganization.start()) { org in
+            try org.write(Self.manifest)
+            let proxy = try await RecordingListener.start()
+            let limits = ["--max-retries", "0", "--request-timeout", "10"]
+            let environment = ["HTTP_PROXY": proxy.url, "http_proxy": proxy.url, "HTTPS_PROXY": proxy.url]
+            let fromEnvironment = try await org.run(["plan", "."] + limits, environment: environment)
+            #expect(fromEnvironment.status == 0, "\(fromEnvironment.stderr)")
+            #expect(fromEnvironment.stdout.contains("+ project.p-depot"))
+            let option = try await org.run(["plan", ".", "--proxy", "http://u:pw-secret@" + proxy.url.dropFirst("http://".count)] + limits)
+            #expect(option.status == 0, "\(option.stderr)")
+            #expect(option.stderr.contains("warning: --proxy is ignored: the API URL is plain http"), "\(option.stderr)")
+            #expect(!option.stderr.contains("pw-secret"))
+            #expect(proxy.connections == 0, "the proxy was contacted \(proxy.connections) times")
+            try await proxy.shutdown()
+        }
     }
 
     @Test func aBaseURLEndingInV1IsNormalisedWithAWarning() async throws {
-        let org = try await TestOrganization.start()
-        defer { Task { await org.stop() } }
-        try org.write(Self.manifest)
-        let result = try await org.run(["plan", "."], environment: ["COGRAM_API_URL": org.sandbox.baseURL + "/v1"])
-        #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("warning: the API URL \(org.sandbox.baseURL)/v1 ends in /v1"))
+        try await stopping(try await TestOrganization.start()) { org in
+            try org.write(Self.manifest)
+            let result = try await org.run(["plan", "."], environment: ["COGRAM_API_URL": org.sandbox.baseURL + "/v1"])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.contains("warning: the API URL \(org.sandbox.baseURL)/v1 ends in /v1"))
+        }
     }
 
     @Test func theDeadlineStopsTheCommand() async throws {
-        let org = try await TestOrganization.start()
-        defer { Task { await org.stop() } }
-        try org.write(Self.manifest)
-        let result = try await org.run(["plan", ".", "--deadline", "0.001s"])
-        #expect(result.status == 1)
-        #expect(result.stderr.contains("the deadline (--deadline) passed before GET"), "\(result.stderr)")
-        #expect(try await org.run(["plan", ".", "--deadline", "soon"]).status == 64)
+        try await stopping(try await TestOrganization.start()) { org in
+            try org.write(Self.manifest)
+            let result = try await org.run(["plan", ".", "--deadline", "0.001s"])
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("the deadline (--deadline) passed before GET"), "\(result.stderr)")
+            #expect(try await org.run(["plan", ".", "--deadline", "soon"]).status == 64)
+        }
     }
 
     @Test func applyStopsAtTheDeadlineSaysWhatItDidAndTheNextApplyFinishes() async throws {
@@ -121,12 +128,47 @@ import Testing
     }
 
     @Test func aKeyWithALineBreakIsRefusedWithoutShowingIt() async throws {
-        let org = try await TestOrganization.start()
-        defer { Task { await org.stop() } }
-        try org.write(Self.manifest)
-        let result = try await org.run(["plan", "."], environment: ["COGRAM_API_KEY": "ck_live_first\nck_live_second"])
-        #expect(result.status == 1)
-        #expect(result.stderr.contains("the API key from COGRAM_API_KEY contains a line break at character 14"), "\(result.stderr)")
-        #expect(!result.stderr.contains("ck_live"))
+        try await stopping(try await TestOrganization.start()) { org in
+            try org.write(Self.manifest)
+            let result = try await org.run(["plan", "."], environment: ["COGRAM_API_KEY": "ck_live_first\nck_live_second"])
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("the API key from COGRAM_API_KEY contains a line break at character 14"), "\(result.stderr)")
+            #expect(!result.stderr.contains("ck_live"))
+        }
+    }
+}
+
+/// A TCP listener on loopback that accepts connections, never answers, and counts them: a proxy that records
+/// whether anything came its way.
+final class RecordingListener: Sendable {
+    private final class Counter: Sendable {
+        let value = Mutex(0)
+    }
+
+    private let channel: any Channel
+    private let counter: Counter
+    let url: String
+
+    var connections: Int { counter.value.withLock { $0 } }
+
+    private init(channel: any Channel, counter: Counter) {
+        self.channel = channel
+        self.counter = counter
+        url = "http://127.0.0.1:\(channel.localAddress?.port ?? 0)"
+    }
+
+    static func start() async throws -> RecordingListener {
+        let counter = Counter()
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in
+                counter.value.withLock { $0 += 1 }
+                return channel.eventLoop.makeSucceededVoidFuture()
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        return RecordingListener(channel: channel, counter: counter)
+    }
+
+    func shutdown() async throws {
+        try await channel.close()
     }
 }

@@ -15,24 +15,24 @@ import Testing
     }
 
     @Test func aFailedPromotionKeepsTheOldOwner() async throws {
-        let org = try await TestOrganization.start(projects: [
+        try await stopping(try await TestOrganization.start(projects: [
             .init(name: "A", externalID: "p-a", members: [
                 .init(email: TestOrganization.email("ana"), role: .owner), .init(email: TestOrganization.email("chloe"), role: .viewer),
             ]),
-        ])
-        defer { Task { await org.stop() } }
-        try org.write("version: 1\nprojects:\n" + projectYAML("p-a", name: "A", members: [("ben", "owner"), ("chloe", "viewer")]))
-        let plan = try await org.run(["plan", ".", "--out", "plan.json"])
-        #expect(plan.status == 0, "\(plan.stderr)")
-        // ben is deactivated before apply: every PUT of ben is refused, however often it is retried.
-        try org.sandbox.store.seed(SandboxSeed(
-            organization: "Northwind Build",
-            users: [.init(email: TestOrganization.email("ben"), name: "Ben Okafor", role: .member, status: .deactivated)]))
-        let apply = try await org.run(["apply", "plan.json"])
-        #expect(apply.status == 1, "\(apply.stdout)\(apply.stderr)")
-        #expect(apply.stdout.contains("skipped     remove_member project.p-a.member.ana@northwind-build.example"), "\(apply.stdout)")
-        #expect(apply.stdout.contains("did not succeed"))
-        #expect(try org.members("p-a") == [TestOrganization.email("ana"): .owner, TestOrganization.email("chloe"): .viewer])
+        ])) { org in
+            try org.write("version: 1\nprojects:\n" + projectYAML("p-a", name: "A", members: [("ben", "owner"), ("chloe", "viewer")]))
+            let plan = try await org.run(["plan", ".", "--out", "plan.json"])
+            #expect(plan.status == 0, "\(plan.stderr)")
+            // ben is deactivated before apply: every PUT of ben is refused, however often it is retried.
+            try org.sandbox.store.seed(SandboxSeed(
+                organization: "Northwind Build",
+                users: [.init(email: TestOrganization.email("ben"), name: "Ben Okafor", role: .member, status: .deactivated)]))
+            let apply = try await org.run(["apply", "plan.json"])
+            #expect(apply.status == 1, "\(apply.stdout)\(apply.stderr)")
+            #expect(apply.stdout.contains("skipped     remove_member project.p-a.member.ana@northwind-build.example"), "\(apply.stdout)")
+            #expect(apply.stdout.contains("did not succeed"))
+            #expect(try org.members("p-a") == [TestOrganization.email("ana"): .owner, TestOrganization.email("chloe"): .viewer])
+        }
     }
 
     @Test func aPromotionThatAlwaysFailsKeepsTheOldOwnerUntilItSucceeds() async throws {
@@ -91,128 +91,128 @@ import Testing
     }
 
     @Test func capOverridesGivenToPlanAreHonouredByApply() async throws {
-        let org = try await TestOrganization.start(projects: (1...6).map { .init(name: "P\($0)", externalID: "p-\($0)") })
-        defer { Task { await org.stop() } }
-        try org.write("version: 1\nprojects:\n" + projectYAML("p-1", name: "P1"))
-        let refused = try await org.run(["plan", ".", "--detailed-exitcode"])
-        #expect(refused.status == 4, "\(refused.stderr)")
-        let approved = try await org.run(["plan", ".", "--allow-mass-archive", "--out", "plan.json"])
-        #expect(approved.status == 0, "\(approved.stderr)")
-        let apply = try await org.run(["apply", "plan.json"])
-        #expect(apply.status == 0, "\(apply.stderr)")
-        #expect(try org.projects().filter { $0.status == .archived }.count == 5)
+        try await stopping(try await TestOrganization.start(projects: (1...6).map { .init(name: "P\($0)", externalID: "p-\($0)") })) { org in
+            try org.write("version: 1\nprojects:\n" + projectYAML("p-1", name: "P1"))
+            let refused = try await org.run(["plan", ".", "--detailed-exitcode"])
+            #expect(refused.status == 4, "\(refused.stderr)")
+            let approved = try await org.run(["plan", ".", "--allow-mass-archive", "--out", "plan.json"])
+            #expect(approved.status == 0, "\(approved.stderr)")
+            let apply = try await org.run(["apply", "plan.json"])
+            #expect(apply.status == 0, "\(apply.stderr)")
+            #expect(try org.projects().filter { $0.status == .archived }.count == 5)
+        }
     }
 
     @Test func aStalePlanNamesWhatChangedAndPrintsNoPlan() async throws {
-        let org = try await TestOrganization.start(projects: [.init(name: "Bridge", externalID: "p-bridge")])
-        defer { Task { await org.stop() } }
-        try org.write("version: 1\nprojects:\n" + projectYAML("p-bridge", name: "Bridge v2"))
-        #expect(try await org.run(["plan", ".", "--out", "plan.json"]).status == 0)
-        _ = try await org.withClient { client in
-            let id = try #require(try org.project("p-bridge")?.id)
-            return try await client.updateProject(id: id, ProjectPatch(name: "Renamed in the app"))
-        }
-        let stale = try await org.run(["apply", "plan.json"])
-        #expect(stale.status == 3)
-        #expect(stale.stderr.contains("project.p-bridge: name changed"), "\(stale.stderr)")
-        #expect(!stale.stdout.contains("will be"), "the plan is not printed before refusing")
+        try await stopping(try await TestOrganization.start(projects: [.init(name: "Bridge", externalID: "p-bridge")])) { org in
+            try org.write("version: 1\nprojects:\n" + projectYAML("p-bridge", name: "Bridge v2"))
+            #expect(try await org.run(["plan", ".", "--out", "plan.json"]).status == 0)
+            _ = try await org.withClient { client in
+                let id = try #require(try org.project("p-bridge")?.id)
+                return try await client.updateProject(id: id, ProjectPatch(name: "Renamed in the app"))
+            }
+            let stale = try await org.run(["apply", "plan.json"])
+            #expect(stale.status == 3)
+            #expect(stale.stderr.contains("project.p-bridge: name changed"), "\(stale.stderr)")
+            #expect(!stale.stdout.contains("will be"), "the plan is not printed before refusing")
 
-        #expect(try await org.run(["plan", ".", "--out", "fresh.json"]).status == 0)
-        #expect(try await org.run(["apply", "fresh.json"]).status == 0)
-        // Applied again: every change is already made, which is done (spec/cli.md, "Saved plans, revised").
-        let again = try await org.run(["apply", "fresh.json"])
-        #expect(again.status == 0, "\(again.stderr)")
-        #expect(again.stdout == "Nothing to do: the plan's one change is already made in Cogram.\n", "\(again.stdout)")
+            #expect(try await org.run(["plan", ".", "--out", "fresh.json"]).status == 0)
+            #expect(try await org.run(["apply", "fresh.json"]).status == 0)
+            // Applied again: every change is already made, which is done (spec/cli.md, "Saved plans, revised").
+            let again = try await org.run(["apply", "fresh.json"])
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(again.stdout == "Nothing to do: the plan's one change is already made in Cogram.\n", "\(again.stdout)")
+        }
     }
 
     @Test func targetsTakeAddressesAndATypoIsAnError() async throws {
-        let org = try await TestOrganization.start()
-        defer { Task { await org.stop() } }
-        try org.write("version: 1\nprojects:\n" + projectYAML("p-alpha") + projectYAML("p-beta"))
-        let typo = try await org.run(["plan", ".", "--target", "p-alpah"])
-        #expect(typo.status == 1)
-        #expect(typo.stderr.contains("--target p-alpah matches no project in the manifests or in Cogram; did you mean project.p-alpha?"), "\(typo.stderr)")
-        let address = try await org.run(["plan", ".", "--target", "project.p-alpha", "--format", "json"])
-        #expect(address.status == 0, "\(address.stderr)")
-        let document = try #require(try JSONSerialization.jsonObject(with: Data(address.stdout.utf8)) as? [String: Any])
-        #expect((document["scope"] as? [String: Any])?["kind"] as? String == "targeted")
-        #expect((document["summary"] as? [String: Any])?["create"] as? Int == 1)
-        let human = try await org.run(["plan", ".", "--target", "project.p-alpha"])
-        #expect(human.stdout.hasPrefix("Targeted plan (--target): only project.p-alpha."), "\(human.stdout)")
+        try await stopping(try await TestOrganization.start()) { org in
+            try org.write("version: 1\nprojects:\n" + projectYAML("p-alpha") + projectYAML("p-beta"))
+            let typo = try await org.run(["plan", ".", "--target", "p-alpah"])
+            #expect(typo.status == 1)
+            #expect(typo.stderr.contains("--target p-alpah matches no project in the manifests or in Cogram; did you mean project.p-alpha?"), "\(typo.stderr)")
+            let address = try await org.run(["plan", ".", "--target", "project.p-alpha", "--format", "json"])
+            #expect(address.status == 0, "\(address.stderr)")
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(address.stdout.utf8)) as? [String: Any])
+            #expect((document["scope"] as? [String: Any])?["kind"] as? String == "targeted")
+            #expect((document["summary"] as? [String: Any])?["create"] as? Int == 1)
+            let human = try await org.run(["plan", ".", "--target", "project.p-alpha"])
+            #expect(human.stdout.hasPrefix("Targeted plan (--target): only project.p-alpha."), "\(human.stdout)")
+        }
     }
 
     @Test func anEditedOrUnsignedPlanIsRefusedWithNothingWritten() async throws {
-        let org = try await TestOrganization.start(projects: [
+        try await stopping(try await TestOrganization.start(projects: [
             .init(name: "Managed", externalID: "p-managed"), .init(id: "prj_unmanaged1", name: "Not managed"),
-        ])
-        defer { Task { await org.stop() } }
-        try org.write("version: 1\nprojects:\n" + projectYAML("p-managed", name: "Renamed"))
-        #expect(try await org.run(["plan", ".", "--out", "plan.json"]).status == 0)
-        // Aim the rename at the unmanaged project while the address still shows the managed one.
-        try editPlan(org) { document in
-            var changes = document["changes"] as! [[String: Any]]
-            var target = changes[0]["target"] as! [String: Any]
-            target["project_id"] = "prj_unmanaged1"
-            changes[0]["target"] = target
-            document["changes"] = changes
-        }
-        await org.sandbox.resetStats()
-        let tampered = try await org.run(["apply", "plan.json"])
-        #expect(tampered.status == 3)
-        #expect(tampered.stderr.contains("signature does not match"), "\(tampered.stderr)")
-        let show = try await org.run(["show", "plan.json"])
-        #expect(show.status == 3, "show does not display a forged plan when it can check it")
+        ])) { org in
+            try org.write("version: 1\nprojects:\n" + projectYAML("p-managed", name: "Renamed"))
+            #expect(try await org.run(["plan", ".", "--out", "plan.json"]).status == 0)
+            // Aim the rename at the unmanaged project while the address still shows the managed one.
+            try editPlan(org) { document in
+                var changes = document["changes"] as! [[String: Any]]
+                var target = changes[0]["target"] as! [String: Any]
+                target["project_id"] = "prj_unmanaged1"
+                changes[0]["target"] = target
+                document["changes"] = changes
+            }
+            await org.sandbox.resetStats()
+            let tampered = try await org.run(["apply", "plan.json"])
+            #expect(tampered.status == 3)
+            #expect(tampered.stderr.contains("signature does not match"), "\(tampered.stderr)")
+            let show = try await org.run(["show", "plan.json"])
+            #expect(show.status == 3, "show does not display a forged plan when it can check it")
 
-        try editPlan(org) { $0["signature"] = nil }
-        let unsigned = try await org.run(["apply", "plan.json"])
-        #expect(unsigned.status == 3)
-        #expect(unsigned.stderr.contains("carries no signature"))
-        #expect(await org.sandbox.stats().writes == 0)
-        #expect(try org.projects().map(\.name).sorted() == ["Managed", "Not managed"])
+            try editPlan(org) { $0["signature"] = nil }
+            let unsigned = try await org.run(["apply", "plan.json"])
+            #expect(unsigned.status == 3)
+            #expect(unsigned.stderr.contains("carries no signature"))
+            #expect(await org.sandbox.stats().writes == 0)
+            #expect(try org.projects().map(\.name).sorted() == ["Managed", "Not managed"])
+        }
     }
 
     @Test func aPlanKeySharedByPlanAndApplyJobs() async throws {
-        let org = try await TestOrganization.start()
-        defer { Task { await org.stop() } }
-        try org.write("version: 1\nprojects:\n" + projectYAML("p-a"))
-        let plan = try await org.run(["plan", ".", "--out", "plan.json"], environment: ["COGRAM_PLAN_KEY": "pipeline-secret"])
-        #expect(plan.status == 0)
-        let wrong = try await org.run(["apply", "plan.json"])
-        #expect(wrong.status == 3)
-        #expect(wrong.stderr.contains("derived from the API key"))
-        let right = try await org.run(["apply", "plan.json"], environment: ["COGRAM_PLAN_KEY": "pipeline-secret"])
-        #expect(right.status == 0, "\(right.stderr)")
+        try await stopping(try await TestOrganization.start()) { org in
+            try org.write("version: 1\nprojects:\n" + projectYAML("p-a"))
+            let plan = try await org.run(["plan", ".", "--out", "plan.json"], environment: ["COGRAM_PLAN_KEY": "pipeline-secret"])
+            #expect(plan.status == 0)
+            let wrong = try await org.run(["apply", "plan.json"])
+            #expect(wrong.status == 3)
+            #expect(wrong.stderr.contains("derived from the API key"))
+            let right = try await org.run(["apply", "plan.json"], environment: ["COGRAM_PLAN_KEY": "pipeline-secret"])
+            #expect(right.status == 0, "\(right.stderr)")
+        }
     }
 
     @Test func manifestsThatChangedSinceThePlanAreRefused() async throws {
-        let org = try await TestOrganization.start()
-        defer { Task { await org.stop() } }
-        try org.write("version: 1\nprojects:\n" + projectYAML("p-a"))
-        #expect(try await org.run(["plan", "manifest.yaml", "--out", "plan.json"]).status == 0)
-        try org.write("version: 1\nprojects:\n" + projectYAML("p-a", name: "Changed"))
-        let refused = try await org.run(["apply", "plan.json", "--manifests", "manifest.yaml"])
-        #expect(refused.status == 3)
-        #expect(refused.stderr.contains("the manifests changed since the plan was made"), "\(refused.stderr)")
-        #expect(try org.projects().isEmpty)
-        try org.write("version: 1\nprojects:\n" + projectYAML("p-a"))
-        let applied = try await org.run(["apply", "plan.json", "--manifests", "manifest.yaml"])
-        #expect(applied.status == 0, "\(applied.stderr)")
-        #expect(try org.project("p-a") != nil)
+        try await stopping(try await TestOrganization.start()) { org in
+            try org.write("version: 1\nprojects:\n" + projectYAML("p-a"))
+            #expect(try await org.run(["plan", "manifest.yaml", "--out", "plan.json"]).status == 0)
+            try org.write("version: 1\nprojects:\n" + projectYAML("p-a", name: "Changed"))
+            let refused = try await org.run(["apply", "plan.json", "--manifests", "manifest.yaml"])
+            #expect(refused.status == 3)
+            #expect(refused.stderr.contains("the manifests changed since the plan was made"), "\(refused.stderr)")
+            #expect(try org.projects().isEmpty)
+            try org.write("version: 1\nprojects:\n" + projectYAML("p-a"))
+            let applied = try await org.run(["apply", "plan.json", "--manifests", "manifest.yaml"])
+            #expect(applied.status == 0, "\(applied.stderr)")
+            #expect(try org.project("p-a") != nil)
+        }
     }
 
     @Test func archivesSayWhatAndWhyAndAPITextCannotStartALine() async throws {
-        let org = try await TestOrganization.start(projects: [
+        try await stopping(try await TestOrganization.start(projects: [
             .init(name: "Old Site", externalID: "p-old"), .init(name: "Keep", externalID: "p-keep"),
             .init(name: "Evil", externalID: "p-evil\n::error::pwned"),
-        ])
-        defer { Task { await org.stop() } }
-        try org.write("version: 1\nprojects:\n" + projectYAML("p-keep", name: "Keep"))
-        let plan = try await org.run(["plan", ".", "--allow-mass-archive"], environment: ["GITHUB_ACTIONS": "true"])
-        #expect(plan.status == 0, "\(plan.stderr)")
-        #expect(plan.stdout.contains(#"# project.p-old ("Old Site") will be ARCHIVED: listed in no manifest"#), "\(plan.stdout)")
-        for line in (plan.stdout + plan.stderr).split(separator: "\n") {
-            #expect(!line.hasPrefix("::error::pwned"), "API text started a line: \(line)")
+        ])) { org in
+            try org.write("version: 1\nprojects:\n" + projectYAML("p-keep", name: "Keep"))
+            let plan = try await org.run(["plan", ".", "--allow-mass-archive"], environment: ["GITHUB_ACTIONS": "true"])
+            #expect(plan.status == 0, "\(plan.stderr)")
+            #expect(plan.stdout.contains(#"# project.p-old ("Old Site") will be ARCHIVED: listed in no manifest"#), "\(plan.stdout)")
+            for line in (plan.stdout + plan.stderr).split(separator: "\n") {
+                #expect(!line.hasPrefix("::error::pwned"), "API text started a line: \(line)")
+            }
+            #expect(plan.stdout.contains(#"project.p-evil\n::error::pwned"#))
         }
-        #expect(plan.stdout.contains(#"project.p-evil\n::error::pwned"#))
     }
 }

@@ -11,21 +11,21 @@ import Testing
     }
 
     @Test func savedPlansAndImportedManifestsAreReadableByTheirOwnerOnly() async throws {
-        let org = try await TestOrganization.start(projects: [
+        try await stopping(try await TestOrganization.start(projects: [
             .init(name: "Harbor", externalID: "p-harbor", members: [.init(email: TestOrganization.email("ana"), role: .owner)]),
-        ])
-        defer { Task { await org.stop() } }
-        try org.write("version: 1\nprojects:\n" + projectYAML("p-harbor", name: "Harbor Bridge"))
+        ])) { org in
+            try org.write("version: 1\nprojects:\n" + projectYAML("p-harbor", name: "Harbor Bridge"))
 
-        let plan = try await org.run(["plan", ".", "--out", "plan.json"])
-        #expect(plan.status == 0, "\(plan.stderr)")
-        #expect(try mode(org.directory.appendingPathComponent("plan.json")) == 0o600)
+            let plan = try await org.run(["plan", ".", "--out", "plan.json"])
+            #expect(plan.status == 0, "\(plan.stderr)")
+            #expect(try mode(org.directory.appendingPathComponent("plan.json")) == 0o600)
 
-        let imported = try await org.run(["import", "--out", "imported.yaml"])
-        #expect(imported.status == 0, "\(imported.stderr)")
-        #expect(try mode(org.directory.appendingPathComponent("imported.yaml")) == 0o600)
-        // Nothing is left beside them: the temporary files were renamed over their targets.
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: org.directory.path).filter { $0.hasSuffix(".tmp") }
-        #expect(leftovers.isEmpty, "\(leftovers)")
+            let imported = try await org.run(["import", "--out", "imported.yaml"])
+            #expect(imported.status == 0, "\(imported.stderr)")
+            #expect(try mode(org.directory.appendingPathComponent("imported.yaml")) == 0o600)
+            // Nothing is left beside them: the temporary files were renamed over their targets.
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: org.directory.path).filter { $0.hasSuffix(".tmp") }
+            #expect(leftovers.isEmpty, "\(leftovers)")
+        }
     }
 }

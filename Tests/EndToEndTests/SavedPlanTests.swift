@@ -12,60 +12,60 @@ import Testing
     /// a user those manifests never mention. `apply PLANFILE --manifests` re-plans them and refuses it.
     @Test func aPlanKeyAloneCannotMakeApplyDoWhatTheManifestsDoNotAsk() async throws {
         let (ana, chloe) = (TestOrganization.email("ana"), TestOrganization.email("chloe"))
-        let org = try await TestOrganization.start(projects: [
+        try await stopping(try await TestOrganization.start(projects: [
             .init(name: "A", externalID: "p-a", members: [.init(email: ana, role: .owner), .init(email: chloe, role: .editor)]),
-        ])
-        defer { Task { await org.stop() } }
-        let secret = "plan-key-" + UUID().uuidString
-        let planKey = ["COGRAM_PLAN_KEY": secret]
-        // The attacker's manifests: rename, and demote chloe.
-        try org.write("version: 1\nprojects:\n" + projectYAML("p-a", name: "A2", members: [("ana", "owner"), ("chloe", "viewer")]))
-        #expect(try await org.run(["plan", ".", "--out", "forged.json"], environment: planKey).status == 0)
-        // The merged manifests: the rename only; p-a's members are not managed.
-        try org.write("version: 1\nprojects:\n" + projectYAML("p-a", name: "A2"))
-        let honest = try await org.run(["plan", ".", "--out", "honest.json"], environment: planKey)
-        #expect(honest.status == 0, "\(honest.stderr)")
-        let honestPlan = try Plan.load(from: Data(contentsOf: org.directory.appendingPathComponent("honest.json")))
-        var forged = try Plan.load(from: Data(contentsOf: org.directory.appendingPathComponent("forged.json")))
-        #expect(forged.changes.map { "\($0.action.rawValue) \($0.address)" }.contains("update_member project.p-a.member.\(chloe)"))
-        forged.manifestDigest = honestPlan.manifestDigest
-        forged.manifestFiles = honestPlan.manifestFiles
-        try forged.signed(with: .fromSecret(secret)).jsonData().write(to: org.directory.appendingPathComponent("forged.json"))
+        ])) { org in
+            let secret = "plan-key-" + UUID().uuidString
+            let planKey = ["COGRAM_PLAN_KEY": secret]
+            // The attacker's manifests: rename, and demote chloe.
+            try org.write("version: 1\nprojects:\n" + projectYAML("p-a", name: "A2", members: [("ana", "owner"), ("chloe", "viewer")]))
+            #expect(try await org.run(["plan", ".", "--out", "forged.json"], environment: planKey).status == 0)
+            // The merged manifests: the rename only; p-a's members are not managed.
+            try org.write("version: 1\nprojects:\n" + projectYAML("p-a", name: "A2"))
+            let honest = try await org.run(["plan", ".", "--out", "honest.json"], environment: planKey)
+            #expect(honest.status == 0, "\(honest.stderr)")
+            let honestPlan = try Plan.load(from: Data(contentsOf: org.directory.appendingPathComponent("honest.json")))
+            var forged = try Plan.load(from: Data(contentsOf: org.directory.appendingPathComponent("forged.json")))
+            #expect(forged.changes.map { "\($0.action.rawValue) \($0.address)" }.contains("update_member project.p-a.member.\(chloe)"))
+            forged.manifestDigest = honestPlan.manifestDigest
+            forged.manifestFiles = honestPlan.manifestFiles
+            try forged.signed(with: .fromSecret(secret)).jsonData().write(to: org.directory.appendingPathComponent("forged.json"))
 
-        let refused = try await org.run(["apply", "forged.json", "--manifests", "."], environment: planKey)
-        #expect(refused.status == 3, "\(refused.stdout)\(refused.stderr)")
-        #expect(refused.stderr.contains("do not call for this change of the saved plan: update_member project.p-a.member.\(chloe)"), "\(refused.stderr)")
-        #expect(try org.members("p-a") == [ana: .owner, chloe: .editor])
-        #expect(try org.project("p-a")?.name == "A", "nothing applied")
+            let refused = try await org.run(["apply", "forged.json", "--manifests", "."], environment: planKey)
+            #expect(refused.status == 3, "\(refused.stdout)\(refused.stderr)")
+            #expect(refused.stderr.contains("do not call for this change of the saved plan: update_member project.p-a.member.\(chloe)"), "\(refused.stderr)")
+            #expect(try org.members("p-a") == [ana: .owner, chloe: .editor])
+            #expect(try org.project("p-a")?.name == "A", "nothing applied")
 
-        let applied = try await org.run(["apply", "honest.json", "--manifests", "."], environment: planKey)
-        #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
-        #expect(try org.project("p-a")?.name == "A2")
-        #expect(try org.members("p-a") == [ana: .owner, chloe: .editor])
+            let applied = try await org.run(["apply", "honest.json", "--manifests", "."], environment: planKey)
+            #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+            #expect(try org.project("p-a")?.name == "A2")
+            #expect(try org.members("p-a") == [ana: .owner, chloe: .editor])
+        }
     }
 
     /// Issue 23.9: `plan ./m` then `apply PLAN --manifests m` agree; a refusal names the file that changed.
     @Test func theDigestDoesNotDependOnPathSpelling() async throws {
-        let org = try await TestOrganization.start(projects: [.init(name: "A", externalID: "p-a")])
-        defer { Task { await org.stop() } }
-        let m = org.directory.appendingPathComponent("m")
-        try FileManager.default.createDirectory(at: m, withIntermediateDirectories: true)
-        try ("version: 1\nprojects:\n" + projectYAML("p-a", name: "A2")).write(to: m.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
-        try "version: 1\n".write(to: m.appendingPathComponent("b.yaml"), atomically: true, encoding: .utf8)
-        #expect(try await org.run(["plan", "./m", "--out", "plan.json"]).status == 0)
-        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: org.directory.appendingPathComponent("plan.json"))) as? [String: Any])
-        let files = try #require(document["manifest_files"] as? [String: String])
-        #expect(Set(files.keys) == ["a.yaml", "b.yaml"])
+        try await stopping(try await TestOrganization.start(projects: [.init(name: "A", externalID: "p-a")])) { org in
+            let m = org.directory.appendingPathComponent("m")
+            try FileManager.default.createDirectory(at: m, withIntermediateDirectories: true)
+            try ("version: 1\nprojects:\n" + projectYAML("p-a", name: "A2")).write(to: m.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
+            try "version: 1\n".write(to: m.appendingPathComponent("b.yaml"), atomically: true, encoding: .utf8)
+            #expect(try await org.run(["plan", "./m", "--out", "plan.json"]).status == 0)
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: org.directory.appendingPathComponent("plan.json"))) as? [String: Any])
+            let files = try #require(document["manifest_files"] as? [String: String])
+            #expect(Set(files.keys) == ["a.yaml", "b.yaml"])
 
-        try "version: 1\n# edited\n".write(to: m.appendingPathComponent("b.yaml"), atomically: true, encoding: .utf8)
-        let changed = try await org.run(["apply", "plan.json", "--manifests", "m"])
-        #expect(changed.status == 3, "\(changed.stderr)")
-        #expect(changed.stderr.contains("(changed, added or gone: b.yaml)"), "\(changed.stderr)")
+            try "version: 1\n# edited\n".write(to: m.appendingPathComponent("b.yaml"), atomically: true, encoding: .utf8)
+            let changed = try await org.run(["apply", "plan.json", "--manifests", "m"])
+            #expect(changed.status == 3, "\(changed.stderr)")
+            #expect(changed.stderr.contains("(changed, added or gone: b.yaml)"), "\(changed.stderr)")
 
-        try "version: 1\n".write(to: m.appendingPathComponent("b.yaml"), atomically: true, encoding: .utf8)
-        let applied = try await org.run(["apply", "plan.json", "--manifests", "m"])
-        #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
-        #expect(try org.project("p-a")?.name == "A2")
+            try "version: 1\n".write(to: m.appendingPathComponent("b.yaml"), atomically: true, encoding: .utf8)
+            let applied = try await org.run(["apply", "plan.json", "--manifests", "m"])
+            #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+            #expect(try org.project("p-a")?.name == "A2")
+        }
     }
 
     /// Issue 22: a persistent fault makes the first apply of a saved plan fail part way; served again without

@@ -6,6 +6,7 @@ import Darwin
 import CogramSandbox
 import CogramTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 // The API key never leaves the process: every command, at its most verbose, succeeding and failing (401,
@@ -21,23 +22,21 @@ import Testing
     }
 
     /// Collects every output and every file a command wrote, then checks none holds the key.
-    final class LeakScanner: @unchecked Sendable {
-        // `@unchecked Sendable`: used from one test at a time, sequentially; `lock` guards `outputs` anyway.
-        private let lock = NSLock()
-        private var outputs: [(String, String)] = []
+    final class LeakScanner: Sendable {
+        private let outputs = Mutex<[(String, String)]>([])
         let keys: [String]
 
         init(keys: [String]) { self.keys = keys }
 
         func record(_ label: String, _ result: Binary.Result) {
-            lock.lock(); defer { lock.unlock() }
-            outputs.append(("\(label) stdout", result.stdout))
-            outputs.append(("\(label) stderr", result.stderr))
+            outputs.withLock {
+                $0.append(("\(label) stdout", result.stdout))
+                $0.append(("\(label) stderr", result.stderr))
+            }
         }
 
         func record(_ label: String, text: String) {
-            lock.lock(); defer { lock.unlock() }
-            outputs.append((label, text))
+            outputs.withLock { $0.append((label, text)) }
         }
 
         /// Every regular file below `folder` (but the sandbox's own database, which stores the keys it accepts).
@@ -54,7 +53,7 @@ import Testing
         }
 
         func expectNoLeak(sourceLocation: Testing.SourceLocation = #_sourceLocation) {
-            lock.lock(); defer { lock.unlock() }
+            let outputs = self.outputs.withLock { $0 }
             #expect(outputs.count > 10, "the scan saw the outputs", sourceLocation: sourceLocation)
             for key in keys {
                 for fragment in SecretsTests.fragments(of: key) {
@@ -69,58 +68,58 @@ import Testing
     @Test func noCommandPrintsOrWritesTheKey() async throws {
         let key = Self.makeKey()
         let wrongKey = Self.makeKey()
-        let org = try await ReliabilityOrganization.start(key: key)
-        defer { Task { await org.stop() } }
-        let home = org.directory.appendingPathComponent("home")
-        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
-        let scanner = LeakScanner(keys: [key, wrongKey])
-        let env = ["HOME": home.path, "COGRAM_ACTOR": "ci-bot"]
-        func run(_ label: String, _ arguments: [String], extra: [String: String] = [:], expect status: Int32?) async throws -> Binary.Result {
-            let result = try await org.run(arguments, environment: env.merging(extra) { $1 })
-            scanner.record(label, result)
-            if let status { #expect(result.status == status, "\(label): exit \(result.status)\n\(result.stderr.suffix(1500))") }
-            return result
+        try await stopping(try await ReliabilityOrganization.start(key: key)) { org in
+            let home = org.directory.appendingPathComponent("home")
+            try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+            let scanner = LeakScanner(keys: [key, wrongKey])
+            let env = ["HOME": home.path, "COGRAM_ACTOR": "ci-bot"]
+            func run(_ label: String, _ arguments: [String], extra: [String: String] = [:], expect status: Int32?) async throws -> Binary.Result {
+                let result = try await org.run(arguments, environment: env.merging(extra) { $1 })
+                scanner.record(label, result)
+                if let status { #expect(result.status == status, "\(label): exit \(result.status)\n\(result.stderr.suffix(1500))") }
+                return result
+            }
+            try org.write(.make(6, prefix: "sec"))
+
+            _ = try await run("validate", ["validate", "."], expect: 0)
+            let planned = try await run("plan --out", ["plan", ".", "--verbose", "--out", "plan.json"], expect: 0)
+            #expect(planned.stderr.contains("→ GET") || planned.stderr.contains("GET "), "--verbose logs requests: \(planned.stderr.prefix(500))")
+            _ = try await run("plan json", ["plan", ".", "--verbose", "--format", "json"], expect: 0)
+            _ = try await run("plan markdown", ["plan", ".", "--verbose", "--format", "markdown", "--detailed-exitcode"], expect: 2)
+            _ = try await run("show", ["show", "plan.json"], expect: 0)
+            _ = try await run("show json", ["show", "plan.json", "--format", "json"], expect: 0)
+            _ = try await run("show markdown", ["show", "plan.json", "--format", "markdown"], expect: 0)
+            _ = try await run("apply plan", ["apply", "plan.json", "--verbose"], expect: 0)
+            try org.write(.make(9, prefix: "sec"))
+            _ = try await run("apply manifests", ["apply", ".", "--auto-approve", "--verbose"], expect: 0)
+            _ = try await run("import", ["import", "--out", "imported", "--verbose"], expect: 0)
+
+            // Failure modes.
+            let unauthorized = try await run("wrong key", ["plan", ".", "--verbose"], extra: ["COGRAM_API_KEY": wrongKey], expect: 1)
+            #expect(unauthorized.stderr.contains("401") || unauthorized.stderr.lowercased().contains("unauthorized")
+                    || unauthorized.stderr.lowercased().contains("api key"), "\(unauthorized.stderr.suffix(800))")
+            _ = try await run("wrong key apply", ["apply", ".", "--auto-approve", "--verbose"], extra: ["COGRAM_API_KEY": wrongKey], expect: 1)
+            let deadPort = try Self.closedPort()
+            let refused = try await run("dead server", ["plan", ".", "--verbose"], extra: ["COGRAM_API_URL": "http://127.0.0.1:\(deadPort)"], expect: 1)
+            #expect(!refused.stderr.isEmpty)
+            _ = try await run("dead server import", ["import", "--out", "imported-dead", "--verbose"],
+                              extra: ["COGRAM_API_URL": "http://127.0.0.1:\(deadPort)"], expect: 1)
+            _ = try await run("https refused", ["plan", ".", "--verbose"], extra: ["COGRAM_API_URL": "http://example.com"], expect: nil)
+
+            // 429s (and other faults) on the way.
+            try await stopping(try await ReliabilityOrganization.start(
+                faults: FaultOptions(seed: 5, errorBeforeRate: 0.2, rateLimitBurstRate: 0.3, rateLimitBurstLength: 2), key: key)) { limited in
+                try limited.write(.make(4, prefix: "lim"))
+                let throttled = try await limited.run(["apply", ".", "--auto-approve", "--verbose"], environment: env)
+                scanner.record("429 apply", throttled)
+                #expect(throttled.status == 0, "\(throttled.stderr.suffix(1500))")
+                #expect(throttled.stderr.contains("429") || throttled.stderr.lowercased().contains("rate"), "the 429s were met")
+
+                scanner.recordFiles(below: org.directory)
+                scanner.recordFiles(below: limited.directory)
+                scanner.expectNoLeak()
+            }
         }
-        try org.write(.make(6, prefix: "sec"))
-
-        _ = try await run("validate", ["validate", "."], expect: 0)
-        let planned = try await run("plan --out", ["plan", ".", "--verbose", "--out", "plan.json"], expect: 0)
-        #expect(planned.stderr.contains("→ GET") || planned.stderr.contains("GET "), "--verbose logs requests: \(planned.stderr.prefix(500))")
-        _ = try await run("plan json", ["plan", ".", "--verbose", "--format", "json"], expect: 0)
-        _ = try await run("plan markdown", ["plan", ".", "--verbose", "--format", "markdown", "--detailed-exitcode"], expect: 2)
-        _ = try await run("show", ["show", "plan.json"], expect: 0)
-        _ = try await run("show json", ["show", "plan.json", "--format", "json"], expect: 0)
-        _ = try await run("show markdown", ["show", "plan.json", "--format", "markdown"], expect: 0)
-        _ = try await run("apply plan", ["apply", "plan.json", "--verbose"], expect: 0)
-        try org.write(.make(9, prefix: "sec"))
-        _ = try await run("apply manifests", ["apply", ".", "--auto-approve", "--verbose"], expect: 0)
-        _ = try await run("import", ["import", "--out", "imported", "--verbose"], expect: 0)
-
-        // Failure modes.
-        let unauthorized = try await run("wrong key", ["plan", ".", "--verbose"], extra: ["COGRAM_API_KEY": wrongKey], expect: 1)
-        #expect(unauthorized.stderr.contains("401") || unauthorized.stderr.lowercased().contains("unauthorized")
-                || unauthorized.stderr.lowercased().contains("api key"), "\(unauthorized.stderr.suffix(800))")
-        _ = try await run("wrong key apply", ["apply", ".", "--auto-approve", "--verbose"], extra: ["COGRAM_API_KEY": wrongKey], expect: 1)
-        let deadPort = try Self.closedPort()
-        let refused = try await run("dead server", ["plan", ".", "--verbose"], extra: ["COGRAM_API_URL": "http://127.0.0.1:\(deadPort)"], expect: 1)
-        #expect(!refused.stderr.isEmpty)
-        _ = try await run("dead server import", ["import", "--out", "imported-dead", "--verbose"],
-                          extra: ["COGRAM_API_URL": "http://127.0.0.1:\(deadPort)"], expect: 1)
-        _ = try await run("https refused", ["plan", ".", "--verbose"], extra: ["COGRAM_API_URL": "http://example.com"], expect: nil)
-
-        // 429s (and other faults) on the way.
-        let limited = try await ReliabilityOrganization.start(
-            faults: FaultOptions(seed: 5, errorBeforeRate: 0.2, rateLimitBurstRate: 0.3, rateLimitBurstLength: 2), key: key)
-        defer { Task { await limited.stop() } }
-        try limited.write(.make(4, prefix: "lim"))
-        let throttled = try await limited.run(["apply", ".", "--auto-approve", "--verbose"], environment: env)
-        scanner.record("429 apply", throttled)
-        #expect(throttled.status == 0, "\(throttled.stderr.suffix(1500))")
-        #expect(throttled.stderr.contains("429") || throttled.stderr.lowercased().contains("rate"), "the 429s were met")
-
-        scanner.recordFiles(below: org.directory)
-        scanner.recordFiles(below: limited.directory)
-        scanner.expectNoLeak()
     }
 
     @Test func sandboxServeDoesNotPrintItsKey() async throws {
@@ -160,35 +159,35 @@ import Testing
     @Test(arguments: [0o644, 0o640, 0o604, 0o660])
     func keyFileReadableByOthersIsRefused(mode: Int) async throws {
         let key = Self.makeKey()
-        let org = try await ReliabilityOrganization.start(key: key)
-        defer { Task { await org.stop() } }
-        try org.write(.make(1, prefix: "kf"))
-        let file = org.directory.appendingPathComponent("key").path
-        try (key + "\n").write(toFile: file, atomically: false, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: file)
-        let result = try await Binary.run(["plan", ".", "--api-key-file", file],
-                                          environment: ["COGRAM_API_URL": org.sandbox.baseURL, "NO_COLOR": "1"], in: org.directory)
-        #expect(result.status != 0)
-        let octal = "0" + String(mode, radix: 8)
-        #expect(result.stderr.contains("permissions \(octal) for '\(file)' are too open; run chmod 600 \(file)"), "\(result.stderr)")
-        for fragment in Self.fragments(of: key) { #expect(!result.stderr.contains(fragment) && !result.stdout.contains(fragment)) }
-        #expect(await org.sandbox.stats().total == 0, "nothing was sent with a refused key file")
+        try await stopping(try await ReliabilityOrganization.start(key: key)) { org in
+            try org.write(.make(1, prefix: "kf"))
+            let file = org.directory.appendingPathComponent("key").path
+            try (key + "\n").write(toFile: file, atomically: false, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: file)
+            let result = try await Binary.run(["plan", ".", "--api-key-file", file],
+                                              environment: ["COGRAM_API_URL": org.sandbox.baseURL, "NO_COLOR": "1"], in: org.directory)
+            #expect(result.status != 0)
+            let octal = "0" + String(mode, radix: 8)
+            #expect(result.stderr.contains("permissions \(octal) for '\(file)' are too open; run chmod 600 \(file)"), "\(result.stderr)")
+            for fragment in Self.fragments(of: key) { #expect(!result.stderr.contains(fragment) && !result.stdout.contains(fragment)) }
+            #expect(await org.sandbox.stats().total == 0, "nothing was sent with a refused key file")
+        }
     }
 
     @Test(arguments: [0o600, 0o400])
     func privateKeyFileIsAccepted(mode: Int) async throws {
         let key = Self.makeKey()
-        let org = try await ReliabilityOrganization.start(key: key)
-        defer { Task { await org.stop() } }
-        try org.write(.make(1, prefix: "kf"))
-        let file = org.directory.appendingPathComponent("key").path
-        try (key + "\n").write(toFile: file, atomically: false, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: file)
-        // No COGRAM_API_KEY: the file is the only source of the key.
-        let result = try await Binary.run(["plan", ".", "--api-key-file", file, "--verbose", "--detailed-exitcode"],
-                                          environment: ["COGRAM_API_URL": org.sandbox.baseURL, "NO_COLOR": "1"], in: org.directory)
-        #expect(result.status == 2, "\(result.stderr.suffix(1500))")
-        for fragment in Self.fragments(of: key) { #expect(!result.stderr.contains(fragment) && !result.stdout.contains(fragment)) }
+        try await stopping(try await ReliabilityOrganization.start(key: key)) { org in
+            try org.write(.make(1, prefix: "kf"))
+            let file = org.directory.appendingPathComponent("key").path
+            try (key + "\n").write(toFile: file, atomically: false, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: file)
+            // No COGRAM_API_KEY: the file is the only source of the key.
+            let result = try await Binary.run(["plan", ".", "--api-key-file", file, "--verbose", "--detailed-exitcode"],
+                                              environment: ["COGRAM_API_URL": org.sandbox.baseURL, "NO_COLOR": "1"], in: org.directory)
+            #expect(result.status == 2, "\(result.stderr.suffix(1500))")
+            for fragment in Self.fragments(of: key) { #expect(!result.stderr.contains(fragment) && !result.stdout.contains(fragment)) }
+        }
     }
 
     /// A loopback port nothing listens on: bound, then closed.

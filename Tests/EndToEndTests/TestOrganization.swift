@@ -126,3 +126,13 @@ func projectYAML(_ externalID: String, name: String? = nil, extra: String = "", 
     }
     return yaml
 }
+
+/// Runs `body` with `organization`, then stops its sandbox and waits until it has stopped, whether `body`
+/// returned or threw (an error of `body` wins).
+@discardableResult
+func stopping<T>(
+    _ organization: TestOrganization, isolation: isolated (any Actor)? = #isolation,
+    _ body: (TestOrganization) async throws -> T
+) async throws -> T {
+    try await withCleanUp { try await body(organization) } cleanUp: { await organization.stop() }
+}

@@ -8,11 +8,18 @@ public struct LoaderLimits: Sendable, Hashable {
     public var maxDepth: Int
     /// Total number of nodes that aliases may add to one file's tree.
     public var maxAliasExpansion: Int
+    /// Total bytes of scalar text that aliases may add to one file's tree: a few aliases of one huge scalar are
+    /// few nodes, but each becomes a string of its own when decoded.
+    public var maxAliasExpansionBytes: Int
 
-    public init(maxFileBytes: Int = 32 << 20, maxDepth: Int = 64, maxAliasExpansion: Int = 100_000) {
+    public init(
+        maxFileBytes: Int = 32 << 20, maxDepth: Int = 64, maxAliasExpansion: Int = 100_000,
+        maxAliasExpansionBytes: Int = 4 << 20
+    ) {
         self.maxFileBytes = maxFileBytes
         self.maxDepth = maxDepth
         self.maxAliasExpansion = maxAliasExpansion
+        self.maxAliasExpansionBytes = maxAliasExpansionBytes
     }
 
     public static let `default` = LoaderLimits()
@@ -77,6 +84,8 @@ private struct ComposerSession {
         var column: Int32
         var tag: YAMLTag?
         var anchor: String?
+        var startOffset: Int32
+        var isFlow: Bool
     }
 
     private var document = YAMLDocument()
@@ -85,6 +94,7 @@ private struct ComposerSession {
     private var scratch: [NodeID] = []
     private var anchors: [String: NodeID] = [:]
     private var aliasExpansion = 0
+    private var aliasExpansionBytes: Int64 = 0
     private var hasRoot = false
 
     init(source: SourceFile, limits: LoaderLimits) {
@@ -125,6 +135,8 @@ private struct ComposerSession {
     private mutating func handle(_ event: inout yaml_event_t, documents: inout Int) -> Step {
         let line = Int32(truncatingIfNeeded: event.start_mark.line + 1)
         let column = Int32(truncatingIfNeeded: event.start_mark.column + 1)
+        let startOffset = Int32(truncatingIfNeeded: event.start_mark.index)
+        let endOffset = Int32(truncatingIfNeeded: event.end_mark.index)
         switch event.type {
         case YAML_SCALAR_EVENT:
             let scalar = event.data.scalar
@@ -141,7 +153,9 @@ private struct ComposerSession {
             }
             let id = append(YAMLDocument.Node(
                 kind: .scalar, style: style, tag: nil, line: line, column: column, start: start,
-                count: Int32(truncatingIfNeeded: scalar.length), size: 1))
+                count: Int32(truncatingIfNeeded: scalar.length), size: 1, weight: Int64(scalar.length), startOffset: startOffset,
+                endOffset: endOffset))
+            if scalar.anchor != nil { document.nodes[Int(id)].flags.insert(.anchored) }
             if scalar.tag != nil {
                 document.nodes[Int(id)].tag = checkedTag(scalar.tag, Mark(line: Int(line), column: Int(column)), on: .scalar(id))
             }
@@ -156,13 +170,16 @@ private struct ComposerSession {
                 ? (event.data.mapping_start.tag, event.data.mapping_start.anchor)
                 : (event.data.sequence_start.tag, event.data.sequence_start.anchor)
             let tag = tagPointer == nil ? nil : checkedTag(tagPointer, mark, on: isMapping ? .mapping : .sequence)
+            let isFlow = isMapping
+                ? event.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
+                : event.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE
             stack.append(Frame(
                 isMapping: isMapping, childrenStart: scratch.count, line: line, column: column, tag: tag,
-                anchor: anchor.map { string($0) }))
+                anchor: anchor.map { string($0) }, startOffset: startOffset, isFlow: isFlow))
             return .next
         case YAML_MAPPING_END_EVENT, YAML_SEQUENCE_END_EVENT:
             guard let frame = stack.popLast(), frame.isMapping == (event.type == YAML_MAPPING_END_EVENT) else { return .fatal }
-            close(frame)
+            close(frame, endOffset: endOffset)
             return .next
         case YAML_ALIAS_EVENT:
             let name = string(event.data.alias.anchor)
@@ -174,6 +191,11 @@ private struct ComposerSession {
             aliasExpansion += Int(document.nodes[Int(id)].size)
             if aliasExpansion > limits.maxAliasExpansion {
                 diagnostics.append(error(mark, "aliases expand to more than \(limits.maxAliasExpansion) nodes; refusing to expand further (a \"billion laughs\" file?)"))
+                return .fatal
+            }
+            aliasExpansionBytes += document.nodes[Int(id)].weight
+            if aliasExpansionBytes > Int64(limits.maxAliasExpansionBytes) {
+                diagnostics.append(error(mark, "aliases expand to more than \(limits.maxAliasExpansionBytes) bytes of text; refusing to expand further (use the value once, or shorten it)"))
                 return .fatal
             }
             add(id)
@@ -224,9 +246,18 @@ private struct ComposerSession {
     }
 
     /// Makes the node of a list or mapping from its children in `scratch`.
-    private mutating func close(_ frame: Frame) {
+    private mutating func close(_ frame: Frame, endOffset flowEnd: Int32) {
         let start = Int32(truncatingIfNeeded: document.children.count)
+        var flags: YAMLDocument.NodeFlags = frame.isFlow ? .flow : []
+        if frame.anchor != nil { flags.insert(.anchored) }
+        // A block collection's end event sits at the next token, past comments and blank lines; its own last byte
+        // is where its last child ends. A flow collection ends at its closing bracket.
+        var endOffset = frame.isFlow ? flowEnd : frame.startOffset
+        if !frame.isFlow {
+            for child in scratch[frame.childrenStart...] { endOffset = max(endOffset, document.nodes[Int(child)].endOffset) }
+        }
         if frame.isMapping, needsResolving(scratch[frame.childrenStart...]) {
+            if scratch[frame.childrenStart...].contains(where: { isMergeKey($0) }) { flags.insert(.merged) }
             let pairs = resolveMerges(Array(scratch[frame.childrenStart...]))
             document.children.append(contentsOf: pairs)
         } else {
@@ -235,10 +266,15 @@ private struct ComposerSession {
         scratch.removeSubrange(frame.childrenStart...)
         let count = Int32(truncatingIfNeeded: document.children.count) - start
         var size: Int32 = 1
-        for child in document.children[Int(start)...] { size &+= document.nodes[Int(child)].size }
+        var weight: Int64 = 0
+        for child in document.children[Int(start)...] {
+            size &+= document.nodes[Int(child)].size
+            weight &+= document.nodes[Int(child)].weight
+        }
         let id = append(YAMLDocument.Node(
             kind: frame.isMapping ? .mapping : .sequence, style: .plain, tag: frame.tag, line: frame.line,
-            column: frame.column, start: start, count: count, size: size))
+            column: frame.column, start: start, count: count, size: size, weight: weight, startOffset: frame.startOffset,
+            endOffset: endOffset, flags: flags))
         if let anchor = frame.anchor { anchors[anchor] = id }
         add(id)
     }
@@ -403,15 +439,24 @@ private struct ComposerSession {
     /// libyaml reports a line indented differently from its neighbours as a missing `-` or key of the block that
     /// was open; saying which column that block uses points at the usual cause.
     static func indentationHint(problem: String, contextMark: Mark, problemLine: String?) -> String? {
-        let what: String
+        let isList: Bool
         switch problem {
-        case "did not find expected '-' indicator": what = "the items of that list start"
-        case "did not find expected key": what = "the keys of that mapping start"
+        case "did not find expected '-' indicator": isList = true
+        case "did not find expected key": isList = false
         default: return nil
         }
         guard let problemLine else { return nil }
-        let indent = problemLine.prefix(while: { $0 == " " }).count
-        return "; check the indentation: \(what) at column \(contextMark.column), this line at column \(indent + 1)"
+        let column = problemLine.prefix(while: { $0 == " " }).count + 1
+        // At the block's own column the indentation is right and what the line starts with is wrong.
+        if column == contextMark.column {
+            return isList
+                ? "; this line is at the column of that list's items (\(column)) but does not start with '- ': "
+                    + "start it with '- ', or indent it to belong to the item above"
+                : "; this line is at the column of that mapping's keys (\(column)) but is not a 'key: value': "
+                    + "a list belongs under a key, indented below it"
+        }
+        let what = isList ? "the items of that list start" : "the keys of that mapping start"
+        return "; check the indentation: \(what) at column \(contextMark.column), this line at column \(column)"
     }
 
     private func characterAt(_ line: String, _ column: Int) -> Character? {

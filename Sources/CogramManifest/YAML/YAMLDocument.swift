@@ -55,6 +55,25 @@ public struct YAMLDocument: Sendable {
         var count: Int32
         /// Number of nodes in this subtree, aliases counted as what they expand to; bounds alias expansion.
         var size: Int32
+        /// Bytes of scalar text in this subtree, aliases counted as what they expand to; bounds alias expansion
+        /// in bytes, since the decoder makes a string of every scalar an alias repeats.
+        var weight: Int64
+        /// Byte offset in the source where the node starts (its anchor or tag excluded for scalars' text), and
+        /// where its last byte ends: what the in-place editor works from.
+        var startOffset: Int32 = 0
+        var endOffset: Int32 = 0
+        var flags: NodeFlags = []
+    }
+
+    /// What the in-place editor must know to refuse an unsafe edit.
+    struct NodeFlags: OptionSet, Sendable {
+        var rawValue: UInt8
+        /// The node carries an anchor: it may also be reached through an alias elsewhere.
+        static let anchored = NodeFlags(rawValue: 1)
+        /// A flow-style list or mapping (`[...]`, `{...}`).
+        static let flow = NodeFlags(rawValue: 2)
+        /// A mapping with a merge key `<<`.
+        static let merged = NodeFlags(rawValue: 4)
     }
 
     var nodes: [Node] = []
@@ -73,6 +92,17 @@ public struct YAMLDocument: Sendable {
     }
 
     func tag(_ id: NodeID) -> YAMLTag? { nodes[Int(id)].tag }
+
+    /// The node's byte range in the source.
+    func byteRange(_ id: NodeID) -> Range<Int> {
+        let node = nodes[Int(id)]
+        return Int(node.startOffset)..<max(Int(node.startOffset), Int(node.endOffset))
+    }
+
+    func flags(_ id: NodeID) -> NodeFlags { nodes[Int(id)].flags }
+
+    /// The scalar style of a scalar node.
+    func style(_ id: NodeID) -> ScalarStyle { nodes[Int(id)].style }
 
     /// A plain (unquoted, not block) scalar.
     func isPlain(_ id: NodeID) -> Bool {

@@ -2,6 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// A small forward HTTP proxy on 127.0.0.1 for tests: `CONNECT host:port` opens a tunnel, an absolute-form
 /// request (`GET http://host:port/path`) is forwarded in origin form. It counts what passes and records the
@@ -13,23 +14,28 @@ final class ForwardProxy: Sendable {
         var authorizations: [String] = []
     }
 
+    /// The log, shared by the proxy and every connection's handler.
+    final class LogBox: Sendable {
+        let state = Mutex(Log())
+    }
+
     private let channel: any Channel
-    private let log: NIOLockedValueBox<Log>
+    private let log: LogBox
     let port: Int
 
     var url: String { "http://127.0.0.1:\(port)" }
-    var tunnels: [String] { log.withLockedValue { $0.tunnels } }
-    var forwarded: [String] { log.withLockedValue { $0.forwarded } }
-    var authorizations: [String] { log.withLockedValue { $0.authorizations } }
+    var tunnels: [String] { log.state.withLock { $0.tunnels } }
+    var forwarded: [String] { log.state.withLock { $0.forwarded } }
+    var authorizations: [String] { log.state.withLock { $0.authorizations } }
 
-    private init(channel: any Channel, log: NIOLockedValueBox<Log>, port: Int) {
+    private init(channel: any Channel, log: LogBox, port: Int) {
         self.channel = channel
         self.log = log
         self.port = port
     }
 
     static func start(refuse: Int? = nil) async throws -> ForwardProxy {
-        let log = NIOLockedValueBox(Log())
+        let log = LogBox()
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -65,13 +71,13 @@ private final class ProxyHeadHandler: ChannelInboundHandler, RemovableChannelHan
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private let log: NIOLockedValueBox<ForwardProxy.Log>
+    private let log: ForwardProxy.LogBox
     private let refuse: Int?
     private var buffer = ByteBuffer()
     private var pending: [ByteBuffer] = []
     private var connecting = false
 
-    init(log: NIOLockedValueBox<ForwardProxy.Log>, refuse: Int?) {
+    init(log: ForwardProxy.LogBox, refuse: Int?) {
         self.log = log
         self.refuse = refuse
     }
@@ -95,7 +101,7 @@ private final class ProxyHeadHandler: ChannelInboundHandler, RemovableChannelHan
         }
         if let auth = lines.first(where: { $0.lowercased().hasPrefix("proxy-authorization:") }) {
             let value = String(auth.dropFirst("proxy-authorization:".count)).trimmingCharacters(in: .whitespaces)
-            log.withLockedValue { $0.authorizations.append(value) }
+            log.state.withLock { $0.authorizations.append(value) }
         }
         if let refuse {
             let reply = "HTTP/1.1 \(refuse) Refused\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
@@ -112,7 +118,7 @@ private final class ProxyHeadHandler: ChannelInboundHandler, RemovableChannelHan
             let hp = target.split(separator: ":")
             host = String(hp.first ?? "")
             port = Int(hp.last ?? "") ?? 443
-            log.withLockedValue { $0.tunnels.append(target) }
+            log.state.withLock { $0.tunnels.append(target) }
         } else {
             guard let url = URL(string: target), let h = url.host else {
                 context.close(promise: nil)
@@ -126,7 +132,7 @@ private final class ProxyHeadHandler: ChannelInboundHandler, RemovableChannelHan
             newLines[0] = "\(method) \(origin) \(parts[2])"
             newLines = newLines.filter { !$0.lowercased().hasPrefix("proxy-") }
             forwardHead = ByteBuffer(string: newLines.joined(separator: "\r\n") + "\r\n\r\n")
-            log.withLockedValue { $0.forwarded.append("\(method) \(target)") }
+            log.state.withLock { $0.forwarded.append("\(method) \(target)") }
         }
         if host == "localhost" { host = "127.0.0.1" }
         connecting = true

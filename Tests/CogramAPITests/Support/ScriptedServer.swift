@@ -1,9 +1,9 @@
 import Foundation
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import Synchronization
 
 /// A request as the scripted server received it.
 struct RecordedRequest: Sendable {
@@ -118,15 +118,15 @@ final class ScriptedServer: Sendable {
 
 /// The script and the log of requests, shared by every connection's handler.
 private final class Recorder: Sendable {
-    private let state = NIOLockedValueBox<[RecordedRequest]>([])
+    private let state = Mutex<[RecordedRequest]>([])
     private let script: ScriptedServer.Script
 
     init(script: @escaping ScriptedServer.Script) { self.script = script }
 
-    var requests: [RecordedRequest] { state.withLockedValue { $0 } }
+    var requests: [RecordedRequest] { state.withLock { $0 } }
 
     func record(_ request: RecordedRequest) -> Reply {
-        let index = state.withLockedValue { requests in
+        let index = state.withLock { requests in
             requests.append(request)
             return requests.count - 1
         }

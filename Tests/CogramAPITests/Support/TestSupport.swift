@@ -1,7 +1,7 @@
 import CogramAPI
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
+import Synchronization
 
 enum Fixture {
     static let key = "ck_live_SECRET_4f9a2b7c"
@@ -36,16 +36,16 @@ enum Fixture {
 
 /// Collects every log line, for redaction tests.
 final class LogCapture: Sendable {
-    private let lines = NIOLockedValueBox<[String]>([])
+    private let lines = Mutex<[String]>([])
     private let onLine: @Sendable (String) -> Void
 
     /// `onLine` sees every line as it is logged.
     init(onLine: @escaping @Sendable (String) -> Void = { _ in }) { self.onLine = onLine }
 
-    var text: String { lines.withLockedValue { $0.joined(separator: "\n") } }
+    var text: String { lines.withLock { $0.joined(separator: "\n") } }
 
     func append(_ line: String) {
-        lines.withLockedValue { $0.append(line) }
+        lines.withLock { $0.append(line) }
         onLine(line)
     }
 
@@ -80,11 +80,11 @@ func measure<T>(isolation: isolated (any Actor)? = #isolation, _ body: () async 
 
 /// A thread-safe counter for scripts that answer the n-th request of a kind differently.
 final class Counter: Sendable {
-    private let value = NIOLockedValueBox(0)
+    private let value = Mutex(0)
 
     /// The current count, then one more.
     func next() -> Int {
-        value.withLockedValue { v in
+        value.withLock { v in
             defer { v += 1 }
             return v
         }
