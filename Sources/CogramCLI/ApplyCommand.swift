@@ -13,7 +13,8 @@ struct ApplyCommand: AsyncParsableCommand {
             --auto-approve is required), then applies. With one saved plan file (from `plan --out`): checks its \
             signature, that it has not expired, was made for this API, is consistent, that its targets are what \
             its addresses name and that nothing it relies on has moved, then applies it; with --manifests, also \
-            that those manifests still produce it. With GITHUB_STEP_SUMMARY set, a Markdown report is appended \
+            that those manifests still produce it and, planned again, call for every change not already made \
+            (changes already made count as done: applying a plan again finishes it). With GITHUB_STEP_SUMMARY set, a Markdown report is appended \
             there; with GITHUB_OUTPUT set, the outputs applied=N and failed=N. Exit status: 0 applied (or nothing \
             to do), 1 a change failed, an error stopped it or --deadline passed (no change started after it), 3 \
             saved plan stale, expired, unsigned, altered or made from other manifests (nothing applied), 4 \
@@ -31,7 +32,7 @@ struct ApplyCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Report format: human, or json (one document on stdout: every change with its outcome; the plan is then shown only to confirm).", valueName: "human|json"))
     var format: ApplyFormat = .human
 
-    @Option(parsing: .upToNextOption, help: ArgumentHelp("With a saved plan: the manifests it was made from; apply refuses (exit 3) when they no longer produce it.", valueName: "path"))
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("With a saved plan: the manifests it was made from; apply refuses (exit 3) when they no longer produce it or, planned again, do not call for one of its changes.", valueName: "path"))
     var manifests: [String] = []
 
     func validate() throws {
