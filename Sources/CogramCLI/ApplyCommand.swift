@@ -66,7 +66,8 @@ struct ApplyCommand: AsyncParsableCommand {
         ) { client, identity in
             let plan = try await Planning.plan(
                 desired: desired, client: client, options: planning.planOptions(apiURL: identity.apiURL, digest: digest),
-                parallelism: planning.parallelism, verbose: connection.verbose, scope: scope)
+                parallelism: planning.parallelism, verbose: connection.verbose, scope: scope,
+                keySource: connection.keySource)
             try Planning.reportErrors(plan, sources: sources, command: "apply")
             show(plan)
             if plan.isEmpty { return try finishWithNothingToDo(plan) }
@@ -171,9 +172,11 @@ struct ApplyCommand: AsyncParsableCommand {
         let (desired, digest, sources) = try Planning.load(paths, command: "apply")
         let options = planning.planOptions(apiURL: apiURL, digest: digest)
         let parallelism = planning.parallelism
+        let keySource = connection.keySource
         let files = Planning.fingerprint(sources, paths: paths).files
         return SavedPlanVerification.Manifests(paths: paths, digest: { digest }, files: files) {
-            try await Planning.plan(desired: desired, client: client, options: options, parallelism: parallelism, verbose: false)
+            try await Planning.plan(
+                desired: desired, client: client, options: options, parallelism: parallelism, verbose: false, keySource: keySource)
         }
     }
 

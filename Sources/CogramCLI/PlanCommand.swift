@@ -71,7 +71,8 @@ struct PlanCommand: AsyncParsableCommand {
                 options: planning.planOptions(
                     apiURL: identity.apiURL, digest: digest, files: Planning.fingerprint(sources, paths: paths).files,
                     validity: validity),
-                parallelism: planning.parallelism, verbose: connection.verbose, scope: scope)
+                parallelism: planning.parallelism, verbose: connection.verbose, scope: scope,
+                keySource: connection.keySource)
             return plan.errors.isEmpty ? try plan.signed(with: planSigningKey(client: client)) : plan
         }
         try Planning.reportErrors(plan, sources: sources, command: "plan")
