@@ -7,7 +7,10 @@
 # The archive holds cogramctl-VERSION-linux-ARCH/ with bin/cogramctl (release build, the Swift runtime and
 # Foundation linked statically, libyaml and SQLite too where their archives are installed, stripped),
 # share/man/man1/cogramctl.1 (swift-argument-parser's GenerateManual plugin), completions for bash, zsh and fish,
-# README.md and SECURITY.md. VERSION is what `cogramctl --version` prints.
+# README.md and SECURITY.md, and the repository's schemas/, examples/ and docs/ (what git tracks there), so that
+# a user of the release can wire up an editor, copy an example pipeline and read the docs offline; the links
+# between README, docs and schemas stay relative and resolve inside the archive. VERSION is what
+# `cogramctl --version` prints.
 #
 # Usage: scripts/release.sh [--check]
 #   --check  afterwards, run scripts/check-release.sh on the archive (empty environment, no Swift runtime library).
@@ -77,6 +80,13 @@ strip "$stage/bin/cogramctl"
 "$stage/bin/cogramctl" --generate-completion-script zsh > "$stage/completions/_cogramctl"
 "$stage/bin/cogramctl" --generate-completion-script fish > "$stage/completions/cogramctl.fish"
 cp README.md SECURITY.md "$stage/"
+# Only tracked files: an untracked scratch file in examples/ must not ship. Without git (an unpacked source
+# archive) everything in the folders is copied.
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    git ls-files -z -- schemas examples docs | xargs -0 cp --parents -t "$stage/"
+else
+    cp -R schemas examples docs "$stage/"
+fi
 
 # The man page from the command's own help. The plugin builds its generator from the swift-argument-parser
 # checkout in .build, so it needs no network once the package's dependencies are resolved. It takes no product

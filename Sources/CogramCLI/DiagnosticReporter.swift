@@ -31,9 +31,9 @@ enum DiagnosticReporter {
     /// `command` when one is named, and throws exit 1.
     static func check(
         _ diagnostics: [Diagnostic], sources: [SourceFile], limit: Int? = defaultLimit, during: String? = nil,
-        failed: Bool? = nil, command: String? = nil
+        failed: Bool? = nil, command: String? = nil, annotate: Bool = Terminal.inGitHubActions
     ) throws {
-        print(diagnostics, sources: sources, limit: limit)
+        print(diagnostics, sources: sources, limit: limit, annotate: annotate)
         guard failed ?? diagnostics.hasErrors else { return }
         let errors = diagnostics.filter { $0.severity == .error }
         let headline = "\(plural(errors.count, "error")) found\(during.map { " " + $0 } ?? "")"
@@ -45,8 +45,12 @@ enum DiagnosticReporter {
     }
 
     /// Loading's diagnostics; throws exit 1 when the manifests are not valid.
-    static func check(_ result: LoadResult, limit: Int? = defaultLimit, command: String? = nil) throws {
-        try check(result.diagnostics, sources: result.sources, limit: limit, failed: !result.isValid, command: command)
+    static func check(
+        _ result: LoadResult, limit: Int? = defaultLimit, command: String? = nil, annotate: Bool = Terminal.inGitHubActions
+    ) throws {
+        try check(
+            result.diagnostics, sources: result.sources, limit: limit, failed: !result.isValid, command: command,
+            annotate: annotate)
     }
 
     /// `### cogramctl plan failed`, the headline, and the first 50 errors as `path:line:col: error: message`.

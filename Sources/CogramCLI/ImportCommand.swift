@@ -101,10 +101,10 @@ struct ImportCommand: AsyncParsableCommand {
         case .stdout:
             files = [ImportedFile(name: "-", contents: organization.renderSingle(header: ImportHeader(schemaPath: nil, source: source, date: date)))]
         case .file(let url):
-            let header = ImportHeader(schemaPath: Self.schemaPath(from: url.deletingLastPathComponent()), source: source, date: date)
+            let header = ImportHeader(schemaPath: ImportHeader.schemaFile.name, source: source, date: date)
             files = [ImportedFile(name: url.lastPathComponent, contents: organization.renderSingle(header: header))]
-        case .directory(let url):
-            let header = ImportHeader(schemaPath: Self.schemaPath(from: url), source: source, date: date)
+        case .directory:
+            let header = ImportHeader(schemaPath: ImportHeader.schemaFile.name, source: source, date: date)
             files = organization.renderFiles(header: header)
         }
         let selfCheck = ManifestLoader().load(sources: files.map { SourceFile(path: $0.name, bytes: Array($0.contents.utf8)) })
@@ -163,7 +163,9 @@ struct ImportCommand: AsyncParsableCommand {
             } catch {
                 throw CLIError("cannot create the directory of \(out ?? "."): \(error.localizedDescription)")
             }
+            let schema = try schemaToWrite(into: url.deletingLastPathComponent())
             try writeFile(files[0].contents, to: url)
+            if let schema { try writeFile(ImportHeader.schemaFile.contents, to: schema) }
         case .directory(let directory):
             let fm = FileManager.default
             let ours = Set(files.map(\.name))
@@ -180,9 +182,11 @@ struct ImportCommand: AsyncParsableCommand {
             } catch {
                 throw CLIError("cannot create \(out ?? "."): \(error.localizedDescription)")
             }
+            let schema = try schemaToWrite(into: directory)
             for file in files {
                 try writeFile(file.contents, to: directory.appendingPathComponent(file.name))
             }
+            if let schema { try writeFile(ImportHeader.schemaFile.contents, to: schema) }
             // Plan reads every manifest below the directory: stale files from an earlier import would count too.
             var others: [String] = []
             for case let relative as String in fm.enumerator(atPath: directory.path)?.allObjects ?? []
@@ -198,6 +202,20 @@ struct ImportCommand: AsyncParsableCommand {
         }
     }
 
+    /// Where to write the schema the modelines point at, or nil when the same text is already there. Another
+    /// text there is replaced only with `--force`, like the manifests; checked before anything is written.
+    private func schemaToWrite(into directory: URL) throws -> URL? {
+        let schema = ImportHeader.schemaFile
+        let url = directory.appendingPathComponent(schema.name)
+        guard let existing = FileManager.default.contents(atPath: url.path) else { return url }
+        if existing == Data(schema.contents.utf8) { return nil }
+        if !force {
+            throw CLIError(
+                "\(Backend.relativePath(url.path)) exists with other content (another cogramctl version's schema?); remove it or pass --force to replace it with this version's")
+        }
+        return url
+    }
+
     private func writeFile(_ text: String, to url: URL) throws {
         do {
             try writePrivateFile(Data(text.utf8), to: url)
@@ -211,34 +229,6 @@ struct ImportCommand: AsyncParsableCommand {
     /// Today in UTC, `YYYY-MM-DD`.
     static func today() -> String {
         Instant(date: Date()).fullDate
-    }
-
-    /// The manifest schema relative to `directory`: the nearest `schemas/cogram-manifest.v1.schema.json` in it or
-    /// above it (manifests kept in a repository that carries the schema), else the one under the current
-    /// directory (where `cogramctl import` runs from the repository root, as the examples do).
-    static func schemaPath(from directory: URL) -> String {
-        let relative = ImportHeader.schemaRepositoryPath
-        var candidate = directory.standardizedFileURL
-        while true {
-            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent(relative).path) { break }
-            let parent = candidate.deletingLastPathComponent()
-            if parent.path == candidate.path {
-                candidate = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL
-                break
-            }
-            candidate = parent
-        }
-        return relativePath(from: directory.standardizedFileURL, to: candidate.appendingPathComponent(relative))
-    }
-
-    /// `to` relative to the directory `from`, with `..` where needed.
-    static func relativePath(from: URL, to: URL) -> String {
-        let base = from.standardizedFileURL.pathComponents
-        let target = to.standardizedFileURL.pathComponents
-        var common = 0
-        while common < base.count, common < target.count, base[common] == target[common] { common += 1 }
-        let ups = Array(repeating: "..", count: base.count - common)
-        return (ups + target[common...]).joined(separator: "/")
     }
 }
 

@@ -74,8 +74,12 @@ enum Planning {
         desired: DesiredState, client: some CogramClientProtocol, options: PlanOptions, parallelism: Int, verbose: Bool,
         scope: ProjectScope? = nil
     ) async throws -> Plan {
+        let progress = ReadingProgress()
+        progress.start()
         let (plan, observed) = try await readAndPlan(
-            desired: desired, client: client, options: options, scope: scope, parallelism: parallelism)
+            desired: desired, client: client, options: options, scope: scope, parallelism: parallelism,
+            progress: { progress.record($0) })
+        progress.finish()
         if verbose {
             let count = await client.requestCount
             Terminal.writeError(

@@ -91,6 +91,39 @@ final class ApplyProgress: Sendable {
     }
 }
 
+/// Reading progress of plan and apply on stderr, so that a large organization read at the real rate limit does
+/// not look stuck. On a terminal: the lists, then member lists read of how many, in the status line. Off a
+/// terminal (CI logs): a line at each tenth of the member lists, as apply counts its changes.
+final class ReadingProgress: Sendable {
+    private let status: StatusLine
+
+    init(status: StatusLine = StatusLine()) {
+        self.status = status
+    }
+
+    func start() {
+        status.show("Reading projects and users…", force: true)
+    }
+
+    func record(_ event: ObservedReadProgress) {
+        switch event {
+        case .listed(let projects, let users, let lists):
+            status.show(
+                "Read \(plural(projects, "project")) and \(plural(users, "user")); reading member lists: 0/\(lists) projects",
+                force: true)
+        case .members(let done, let total):
+            let count = String(done).leftPadded(to: String(total).count)
+            if status.terminal {
+                status.show("Reading member lists: \(count)/\(total) projects", force: done == total)
+            } else if ApplyProgress.isReportingStep(done, of: total) {
+                status.log("Reading member lists: \(count)/\(total) projects read")
+            }
+        }
+    }
+
+    func finish() { status.clear() }
+}
+
 /// First Ctrl-C (SIGINT) or SIGTERM: start no new change, let those in flight finish, report. Second: exit at once.
 final class InterruptHandler: @unchecked Sendable {
     // `@unchecked Sendable`: `sources` and `count` are touched only on `queue`, a serial queue.

@@ -1,3 +1,5 @@
+import CogramPlan
+
 /// How `cogramctl import` splits the manifests into files.
 public enum ImportLayout: String, Sendable, Hashable, CaseIterable {
     /// One file (or stdout) with everything.
@@ -9,7 +11,7 @@ public enum ImportLayout: String, Sendable, Hashable, CaseIterable {
 /// The comment block at the top of every file.
 public struct ImportHeader: Sendable, Hashable {
     /// The manifest schema relative to the file, for the `yaml-language-server` line; nil when the output has no
-    /// place on disk (stdout), which gets a comment naming the schema's path in the repository instead.
+    /// place on disk (stdout), which gets a comment saying how to write the schema instead.
     public var schemaPath: String?
     /// Where the organization was read: the API URL, or "the sandbox".
     public var source: String
@@ -22,8 +24,9 @@ public struct ImportHeader: Sendable, Hashable {
         self.date = date
     }
 
-    /// Where the schema lives in the cogramctl repository.
-    public static let schemaRepositoryPath = "schemas/cogram-manifest.v1.schema.json"
+    /// The manifest schema, written beside the imported manifests so that the modeline resolves in the user's
+    /// repository, offline, and matches this binary's version. Not YAML, so the loader never reads it.
+    public static let schemaFile = ImportedFile(name: DocumentSchema.manifest.fileName, contents: DocumentSchema.manifest.text)
 }
 
 /// One file that `cogramctl import` writes: a name relative to the output directory, and its text.
@@ -113,8 +116,8 @@ extension ImportedOrganization {
         if let path = header.schemaPath {
             out += "# yaml-language-server: $schema=\(path)\n"
         } else {
-            out += "# Schema: \(ImportHeader.schemaRepositoryPath) in the cogramctl repository. Editors validate this file\n"
-            out += "# once it starts with a yaml-language-server line pointing at that schema, relative to the file.\n"
+            out += "# Schema: `cogramctl schema manifest > \(ImportHeader.schemaFile.name)` writes it beside this file;\n"
+            out += "# editors validate this file once it starts with `# yaml-language-server: $schema=\(ImportHeader.schemaFile.name)`.\n"
         }
         out += "#\n"
         out += "# Imported from \(header.source) on \(header.date) by `cogramctl import`.\n"

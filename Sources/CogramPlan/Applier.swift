@@ -52,7 +52,7 @@ public func apply(
                     running -= 1
                 }
                 if stop.isStopped {
-                    await state.finish(index, .skipped("interrupted"))
+                    await state.skipUnstarted(index)
                     continue
                 }
                 let change = plan.changes[index]
@@ -73,6 +73,8 @@ private actor ApplyState {
     let changes: [Change]
     let progress: @Sendable (ProgressEvent) -> Void
     var outcomes: [Int: ApplyOutcome] = [:]
+    /// Changes that ran to an outcome; interrupted skips are not among them.
+    var finished = 0
     var writes = 0
     /// Project ids by external id: those the plan knew, then those learnt from creates.
     var projectIDs: [String: String] = [:]
@@ -89,7 +91,14 @@ private actor ApplyState {
         }
     }
 
+    /// Records a change left out because apply was stopped. It ran no request, so no progress event counts it
+    /// as finished: the counter says how many changes ran, not how many were decided.
+    func skipUnstarted(_ index: Int) {
+        outcomes[index] = .skipped("interrupted")
+    }
+
     func finish(_ index: Int, _ outcome: ApplyOutcome) {
+        finished += 1
         outcomes[index] = outcome
         let change = changes[index]
         if ApplyPhase(change) == .additions, !outcome.isSuccess, let e = change.target.projectExternalID {
@@ -97,7 +106,7 @@ private actor ApplyState {
         }
         progress(ProgressEvent(
             result: ChangeResult(action: change.action, address: change.address.description, outcome: outcome),
-            completed: outcomes.count, total: changes.count))
+            completed: finished, total: changes.count))
     }
 
     func countWrite() { writes += 1 }

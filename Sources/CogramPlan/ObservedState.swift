@@ -17,11 +17,19 @@ public struct ObservedState: Sendable, Hashable {
     }
 }
 
+/// How far reading Cogram has come, for progress output: the project and user lists first, then one member list
+/// per project.
+public enum ObservedReadProgress: Sendable, Hashable {
+    case listed(projects: Int, users: Int, memberLists: Int)
+    case members(done: Int, total: Int)
+}
+
 /// Reads what `makePlan` needs, using list endpoints only: all projects, all users, and the members of each
 /// existing project whose membership a manifest manages (limited to `targets` when given). Member lists are
 /// read concurrently, at most `parallelism` at a time.
 public func readObservedState(
-    desired: DesiredState, client: some CogramClientProtocol, targets: Set<String>? = nil, parallelism: Int
+    desired: DesiredState, client: some CogramClientProtocol, targets: Set<String>? = nil, parallelism: Int,
+    progress: @Sendable (ObservedReadProgress) -> Void = { _ in }
 ) async throws -> ObservedState {
     let (projects, users) = try await readProjectsAndUsers(client: client)
     let matching = ProjectMatching(desired: desired, projects: projects)
@@ -35,10 +43,21 @@ public func readObservedState(
               let match = matching.matches[index] else { continue }
         projectIDs.append(match.id)
     }
-    let members = try await forEachBounded(Array(Set(projectIDs)).sorted(), parallelism: parallelism) { id in
+    let members = try await readMemberLists(
+        Array(Set(projectIDs)).sorted(), projects: projects.count, users: users.count, client: client,
+        parallelism: parallelism, progress: progress)
+    return ObservedState(projects: projects, users: users, members: members)
+}
+
+/// The member lists of `ids`, reporting progress after the lists and after each member list.
+func readMemberLists(
+    _ ids: [String], projects: Int, users: Int, client: some CogramClientProtocol, parallelism: Int,
+    progress: @Sendable (ObservedReadProgress) -> Void
+) async throws -> [String: [Member]] {
+    progress(.listed(projects: projects, users: users, memberLists: ids.count))
+    return try await forEachBounded(ids, parallelism: parallelism, onResult: { progress(.members(done: $0, total: ids.count)) }) { id in
         try await client.listMembers(projectID: id)
     }
-    return ObservedState(projects: projects, users: users, members: members)
 }
 
 /// Every project (active and archived) and every user, both lists read at once.

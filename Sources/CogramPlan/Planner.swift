@@ -108,12 +108,15 @@ private struct Planner {
 
     /// Users by normalised email; more than one under an email is an ambiguity the plan reports.
     private let usersByEmail: [String: [User]]
+    /// The same emails in order, so that a "did you mean" between equally close ones is always the same.
+    private let knownEmails: [String]
 
     init(desired: DesiredState, observed: ObservedState, options: PlanOptions) {
         self.desired = desired
         self.observed = observed
         self.options = options
         usersByEmail = Dictionary(grouping: observed.users, by: { normalizeEmail($0.email) })
+        knownEmails = usersByEmail.keys.sorted()
     }
 
     private func isManaged(_ project: Project) -> Bool {
@@ -298,7 +301,9 @@ private struct Planner {
         let key = normalizeEmail(email)
         let found = usersByEmail[key] ?? []
         guard let user = found.first else {
-            errors.append(Diagnostic(.error, at: location, "\(email) (\(what)) is not a user of the organization; invite them in the Cogram app first, or fix the email"))
+            let fix = Suggestion.closest(to: key, in: knownEmails).map { "did you mean \($0)? Otherwise fix the email, or invite them in the Cogram app first" }
+                ?? "invite them in the Cogram app first, or fix the email"
+            errors.append(Diagnostic(.error, at: location, "\(email) (\(what)) is not a user of the organization; \(fix)"))
             return nil
         }
         guard found.count == 1 else {

@@ -42,7 +42,8 @@ public struct ProjectScope: Sendable, Hashable {
 
 /// `readObservedState` for a scoped plan: both lists in full, member lists of the scoped projects only.
 public func readObservedState(
-    desired: DesiredState, client: some CogramClientProtocol, scope: ProjectScope, parallelism: Int
+    desired: DesiredState, client: some CogramClientProtocol, scope: ProjectScope, parallelism: Int,
+    progress: @Sendable (ObservedReadProgress) -> Void = { _ in }
 ) async throws -> ObservedState {
     let (projects, users) = try await readProjectsAndUsers(client: client)
     let scopedDesired = scope.scoped(desired)
@@ -52,9 +53,9 @@ public func readObservedState(
         guard project.members != nil, !project.archived, let match = matching.matches[index] else { continue }
         projectIDs.append(match.id)
     }
-    let members = try await forEachBounded(Array(Set(projectIDs)).sorted(), parallelism: parallelism) { id in
-        try await client.listMembers(projectID: id)
-    }
+    let members = try await readMemberLists(
+        Array(Set(projectIDs)).sorted(), projects: projects.count, users: users.count, client: client,
+        parallelism: parallelism, progress: progress)
     return ObservedState(projects: projects, users: users, members: members)
 }
 

@@ -224,7 +224,11 @@ import Testing
 
             """)
         let stdout = imported.renderSingle(header: ImportHeader(schemaPath: nil, source: "the sandbox", date: "2026-11-29"))
-        #expect(stdout.hasPrefix("# Schema: schemas/cogram-manifest.v1.schema.json in the cogramctl repository."))
+        #expect(stdout.hasPrefix(
+            "# Schema: `cogramctl schema manifest > cogram-manifest.v1.schema.json` writes it beside this file;\n"
+                + "# editors validate this file once it starts with `# yaml-language-server: $schema=cogram-manifest.v1.schema.json`.\n"))
+        #expect(ImportHeader.schemaFile.name == "cogram-manifest.v1.schema.json")
+        #expect(ImportHeader.schemaFile.contents.hasPrefix("{\n  \"$schema\""))
         #expect(stdout.contains("# Imported from the sandbox on 2026-11-29"))
         #expect(imported.summaryLine == "Imported 0 projects, 0 users; left out: nothing.")
     }

@@ -55,6 +55,20 @@ import Testing
         let yaml = "version: 1\nprojects:\n  - external_id: a\n    name: A\n   description: D\n"
         #expect(messages(yaml).first?.contains("check the indentation") == true, "\(messages(yaml))")
     }
+
+    @Test func lineAtTheListsColumnWithoutADashSaysSo() {
+        let yaml = "version: 1\nprojects:\n  - external_id: p\n    name: P\n    members:\n      - email: a@x.example\n        role: owner\n      email: b@x.example\n"
+        #expect(messages(yaml) == [
+            "8:7: invalid YAML: did not find expected '-' indicator (while parsing a block collection at line 6, column 7); this line is at the column of that list's items (7) but does not start with '- ': start it with '- ', or indent it to belong to the item above",
+        ])
+    }
+
+    @Test func listItemAtTheMappingsColumnSaysSo() {
+        let yaml = "version: 1\nprojects:\n  - external_id: p\n    name: P\n    - x\n"
+        #expect(messages(yaml) == [
+            "5:5: invalid YAML: did not find expected key (while parsing a block mapping at line 3, column 5); this line is at the column of that mapping's keys (5) but is not a 'key: value': a list belongs under a key, indented below it",
+        ])
+    }
 }
 
 @Suite struct DuplicatesDespiteOtherErrorsTests {

@@ -195,6 +195,21 @@ private final class Events: Sendable {
         #expect(renderReport(report, color: false).contains("Apply interrupted: 2 done, 0 reconciled, 0 failed, \(plan.changes.count - 2) skipped."))
     }
 
+    @Test func changesSkippedByAStopAreNotCountedAsFinished() async throws {
+        let (store, desired) = richStore()
+        let plan = try await planAgainst(store, desired)
+        #expect(plan.changes.count > 3)
+        let stop = StopFlag()
+        let events = Events()
+        let report = await apply(plan: plan, client: FakeCogram(store: store), parallelism: 1, stop: stop) { event in
+            events.append(event)
+            if event.completed == 2 { stop.stop() }
+        }
+        #expect(report.skipped == plan.changes.count - 2)
+        #expect(events.all.map(\.completed) == [1, 2])
+        #expect(events.all.allSatisfy { $0.total == plan.changes.count })
+    }
+
     @Test func preconditionsHoldRightAfterPlanningAndDetectMovedState() async throws {
         let (store, desired) = richStore()
         let plan = try await planAgainst(store, desired)

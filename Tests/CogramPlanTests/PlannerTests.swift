@@ -234,6 +234,15 @@ let plannerCases: [PlannerCase] = [
         #expect(plan.changes.filter { $0.action == .addMember }.isEmpty)
     }
 
+    @Test func mistypedEmailGetsTheClosestUserOfTheOrganization() {
+        let plan = F.plan(
+            DesiredState(projects: [D("acme-x", name: "X", members: [F.dmember("bne@acme.example", .owner, line: 12)])]),
+            ObservedState(users: F.users))
+        #expect(plan.errors.map(\.message) == [
+            "bne@acme.example (member of project \"acme-x\") is not a user of the organization; did you mean ben@acme.example? Otherwise fix the email, or invite them in the Cogram app first",
+        ])
+    }
+
     @Test func adoptingAMissingIDIsAnError() {
         let plan = F.plan(DesiredState(projects: [D("acme-x", name: "X", id: "prj_nope", line: 7)]), ObservedState(users: F.users))
         #expect(plan.errors.map(\.location) == [F.loc(7)])

@@ -1,5 +1,6 @@
 import CogramAPI
 import CogramSandbox
+import CogramTestSupport
 import Foundation
 import Testing
 
@@ -58,6 +59,21 @@ import Testing
         .init(email: TestOrganization.email("pia"), name: "Pia", role: .guest, externalID: "yes"),
     ]
 
+    /// The file's modeline names a schema that exists where the file is (a temporary directory, not this
+    /// repository) and is exactly what `cogramctl schema manifest` prints.
+    static func expectModelineResolves(in directory: URL, file: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let text = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+        let modeline = try #require(text.split(separator: "\n").first, sourceLocation: sourceLocation)
+        let prefix = "# yaml-language-server: $schema="
+        #expect(modeline.hasPrefix(prefix), sourceLocation: sourceLocation)
+        let target = directory.appendingPathComponent(String(modeline.dropFirst(prefix.count))).standardizedFileURL
+        #expect(!target.path.hasPrefix(Repository.root.standardizedFileURL.path + "/"), sourceLocation: sourceLocation)
+        let written = try Data(contentsOf: target)
+        let printed = try await Binary.run(["schema", "manifest"])
+        #expect(written == Data(printed.stdout.utf8), sourceLocation: sourceLocation)
+        #expect(!written.isEmpty, sourceLocation: sourceLocation)
+    }
+
     @Test func importThenPlanShowsOnlyAdoptionsAndApplyConverges() async throws {
         try await stopping(try await TestOrganization.start(projects: Self.seedProjects(), users: Self.users)) { org in
             let adopted = Self.trickyNames.count
@@ -70,10 +86,11 @@ import Testing
             #expect(split.stdout.isEmpty)
             #expect(split.stderr == ImportEndToEndTests.organizationHint + summary + "\n", "no progress when stderr is not a terminal")
             let files = try FileManager.default.contentsOfDirectory(atPath: org.directory.appendingPathComponent("out").path)
-            #expect(files.count == 62)
+            #expect(files.count == 63)
             #expect(files.contains("organization.yaml"))
             let organization = try String(contentsOf: org.directory.appendingPathComponent("out/organization.yaml"), encoding: .utf8)
-            #expect(organization.hasPrefix("# yaml-language-server: $schema=../schemas/cogram-manifest.v1.schema.json\n#\n# Imported from \(org.sandbox.baseURL) on "))
+            #expect(organization.hasPrefix("# yaml-language-server: $schema=cogram-manifest.v1.schema.json\n#\n# Imported from \(org.sandbox.baseURL) on "))
+            try await Self.expectModelineResolves(in: org.directory.appendingPathComponent("out"), file: "organization.yaml")
             #expect(organization.contains("  - email: \(TestOrganization.email("otto"))\n    role: member\n    external_id: \"0042\"\n"))
             #expect(organization.contains("# - 2 archived projects without an external_id"))
             #expect(!organization.contains("gone@"))
@@ -82,7 +99,7 @@ import Testing
             let single = try await org.run(["import"])
             #expect(single.status == 0, "\(single.stderr)")
             #expect(single.stderr == ImportEndToEndTests.organizationHint + summary + "\n")
-            #expect(single.stdout.hasPrefix("# Schema: schemas/cogram-manifest.v1.schema.json"))
+            #expect(single.stdout.hasPrefix("# Schema: `cogramctl schema manifest > cogram-manifest.v1.schema.json` writes it"))
             for line in [
                 "name: 007 Tower", "name: \"yes\"", "name: \"null\"", "name: \"#hash\"", "name: \" Padded Site \"",
                 "name: \"Phase: 2\"", "name: Brücke Süd", "name: Øresund – Fase 2", "name: 東京タワー改修", "name: \"0042\"",
@@ -222,14 +239,15 @@ import Testing
             let single = try await org.run(["import", "--groups", "--skip-unkeyed", "--out", "single/all.yaml"])
             #expect(single.status == 0, "\(single.stderr)")
             #expect(try String(contentsOf: org.directory.appendingPathComponent("single/all.yaml"), encoding: .utf8).contains("\ngroups:\n"))
+            try await Self.expectModelineResolves(in: org.directory.appendingPathComponent("single"), file: "all.yaml")
             // Per project, with the empty membership managed.
             let split = try await org.run(["import", "--groups", "--skip-unkeyed", "--manage-empty-members", "--layout", "per-project", "--out", "split"])
             #expect(split.status == 0, "\(split.stderr)")
             #expect(split.stderr == ImportEndToEndTests.organizationHint + summary)
             let files = try FileManager.default.contentsOfDirectory(atPath: org.directory.appendingPathComponent("split").path).sorted()
             #expect(files == [
-                "groups.yaml", "nw-depot.yaml", "nw-empty.yaml", "nw-gone.yaml", "nw-harbor.yaml", "nw-pier.yaml",
-                "nw-solo.yaml", "nw-yard.yaml", "organization.yaml",
+                "cogram-manifest.v1.schema.json", "groups.yaml", "nw-depot.yaml", "nw-empty.yaml", "nw-gone.yaml",
+                "nw-harbor.yaml", "nw-pier.yaml", "nw-solo.yaml", "nw-yard.yaml", "organization.yaml",
             ])
             let groupsFile = try String(contentsOf: org.directory.appendingPathComponent("split/groups.yaml"), encoding: .utf8)
             #expect(groupsFile.contains("groups:\n  - name: ana-ben\n    members:\n      - email: \(ana)\n        role: owner\n"), "\(groupsFile)")

@@ -439,15 +439,24 @@ private struct ComposerSession {
     /// libyaml reports a line indented differently from its neighbours as a missing `-` or key of the block that
     /// was open; saying which column that block uses points at the usual cause.
     static func indentationHint(problem: String, contextMark: Mark, problemLine: String?) -> String? {
-        let what: String
+        let isList: Bool
         switch problem {
-        case "did not find expected '-' indicator": what = "the items of that list start"
-        case "did not find expected key": what = "the keys of that mapping start"
+        case "did not find expected '-' indicator": isList = true
+        case "did not find expected key": isList = false
         default: return nil
         }
         guard let problemLine else { return nil }
-        let indent = problemLine.prefix(while: { $0 == " " }).count
-        return "; check the indentation: \(what) at column \(contextMark.column), this line at column \(indent + 1)"
+        let column = problemLine.prefix(while: { $0 == " " }).count + 1
+        // At the block's own column the indentation is right and what the line starts with is wrong.
+        if column == contextMark.column {
+            return isList
+                ? "; this line is at the column of that list's items (\(column)) but does not start with '- ': "
+                    + "start it with '- ', or indent it to belong to the item above"
+                : "; this line is at the column of that mapping's keys (\(column)) but is not a 'key: value': "
+                    + "a list belongs under a key, indented below it"
+        }
+        let what = isList ? "the items of that list start" : "the keys of that mapping start"
+        return "; check the indentation: \(what) at column \(contextMark.column), this line at column \(column)"
     }
 
     private func characterAt(_ line: String, _ column: Int) -> Character? {
