@@ -42,16 +42,14 @@ struct DriftCommand: AsyncParsableCommand {
             connection: connection, sandbox: sandbox, manifestPaths: paths, desired: desired,
             requestsPerMinute: requestsPerMinute, parallelism: parallelism
         ) { client, identity in
-            let observed = try await readFullObservedState(client: client, parallelism: parallelism)
-            let now = Date()
             let options = PlanOptions(
-                toolVersion: Cogramctl.version, apiURL: identity.apiURL, manifestDigest: digest, now: now, validity: 0)
-            let plan = makePlan(desired: desired, observed: observed, options: options)
+                toolVersion: Cogramctl.version, apiURL: identity.apiURL, manifestDigest: digest, now: Date(), validity: 0)
+            let (report, plan, _) = try await readDrift(desired: desired, client: client, options: options, parallelism: parallelism)
             if connection.verbose {
                 let count = await client.requestCount
                 Terminal.writeError("Read Cogram with \(plural(count.total, "request")).\n")
             }
-            return (makeDriftReport(desired: desired, observed: observed, plan: plan, checkedAt: now, today: CalendarDay(now)), plan)
+            return (report, plan)
         }
         try Planning.reportErrors(plan, sources: sources, command: "drift")
         switch format {

@@ -202,6 +202,20 @@ public func makeDriftReport(
         unmanaged: unmanagedCounts(desired: desired, observed: observed))
 }
 
+/// Reads Cogram in full and reports drift: the whole of `drift` but the printing. The plan comes back too, for
+/// its errors (unknown or duplicate emails), which stop the command as they stop `plan`.
+public func readDrift(
+    desired: DesiredState, client: some CogramClientProtocol, options: PlanOptions, parallelism: Int
+) async throws -> (report: DriftReport, plan: Plan, observed: ObservedState) {
+    let observed = try await readFullObservedState(client: client, parallelism: parallelism)
+    var full = options
+    full.targets = nil  // drift is never scoped
+    let plan = makePlan(desired: desired, observed: observed, options: full)
+    let report = makeDriftReport(
+        desired: desired, observed: observed, plan: plan, checkedAt: options.now, today: CalendarDay(options.now))
+    return (report, plan, observed)
+}
+
 /// The three counts of what no manifest manages.
 public func unmanagedCounts(desired: DesiredState, observed: ObservedState) -> UnmanagedCounts {
     var counts = UnmanagedCounts()

@@ -151,4 +151,21 @@ import Testing
         #expect(markdown.contains("`cogramctl drift --adopt 'org dir'`"))
         #expect(markdown.contains("Organization: \"Acme\""))
     }
+
+    @Test func driftMakesExactlyTheRequestsOfAFullRead() async throws {
+        let store = FakeStore(
+            projects: [
+                F.project("prj_1", externalID: "acme-x", name: "X"), F.project("prj_2", externalID: nil, name: "Loose"),
+                F.project("prj_3", externalID: "acme-old", name: "Old", status: .archived),
+            ],
+            members: ["prj_1": [F.member("ana", .owner)], "prj_2": [F.member("ben", .owner)], "prj_3": []],
+            users: F.users)
+        let desired = DesiredState(projects: [F.dproject("acme-x", name: "X", members: [F.dmember("ana", .owner)])])
+        let (report, _, _) = try await readDrift(
+            desired: desired, client: FakeCogram(store: store), options: F.options(), parallelism: 1)
+        #expect(report.drift.isEmpty)
+        #expect(report.unmanaged.membershipsUnmanaged == 1)
+        let log = await store.readLog
+        #expect(log.sorted() == ["LIST-MEMBERS prj_1", "LIST-MEMBERS prj_2", "LIST-MEMBERS prj_3", "LIST-PROJECTS", "LIST-USERS"], "\(log)")
+    }
 }
