@@ -17,14 +17,19 @@ corpus="$out/corpus"        # grows while fuzzing; not committed
 artifacts=fuzz-artifacts    # crashes, timeouts, OOMs (gitignored)
 
 build() {
-    mkdir -p "$out"
+    mkdir -p "$out/modules"
+    local flags=(-sanitize=fuzzer,address -parse-as-library -Onone -g -swift-version 6 -enable-upcoming-feature ExistentialAny)
+    # CogramCore first, as the module CogramManifest re-exports (instrumented too: its rules run on every input).
+    swiftc "${flags[@]}" -module-name CogramCore -emit-module -emit-module-path "$out/modules/CogramCore.swiftmodule" \
+        -emit-library -static -o "$out/libCogramCore.a" Sources/CogramCore/*.swift
     # One module of the loader's sources plus the entry file: internals stay reachable, SwiftPM is not involved.
     # -parse-as-library: the entry file has top-level declarations only; libFuzzer provides main.
-    swiftc -sanitize=fuzzer,address -parse-as-library -Onone -g -use-ld=lld \
-        -swift-version 6 -enable-upcoming-feature ExistentialAny \
+    local sources=()
+    while IFS= read -r -d '' file; do sources+=("$file"); done < <(find Sources/CogramManifest -name '*.swift' -print0 | sort -z)
+    swiftc "${flags[@]}" -use-ld=lld \
         -module-name CogramManifest \
-        -I Sources/CLibYAML -lyaml \
-        Sources/CogramManifest/*.swift Sources/CogramManifest/YAML/*.swift Fuzz/ManifestFuzzer.swift \
+        -I Sources/CLibYAML -lyaml -I "$out/modules" -L "$out" -lCogramCore \
+        "${sources[@]}" Fuzz/ManifestFuzzer.swift \
         -o "$binary"
     echo "built $binary"
 }

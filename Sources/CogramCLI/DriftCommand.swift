@@ -38,13 +38,14 @@ struct DriftCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (desired, digest, sources) = try Planning.load(paths, command: "drift", verbose: connection.verbose)
+        let keySource = connection.apiKeyFile.map { "--api-key-file \($0)" } ?? "COGRAM_API_KEY"
         let (report, plan) = try await Backend.withClient(
             connection: connection, sandbox: sandbox, manifestPaths: paths, desired: desired,
             requestsPerMinute: requestsPerMinute, parallelism: parallelism
         ) { client, identity in
             let options = PlanOptions(
                 toolVersion: Cogramctl.version, apiURL: identity.apiURL, manifestDigest: digest, now: Date(), validity: 0)
-            let (report, plan, _) = try await readDrift(desired: desired, client: client, options: options, parallelism: parallelism)
+            let (report, plan, _) = try await readDrift(desired: desired, client: client, options: options, parallelism: parallelism, keySource: keySource)
             if connection.verbose {
                 let count = await client.requestCount
                 Terminal.writeError("Read Cogram with \(plural(count.total, "request")).\n")

@@ -19,3 +19,16 @@ public enum DocumentSchema: String, CaseIterable, Sendable {
         }
     }
 }
+
+extension DocumentSchema {
+    /// The plan schema as the plan set's `$defs.plan` holds it: without `$schema` and `$id`, indented one level, its
+    /// references re-rooted under `#/$defs/plan`. One copy of the plan schema in the binary (scripts/embed-schemas.py
+    /// checks that this gives the plan-set file's bytes).
+    static func nestedPlan(_ plan: String) -> String {
+        var lines = plan.split(separator: "\n", omittingEmptySubsequences: false)
+        if lines.last == "" { lines.removeLast() }
+        let kept = lines.filter { !$0.hasPrefix("  \"$schema\"") && !$0.hasPrefix("  \"$id\"") }
+        let nested = kept.map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n")
+        return String(nested.dropFirst(4)).replacingOccurrences(of: "\"#/$defs/", with: "\"#/$defs/plan/$defs/")
+    }
+}

@@ -203,11 +203,14 @@ public func makeDriftReport(
 }
 
 /// Reads Cogram in full and reports drift: the whole of `drift` but the printing. The plan comes back too, for
-/// its errors (unknown or duplicate emails), which stop the command as they stop `plan`.
+/// its errors (unknown or duplicate emails), which stop the command as they stop `plan`. A key of another
+/// organization (the anchor is not among its users) throws `AnchorMismatch` before anything is compared.
 public func readDrift(
-    desired: DesiredState, client: some CogramClientProtocol, options: PlanOptions, parallelism: Int
+    desired: DesiredState, client: some CogramClientProtocol, options: PlanOptions, parallelism: Int,
+    keySource: String = "COGRAM_API_KEY"
 ) async throws -> (report: DriftReport, plan: Plan, observed: ObservedState) {
     let observed = try await readFullObservedState(client: client, parallelism: parallelism)
+    try checkAnchor(organization: desired.organization, users: observed.users, keySource: keySource)
     var full = options
     full.targets = nil  // drift is never scoped
     let plan = makePlan(desired: desired, observed: observed, options: full)

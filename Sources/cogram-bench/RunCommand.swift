@@ -21,7 +21,7 @@ struct RunCommand: AsyncParsableCommand {
     var workDir: String?
 
     /// The figure numbers; 7 is a plan scoped to a pull request's changes.
-    static let figures = 1...9
+    static let figures = 1...10
 
     func validate() throws {
         if let bad = only.first(where: { !Self.figures.contains($0) }) {
@@ -40,7 +40,7 @@ struct RunCommand: AsyncParsableCommand {
 
         var rows: [ResultRow] = []
         let bench = SandboxBench(sizes: sizes, directory: directory)
-        if !selected.isDisjoint(with: [1, 2, 6, 7]) {
+        if !selected.isDisjoint(with: [1, 2, 6, 7, 10]) {
             rows += try await bench.readsApplyAndLatency(selected: selected)
         }
         if selected.contains(3) { rows += try await bench.throughput() }

@@ -168,4 +168,14 @@ import Testing
         let log = await store.readLog
         #expect(log.sorted() == ["LIST-MEMBERS prj_1", "LIST-MEMBERS prj_2", "LIST-MEMBERS prj_3", "LIST-PROJECTS", "LIST-USERS"], "\(log)")
     }
+
+    @Test func aKeyOfAnotherOrganizationStopsDriftBeforeAnythingIsCompared() async throws {
+        var desired = DesiredState(projects: [F.dproject("acme-x", name: "X")])
+        desired.organization = OrganizationSection(name: "Acme", anchor: "usr_nobody", location: F.loc(1), root: ".")
+        let store = FakeStore(projects: [F.project("prj_1", externalID: "acme-x", name: "Other")], users: F.users)
+        await #expect(throws: AnchorMismatch.self) {
+            _ = try await readDrift(
+                desired: desired, client: FakeCogram(store: store), options: F.options(), parallelism: 1, keySource: "COGRAM_API_KEY_ACME")
+        }
+    }
 }

@@ -97,6 +97,22 @@ public struct DiagnosticRule: Sendable, Hashable {
                 + "skipped).",
             fragments: ["no such file or directory", "cannot list the directory", "holds no *.yaml",
                         "no manifest files"]),
+        DiagnosticRule(
+            id: "COG015", name: "Organization", summary: "An 'organization' section that cannot bind the manifests to one organization.",
+            help: "One 'organization' per root with a 'name' (1-100 characters, no control characters or commas), an "
+                + "'anchor' (an admin's user id) and optionally 'api_key_env' (COGRAM_API_KEY or COGRAM_API_KEY_...); "
+                + "there is no 'api_url' key, so that a pull request cannot send the key elsewhere.",
+            fragments: ["organization name", "api_key_env '", "'organization' may appear", "several organizations"]),
+        DiagnosticRule(
+            id: "COG016", name: "Expiry", summary: "An 'expires' entry that is malformed, or whose date has passed.",
+            help: "'expires' is the last day of access as YYYY-MM-DD (UTC); a user with 'expires' also needs 'then'. "
+                + "An expired entry counts as absent: remove it from the manifest.",
+            fragments: ["for 'expires'", "with 'expires' needs 'then'", "expired on "]),
+        DiagnosticRule(
+            id: "COG017", name: "Offboarded", summary: "An offboarded person who is still listed, or listed twice.",
+            help: "A person under 'offboarded' must hold no access: remove their member, group and users entries "
+                + "(`cogramctl offboard` does it) and list them once.",
+            fragments: ["is offboarded here", "in offboarded;", "'offboarded' may appear"]),
     ]
 
     /// What no other rule recognises.

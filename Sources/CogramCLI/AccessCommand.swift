@@ -1,0 +1,101 @@
+import ArgumentParser
+import CogramAPI
+import CogramManifest
+import CogramPlan
+import Foundation
+
+/// `cogramctl access [PATH…]`: who has access to what, for access reviews; the logic is `makeAccessReport` in
+/// CogramPlan. Reads only.
+struct AccessCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "access",
+        abstract: "Report who has access to which project, and which manifest entry grants it (reads only).",
+        discussion: """
+            Reads the whole organization (every project, user and member list) and prints one row per (user, \
+            project) membership with the manifest entry that grants it (file:line), 'unmanaged' or 'not in \
+            manifests' (pending removal); users that no manifest names, offboarded people who still have access, and \
+            entries that expire soon. Without PATH every membership is 'unmanaged'. Never writes to Cogram. Exit \
+            status: 0 success, 1 error (including a key of another organization than the manifests' anchor).
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Manifest files or directories (optional).", valueName: "path"))
+    var paths: [String] = []
+
+    @Option(help: ArgumentHelp("Output format.", valueName: "human|markdown|csv|json"))
+    var format: AccessFormat = .human
+
+    @Option(name: .customLong("user"), help: ArgumentHelp("Only this person's rows (repeatable).", valueName: "email"))
+    var users: [String] = []
+
+    @Option(help: ArgumentHelp("List entries that expire within this many days.", valueName: "days"))
+    var expiryWarning = DesiredState.defaultExpiryWindow
+
+    @Option(help: ArgumentHelp("How many requests may run at once (under the shared rate limit).", valueName: "n"))
+    var parallelism = ClientConfiguration.defaultMaxConcurrentRequests
+
+    @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Client-side request budget per minute (Cogram allows \(ClientConfiguration.defaultRequestsPerMinute) per key).", valueName: "n"))
+    var requestsPerMinute = ClientConfiguration.defaultRequestsPerMinute
+
+    @OptionGroup var sandbox: SandboxSelection
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        guard parallelism >= 1, parallelism <= 64 else { throw ValidationError("--parallelism must be between 1 and 64") }
+        guard requestsPerMinute >= 1 else { throw ValidationError("--rate-limit must be at least 1") }
+        guard (0...3660).contains(expiryWarning) else { throw ValidationError("--expiry-warning takes a number of days from 0 to 3660") }
+        for user in users where !ManifestEmail.isPlausible(user) {
+            throw ValidationError("--user '\(user)' is not an email address")
+        }
+    }
+
+    func run() async throws {
+        let today = CalendarDay.today()
+        var desired = DesiredState()
+        if !paths.isEmpty {
+            (desired, _, _) = try Planning.load(paths, command: "access", verbose: connection.verbose)
+        }
+        let base = ManifestPathBase(directories: desired.organization.map { [$0.root] } ?? paths.map(Self.folder))
+        let keySource = connection.apiKeyFile.map { "--api-key-file \($0)" } ?? "COGRAM_API_KEY"
+        let report = try await Backend.withClient(
+            connection: connection, sandbox: sandbox, manifestPaths: paths, desired: paths.isEmpty ? nil : desired,
+            requestsPerMinute: requestsPerMinute, parallelism: parallelism
+        ) { client, identity in
+            let observed = try await readFullObservedState(client: client, parallelism: parallelism)
+            try checkAnchor(organization: desired.organization, users: observed.users, keySource: keySource)
+            if connection.verbose {
+                let count = await client.requestCount
+                Terminal.writeError(
+                    "Read Cogram with \(plural(count.total, "request")) (\(count.retries) retries, \(count.rateLimited) rate-limited): "
+                        + "\(plural(observed.projects.count, "project")), \(plural(observed.users.count, "user")), "
+                        + "member lists of \(plural(observed.members.count, "project")).\n")
+            }
+            return makeAccessReport(
+                evaluation: desired.evaluated(asOf: today, warningWindow: expiryWarning), desired: desired,
+                observed: observed, apiURL: identity.apiURL, base: base, users: users.isEmpty ? nil : Set(users))
+        }
+        Terminal.writeOutput(try format.render(report))
+    }
+
+    /// A path argument's folder: a directory itself, a file's folder.
+    static func folder(_ path: String) -> String {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { return path }
+        let folder = (path as NSString).deletingLastPathComponent
+        return folder.isEmpty ? "." : folder
+    }
+}
+
+/// `--format human|markdown|csv|json` of `access`.
+enum AccessFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case human, markdown, csv, json
+
+    func render(_ report: AccessReport) throws -> String {
+        switch self {
+        case .human: renderHuman(report)
+        case .markdown: renderMarkdown(report)
+        case .csv: renderCSV(report)
+        case .json: String(decoding: try report.jsonData(), as: UTF8.self)
+        }
+    }
+}

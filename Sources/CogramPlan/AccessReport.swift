@@ -1,0 +1,196 @@
+import CogramAPI
+import CogramManifest
+
+/// Who has access to what, for access reviews (`cogramctl access`): one grant per (user, project) membership that
+/// Cogram holds, each with the manifest entry behind it.
+public struct AccessReport: Sendable, Hashable {
+    /// The organization's name from the manifests; nil for an unnamed organization.
+    public var organizationName: String?
+    public var anchor: String?
+    public var apiURL: String
+    /// Sorted by email, then project external_id, then project id; every user (of those asked for) at least once.
+    public var grants: [AccessGrant]
+    /// Emails of users that no manifest names (as a user, a member, a group member or offboarded), sorted.
+    public var usersInNoManifest: [String]
+    public var offboardedWithAccess: [OffboardedAccess]
+    /// Entries that expire within the warning window, in file order.
+    public var expiring: [ExpiringAccess]
+    /// The day the manifests were judged as of, and the warning window in days.
+    public var day: CalendarDay
+    public var window: Int
+}
+
+/// One row of the report: a membership, or a user with no membership (the project fields nil).
+public struct AccessGrant: Sendable, Hashable {
+    public var email: String
+    public var userID: String
+    public var organizationRole: String
+    public var projectExternalID: String?
+    public var projectID: String?
+    public var projectName: String?
+    public var projectStatus: String?
+    public var projectRole: String?
+    /// nil for a user with no membership.
+    public var managedBy: ManagedBy?
+}
+
+/// What stands behind a membership.
+public enum ManagedBy: Sendable, Hashable, CustomStringConvertible {
+    /// The manifest entry that grants it (through a group: the group's member entry); `file` is relative to the
+    /// organization root (or to the path argument).
+    case entry(file: String, line: Int)
+    /// The project is not managed, or its members are not.
+    case unmanaged
+    /// A managed member list that no entry grants: the next apply removes it.
+    case notInManifests
+
+    public var description: String {
+        switch self {
+        case .entry(let file, let line): "\(file):\(line)"
+        case .unmanaged: "unmanaged"
+        case .notInManifests: "not in manifests"
+        }
+    }
+}
+
+/// An `offboarded:` person who still holds memberships.
+public struct OffboardedAccess: Sendable, Hashable {
+    public var email: String
+    /// The projects they are still a member of: external_id, or the id for a project without one; sorted.
+    public var projects: [String]
+    /// Where the `offboarded:` entry is, relative like `ManagedBy.entry`.
+    public var location: String
+}
+
+/// A manifest entry that expires within the warning window.
+public struct ExpiringAccess: Sendable, Hashable {
+    public var email: String
+    /// The project's external_id; nil for an organization role.
+    public var project: String?
+    public var role: String
+    public var expires: CalendarDay
+    public var location: String
+}
+
+/// Which manifest paths are shown relative to what: the organization root when the manifests have one, else the
+/// folder of each path argument (a directory itself, a file's folder).
+public struct ManifestPathBase: Sendable, Hashable {
+    public var directories: [String]
+
+    public init(directories: [String]) {
+        self.directories = directories.map { $0.hasSuffix("/") && $0.count > 1 ? String($0.dropLast()) : $0 }
+    }
+
+    /// `file` relative to the first directory that holds it; as it is when none does.
+    public func relative(_ file: String) -> String {
+        for directory in directories {
+            if directory == "." || directory.isEmpty {
+                return file.hasPrefix("./") ? String(file.dropFirst(2)) : file
+            }
+            if file.hasPrefix(directory + "/") { return String(file.dropFirst(directory.count + 1)) }
+        }
+        return file
+    }
+}
+
+/// Builds the access report from the manifests judged as of a day and a full read of the organization (every
+/// project's member list). `users`, when given, limits every part to those emails (compared case-insensitively).
+public func makeAccessReport(
+    evaluation: AccessEvaluation, desired: DesiredState, observed: ObservedState, apiURL: String, base: ManifestPathBase,
+    users only: Set<String>? = nil
+) -> AccessReport {
+    let only = only.map { Set($0.map(normalizeEmail)) }
+    func wanted(_ email: String) -> Bool { only.map { $0.contains(normalizeEmail(email)) } ?? true }
+    let state = evaluation.state
+
+    // Per Cogram project id: the members the manifests grant as of the day, for projects whose members they manage.
+    let matching = ProjectMatching(desired: state, projects: observed.projects)
+    var granted: [String: [String: DesiredMember]] = [:]
+    for (index, project) in state.projects.enumerated() {
+        guard let members = project.members, !project.archived, let match = matching.matches[index] else { continue }
+        var byEmail: [String: DesiredMember] = [:]
+        for member in members { byEmail[member.normalizedEmail] = member }
+        granted[match.id] = byEmail
+    }
+
+    var usersByID: [String: User] = [:]
+    for user in observed.users { usersByID[user.id] = user }
+    var grants: [AccessGrant] = []
+    var hasMembership = Set<String>()
+    var projectsOf: [String: [String]] = [:]
+    for project in observed.projects {
+        guard let members = observed.members[project.id] else { continue }
+        for member in members {
+            let user = usersByID[member.userID]
+            let email = user?.email ?? member.email
+            projectsOf[normalizeEmail(email), default: []].append(project.externalID ?? project.id)
+            guard wanted(email) else { continue }
+            hasMembership.insert(member.userID)
+            let managedBy: ManagedBy
+            if let byEmail = granted[project.id] {
+                managedBy = byEmail[normalizeEmail(email)].map {
+                    .entry(file: base.relative($0.location.file), line: $0.location.line)
+                } ?? .notInManifests
+            } else {
+                managedBy = .unmanaged
+            }
+            grants.append(AccessGrant(
+                email: email, userID: member.userID, organizationRole: user?.role.rawValue ?? "unknown",
+                projectExternalID: project.externalID, projectID: project.id, projectName: project.name,
+                projectStatus: project.status.rawValue, projectRole: member.role.rawValue, managedBy: managedBy))
+        }
+    }
+    for user in observed.users where !hasMembership.contains(user.id) && wanted(user.email) {
+        grants.append(AccessGrant(email: user.email, userID: user.id, organizationRole: user.role.rawValue))
+    }
+    grants.sort(by: grantOrder)
+
+    var named = Set<String>()
+    for user in desired.users { named.insert(user.normalizedEmail) }
+    for group in desired.groups { for member in group.members { named.insert(member.normalizedEmail) } }
+    for project in desired.projects { for member in project.members ?? [] { named.insert(member.normalizedEmail) } }
+    for person in desired.offboarded { named.insert(person.normalizedEmail) }
+    let usersInNoManifest = observed.users.map(\.email).filter { !named.contains(normalizeEmail($0)) && wanted($0) }.sorted()
+
+    let offboarded = desired.offboarded.compactMap { person -> OffboardedAccess? in
+        guard wanted(person.email), let projects = projectsOf[person.normalizedEmail], !projects.isEmpty else { return nil }
+        return OffboardedAccess(
+            email: person.email, projects: projects.sorted(),
+            location: "\(base.relative(person.location.file)):\(person.location.line)")
+    }
+
+    var groupsByName: [String: DesiredGroup] = [:]
+    for group in desired.groups { groupsByName[group.name] = group }
+    var expiring: [ExpiringAccess] = []
+    for entry in evaluation.expiring {
+        let location = "\(base.relative(entry.location.file)):\(entry.location.line)"
+        if let email = entry.email {
+            guard wanted(email) else { continue }
+            expiring.append(ExpiringAccess(
+                email: email, project: entry.kind == .user ? nil : entry.project, role: entry.role ?? "unknown",
+                expires: entry.expires, location: location))
+        } else if let name = entry.group, let group = groupsByName[name] {
+            // A group reference expires for every member of the group.
+            for member in group.members where wanted(member.email) {
+                expiring.append(ExpiringAccess(
+                    email: member.email, project: entry.project, role: entry.role ?? member.role.rawValue,
+                    expires: entry.expires, location: location))
+            }
+        }
+    }
+
+    return AccessReport(
+        organizationName: desired.organization?.name, anchor: desired.organization?.anchor, apiURL: apiURL,
+        grants: grants, usersInNoManifest: usersInNoManifest, offboardedWithAccess: offboarded, expiring: expiring,
+        day: evaluation.day, window: evaluation.window)
+}
+
+/// Email, then project external_id (a user's row without a project first), then project id.
+func grantOrder(_ a: AccessGrant, _ b: AccessGrant) -> Bool {
+    let left = (normalizeEmail(a.email), a.projectID == nil ? 0 : 1, a.projectExternalID ?? "", a.projectID ?? "")
+    let right = (normalizeEmail(b.email), b.projectID == nil ? 0 : 1, b.projectExternalID ?? "", b.projectID ?? "")
+    if left.0 != right.0 { return left.0 < right.0 }
+    if left.1 != right.1 { return left.1 < right.1 }
+    if left.2 != right.2 { return left.2 < right.2 }
+    return left.3 < right.3
+}
