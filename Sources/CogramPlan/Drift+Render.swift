@@ -46,6 +46,7 @@ public func renderHuman(_ report: DriftReport) -> String {
 }
 
 /// The Markdown rendering: an issue body, with both ways to end the drift.
+// `cogramctl drift --adopt` joins the second way once it exists.
 public func renderMarkdown(_ report: DriftReport, paths: [String]) -> String {
     let title = report.organization.name.map { "Drift in \(markdownEscape($0))" } ?? "Drift in the unnamed organization"
     var lines = ["### \(title)", ""]
@@ -66,7 +67,7 @@ public func renderMarkdown(_ report: DriftReport, paths: [String]) -> String {
         lines += [
             "", "**To fix**", "",
             "- Revert Cogram to the manifests: `cogramctl apply \(joined)`",
-            "- Adopt Cogram's values into the manifests (and open a pull request): `cogramctl drift --adopt \(joined)`",
+            "- Or keep Cogram's values: write them into the manifests (the items marked adoptable) and open a pull request.",
         ]
     }
     lines += ["", markdownEscape(report.unmanagedLine), ""]

@@ -148,7 +148,7 @@ import Testing
         #expect(renderHuman(report).hasPrefix("Organization: \"Acme\" (anchor usr_ana)"))
         let markdown = renderMarkdown(report, paths: ["org dir"])
         #expect(markdown.contains("`cogramctl apply 'org dir'`"))
-        #expect(markdown.contains("`cogramctl drift --adopt 'org dir'`"))
+        #expect(markdown.contains("keep Cogram's values"))
         #expect(markdown.contains("Organization: \"Acme\""))
     }
 

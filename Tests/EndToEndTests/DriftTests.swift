@@ -48,7 +48,7 @@ import Testing
         let markdown = try await Binary.run(["drift", sandbox, "org.yaml", "--format", "markdown"], environment: env, in: folder)
         #expect(markdown.status == 2)
         #expect(markdown.stdout.contains("`cogramctl apply org.yaml`"))
-        #expect(markdown.stdout.contains("`cogramctl drift --adopt org.yaml`"))
+        #expect(markdown.stdout.contains("| project_field | `project.drift-one` | name |"))
 
         let revert = try await Binary.run(["apply", sandbox, "org.yaml", "--auto-approve"], environment: env, in: folder)
         #expect(revert.status == 0, "\(revert.stderr)")
