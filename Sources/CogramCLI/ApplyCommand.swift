@@ -65,7 +65,8 @@ struct ApplyCommand: AsyncParsableCommand {
         ) { client, identity in
             let plan = try await Planning.plan(
                 desired: desired, client: client, options: planning.planOptions(apiURL: identity.apiURL, digest: digest),
-                parallelism: planning.parallelism, verbose: connection.verbose, scope: scope)
+                parallelism: planning.parallelism, verbose: connection.verbose, scope: scope,
+                keySource: connection.keySource)
             try Planning.reportErrors(plan, sources: sources, command: "apply")
             show(plan)
             if plan.isEmpty { return try finishWithNothingToDo(plan) }

@@ -86,6 +86,9 @@ struct ConnectionOptions: ParsableArguments {
         }
     }
 
+    /// Where the API key comes from, for messages (never the key itself).
+    var keySource: String { apiKeyFile.map { "--api-key-file \(SafeText.clean($0, limit: 300))" } ?? "COGRAM_API_KEY" }
+
     /// URL, key and actor from these options and the process environment. A URL ending in `/v1` is normalised,
     /// with a warning on stderr.
     func resolveSettings(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ClientSettings {

@@ -69,7 +69,8 @@ struct PlanCommand: AsyncParsableCommand {
             let plan = try await Planning.plan(
                 desired: desired, client: client,
                 options: planning.planOptions(apiURL: identity.apiURL, digest: digest, validity: validity),
-                parallelism: planning.parallelism, verbose: connection.verbose, scope: scope)
+                parallelism: planning.parallelism, verbose: connection.verbose, scope: scope,
+                keySource: connection.keySource)
             return plan.errors.isEmpty ? try plan.signed(with: planSigningKey(client: client)) : plan
         }
         try Planning.reportErrors(plan, sources: sources, command: "plan")

@@ -72,7 +72,7 @@ enum Planning {
     /// Reads Cogram and plans. With `verbose`, reports how many requests the reads took.
     static func plan(
         desired: DesiredState, client: some CogramClientProtocol, options: PlanOptions, parallelism: Int, verbose: Bool,
-        scope: ProjectScope? = nil
+        scope: ProjectScope? = nil, keySource: String
     ) async throws -> Plan {
         let progress = ReadingProgress()
         progress.start()
@@ -80,6 +80,13 @@ enum Planning {
             desired: desired, client: client, options: options, scope: scope, parallelism: parallelism,
             progress: { progress.record($0) })
         progress.finish()
+        // Before anything is printed or written: a key of another organization stops everything.
+        do {
+            try checkAnchor(organization: desired.organization, users: observed.users, keySource: keySource)
+        } catch {
+            Terminal.writeError("error: \(error)\n")
+            throw ExitCode(1)
+        }
         if verbose {
             let count = await client.requestCount
             Terminal.writeError(

@@ -10,7 +10,8 @@ public func readFullObservedState(
 ) async throws -> ObservedState {
     let (projects, users) = try await readProjectsAndUsers(client: client)
     let ids = Array(Set(projects.map(\.id))).sorted()
-    let members = try await forEachBounded(ids, parallelism: parallelism, onResult: { onProgress($0, ids.count) }) { id in
+    let members = try await forEachBounded(ids, parallelism: parallelism, onResult: { onProgress($0, ids.count) }) {
+        id in
         try await client.listMembers(projectID: id)
     }
     return ObservedState(projects: projects, users: users, members: members)

@@ -37,11 +37,13 @@ struct ChangeGroup {
         if main?.action == .create, members.allSatisfy({ $0.action == .addMember }) { return out }
         for change in members {
             let who = escapeForTerminal(email(change))
+            // Expiry and offboarding say why; a change the manifests ask for plainly has no reason.
+            let why = change.reason.map { ": \(escapeForTerminal($0))" } ?? ""
             switch change.action {
-            case .removeMember: out.append("- member \(who) (\(escapeForTerminal(change.before?.role ?? "?"))) will be REMOVED")
-            case .addMember: out.append("+ member \(who) (\(escapeForTerminal(change.after?.role ?? "?")))")
+            case .removeMember: out.append("- member \(who) (\(escapeForTerminal(change.before?.role ?? "?"))) will be REMOVED\(why)")
+            case .addMember: out.append("+ member \(who) (\(escapeForTerminal(change.after?.role ?? "?")))\(why)")
             default:
-                out.append("~ member \(who): \(escapeForTerminal(change.before?.role ?? "?")) → \(escapeForTerminal(change.after?.role ?? "?"))")
+                out.append("~ member \(who): \(escapeForTerminal(change.before?.role ?? "?")) → \(escapeForTerminal(change.after?.role ?? "?"))\(why)")
             }
         }
         return out

@@ -9,7 +9,9 @@ extension Plan {
     public func structuralProblems() -> [String] {
         guard let prefix = ownershipPrefix else { return [] }
         return changes.compactMap { change in
-            guard let externalID = change.target.projectExternalID,
+            // Offboarding removes memberships everywhere the key reads, by design.
+            guard !(change.action == .removeMember && change.isOffboarding),
+                  let externalID = change.target.projectExternalID,
                   !OwnershipRule.manages(externalID: externalID, prefix: prefix) else { return nil }
             let what = change.address.projectAddress == change.address ? "the external_id" : "the project"
             return "\(change.action.rawValue) \(change.address): \(what) is outside the ownership prefix \(quoted(prefix))"

@@ -1,3 +1,4 @@
+import CogramManifest
 import Foundation
 
 /// Everything `makePlan` needs besides the desired and observed state.
@@ -22,6 +23,8 @@ public struct PlanOptions: Sendable, Hashable {
     /// (`options.allowMassArchive`, `options.maxArchive`, …): the default caps are `SafetyCap`'s: max(1, 25% of
     /// managed active projects) for archives, max(5, 25% of managed memberships) for member removals.
     public var overrides: SafetyOverrides
+    /// `--expiry-warning DAYS`: entries expiring within this many days of the plan's UTC day are listed.
+    public var expiryWarningDays: Int = DesiredState.defaultExpiryWindow
 
     public init(
         toolVersion: String = cogramctlVersion, apiURL: String = "https://api.cogram.com", manifestDigest: String = "",

@@ -7,6 +7,15 @@ public func readAndPlan(
     desired: DesiredState, client: some CogramClientProtocol, options: PlanOptions, scope: ProjectScope?, parallelism: Int,
     progress: @Sendable (ObservedReadProgress) -> Void = { _ in }
 ) async throws -> (plan: Plan, observed: ObservedState) {
+    // Offboarding reaches every project the key reads, managed or not.
+    if !desired.offboarded.isEmpty {
+        let observed = try await readFullObservedState(
+            client: client, parallelism: parallelism, onProgress: { progress(.members(done: $0, total: $1)) })
+        if let scope {
+            return (makePlan(desired: desired, observed: observed, scope: scope, options: options), observed)
+        }
+        return (makePlan(desired: desired, observed: observed, options: options), observed)
+    }
     guard let scope else {
         let observed = try await readObservedState(
             desired: desired, client: client, targets: options.targets, parallelism: parallelism, progress: progress)

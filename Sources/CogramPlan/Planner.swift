@@ -65,7 +65,7 @@ private func exceededCap(_ count: Int, raisedTo raised: Int?, _ kind: SafetyCap,
 
 func safetyViolations(changes: [Change], inventory: PlanInventory, ownerless: [String], options: PlanOptions) -> [SafetyViolation] {
     var out: [SafetyViolation] = []
-    let summary = PlanSummary(changes: changes)
+    let summary = PlanSummary(changes: changes.filter { !$0.isOffboarding })
 
     if let cap = exceededCap(summary.archive, raisedTo: options.maxArchive, .archive, of: inventory.managedActiveProjects, lifted: options.allowMassArchive) {
         out.append(SafetyViolation(
@@ -108,14 +108,20 @@ private struct Planner {
 
     /// Users by normalised email; more than one under an email is an ambiguity the plan reports.
     private let usersByEmail: [String: [User]]
+    /// The manifests as of the plan's UTC day: `desired` is its state (expired entries count as absent).
+    let evaluation: AccessEvaluation
+    /// The offboarded people by normalised email: their memberships are planned by `planOffboarding` only.
+    private let offboarded: [String: OffboardedPerson]
     /// The same emails in order, so that a "did you mean" between equally close ones is always the same.
     private let knownEmails: [String]
 
     init(desired: DesiredState, observed: ObservedState, options: PlanOptions) {
-        self.desired = desired
+        evaluation = desired.evaluated(asOf: CalendarDay(options.now), warningWindow: options.expiryWarningDays)
+        self.desired = evaluation.state
         self.observed = observed
         self.options = options
         usersByEmail = Dictionary(grouping: observed.users, by: { normalizeEmail($0.email) })
+        offboarded = Dictionary(desired.offboarded.map { (normalizeEmail($0.email), $0) }, uniquingKeysWith: { first, _ in first })
         knownEmails = usersByEmail.keys.sorted()
     }
 
@@ -170,6 +176,7 @@ private struct Planner {
         }
 
         planUsers()
+        planOffboarding()
     }
 
     // MARK: Projects
@@ -266,6 +273,7 @@ private struct Planner {
         var changed = false
         for member in desiredMembers {
             let email = member.normalizedEmail
+            guard offboarded[email] == nil else { continue }  // planned by planOffboarding
             guard let user = users[email] else { continue }  // reported as a plan error already
             let role = member.role
             let address = ChangeAddress.member(d.externalID, email: email)
@@ -274,7 +282,8 @@ private struct Planner {
                 if existing.role != role {
                     changes.append(Change(
                         .updateMember(from: existing.role, to: role), address: address,
-                        precondition: precondition(existing), target: target))
+                        precondition: precondition(existing), target: target,
+                        reason: evaluation.expiredEntry(project: d.externalID, email: email)?.reason))
                     changed = true
                 }
             } else {
@@ -283,11 +292,12 @@ private struct Planner {
             }
         }
         let wanted = Set(desiredMembers.map(\.normalizedEmail))
-        for (email, member) in current where !wanted.contains(email) {
+        for (email, member) in current where !wanted.contains(email) && offboarded[email] == nil {
             changes.append(Change(
                 .removeMember(from: member.role), address: .member(d.externalID, email: email),
                 precondition: precondition(member),
-                target: ChangeTarget(projectID: projectID, projectExternalID: d.externalID, userID: member.userID, email: email)))
+                target: ChangeTarget(projectID: projectID, projectExternalID: d.externalID, userID: member.userID, email: email),
+                reason: evaluation.expiredEntry(project: d.externalID, email: email)?.reason))
             changed = true
         }
         if changed, !desiredMembers.isEmpty, !desiredMembers.contains(where: { $0.role == .owner }) {
@@ -325,7 +335,7 @@ private struct Planner {
     }
 
     private mutating func planUsers() {
-        for d in desired.users {
+        for d in desired.users where offboarded[d.normalizedEmail] == nil {
             guard let user = activeUser(d.email, location: d.location, what: "user") else { continue }
             // `--target` limits the plan to projects; user changes wait for an untargeted plan.
             guard targets == nil else { continue }
@@ -343,9 +353,77 @@ private struct Planner {
             changes.append(Change(
                 .updateUser(fields), address: .user(email: email),
                 precondition: .user(role: user.role, externalID: user.externalID),
-                target: ChangeTarget(userID: user.id, email: email)))
+                target: ChangeTarget(userID: user.id, email: email),
+                reason: fields.after.role == nil ? nil : evaluation.expiredUserEntry(email: email)?.reason))
         }
     }
+
+    // MARK: Offboarding
+
+    /// Every membership of an offboarded person, in every project read (managed or not, keyed or not, active or
+    /// archived), becomes a removal with reason `offboarded (file:line)`; `org_role` becomes a user update.
+    private mutating func planOffboarding() {
+        guard !offboarded.isEmpty else { return }
+        let people = desired.offboarded
+        var stillInOrganization: [String] = []
+        var removedByProject: [String: Set<String>] = [:]
+        for person in people where offboarded[normalizeEmail(person.email)] == person {
+            let email = normalizeEmail(person.email)
+            let reason = "offboarded (\(person.location.file):\(person.location.line))"
+            let found = usersByEmail[email] ?? []
+            guard !found.isEmpty else {
+                warnings.append("\(person.location): offboarded \(email) is not a user of the organization; nothing to do")
+                continue
+            }
+            for user in found {
+                for project in observed.projects.sorted(by: { $0.id < $1.id }) {
+                    guard isTargeted(project.externalID),
+                          let member = observed.members[project.id]?.first(where: { $0.userID == user.id }) else { continue }
+                    let where_: ChangeAddress.Project = project.externalID.map { .externalID($0) } ?? .id(project.id)
+                    changes.append(Change(
+                        .removeMember(from: member.role), address: .member(where_, email: email),
+                        precondition: .member(role: member.role),
+                        target: ChangeTarget(projectID: project.id, projectExternalID: project.externalID, userID: user.id, email: email),
+                        reason: reason, projectName: project.name))
+                    removedByProject[project.id, default: []].insert(user.id)
+                }
+                if user.status.known == .active { stillInOrganization.append(email) }
+                guard let role = person.orgRole, targets == nil else { continue }
+                guard user.status.known == .active else {
+                    warnings.append("\(person.location): offboarded \(email) is deactivated in Cogram; org_role \(role.rawValue) is not set (their memberships are still removed)")
+                    continue
+                }
+                if user.role != role {
+                    var fields = UserEdit()
+                    fields.before.role = user.role
+                    fields.after.role = role
+                    changes.append(Change(
+                        .updateUser(fields), address: .user(email: email),
+                        precondition: .user(role: user.role, externalID: user.externalID),
+                        target: ChangeTarget(userID: user.id, email: email), reason: reason))
+                }
+            }
+        }
+        for project in observed.projects.sorted(by: { $0.id < $1.id }) {
+            guard let removed = removedByProject[project.id], let members = observed.members[project.id] else { continue }
+            let left = members.filter { !removed.contains($0.userID) }
+            if members.contains(where: { $0.role == .owner }), !left.isEmpty, !left.contains(where: { $0.role == .owner }) {
+                let name = project.externalID.map(projectAddress) ?? ChangeAddress.project(.id(project.id)).description
+                warnings.append("offboarding leaves \(name) (\(escapeForTerminal(project.name))) without an owner; name a new owner in the app or in its manifest")
+            }
+        }
+        if targets != nil {
+            warnings.append("offboarding was limited to the --target projects; plan without --target to remove every membership of the offboarded people")
+        }
+        if !stillInOrganization.isEmpty {
+            warnings.append("the Cogram API cannot remove a user from the organization: remove \(stillInOrganization.joined(separator: ", ")) in the Cogram app (Settings > Administration > Users)")
+        }
+    }
+}
+
+extension Change {
+    /// A removal that `offboarded:` asks for: no safety cap counts it.
+    public var isOffboarding: Bool { reason?.hasPrefix("offboarded (") == true }
 }
 
 func projectAddress(_ externalID: String) -> String { ChangeAddress.project(externalID).description }

@@ -19,6 +19,8 @@ public struct SandboxSeed: Codable, Sendable, Hashable {
 
     /// A user of the organization (users cannot be created through the API).
     public struct User: Codable, Sendable, Hashable {
+        /// A fixed id, so that a manifest's `organization.anchor` can name it; generated when absent.
+        public var id: String?
         public var email: String
         public var name: String
         public var role: OrganizationRole
@@ -27,8 +29,9 @@ public struct SandboxSeed: Codable, Sendable, Hashable {
 
         public init(
             email: String, name: String, role: OrganizationRole, externalID: String? = nil,
-            status: UserStatus? = nil
+            status: UserStatus? = nil, id: String? = nil
         ) {
+            self.id = id
             self.email = email
             self.name = name
             self.role = role
@@ -37,7 +40,7 @@ public struct SandboxSeed: Codable, Sendable, Hashable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case email, name, role, status
+            case id, email, name, role, status
             case externalID = "external_id"
         }
     }

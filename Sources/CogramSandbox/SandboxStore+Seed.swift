@@ -119,7 +119,7 @@ extension SandboxStore {
                 arguments: [user.email, user.name, user.role.rawValue, user.externalID, status, orgID, existingID])
         } else {
             try db.cachedStatement(sql: SQL.insertUser).execute(arguments: [
-                orgID, Identifier.make("usr_"), user.email, emailKey, user.name, user.role.rawValue, user.externalID, status,
+                orgID, user.id ?? Identifier.make("usr_"), user.email, emailKey, user.name, user.role.rawValue, user.externalID, status,
             ])
         }
         try recordLedger(db, orgID: orgID, kind: "user", key: emailKey, digest: digest)
