@@ -214,7 +214,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "cogramctl", "CogramSandbox", "CogramAPI", "CogramTestSupport", "CogramSandboxTestSupport",
+                "cogramctl", "CogramSandbox", "CogramAPI", "CogramPlan", "CogramTestSupport", "CogramSandboxTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

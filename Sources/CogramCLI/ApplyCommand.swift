@@ -13,7 +13,8 @@ struct ApplyCommand: AsyncParsableCommand {
             --auto-approve is required), then applies. With one saved plan file (from `plan --out`): checks its \
             signature, that it has not expired, was made for this API, is consistent, that its targets are what \
             its addresses name and that nothing it relies on has moved, then applies it; with --manifests, also \
-            that those manifests still produce it. With GITHUB_STEP_SUMMARY set, a Markdown report is appended \
+            that those manifests still produce it and, planned again, call for every change not already made \
+            (changes already made count as done: applying a plan again finishes it). With GITHUB_STEP_SUMMARY set, a Markdown report is appended \
             there; with GITHUB_OUTPUT set, the outputs applied=N and failed=N. Exit status: 0 applied (or nothing \
             to do), 1 a change failed, an error stopped it or --deadline passed (no change started after it), 3 \
             saved plan stale, expired, unsigned, altered or made from other manifests (nothing applied), 4 \
@@ -31,7 +32,7 @@ struct ApplyCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Report format: human, or json (one document on stdout: every change with its outcome; the plan is then shown only to confirm).", valueName: "human|json"))
     var format: ApplyFormat = .human
 
-    @Option(parsing: .upToNextOption, help: ArgumentHelp("With a saved plan: the manifests it was made from; apply refuses (exit 3) when they no longer produce it.", valueName: "path"))
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("With a saved plan: the manifests it was made from; apply refuses (exit 3) when they no longer produce it or, planned again, do not call for one of its changes.", valueName: "path"))
     var manifests: [String] = []
 
     func validate() throws {
@@ -106,14 +107,30 @@ struct ApplyCommand: AsyncParsableCommand {
     }
 
     private func applySaved(_ plan: Plan) async throws {
+        // The database a plan names is opened only once the plan is known to be authentic, and the key that checks
+        // it never comes from that database: with COGRAM_PLAN_KEY the signature is checked before anything is
+        // opened; without it, the database must be named on the command line.
+        var selection = sandbox
+        if sandbox.databasePath == nil, case .sandbox(let path)? = BackendIdentity(apiURL: plan.apiURL) {
+            guard let secret = Terminal.environment["COGRAM_PLAN_KEY"], !secret.isEmpty else {
+                let reason = "the plan names the embedded sandbox database \(escapeForTerminal(path)); without COGRAM_PLAN_KEY its signature can only be checked with the key of a database you name: run `cogramctl apply PLANFILE --sandbox=DB` with the database it was made with"
+                Terminal.writeError("error: \(reason)\nNothing was changed.\n")
+                throw ExitCode(try notApplied(plan, .stale, reasons: [reason], verified: false))
+            }
+            do {
+                try plan.verifySignature(with: .fromSecret(secret))
+            } catch {
+                Terminal.writeError("error: \(error)\nNothing was changed.\n")
+                throw ExitCode(try notApplied(plan, .stale, reasons: ["\(error)"], verified: false))
+            }
+            selection = try sandbox.forSavedPlan(apiURL: plan.apiURL)
+        }
         let code: Int32 = try await Backend.withClient(
-            connection: connection, sandbox: try sandbox.forSavedPlan(apiURL: plan.apiURL), manifestPaths: [],
+            connection: connection, sandbox: selection, manifestPaths: [],
             requestsPerMinute: planning.requestsPerMinute,
             parallelism: planning.parallelism
         ) { client, identity in
-            let manifests = self.manifests.isEmpty ? nil : SavedPlanVerification.Manifests(paths: self.manifests) { [paths = self.manifests] in
-                try Planning.load(paths, command: "apply").1
-            }
+            let manifests = self.manifests.isEmpty ? nil : try replanning(client: client, apiURL: identity.apiURL)
             let verdict = try await SavedPlanVerification.verify(
                 plan, key: planSigningKey(client: client), apiURL: identity.apiURL, manifests: manifests,
                 options: planning.planOptions(apiURL: identity.apiURL, digest: plan.manifestDigest),
@@ -121,9 +138,14 @@ struct ApplyCommand: AsyncParsableCommand {
             switch verdict {
             case .invalid(let reason):
                 Terminal.writeError("error: \(reason)\nNothing was changed.\n")
-                return try notApplied(plan, .stale, reasons: [reason])
-            case .nothingToDo:
-                show(plan)
+                return try notApplied(plan, .stale, reasons: [reason], verified: false)
+            case .nothingToDo(let alreadyDone):
+                if alreadyDone > 0 {
+                    let what = alreadyDone == 1 ? "the plan's one change is" : "all \(alreadyDone) changes of this plan are"
+                    Terminal.writeOutput("Nothing to do: \(what) already made in Cogram.\n")
+                } else {
+                    show(plan)
+                }
                 return try finishWithNothingToDo(plan)
             case .refused(let violations):
                 Planning.reportSafety(violations, asErrors: true)
@@ -132,13 +154,30 @@ struct ApplyCommand: AsyncParsableCommand {
             case .stale(let moved):
                 Terminal.writeError(renderStale(moved))
                 return try notApplied(plan, .stale, reasons: moved.map { "\($0)" })
-            case .ready:
+            case .ready(let remaining, let alreadyDone):
                 // Shown only once every check passed: a refused plan prints what is wrong with it, not the plan.
-                show(plan)
-                return try await execute(plan, client: client)
+                if alreadyDone > 0 {
+                    Terminal.writeOutput("\(plural(alreadyDone, "change")) of this plan already made in Cogram (counted as done); applying the other \(remaining.changes.count).\n")
+                }
+                show(remaining)
+                return try await execute(remaining, client: client)
             }
         }
         if code != 0 { throw ExitCode(code) }
+    }
+
+    /// The manifests of `--manifests`, loaded once, and the plan they make against Cogram now.
+    private func replanning(client: CogramClient, apiURL: String) throws -> SavedPlanVerification.Manifests {
+        let paths = manifests
+        let (desired, digest, sources) = try Planning.load(paths, command: "apply")
+        let options = planning.planOptions(apiURL: apiURL, digest: digest)
+        let parallelism = planning.parallelism
+        let keySource = connection.keySource
+        let files = Planning.fingerprint(sources, paths: paths).files
+        return SavedPlanVerification.Manifests(paths: paths, digest: { digest }, files: files) {
+            try await Planning.plan(
+                desired: desired, client: client, options: options, parallelism: parallelism, verbose: false, keySource: keySource)
+        }
     }
 
     // MARK: - Output
@@ -163,9 +202,10 @@ struct ApplyCommand: AsyncParsableCommand {
     }
 
     /// Reports an apply that sent nothing (refused or stale) with the reasons; exit status 4 or 3.
-    private func notApplied(_ plan: Plan, _ status: ApplyStatus, reasons: [String]) throws -> Int32 {
+    /// A plan whose signature did not verify (`verified: false`) lists none of its changes.
+    private func notApplied(_ plan: Plan, _ status: ApplyStatus, reasons: [String], verified: Bool = true) throws -> Int32 {
         if format == .json {
-            let document = ApplyReportDocument(plan: plan, notApplied: status, reasons: reasons)
+            let document = ApplyReportDocument(plan: plan, notApplied: status, reasons: reasons, listingChanges: verified)
             Terminal.writeOutput(String(decoding: try document.jsonData(), as: UTF8.self) + "\n")
         }
         GitHubActions.appendStepSummary(renderNotAppliedMarkdown(status, reasons: reasons))

@@ -9,7 +9,7 @@ public struct Cogramctl: AsyncParsableCommand {
         commandName: "cogramctl",
         abstract: "Manage a Cogram organization as code: validate, plan, apply and import YAML manifests.",
         version: version,
-        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self, ImportCommand.self, OffboardCommand.self, AccessCommand.self, DoctorCommand.self, SandboxCommand.self, SchemaCommand.self]
+        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self, ImportCommand.self, OffboardCommand.self, AccessCommand.self, DriftCommand.self, DoctorCommand.self, SandboxCommand.self, SchemaCommand.self]
     )
 
     public init() {}

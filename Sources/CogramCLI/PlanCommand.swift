@@ -68,7 +68,9 @@ struct PlanCommand: AsyncParsableCommand {
         ) { client, identity in
             let plan = try await Planning.plan(
                 desired: desired, client: client,
-                options: planning.planOptions(apiURL: identity.apiURL, digest: digest, validity: validity),
+                options: planning.planOptions(
+                    apiURL: identity.apiURL, digest: digest, files: Planning.fingerprint(sources, paths: paths).files,
+                    validity: validity),
                 parallelism: planning.parallelism, verbose: connection.verbose, scope: scope,
                 keySource: connection.keySource)
             return plan.errors.isEmpty ? try plan.signed(with: planSigningKey(client: client)) : plan
@@ -82,7 +84,14 @@ struct PlanCommand: AsyncParsableCommand {
             } catch {
                 throw CLIError("cannot write the plan to \(out): \(error.localizedDescription)")
             }
-            Terminal.writeError("Saved the plan to \(out) (valid until \(plan.expiresAt)). Apply exactly this plan with: cogramctl apply \(out)\n")
+            // A sandbox plan checked without COGRAM_PLAN_KEY needs its database named: apply never takes the key
+            // from a database the file names.
+            var command = "cogramctl apply \(out)"
+            if case .sandbox(let path)? = BackendIdentity(apiURL: plan.apiURL),
+               (Terminal.environment["COGRAM_PLAN_KEY"] ?? "").isEmpty {
+                command += " --sandbox=\(Backend.relativePath(path))"
+            }
+            Terminal.writeError("Saved the plan to \(out) (valid until \(plan.expiresAt)). Apply exactly this plan with: \(command)\n")
         }
         GitHubActions.appendStepSummary(renderMarkdown(plan))
         var outputs = [("has-changes", String(!plan.isEmpty)), ("change-count", String(plan.changes.count))]

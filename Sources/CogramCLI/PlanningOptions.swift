@@ -39,13 +39,17 @@ struct PlanningOptions: ParsableArguments {
         if let maxMemberRemovals, maxMemberRemovals < 0 { throw ValidationError("--max-member-removals must not be negative") }
     }
 
-    func planOptions(apiURL: String, digest: String, validity: TimeInterval = 24 * 3600) -> PlanOptions {
-        PlanOptions(
+    func planOptions(
+        apiURL: String, digest: String, files: [String: String]? = nil, validity: TimeInterval = 24 * 3600
+    ) -> PlanOptions {
+        var options = PlanOptions(
             toolVersion: Cogramctl.version, apiURL: apiURL, manifestDigest: digest, now: Date(), validity: validity,
             targets: targets.isEmpty ? nil : Set(targets),
             allowMassArchive: allowMassArchive, maxArchive: maxArchive,
             allowMassMemberRemoval: allowMassMemberRemoval, maxMemberRemovals: maxMemberRemovals,
             allowNoOwner: allowNoOwner)
+        options.manifestFiles = files
+        return options
     }
 }
 
@@ -58,8 +62,12 @@ enum Planning {
         if verbose { reportSkipped(result) }
         try DiagnosticReporter.check(result, command: command)
         guard let desired = result.desired else { throw ExitCode(1) }
-        let digest = ManifestDigest.compute(files: result.sources.map { ($0.path, Data($0.bytes)) })
-        return (desired, digest, result.sources)
+        return (desired, fingerprint(result.sources, paths: paths).digest, result.sources)
+    }
+
+    /// The manifests' digest and `manifest_files`, over contents and paths relative to the path arguments.
+    static func fingerprint(_ sources: [SourceFile], paths: [String]) -> (digest: String, files: [String: String]) {
+        ManifestDigest.fingerprint(files: sources.map { ($0.path, Data($0.bytes)) }, roots: paths)
     }
 
     /// Under `--verbose`: the hidden files and folders a directory held, which were not read.

@@ -85,9 +85,10 @@ public struct ApplyReportDocument: Codable, Sendable, Hashable {
     }
 
     /// The document for an apply that sent nothing (`refused` or `stale`), saying why.
-    public init(plan: Plan, notApplied status: ApplyStatus, reasons: [String]) {
+    /// `listingChanges: false` for a plan that is not known to be authentic: none of its changes is named.
+    public init(plan: Plan, notApplied status: ApplyStatus, reasons: [String], listingChanges: Bool = true) {
         let reason = status == .refused ? "refused by the safety caps" : "the saved plan is stale"
-        let results = plan.changes.map { ChangeResult(action: $0.action, address: $0.address.description, outcome: .skipped(reason)) }
+        let results = (listingChanges ? plan.changes : []).map { ChangeResult(action: $0.action, address: $0.address.description, outcome: .skipped(reason)) }
         self.init(plan: plan, status: status, results: results, errors: reasons)
     }
 
@@ -136,7 +137,9 @@ public func renderReportMarkdown(_ report: ApplyReport, apiURL: String, limit: I
         lines += ["| outcome | change | detail |", "|---|---|---|"]
         for result in exceptions.prefix(200) {
             let detail = (result.outcome.detail ?? "").replacingOccurrences(of: "\n", with: " ")
-            lines.append("| \(result.outcome.name) | `\(result.action.rawValue) \(result.address)` | \(markdownEscape(detail)) |")
+            // A table cell: a code span whose pipes are escaped too, or the row would split there.
+            let change = markdownCode("\(result.action.rawValue) \(result.address)").replacingOccurrences(of: "|", with: "\\|")
+            lines.append("| \(result.outcome.name) | \(change) | \(markdownEscape(detail)) |")
         }
         if exceptions.count > 200 { lines.append("| … | \(exceptions.count - 200) more | |") }
         lines.append("")
@@ -145,7 +148,7 @@ public func renderReportMarkdown(_ report: ApplyReport, apiURL: String, limit: I
         var size = lines.reduce(0) { $0 + $1.utf8.count + 1 }
         var listed: [String] = []
         for result in report.results {
-            let line = "- \(result.outcome.name) `\(result.action.rawValue) \(result.address)`"
+            let line = "- \(result.outcome.name) \(markdownCode("\(result.action.rawValue) \(result.address)"))"
             guard size + line.utf8.count + 200 < limit else { break }
             size += line.utf8.count + 1
             listed.append(line)

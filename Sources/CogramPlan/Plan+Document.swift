@@ -18,6 +18,7 @@ extension Plan: Codable {
         case inventory, targets, scope, signature
         case safetyOverrides = "safety_overrides"
         case ownershipPrefix = "ownership_prefix"
+        case manifestFiles = "manifest_files"
     }
 
     /// `"scope"`: whether the plan covers everything the manifests manage or only `--target`ed projects.
@@ -45,6 +46,7 @@ extension Plan: Codable {
         safetyOverrides = try c.decodeIfPresent(SafetyOverrides.self, forKey: .safetyOverrides) ?? SafetyOverrides()
         ownershipPrefix = try c.decodeIfPresent(String.self, forKey: .ownershipPrefix)
         signature = try c.decodeIfPresent(String.self, forKey: .signature)
+        manifestFiles = try c.decodeIfPresent([String: String].self, forKey: .manifestFiles)
         errors = []
     }
 
@@ -66,6 +68,7 @@ extension Plan: Codable {
         try c.encode(scope, forKey: .scope)
         try c.encode(safetyOverrides, forKey: .safetyOverrides)
         try c.encodeIfPresent(ownershipPrefix, forKey: .ownershipPrefix)
+        try c.encodeIfPresent(manifestFiles, forKey: .manifestFiles)
         try c.encodeIfPresent(signature, forKey: .signature)
     }
 
@@ -122,11 +125,12 @@ public enum PlanValidationError: Error, Sendable, Hashable, CustomStringConverti
     public var description: String {
         switch self {
         case .wrongKind(let found):
-            "this file is not a cogramctl plan (\"kind\" is \(found.map { "\"\($0)\"" } ?? "missing"), expected \"\(Plan.kind)\"); create one with `cogramctl plan --out FILE`"
+            // What the file says is not printed: nothing of an unverified plan reaches a log raw.
+            "this file is not a cogramctl plan (\"kind\" is \(found == nil ? "missing" : "another value"), expected \"\(Plan.kind)\"); create one with `cogramctl plan --out FILE`"
         case .unsupportedFormatVersion(let v):
-            "this plan has format_version \"\(v)\", but this cogramctl reads format_version \"\(Plan.formatVersion)\"; run `cogramctl plan --out FILE` again with this version"
+            "this plan has format_version \"\(escapeForTerminal(String(v.prefix(20))))\", but this cogramctl reads format_version \"\(Plan.formatVersion)\"; run `cogramctl plan --out FILE` again with this version"
         case .malformed(let detail):
-            "the plan file is damaged: \(detail); run `cogramctl plan --out FILE` again"
+            "the plan file is damaged: \(escapeForTerminal(detail)); run `cogramctl plan --out FILE` again"
         case .expired(let expiresAt):
             "the plan expired at \(expiresAt); run `cogramctl plan --out FILE` again"
         case .apiURLMismatch(let plan, let current):
@@ -209,5 +213,36 @@ public enum ManifestDigest {
             hasher.update(data: file.data)
         }
         return "sha256:" + hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The digest and `manifest_files` of files read through the path arguments `roots`: each file is named by
+    /// its path relative to the root it was found under (a directory argument, or a file argument's directory),
+    /// so that `./m`, `m` and `/abs/m` agree; files are taken in that name's order.
+    public static func fingerprint(files: [(path: String, data: Data)], roots: [String]) -> (digest: String, files: [String: String]) {
+        let rootDirectories = roots.map { root -> String in
+            let url = URL(fileURLWithPath: root).standardizedFileURL
+            var isDirectory: ObjCBool = false
+            let directory = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+            return directory ? url.path : url.deletingLastPathComponent().standardizedFileURL.path
+        }
+        func relative(_ path: String) -> String {
+            let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+            let root = rootDirectories
+                .filter { absolute.hasPrefix($0 == "/" ? $0 : $0 + "/") }
+                .max { $0.count < $1.count }
+            guard let root else { return absolute }
+            return String(absolute.dropFirst(root == "/" ? 1 : root.count + 1))
+        }
+        let named = files.map { (path: relative($0.path), data: $0.data) }.sorted { $0.path < $1.path }
+        var map: [String: String] = [:]
+        for file in named {
+            map[file.path] = "sha256:" + SHA256.hash(data: file.data).map { String(format: "%02x", $0) }.joined()
+        }
+        return (compute(files: named), map)
+    }
+
+    /// The files whose entry differs between two `manifest_files` (changed, added or gone), sorted.
+    public static func changedFiles(_ old: [String: String], _ new: [String: String]) -> [String] {
+        Set(old.keys).union(new.keys).filter { old[$0] != new[$0] }.sorted()
     }
 }

@@ -38,6 +38,9 @@ public struct Plan: Sendable, Hashable {
     public var ownershipPrefix: String?
     /// `hmac-sha256:<hex>` over the canonical document without this key (see `Plan+Signature.swift`).
     public var signature: String?
+    /// `manifest_files`: each manifest file's path relative to the manifest root → `sha256:<hex>` of its bytes,
+    /// so that a refusal names the files that changed. Nil in plans made without files (tests).
+    public var manifestFiles: [String: String]?
     /// Manifest problems found while planning (unknown or deactivated emails, …). Not encoded.
     public var errors: [Diagnostic]
 
@@ -62,6 +65,7 @@ public struct Plan: Sendable, Hashable {
         self.safetyOverrides = safetyOverrides
         self.ownershipPrefix = ownershipPrefix
         self.signature = nil
+        self.manifestFiles = nil
         self.errors = errors
     }
 

@@ -13,6 +13,8 @@ public struct PlanOptions: Sendable, Hashable {
     public var apiURL: String
     /// `sha256:…`; see `ManifestDigest.compute(files:)`.
     public var manifestDigest: String
+    /// The plan's `manifest_files` (see `ManifestDigest.fingerprint`); nil leaves it out.
+    public var manifestFiles: [String: String]?
     /// The plan's `created_at`; inject a fixed instant for reproducible output.
     public var now: Date
     /// How long a saved plan stays valid.

@@ -9,7 +9,7 @@ import Foundation
 public func makePlan(desired: DesiredState, observed: ObservedState, options: PlanOptions) -> Plan {
     var planner = Planner(desired: desired, observed: observed, options: options)
     planner.run()
-    return Plan(
+    var plan = Plan(
         toolVersion: options.toolVersion,
         createdAt: formatTimestamp(options.now),
         expiresAt: formatTimestamp(options.now.addingTimeInterval(options.validity)),
@@ -25,6 +25,8 @@ public func makePlan(desired: DesiredState, observed: ObservedState, options: Pl
         ownershipPrefix: desired.externalIDPrefix,
         errors: (planner.errors + guestPolicyErrors(desired: desired, users: observed.users)).sorted(by: byLocationThenMessage)
     )
+    plan.manifestFiles = options.manifestFiles
+    return plan
 }
 
 /// `--target` values as external ids: `project.<external_id>` (an address) or the external id itself. A value

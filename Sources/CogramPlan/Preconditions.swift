@@ -10,6 +10,8 @@ public struct PreconditionFailure: Sendable, Hashable, CustomStringConvertible {
     public var fields: [String] = []
     /// Cogram already shows exactly what this change would have done.
     public var matchesPlan: Bool = false
+    /// The project found where the plan creates one (a create already made: its members need this id).
+    public var projectID: String?
 
     public var description: String {
         let what = fields.isEmpty ? "" : "\(fields.joined(separator: ", ")) changed; "
@@ -119,10 +121,10 @@ public func checkPreconditions(
 
     // MARK: Compare
     var failures: [PreconditionFailure] = []
-    func fail(_ change: Change, _ found: String, fields: [String] = [], matchesPlan: Bool = false) {
+    func fail(_ change: Change, _ found: String, fields: [String] = [], matchesPlan: Bool = false, projectID: String? = nil) {
         failures.append(PreconditionFailure(
             address: change.address.description, expected: change.precondition.summary, found: found, fields: fields,
-            matchesPlan: matchesPlan))
+            matchesPlan: matchesPlan, projectID: projectID))
     }
     /// The target is not what the address names: an edited plan, or ids that changed hands. Never applied.
     func mismatch(_ change: Change, _ found: String) {
@@ -161,7 +163,7 @@ public func checkPreconditions(
             let found = projectsByExternalID[externalID] ?? []
             if found.count == 1, let project = found.first {
                 fail(change, "project \(project.id) (\(project.status.rawValue)) with that external_id", fields: ["project"],
-                     matchesPlan: change.matches(project))
+                     matchesPlan: change.matches(project), projectID: project.id)
             } else if found.count > 1 {
                 fail(change, "several projects with that external_id (\(idList(found.map(\.id))))")
             }

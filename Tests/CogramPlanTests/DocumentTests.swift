@@ -51,7 +51,7 @@ import Testing
 
     @Test(arguments: [
         (#"{"kind": "terraform-plan", "format_version": "1"}"#,
-         #"this file is not a cogramctl plan ("kind" is "terraform-plan", expected "cogramctl-plan"); create one with `cogramctl plan --out FILE`"#),
+         #"this file is not a cogramctl plan ("kind" is another value, expected "cogramctl-plan"); create one with `cogramctl plan --out FILE`"#),
         (#"{"kind": "cogramctl-plan", "format_version": "2"}"#,
          #"this plan has format_version "2", but this cogramctl reads format_version "1"; run `cogramctl plan --out FILE` again with this version"#),
         (#"{"kind": "cogramctl-plan"}"#, #"the plan file is damaged: "format_version" is missing; run `cogramctl plan --out FILE` again"#),
@@ -95,5 +95,34 @@ import Testing
         #expect(
             ManifestDigest.compute(files: [("a", Data("xy".utf8)), ("b", Data())])
                 != ManifestDigest.compute(files: [("a", Data("x".utf8)), ("b", Data("y".utf8))]))
+    }
+
+    /// Issue 23.9: the digest is over contents and paths relative to the path argument, so that `plan ./m` and
+    /// `apply PLAN --manifests m` (or an absolute path) agree; `manifest_files` names what changed.
+    @Test func manifestDigestDoesNotDependOnPathSpelling() throws {
+        let directory = try makeTemporaryDirectory("cogram-digest")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let m = directory.appendingPathComponent("m")
+        try FileManager.default.createDirectory(at: m.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        let files = [("a.yaml", "version: 1\n"), ("sub/b.yaml", "version: 1\nprojects: []\n")]
+        func fingerprint(_ root: String, _ contents: [(String, String)] = files) -> (digest: String, files: [String: String]) {
+            ManifestDigest.fingerprint(
+                files: contents.map { (path: (root as NSString).appendingPathComponent($0.0), data: Data($0.1.utf8)) }, roots: [root])
+        }
+        let absolute = fingerprint(m.path)
+        #expect(fingerprint(m.path + "/").digest == absolute.digest)
+        #expect(fingerprint(directory.path + "/./m").digest == absolute.digest)
+        #expect(fingerprint(directory.path + "/sub/../m").digest == absolute.digest)
+        #expect(Set(absolute.files.keys) == ["a.yaml", "sub/b.yaml"])
+        // In another folder with the same files and names: the same digest (the root is not part of it).
+        let elsewhere = directory.appendingPathComponent("copy")
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        #expect(fingerprint(elsewhere.path).digest == absolute.digest)
+        // One file changed: another digest, and that file named.
+        let changed = fingerprint(m.path, [("a.yaml", "version: 1\n"), ("sub/b.yaml", "version: 1\nprojects: [x]\n")])
+        #expect(changed.digest != absolute.digest)
+        #expect(ManifestDigest.changedFiles(absolute.files, changed.files) == ["sub/b.yaml"])
+        #expect(ManifestDigest.changedFiles(absolute.files, ["a.yaml": absolute.files["a.yaml"]!, "c.yaml": "sha256:0"]) == ["c.yaml", "sub/b.yaml"])
+        #expect(SavedPlanVerification.manifestsChanged(["m"], files: ["sub/b.yaml"]).contains("(changed, added or gone: sub/b.yaml)"))
     }
 }

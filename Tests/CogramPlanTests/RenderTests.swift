@@ -149,6 +149,23 @@ private func expectGolden(_ actual: String, _ name: String, sourceLocation: Test
     }
 }
 
+@Suite struct ReportMarkdownEscapingTests {
+    /// Issue 23.5: an address (an external_id set in the app) holding backticks, HTML, a pipe and a newline stays
+    /// inside its code span in the apply step summary: no HTML, no link, no broken table row.
+    @Test func addressesStayInsideTheirCodeSpans() {
+        let address = "project.x`<img src=x onerror=alert(1)>`|[a](http://evil)\n::error::boom"
+        let report = ApplyReport(
+            results: [ChangeResult(action: .create, address: address, outcome: .failed("boom"))], writes: 1, interrupted: false)
+        let md = renderReportMarkdown(report, apiURL: "https://api.cogram.com")
+        let code = markdownCode("create \(address)")
+        #expect(code.hasPrefix("``") && !code.contains("\n"))
+        #expect(md.contains("| failed | \(code.replacingOccurrences(of: "|", with: "\\|")) | boom |"), "\(md)")
+        #expect(md.contains("- failed \(code)\n"), "\(md)")
+        #expect(!md.contains("\n::error"), "\(md)")
+        #expect(!md.contains(" `create "), "a single-backtick span would end at the address's backtick: \(md)")
+    }
+}
+
 @Suite struct RenderEdgeTests {
     @Test func noChangesWithWarningsKeepsTheVerdictLast() {
         var plan = F.plan(DesiredState(), ObservedState())

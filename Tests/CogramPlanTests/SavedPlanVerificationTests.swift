@@ -17,6 +17,18 @@ private func signedRename() async throws -> (Plan, FakeStore) {
     return (plan, store)
 }
 
+/// The manifests of `--manifests` as `desired`, with the digest `digest`: their re-plan runs against `store`.
+private func manifests(_ desired: DesiredState, store: FakeStore, paths: [String] = ["org.yaml"], digest: String = "sha256:test")
+    -> SavedPlanVerification.Manifests
+{
+    SavedPlanVerification.Manifests(paths: paths, digest: { digest }) {
+        let observed = try await readObservedState(desired: desired, client: FakeCogram(store: store), parallelism: 2)
+        return F.plan(desired, observed)
+    }
+}
+
+private let renameToB = DesiredState(projects: [F.dproject("acme-a", name: "B")])
+
 private func verify(
     _ plan: Plan, store: FakeStore, key: PlanSigningKey = key, apiURL: String = "https://api.cogram.com",
     manifests: SavedPlanVerification.Manifests? = nil
@@ -29,8 +41,7 @@ private func verify(
 @Suite struct SavedPlanVerificationTests {
     @Test func aCurrentSignedPlanIsReady() async throws {
         let (plan, store) = try await signedRename()
-        let manifests = SavedPlanVerification.Manifests(paths: ["org.yaml"]) { "sha256:test" }
-        guard case .ready = try await verify(plan, store: store, manifests: manifests) else {
+        guard case .ready = try await verify(plan, store: store, manifests: manifests(renameToB, store: store)) else {
             Issue.record("a current plan was not ready")
             return
         }
@@ -44,6 +55,9 @@ private func verify(
         let manifests = SavedPlanVerification.Manifests(paths: ["org.yaml"]) {
             Issue.record("the manifests were read before the signature was checked")
             return ""
+        } replan: {
+            Issue.record("the manifests were planned before the signature was checked")
+            return plan
         }
         guard case .invalid(let reason) = try await verify(unsigned, store: store, manifests: manifests) else {
             Issue.record("an unsigned plan was accepted")
@@ -66,7 +80,7 @@ private func verify(
         }
         #expect(api.hasPrefix("the plan was made against https://api.cogram.com but this run talks to https://other.example"))
 
-        let changed = SavedPlanVerification.Manifests(paths: ["a.yaml", "b.yaml"]) { "sha256:other" }
+        let changed = manifests(renameToB, store: store, paths: ["a.yaml", "b.yaml"], digest: "sha256:other")
         guard case .invalid(let reason) = try await verify(plan, store: store, manifests: changed) else {
             Issue.record("a plan from other manifests was accepted")
             return
@@ -109,6 +123,148 @@ private func verify(
             return
         }
         #expect(violations.map(\.kind) == [.massArchive])
+    }
+
+    /// A project whose member list the manifests leave alone, and the fake Cogram with ana owner, ben editor.
+    private static func teamStore() -> FakeStore {
+        FakeStore(
+            projects: [F.project("prj_1", externalID: "acme-a", name: "A")],
+            members: ["prj_1": [F.member("ana", .owner), F.member("ben", .editor)]], users: F.users)
+    }
+
+    private static func signed(_ desired: DesiredState, store: FakeStore) async throws -> Plan {
+        let observed = try await readObservedState(desired: desired, client: FakeCogram(store: store), parallelism: 2)
+        return try F.plan(desired, observed).signed(with: key)
+    }
+
+    /// Issue 23.1: whoever holds the plan key signs a plan that copies the manifests' digest and demotes a user
+    /// the manifests never mention. The re-plan of the manifests does not call for it: refused, nothing applied.
+    @Test func aPlanKeyAloneCannotMakeApplyDoWhatTheManifestsDoNotAskFor() async throws {
+        let store = Self.teamStore()
+        let forged = try await Self.signed(DesiredState(projects: [
+            F.dproject("acme-a", name: "B", members: [F.dmember("ana", .owner), F.dmember("ben", .viewer)]),
+        ]), store: store)
+        #expect(forged.actions == ["update project.acme-a", "update_member project.acme-a.member.ben@acme.example"])
+        #expect(forged.manifestDigest == "sha256:test")
+        // The merged manifests rename the project and say nothing of its members; their digest matches the plan's.
+        guard case .invalid(let reason) = try await verify(forged, store: store, manifests: manifests(renameToB, store: store)) else {
+            Issue.record("a plan doing more than the manifests ask for was accepted")
+            return
+        }
+        #expect(reason.hasPrefix("the manifests at org.yaml do not call for this change of the saved plan: update_member project.acme-a.member.ben@acme.example."), "\(reason)")
+        #expect(await store.project(externalID: "acme-a")?.name == "A")
+        // A change with the same action and address but other values is not in the new plan either.
+        let demoteToViewer = DesiredState(projects: [
+            F.dproject("acme-a", name: "A", members: [F.dmember("ana", .owner), F.dmember("ben", .viewer)]),
+        ])
+        let asksForOwner = DesiredState(projects: [
+            F.dproject("acme-a", name: "A", members: [F.dmember("ana", .owner), F.dmember("ben", .owner)]),
+        ])
+        let other = try await Self.signed(demoteToViewer, store: store)
+        guard case .invalid = try await verify(other, store: store, manifests: manifests(asksForOwner, store: store)) else {
+            Issue.record("a change with other values was taken for the manifests' one")
+            return
+        }
+    }
+
+    /// Issue 23.10: a plan applied, then undone by a later change of the manifests, is refused when replayed with
+    /// `--manifests`, even by a file whose digest is the manifests' own.
+    @Test func aReplayedPlanIsRefusedByTheReplan() async throws {
+        let store = Self.teamStore()
+        let demote = try await Self.signed(DesiredState(projects: [
+            F.dproject("acme-a", name: "A", members: [F.dmember("ana", .owner), F.dmember("ben", .viewer)]),
+        ]), store: store)
+        let report = await apply(plan: demote, client: FakeCogram(store: store), parallelism: 1)
+        #expect(report.succeeded)
+        // Undone by a later change: the manifests now keep ben an editor, and Cogram has him as one again.
+        await store.setMembers("prj_1", [F.member("ana", .owner), F.member("ben", .editor)])
+        let later = DesiredState(projects: [
+            F.dproject("acme-a", name: "A", members: [F.dmember("ana", .owner), F.dmember("ben", .editor)]),
+        ])
+        guard case .invalid(let reason) = try await verify(demote, store: store, manifests: manifests(later, store: store)) else {
+            Issue.record("a replayed plan was accepted")
+            return
+        }
+        #expect(reason.contains("update_member project.acme-a.member.ben@acme.example"), "\(reason)")
+        // Without --manifests a replay within the plan's validity goes through: memberships carry no timestamp
+        // (SECURITY.md says so).
+        guard case .ready = try await verify(demote, store: store) else {
+            Issue.record("a bare apply PLANFILE of a replay was expected to be ready")
+            return
+        }
+    }
+
+    /// Issue 22: applying a plan again after a partial failure finishes it; the changes Cogram already shows are
+    /// done, and a plan whose every change is done has nothing to do.
+    @Test func applyingAgainFinishesAPartlyAppliedPlan() async throws {
+        let store = Self.teamStore()
+        let desired = DesiredState(projects: [
+            F.dproject("acme-a", name: "B", members: [F.dmember("ana", .owner), F.dmember("ben", .viewer)]),
+        ])
+        let plan = try await Self.signed(desired, store: store)
+        #expect(plan.changes.count == 2)
+        // The rename went through (a new updated_at), the demotion did not.
+        await store.editProject("prj_1") {
+            $0.name = "B"
+            $0.updatedAt = "2026-02-28T11:00:00Z"
+        }
+        guard case .ready(let remaining, let done) = try await verify(plan, store: store, manifests: manifests(desired, store: store)) else {
+            Issue.record("a partly applied plan was not ready to finish")
+            return
+        }
+        #expect(done == 1)
+        #expect(remaining.actions == ["update_member project.acme-a.member.ben@acme.example"])
+        #expect(await apply(plan: remaining, client: FakeCogram(store: store), parallelism: 1).succeeded)
+        guard case .nothingToDo(let all) = try await verify(plan, store: store, manifests: manifests(desired, store: store)) else {
+            Issue.record("a plan whose every change is made was not nothing to do")
+            return
+        }
+        #expect(all == 2)
+        // Moved elsewhere (neither the recorded nor the planned state): stale, as before.
+        await store.editProject("prj_1") { $0.name = "C" }
+        guard case .stale = try await verify(plan, store: store) else {
+            Issue.record("a project moved elsewhere was not stale")
+            return
+        }
+    }
+
+    /// Issue 22: a create already made counts as done, and its members are added to the project it made.
+    @Test func aDoneCreateLendsItsProjectToItsMembers() async throws {
+        let store = FakeStore(projects: [], users: F.users)
+        let desired = DesiredState(projects: [F.dproject("acme-new", members: [F.dmember("ana", .owner)])])
+        let plan = try await Self.signed(desired, store: store)
+        #expect(plan.actions == ["create project.acme-new", "add_member project.acme-new.member.ana@acme.example"])
+        await store.setProjects([F.project("prj_9", externalID: "acme-new", name: "Project acme-new")])
+        await store.setMembers("prj_9", [])
+        guard case .ready(let remaining, let done) = try await verify(plan, store: store) else {
+            Issue.record("a plan whose create is made was not ready")
+            return
+        }
+        #expect(done == 1)
+        #expect(remaining.changes.map(\.target.projectID) == ["prj_9"])
+        #expect(await apply(plan: remaining, client: FakeCogram(store: store), parallelism: 1).succeeded)
+    }
+}
+
+@Suite struct UnverifiedPlanTextTests {
+    /// Issue 23.2: nothing of a file that is not yet a verified plan is printed raw.
+    @Test func nothingOfAnUnverifiedPlanIsPrintedRaw() {
+        let hostile = [
+            #"{"kind": "x\n::error title=forged::boom", "format_version": "1"}"#,
+            #"{"kind": "cogramctl-plan", "format_version": "1\n::error::boom\u001b[31m"}"#,
+            #"{"kind": "cogramctl-plan", "format_version": "1", "changes": {"\n::error::boom": 1}}"#,
+            #"{"kind": "cogramctl-plan", "format_version": "1", "api_url": "\n::error::boom\u001b]8;;x"}"#,
+        ]
+        for text in hostile {
+            do throws(PlanValidationError) {
+                _ = try Plan.load(from: Data(text.utf8))
+                Issue.record("a hostile plan loaded: \(text)")
+            } catch {
+                let message = error.description
+                #expect(!ControlCharacters.occur(in: message), "\(message)")
+                #expect(!message.contains("forged"), "\(message)")
+            }
+        }
     }
 }
 

@@ -91,10 +91,15 @@ import Testing
         let plan = try await Binary.run(
             ["plan", "--sandbox=dbs/review.sqlite", "org.yaml", "--out", "p.json"], environment: ["NO_COLOR": "1"], in: folder)
         #expect(plan.status == 0, "\(plan.stderr)")
-        #expect((plan.stdout + plan.stderr).contains("cogramctl apply p.json"), "the hint: \(plan.stdout)\n\(plan.stderr)")
+        #expect((plan.stdout + plan.stderr).contains("cogramctl apply p.json --sandbox=dbs/review.sqlite"), "the hint: \(plan.stdout)\n\(plan.stderr)")
 
-        // No key, no --sandbox: the plan's api_url names the database.
-        let apply = try await Binary.run(["apply", "p.json"], environment: ["NO_COLOR": "1"], in: folder)
+        // No key, no --sandbox: the plan's api_url names the database, but the key that checks the plan would come
+        // from that database; refused, nothing opened.
+        let unnamed = try await Binary.run(["apply", "p.json"], environment: ["NO_COLOR": "1"], in: folder)
+        #expect(unnamed.status == 3, "\(unnamed.stdout)\n\(unnamed.stderr)")
+        #expect(unnamed.stderr.contains("--sandbox=DB"), "\(unnamed.stderr)")
+        // The hint's command: the database named on the command line.
+        let apply = try await Binary.run(["apply", "p.json", "--sandbox=dbs/review.sqlite"], environment: ["NO_COLOR": "1"], in: folder)
         #expect(apply.status == 0, "\(apply.stdout)\n\(apply.stderr)")
         #expect(apply.stderr.contains("database \(folder.standardizedFileURL.path)/dbs/review.sqlite") || apply.stderr.contains("review.sqlite"), "\(apply.stderr)")
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent(".cogram/sandbox.sqlite").path),
@@ -109,5 +114,46 @@ import Testing
         let other = try await Binary.run(["apply", "p.json", "--sandbox=other.sqlite"], environment: ["NO_COLOR": "1"], in: folder)
         #expect(other.status == 3, "\(other.stderr)")
         #expect(projects.count == 1)
+    }
+
+    /// Issue 23.2: an unsigned plan naming `api_url: sandbox:/PATH` does not make apply open or migrate PATH,
+    /// with or without COGRAM_PLAN_KEY; a plan signed with COGRAM_PLAN_KEY opens the database it names.
+    @Test func anUnverifiedPlanOpensNoDatabaseItNames() async throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Self.manifest(emails: ["ana@example.com"]).write(
+            to: folder.appendingPathComponent("org.yaml"), atomically: true, encoding: .utf8)
+        let planKey = ["NO_COLOR": "1", "COGRAM_PLAN_KEY": "plan-key-" + UUID().uuidString]
+        let made = try await Binary.run(["plan", "--sandbox=review.sqlite", "org.yaml", "--out", "p.json"], environment: planKey, in: folder)
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(made.stderr.contains("Apply exactly this plan with: cogramctl apply p.json\n"), "\(made.stderr)")
+
+        // The victim: an empty file, which SQLite would happily turn into a sandbox database.
+        let victim = folder.appendingPathComponent("victim.sqlite")
+        try Data().write(to: victim)
+        let url = folder.appendingPathComponent("p.json")
+        var document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        document["api_url"] = "sandbox:" + victim.standardizedFileURL.path
+        document["signature"] = nil
+        try JSONSerialization.data(withJSONObject: document).write(to: folder.appendingPathComponent("forged.json"))
+        for environment in [["NO_COLOR": "1"], planKey] {
+            let forged = try await Binary.run(["apply", "forged.json"], environment: environment, in: folder)
+            #expect(forged.status == 3, "\(forged.stdout)\n\(forged.stderr)")
+            #expect(try Data(contentsOf: victim).isEmpty, "the database the plan names was written")
+            #expect(!FileManager.default.fileExists(atPath: victim.path + "-wal"))
+            #expect(!forged.stderr.contains("Using the embedded sandbox"), "\(forged.stderr)")
+        }
+
+        // Signed with COGRAM_PLAN_KEY, the plan opens the database it names: that key never comes from it.
+        let apply = try await Binary.run(["apply", "p.json"], environment: planKey, in: folder)
+        #expect(apply.status == 0, "\(apply.stdout)\n\(apply.stderr)")
+
+        // What an unverified file says is not printed raw (a newline would start a workflow command).
+        try Data(#"{"kind": "x\n::error title=forged::boom", "format_version": "1\n::error::boom"}"#.utf8)
+            .write(to: folder.appendingPathComponent("hostile.json"))
+        let hostile = try await Binary.run(["apply", "hostile.json"], environment: ["NO_COLOR": "1"], in: folder)
+        #expect(hostile.status != 0)
+        #expect(!(hostile.stdout + hostile.stderr).contains("\n::error"), "\(hostile.stderr)")
+        #expect(!hostile.stderr.contains("forged"), "\(hostile.stderr)")
     }
 }

@@ -178,13 +178,25 @@ import Testing
             #expect(try await org.run(["plan", ".", "--out", "plan.json"]).status == 0)
             // Another client creates the same project between plan and apply.
             _ = try await org.withClient { try await $0.createProject(ProjectCreate(name: "Race", externalID: "p-race"), retrySafe: true) }
-            let stale = try await org.run(["apply", "plan.json"])
+            // The project is already as the plan makes it: its create counts as done, and its member goes into the
+            // project the other client made (spec/cli.md, "Saved plans, revised"). No duplicate.
+            let finished = try await org.run(["apply", "plan.json"])
+            #expect(finished.status == 0, "\(finished.stderr)")
+            #expect(finished.stdout.contains("1 change of this plan already made in Cogram (counted as done); applying the other 1."), "\(finished.stdout)")
+            #expect(try org.projects().filter { $0.externalID == "p-race" }.count == 1)
+            #expect(try org.members("p-race") == [TestOrganization.email("ana"): .owner])
+            // Created with another name: not the planned state, so stale.
+            try org.write("version: 1\nprojects:\n" + projectYAML("p-race", name: "Race", members: [("ana", "owner")])
+                + projectYAML("p-race2", name: "Race", members: [("ana", "owner")]))
+            #expect(try await org.run(["plan", ".", "--out", "plan2.json"]).status == 0)
+            _ = try await org.withClient { try await $0.createProject(ProjectCreate(name: "Other", externalID: "p-race2"), retrySafe: true) }
+            let stale = try await org.run(["apply", "plan2.json"])
             #expect(stale.status == 3, "\(stale.stderr)")
             // Applying the manifests instead converges on the existing project: no duplicate.
             let apply = try await org.run(["apply", ".", "--auto-approve"])
             #expect(apply.status == 0, "\(apply.stderr)")
-            #expect(try org.projects().filter { $0.externalID == "p-race" }.count == 1)
-            #expect(try org.members("p-race") == [TestOrganization.email("ana"): .owner])
+            #expect(try org.projects().filter { $0.externalID == "p-race2" }.count == 1)
+            #expect(try org.members("p-race2") == [TestOrganization.email("ana"): .owner])
         }
     }
 

@@ -1,0 +1,63 @@
+import ArgumentParser
+import CogramAPI
+import CogramManifest
+import CogramPlan
+import Foundation
+
+/// `cogramctl drift PATH…`: where Cogram differs from the manifests, read in full and never scoped.
+struct DriftCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drift",
+        abstract: "Report where Cogram differs from the manifests.",
+        discussion: """
+            Reads the whole organization (every project, user and member list) and reports each difference with \
+            what the manifest says, what Cogram has, the manifest location and whether it can be adopted. \
+            Exit status: 0 no drift, 2 drift, 1 error.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Manifest files or directories.", valueName: "path"))
+    var paths: [String]
+
+    @Option(help: ArgumentHelp("Output format.", valueName: "human|json|markdown"))
+    var format: PlanFormat = .human
+
+    @Option(help: ArgumentHelp("How many requests may run at once (under the shared rate limit).", valueName: "n"))
+    var parallelism = ClientConfiguration.defaultMaxConcurrentRequests
+
+    @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Client-side request budget per minute.", valueName: "n"))
+    var requestsPerMinute = ClientConfiguration.defaultRequestsPerMinute
+
+    @OptionGroup var sandbox: SandboxSelection
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        guard parallelism >= 1, parallelism <= 64 else { throw ValidationError("--parallelism must be between 1 and 64") }
+        guard requestsPerMinute >= 1 else { throw ValidationError("--rate-limit must be at least 1") }
+    }
+
+    func run() async throws {
+        let (desired, digest, sources) = try Planning.load(paths, command: "drift", verbose: connection.verbose)
+        let keySource = connection.apiKeyFile.map { "--api-key-file \($0)" } ?? "COGRAM_API_KEY"
+        let (report, plan) = try await Backend.withClient(
+            connection: connection, sandbox: sandbox, manifestPaths: paths, desired: desired,
+            requestsPerMinute: requestsPerMinute, parallelism: parallelism
+        ) { client, identity in
+            let options = PlanOptions(
+                toolVersion: Cogramctl.version, apiURL: identity.apiURL, manifestDigest: digest, now: Date(), validity: 0)
+            let (report, plan, _) = try await readDrift(desired: desired, client: client, options: options, parallelism: parallelism, keySource: keySource)
+            if connection.verbose {
+                let count = await client.requestCount
+                Terminal.writeError("Read Cogram with \(plural(count.total, "request")).\n")
+            }
+            return (report, plan)
+        }
+        try Planning.reportErrors(plan, sources: sources, command: "drift")
+        switch format {
+        case .human: Terminal.writeOutput(renderHuman(report))
+        case .markdown: Terminal.writeOutput(renderMarkdown(report, paths: paths))
+        case .json: Terminal.writeOutput(String(decoding: try report.jsonData(), as: UTF8.self) + "\n")
+        }
+        if report.hasDrift { throw ExitCode(2) }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+extension DriftReport {
+    /// The organization header every drift rendering starts with.
+    var headerLines: [String] {
+        var line = "Organization: " + (organization.name.map(quoted) ?? "unnamed organization")
+        if let anchor = organization.anchor { line += " (anchor \(anchor))" }
+        if let variable = organization.apiKeyEnv { line += ", key in $\(variable)" }
+        return [escapeForTerminal(line), "API: \(escapeForTerminal(apiURL))"]
+    }
+
+    var summaryLine: String {
+        let adoptable = drift.filter(\.adoptable).count
+        return drift.isEmpty
+            ? "No drift. Cogram matches the manifests."
+            : "Drift: \(drift.count) difference\(drift.count == 1 ? "" : "s") (\(adoptable) adoptable)."
+    }
+
+    var unmanagedLine: String {
+        "Unmanaged: \(unmanaged.projectsWithoutExternalID) projects without external_id, "
+            + "\(unmanaged.usersInNoManifest) users in no manifest, "
+            + "\(unmanaged.membershipsUnmanaged) memberships in projects whose members no manifest manages."
+    }
+}
+
+private func display(_ value: String?) -> String { value.map(quoted) ?? "(none)" }
+
+/// The terminal rendering of a drift report.
+public func renderHuman(_ report: DriftReport) -> String {
+    var lines = report.headerLines + ["Checked at \(report.checkedAt).", ""]
+    for item in report.drift {
+        var head = "\(item.kind.rawValue) \(escapeForTerminal(item.address))"
+        if let field = item.field { head += " \(field)" }
+        lines.append(head)
+        lines.append("    manifest: \(escapeForTerminal(display(item.manifest)))   cogram: \(escapeForTerminal(display(item.cogram)))")
+        var detail: [String] = []
+        if let location = item.location { detail.append("at \(escapeForTerminal(location))") }
+        if let updatedAt = item.updatedAt { detail.append("changed in Cogram \(escapeForTerminal(updatedAt))") }
+        detail.append(item.adoptable ? "adoptable" : "not adoptable" + (item.note.map { ": \(escapeForTerminal($0))" } ?? ""))
+        lines.append("    " + detail.joined(separator: "; "))
+    }
+    if !report.drift.isEmpty { lines.append("") }
+    lines.append(report.summaryLine)
+    lines.append(report.unmanagedLine)
+    return lines.joined(separator: "\n") + "\n"
+}
+
+/// The Markdown rendering: an issue body, with both ways to end the drift.
+// `cogramctl drift --adopt` joins the second way once it exists.
+public func renderMarkdown(_ report: DriftReport, paths: [String]) -> String {
+    let title = report.organization.name.map { "Drift in \(markdownEscape($0))" } ?? "Drift in the unnamed organization"
+    var lines = ["### \(title)", ""]
+    lines += report.headerLines.map { markdownEscape($0) + "  " }
+    lines += ["Checked at \(report.checkedAt).", "", "**\(report.summaryLine)**", ""]
+    if !report.drift.isEmpty {
+        lines += ["| kind | address | field | manifest | Cogram | changed in Cogram | location | adoptable |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for item in report.drift {
+            let cells = [
+                item.kind.rawValue, markdownCode(item.address), item.field ?? "", item.manifest.map(markdownEscape) ?? "",
+                item.cogram.map(markdownEscape) ?? "", item.updatedAt ?? "", item.location.map(markdownCode) ?? "",
+                item.adoptable ? "yes" : "no" + (item.note.map { ": " + markdownEscape($0) } ?? ""),
+            ]
+            lines.append("| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |")
+        }
+        let joined = paths.map(shellQuoted).joined(separator: " ")
+        lines += [
+            "", "**To fix**", "",
+            "- Revert Cogram to the manifests: `cogramctl apply \(joined)`",
+            "- Or keep Cogram's values: write them into the manifests (the items marked adoptable) and open a pull request.",
+        ]
+    }
+    lines += ["", markdownEscape(report.unmanagedLine), ""]
+    return lines.joined(separator: "\n")
+}
+
+/// A path as a shell word: bare when it is plainly safe, else single-quoted.
+func shellQuoted(_ s: String) -> String {
+    let safe = s.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "-_./=:@".unicodeScalars.contains($0) }
+    return safe && !s.isEmpty ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}

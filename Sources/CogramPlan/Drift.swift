@@ -1,0 +1,385 @@
+import CogramAPI
+import CogramManifest
+import Foundation
+
+/// The JSON `kind` of a drift item and the `kind` label of `cogram_drift_objects`.
+public enum DriftKind: String, Codable, Sendable, Hashable, CaseIterable {
+    case projectField = "project_field"
+    case projectMissing = "project_missing"
+    case projectUnlisted = "project_unlisted"
+    case memberAdded = "member_added"
+    case memberRemoved = "member_removed"
+    case memberRole = "member_role"
+    case userRole = "user_role"
+}
+
+/// One place where Cogram differs from the manifests: a plan change seen the other way round.
+public struct DriftItem: Codable, Sendable, Hashable {
+    public var kind: DriftKind
+    public var address: String
+    /// `name`, `description`, `status` or `external_id` for project fields, `role` for roles, else nil.
+    public var field: String?
+    /// What the manifests say (a value, a role), nil when they name nothing.
+    public var manifest: String?
+    /// What Cogram has, nil when it has nothing.
+    public var cogram: String?
+    /// When Cogram last changed the object, where the API gives it (projects only).
+    public var updatedAt: String?
+    /// `file:line` of the manifest entry behind the difference, nil when no manifest names it.
+    public var location: String?
+    public var adoptable: Bool
+    /// Why `--adopt` leaves it alone, for the item that is not adoptable.
+    public var note: String?
+
+    public init(
+        kind: DriftKind, address: String, field: String? = nil, manifest: String?, cogram: String?,
+        updatedAt: String? = nil, location: String? = nil, adoptable: Bool, note: String? = nil
+    ) {
+        self.kind = kind
+        self.address = address
+        self.field = field
+        self.manifest = manifest
+        self.cogram = cogram
+        self.updatedAt = updatedAt
+        self.location = location
+        self.adoptable = adoptable
+        self.note = note
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, address, field, manifest, cogram, location, adoptable, note
+        case updatedAt = "updated_at"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        // Absent values are written as null: every item has every key, as the spec lists them.
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(address, forKey: .address)
+        try c.encode(field, forKey: .field)
+        try c.encode(manifest, forKey: .manifest)
+        try c.encode(cogram, forKey: .cogram)
+        try c.encode(updatedAt, forKey: .updatedAt)
+        try c.encode(location, forKey: .location)
+        try c.encode(adoptable, forKey: .adoptable)
+        try c.encode(note, forKey: .note)
+    }
+}
+
+/// What no manifest manages, counted.
+public struct UnmanagedCounts: Codable, Sendable, Hashable {
+    public var projectsWithoutExternalID = 0
+    public var usersInNoManifest = 0
+    public var membershipsUnmanaged = 0
+
+    public init(projectsWithoutExternalID: Int = 0, usersInNoManifest: Int = 0, membershipsUnmanaged: Int = 0) {
+        self.projectsWithoutExternalID = projectsWithoutExternalID
+        self.usersInNoManifest = usersInNoManifest
+        self.membershipsUnmanaged = membershipsUnmanaged
+    }
+
+    /// The JSON keys, which are also the `kind` labels of `cogram_unmanaged_objects`, with their counts.
+    public var labelled: [(kind: String, count: Int)] {
+        [("projects_without_external_id", projectsWithoutExternalID),
+         ("users_in_no_manifest", usersInNoManifest),
+         ("memberships_unmanaged", membershipsUnmanaged)]
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case projectsWithoutExternalID = "projects_without_external_id"
+        case usersInNoManifest = "users_in_no_manifest"
+        case membershipsUnmanaged = "memberships_unmanaged"
+    }
+}
+
+/// The organization a drift report is about, as the JSON documents carry it.
+public struct DriftOrganization: Codable, Sendable, Hashable {
+    public var name: String?
+    public var anchor: String?
+    public var apiKeyEnv: String?
+
+    public init(name: String?, anchor: String?, apiKeyEnv: String? = nil) {
+        self.name = name
+        self.anchor = anchor
+        self.apiKeyEnv = apiKeyEnv
+    }
+
+    public init(_ section: OrganizationSection?) {
+        self.init(name: section?.name, anchor: section?.anchor, apiKeyEnv: section?.apiKeyEnv)
+    }
+
+    /// The `organization` label of the metrics.
+    public var label: String { name ?? "unnamed" }
+
+    enum CodingKeys: String, CodingKey { case name, anchor }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try c.decodeIfPresent(String.self, forKey: .name), anchor: try c.decodeIfPresent(String.self, forKey: .anchor))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(anchor, forKey: .anchor)
+    }
+}
+
+/// `cogramctl drift`: every difference between Cogram and the manifests, and what no manifest manages.
+public struct DriftReport: Codable, Sendable, Hashable {
+    public static let kind = "cogramctl-drift"
+    public static let formatVersion = "1"
+
+    public var organization: DriftOrganization
+    public var apiURL: String
+    public var checkedAt: String
+    public var drift: [DriftItem]
+    public var unmanaged: UnmanagedCounts
+
+    public init(organization: DriftOrganization, apiURL: String, checkedAt: String, drift: [DriftItem], unmanaged: UnmanagedCounts) {
+        self.organization = organization
+        self.apiURL = apiURL
+        self.checkedAt = checkedAt
+        self.drift = drift
+        self.unmanaged = unmanaged
+    }
+
+    public var hasDrift: Bool { !drift.isEmpty }
+
+    /// Items per kind, every kind present (zero included), for the metrics.
+    public var countsByKind: [(kind: DriftKind, count: Int)] {
+        DriftKind.allCases.map { kind in (kind, drift.filter { $0.kind == kind }.count) }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, organization, drift, unmanaged
+        case formatVersion = "format_version"
+        case checkedAt = "checked_at"
+        case apiURL = "api_url"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        organization = try c.decode(DriftOrganization.self, forKey: .organization)
+        apiURL = try c.decodeIfPresent(String.self, forKey: .apiURL) ?? ""
+        checkedAt = try c.decode(String.self, forKey: .checkedAt)
+        drift = try c.decode([DriftItem].self, forKey: .drift)
+        unmanaged = try c.decode(UnmanagedCounts.self, forKey: .unmanaged)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(Self.kind, forKey: .kind)
+        try c.encode(Self.formatVersion, forKey: .formatVersion)
+        try c.encode(organization, forKey: .organization)
+        try c.encode(apiURL, forKey: .apiURL)
+        try c.encode(checkedAt, forKey: .checkedAt)
+        try c.encode(drift, forKey: .drift)
+        try c.encode(unmanaged, forKey: .unmanaged)
+    }
+
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+}
+
+// MARK: - Classification
+
+/// Drift from the full plan of `desired` against `observed`: each change the plan would make is a place where
+/// Cogram differs from the manifests, so the rules of what differs live in the planner alone.
+public func makeDriftReport(
+    desired: DesiredState, observed: ObservedState, plan: Plan, checkedAt: Date, today: CalendarDay
+) -> DriftReport {
+    var classifier = DriftClassifier(desired: desired, observed: observed, today: today)
+    let items = plan.changes.flatMap { classifier.items(for: $0, in: plan) }
+    return DriftReport(
+        organization: DriftOrganization(desired.organization),
+        apiURL: plan.apiURL,
+        checkedAt: formatTimestamp(checkedAt),
+        drift: items.sorted { ($0.address, $0.field ?? "") < ($1.address, $1.field ?? "") },
+        unmanaged: unmanagedCounts(desired: desired, observed: observed))
+}
+
+/// Reads Cogram in full and reports drift: the whole of `drift` but the printing. The plan comes back too, for
+/// its errors (unknown or duplicate emails), which stop the command as they stop `plan`. A key of another
+/// organization (the anchor is not among its users) throws `AnchorMismatch` before anything is compared.
+public func readDrift(
+    desired: DesiredState, client: some CogramClientProtocol, options: PlanOptions, parallelism: Int,
+    keySource: String = "COGRAM_API_KEY"
+) async throws -> (report: DriftReport, plan: Plan, observed: ObservedState) {
+    let observed = try await readFullObservedState(client: client, parallelism: parallelism)
+    try checkAnchor(organization: desired.organization, users: observed.users, keySource: keySource)
+    var full = options
+    full.targets = nil  // drift is never scoped
+    let plan = makePlan(desired: desired, observed: observed, options: full)
+    let report = makeDriftReport(
+        desired: desired, observed: observed, plan: plan, checkedAt: options.now, today: CalendarDay(options.now))
+    return (report, plan, observed)
+}
+
+/// The three counts of what no manifest manages.
+public func unmanagedCounts(desired: DesiredState, observed: ObservedState) -> UnmanagedCounts {
+    var counts = UnmanagedCounts()
+    counts.projectsWithoutExternalID = observed.projects.filter { ($0.externalID ?? "").isEmpty }.count
+
+    var named = Set(desired.users.map(\.normalizedEmail))
+    named.formUnion(desired.offboarded.map { normalizeEmail($0.email) })
+    for project in desired.projects { named.formUnion((project.members ?? []).map(\.normalizedEmail)) }
+    for group in desired.groups { named.formUnion(group.members.map { normalizeEmail($0.email) }) }
+    counts.usersInNoManifest = observed.users.filter { !named.contains(normalizeEmail($0.email)) }.count
+
+    let matching = ProjectMatching(desired: desired, projects: observed.projects)
+    var managedMembers: Set<String> = []
+    for (index, project) in desired.projects.enumerated() where project.members != nil && !project.archived {
+        if let match = matching.matches[index] { managedMembers.insert(match.id) }
+    }
+    counts.membershipsUnmanaged = observed.members
+        .filter { !managedMembers.contains($0.key) }
+        .reduce(0) { $0 + $1.value.count }
+    return counts
+}
+
+private struct DriftClassifier {
+    let desired: DesiredState
+    let projectsByExternalID: [String: DesiredProject]
+    let usersByEmail: [String: DesiredUser]
+    let offboarded: Set<String>
+    let observedByID: [String: Project]
+    let today: CalendarDay
+
+    init(desired: DesiredState, observed: ObservedState, today: CalendarDay) {
+        self.desired = desired
+        projectsByExternalID = Dictionary(desired.projects.map { ($0.externalID, $0) }, uniquingKeysWith: { a, _ in a })
+        usersByEmail = Dictionary(desired.users.map { ($0.normalizedEmail, $0) }, uniquingKeysWith: { a, _ in a })
+        offboarded = Set(desired.offboarded.map { normalizeEmail($0.email) })
+        observedByID = Dictionary(observed.projects.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        self.today = today
+    }
+
+    private func location(_ l: SourceLocation?) -> String? { l.map { "\($0.file):\($0.line)" } }
+
+    private func updatedAt(_ change: Change) -> String? {
+        if case .project(let updatedAt, _) = change.precondition { return updatedAt }
+        return change.target.projectID.flatMap { observedByID[$0]?.updatedAt }
+    }
+
+    /// Why access that the manifests end cannot be adopted: writing Cogram's value back would undo the end.
+    private func accessEndNote(email: String, expires: CalendarDay?, reason: String?) -> String? {
+        if offboarded.contains(email) || reason == "offboarded" {
+            return "caused by offboarded:; adopting would write the removed access back"
+        }
+        if let expires, expires <= today {
+            return "caused by expires: \(expires); adopting would write the expired access back"
+        }
+        if reason == "expired" { return "caused by expires:; adopting would write the expired access back" }
+        return nil
+    }
+
+    mutating func items(for change: Change, in plan: Plan) -> [DriftItem] {
+        let address = change.address.description
+        let externalID = change.target.projectExternalID
+        let project = externalID.flatMap { projectsByExternalID[$0] }
+        switch change.edit {
+        case .create(let name, _):
+            return [DriftItem(
+                kind: .projectMissing, address: address, manifest: name, cogram: nil,
+                location: location(project?.location), adoptable: false,
+                note: "in the manifests, not in Cogram; --adopt never deletes a manifest project")]
+        case .update(let edit):
+            return fieldItems(edit, change: change, project: project)
+        case .restore(let edit):
+            return fieldItems(edit, change: change, project: project) + [DriftItem(
+                kind: .projectField, address: address, field: "status", manifest: "active", cogram: "archived",
+                updatedAt: updatedAt(change), location: location(project?.location), adoptable: true)]
+        case .archive:
+            if project == nil {
+                return [DriftItem(
+                    kind: .projectUnlisted, address: address, manifest: nil, cogram: change.projectName,
+                    updatedAt: updatedAt(change), adoptable: true)]
+            }
+            return [DriftItem(
+                kind: .projectField, address: address, field: "status", manifest: "archived", cogram: "active",
+                updatedAt: updatedAt(change), location: location(project?.location), adoptable: false,
+                note: "restored in the app; remove `archived: true` by hand to keep it")]
+        case .addMember(let role):
+            // Members of a project the plan creates are part of `project_missing`.
+            guard change.target.projectID != nil else { return [] }
+            let email = change.target.email ?? change.address.email ?? ""
+            let member = project?.members?.first { $0.normalizedEmail == email }
+            return [memberItem(
+                .memberRemoved, change: change, member: member, manifest: role.rawValue, cogram: nil)]
+        case .updateMember(let from, let to):
+            let email = change.target.email ?? change.address.email ?? ""
+            let member = project?.members?.first { $0.normalizedEmail == email }
+            return [memberItem(.memberRole, change: change, member: member, manifest: to.rawValue, cogram: from.rawValue)]
+        case .removeMember(let from):
+            let email = change.target.email ?? change.address.email ?? ""
+            let note = accessEndNote(email: email, expires: nil, reason: change.reason)
+            return [DriftItem(
+                kind: .memberAdded, address: address, field: "role", manifest: nil, cogram: from.rawValue,
+                location: location(project?.location), adoptable: note == nil, note: note)]
+        case .updateUser(let edit):
+            let email = change.target.email ?? change.address.email ?? ""
+            let user = usersByEmail[email]
+            var out: [DriftItem] = []
+            if let role = edit.after.role {
+                let note = accessEndNote(email: email, expires: user?.expires, reason: change.reason)
+                out.append(DriftItem(
+                    kind: .userRole, address: address, field: "role", manifest: role.rawValue,
+                    cogram: edit.before.role?.rawValue, location: location(user?.location), adoptable: note == nil, note: note))
+            }
+            if !edit.after.externalID.isAbsent {
+                // A user's external_id has no kind of its own; it is reported with the user's other field.
+                out.append(DriftItem(
+                    kind: .userRole, address: address, field: "external_id", manifest: edit.after.externalID.text,
+                    cogram: edit.before.externalID.text, location: location(user?.location), adoptable: false,
+                    note: "an identity field the manifests set"))
+            }
+            return out
+        }
+    }
+
+    private func memberItem(_ kind: DriftKind, change: Change, member: DesiredMember?, manifest: String?, cogram: String?) -> DriftItem {
+        let email = change.target.email ?? change.address.email ?? ""
+        var note = accessEndNote(email: email, expires: member?.expires, reason: change.reason)
+        if note == nil, let group = member?.group {
+            note = "granted by group \(group); adopting would change every project of the group"
+        }
+        return DriftItem(
+            kind: kind, address: change.address.description, field: "role", manifest: manifest, cogram: cogram,
+            location: location(member?.location), adoptable: note == nil, note: note)
+    }
+
+    private func fieldItems(_ edit: ProjectEdit, change: Change, project: DesiredProject?) -> [DriftItem] {
+        var out: [DriftItem] = []
+        let address = change.address.description
+        if let name = edit.after.name {
+            out.append(DriftItem(
+                kind: .projectField, address: address, field: "name", manifest: name, cogram: edit.before.name,
+                updatedAt: updatedAt(change), location: location(project?.location), adoptable: true))
+        }
+        if !edit.after.description.isAbsent {
+            out.append(DriftItem(
+                kind: .projectField, address: address, field: "description", manifest: edit.after.description.text,
+                cogram: edit.before.description.text, updatedAt: updatedAt(change), location: location(project?.location),
+                adoptable: true))
+        }
+        if !edit.after.externalID.isAbsent {
+            out.append(DriftItem(
+                kind: .projectField, address: address, field: "external_id", manifest: edit.after.externalID.text,
+                cogram: edit.before.externalID.text, updatedAt: updatedAt(change), location: location(project?.location),
+                adoptable: false, note: "the manifest renames the project; apply carries the rename"))
+        }
+        return out
+    }
+}
+
+extension PatchField where Value == String {
+    /// The value, nil for null or absent.
+    var text: String? {
+        if case .value(let v) = self { return v }
+        return nil
+    }
+}

@@ -1,0 +1,117 @@
+import CogramAPI
+import CogramPlan
+import CogramSandbox
+import CogramTestSupport
+import Foundation
+import Testing
+
+/// Saved plans, revised (`spec/cli.md`): the re-plan of `--manifests`, path spellings of the digest, and applying
+/// a saved plan again to finish it.
+@Suite struct SavedPlanEndToEndTests {
+    /// Issue 23.1: whoever holds COGRAM_PLAN_KEY signs a plan that copies the merged manifests' digest and demotes
+    /// a user those manifests never mention. `apply PLANFILE --manifests` re-plans them and refuses it.
+    @Test func aPlanKeyAloneCannotMakeApplyDoWhatTheManifestsDoNotAsk() async throws {
+        let (ana, chloe) = (TestOrganization.email("ana"), TestOrganization.email("chloe"))
+        try await stopping(try await TestOrganization.start(projects: [
+            .init(name: "A", externalID: "p-a", members: [.init(email: ana, role: .owner), .init(email: chloe, role: .editor)]),
+        ])) { org in
+            let secret = "plan-key-" + UUID().uuidString
+            let planKey = ["COGRAM_PLAN_KEY": secret]
+            // The attacker's manifests: rename, and demote chloe.
+            try org.write("version: 1\nprojects:\n" + projectYAML("p-a", name: "A2", members: [("ana", "owner"), ("chloe", "viewer")]))
+            #expect(try await org.run(["plan", ".", "--out", "forged.json"], environment: planKey).status == 0)
+            // The merged manifests: the rename only; p-a's members are not managed.
+            try org.write("version: 1\nprojects:\n" + projectYAML("p-a", name: "A2"))
+            let honest = try await org.run(["plan", ".", "--out", "honest.json"], environment: planKey)
+            #expect(honest.status == 0, "\(honest.stderr)")
+            let honestPlan = try Plan.load(from: Data(contentsOf: org.directory.appendingPathComponent("honest.json")))
+            var forged = try Plan.load(from: Data(contentsOf: org.directory.appendingPathComponent("forged.json")))
+            #expect(forged.changes.map { "\($0.action.rawValue) \($0.address)" }.contains("update_member project.p-a.member.\(chloe)"))
+            forged.manifestDigest = honestPlan.manifestDigest
+            forged.manifestFiles = honestPlan.manifestFiles
+            try forged.signed(with: .fromSecret(secret)).jsonData().write(to: org.directory.appendingPathComponent("forged.json"))
+
+            let refused = try await org.run(["apply", "forged.json", "--manifests", "."], environment: planKey)
+            #expect(refused.status == 3, "\(refused.stdout)\(refused.stderr)")
+            #expect(refused.stderr.contains("do not call for this change of the saved plan: update_member project.p-a.member.\(chloe)"), "\(refused.stderr)")
+            #expect(try org.members("p-a") == [ana: .owner, chloe: .editor])
+            #expect(try org.project("p-a")?.name == "A", "nothing applied")
+
+            let applied = try await org.run(["apply", "honest.json", "--manifests", "."], environment: planKey)
+            #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+            #expect(try org.project("p-a")?.name == "A2")
+            #expect(try org.members("p-a") == [ana: .owner, chloe: .editor])
+        }
+    }
+
+    /// Issue 23.9: `plan ./m` then `apply PLAN --manifests m` agree; a refusal names the file that changed.
+    @Test func theDigestDoesNotDependOnPathSpelling() async throws {
+        try await stopping(try await TestOrganization.start(projects: [.init(name: "A", externalID: "p-a")])) { org in
+            let m = org.directory.appendingPathComponent("m")
+            try FileManager.default.createDirectory(at: m, withIntermediateDirectories: true)
+            try ("version: 1\nprojects:\n" + projectYAML("p-a", name: "A2")).write(to: m.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
+            try "version: 1\n".write(to: m.appendingPathComponent("b.yaml"), atomically: true, encoding: .utf8)
+            #expect(try await org.run(["plan", "./m", "--out", "plan.json"]).status == 0)
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: org.directory.appendingPathComponent("plan.json"))) as? [String: Any])
+            let files = try #require(document["manifest_files"] as? [String: String])
+            #expect(Set(files.keys) == ["a.yaml", "b.yaml"])
+
+            try "version: 1\n# edited\n".write(to: m.appendingPathComponent("b.yaml"), atomically: true, encoding: .utf8)
+            let changed = try await org.run(["apply", "plan.json", "--manifests", "m"])
+            #expect(changed.status == 3, "\(changed.stderr)")
+            #expect(changed.stderr.contains("(changed, added or gone: b.yaml)"), "\(changed.stderr)")
+
+            try "version: 1\n".write(to: m.appendingPathComponent("b.yaml"), atomically: true, encoding: .utf8)
+            let applied = try await org.run(["apply", "plan.json", "--manifests", "m"])
+            #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+            #expect(try org.project("p-a")?.name == "A2")
+        }
+    }
+
+    /// Issue 22: a persistent fault makes the first apply of a saved plan fail part way; served again without
+    /// it, applying the same plan again finishes it, and a third time says in one line that all is done.
+    @Test func applyingASavedPlanAgainFinishesIt() async throws {
+        let folder = try makeTemporaryDirectory("cogramctl-finish")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = folder.appendingPathComponent("sandbox.sqlite").path
+        let (ana, ben, chloe) = (TestOrganization.email("ana"), TestOrganization.email("ben"), TestOrganization.email("chloe"))
+        let organization = try ServedSandbox.seed(SandboxSeed(
+            organization: "Northwind Build",
+            users: [
+                .init(email: ana, name: "Ana Ruiz", role: .admin), .init(email: ben, name: "Ben Okafor", role: .member),
+                .init(email: chloe, name: "Chloe Martin", role: .member),
+            ],
+            projects: [.init(name: "A", externalID: "p-a", members: [.init(email: ana, role: .owner)])]),
+            database: database)
+        let benID = try ServedSandbox.userID(ben, organization: organization, database: database)
+        try ("version: 1\nprojects:\n" + projectYAML("p-a", name: "A2", members: [("ana", "owner"), ("ben", "editor"), ("chloe", "viewer")]))
+            .write(to: folder.appendingPathComponent("manifest.yaml"), atomically: true, encoding: .utf8)
+        let key = "finish-key-" + UUID().uuidString
+
+        // Every PUT of ben's membership fails; the plan (reads only) is made against the same server.
+        let faulty = try await ServedSandbox.start(
+            database: database, key: key, arguments: ["--fault-fail", "PUT /v1/projects/*/members/\(benID)=503"], in: folder)
+        let plan = try await Binary.run(["plan", ".", "--out", "plan.json"], environment: faulty.environment, in: folder)
+        let first = try await Binary.run(["apply", "plan.json", "--max-retries", "1"], environment: faulty.environment, in: folder)
+        await faulty.stop()
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(first.status == 1, "\(first.stdout)\(first.stderr)")
+        #expect(first.stdout.contains("Apply complete: 2 done, 0 reconciled, 1 failed, 0 skipped."), "\(first.stdout)")
+
+        // The same database on the same port (the plan names the API by its URL), without the fault.
+        let port = try #require(faulty.url.split(separator: ":").last.map(String.init))
+        let healthy = try await ServedSandbox.start(database: database, key: key, arguments: ["--port", port], in: folder)
+        #expect(healthy.url == faulty.url)
+        let again = try await Binary.run(["apply", "plan.json", "--manifests", "."], environment: healthy.environment, in: folder)
+        let third = try await Binary.run(["apply", "plan.json", "--manifests", "."], environment: healthy.environment, in: folder)
+        let next = try await Binary.run(["plan", ".", "--detailed-exitcode"], environment: healthy.environment, in: folder)
+        await healthy.stop()
+        #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+        #expect(again.stdout.contains("2 changes of this plan already made in Cogram (counted as done); applying the other 1."), "\(again.stdout)")
+        #expect(again.stdout.contains("Apply complete: 1 done, 0 reconciled, 0 failed, 0 skipped."), "\(again.stdout)")
+        #expect(third.status == 0, "\(third.stdout)\(third.stderr)")
+        #expect(third.stdout == "Nothing to do: all 3 changes of this plan are already made in Cogram.\n", "\(third.stdout)")
+        #expect(next.status == 0, "\(next.stdout)\(next.stderr)")
+        #expect(next.stdout.contains("No changes. Cogram matches the manifests."), "\(next.stdout)")
+    }
+}
