@@ -28,6 +28,7 @@ struct DriftCommand: AsyncParsableCommand {
     @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Client-side request budget per minute.", valueName: "n"))
     var requestsPerMinute = ClientConfiguration.defaultRequestsPerMinute
 
+    @OptionGroup var expiry: ExpiryWarningOption
     @OptionGroup var sandbox: SandboxSelection
     @OptionGroup var connection: ConnectionOptions
 
@@ -43,8 +44,9 @@ struct DriftCommand: AsyncParsableCommand {
             connection: connection, sandbox: sandbox, manifestPaths: paths, desired: desired,
             requestsPerMinute: requestsPerMinute, parallelism: parallelism
         ) { client, identity in
-            let options = PlanOptions(
+            var options = PlanOptions(
                 toolVersion: Cogramctl.version, apiURL: identity.apiURL, manifestDigest: digest, now: Date(), validity: 0)
+            options.expiryWarningDays = expiry.expiryWarning
             let (report, plan, _) = try await readDrift(desired: desired, client: client, options: options, parallelism: parallelism, keySource: keySource)
             if connection.verbose {
                 let count = await client.requestCount
@@ -54,8 +56,8 @@ struct DriftCommand: AsyncParsableCommand {
         }
         try Planning.reportErrors(plan, sources: sources, command: "drift")
         switch format {
-        case .human: Terminal.writeOutput(renderHuman(report))
-        case .markdown: Terminal.writeOutput(renderMarkdown(report, paths: paths))
+        case .human: Terminal.writeOutput(renderHuman(report) + renderExpiring(plan.expiring, markdown: false))
+        case .markdown: Terminal.writeOutput(renderMarkdown(report, paths: paths) + renderExpiring(plan.expiring, markdown: true))
         case .json: Terminal.writeOutput(String(decoding: try report.jsonData(), as: UTF8.self) + "\n")
         }
         if report.hasDrift { throw ExitCode(2) }
