@@ -148,10 +148,11 @@ func markdownExpiringLines(_ entries: [ExpiringAccess], budget: Int) -> [String]
     return lines + [""]
 }
 
-/// The expiring entries alone, for reports that are not plans (`drift`): a blank line and the section, or nothing
-/// when there are none.
+/// The expiring entries alone, for reports that are not plans (`drift`), to append to the report: a blank line and
+/// the section, or nothing when there are none.
 public func renderExpiring(_ entries: [ExpiringAccess], markdown: Bool) -> String {
     guard !entries.isEmpty else { return "" }
     let lines = markdown ? markdownExpiringLines(entries, budget: 32_768) : humanExpiringLines(entries, style: Style(enabled: false))
-    return "\n" + lines.joined(separator: "\n")
+    // The drift report's Markdown ends without a line break, its human text with one.
+    return (markdown ? "\n\n" : "\n") + lines.joined(separator: "\n")
 }

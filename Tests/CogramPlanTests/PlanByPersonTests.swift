@@ -346,3 +346,18 @@ private func summary(_ plan: Plan) -> [String: [String]] {
         #expect(markdown.contains("**Changes by project**"))
     }
 }
+
+@Suite struct ExpiringSectionTests {
+    static let entries = [
+        ExpiringAccess(email: "ana@acme.example", project: nil, role: "admin", expires: CalendarDay(parsing: "2027-03-31")!, location: "org.yaml:3"),
+    ]
+
+    @Test func driftAppendsTheSectionAfterItsReportOrNothing() {
+        #expect(renderExpiring([], markdown: false).isEmpty)
+        #expect(renderExpiring([], markdown: true).isEmpty)
+        #expect(renderExpiring(Self.entries, markdown: false)
+            == "\nExpiring soon (within the warning window; not changes of this plan):\n  ana@acme.example: admin in the organization until 2027-03-31 (org.yaml:3)\n")
+        #expect(renderExpiring(Self.entries, markdown: true)
+            == "\n\n**Expiring soon (within the warning window; not changes of this plan)**\n\n- ana@acme.example: admin in the organization until 2027-03-31 (`org.yaml:3`)\n")
+    }
+}
