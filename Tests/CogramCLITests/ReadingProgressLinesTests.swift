@@ -36,3 +36,15 @@ import Testing
         #expect(ReadingProgress.pagesLine([.users: PageProgress(read: 1, total: nil)]) == "Reading users: 1 page")
     }
 }
+
+/// Issue 23.5: the step summary of a failed plan holds the error in a code block that its text cannot end.
+@Suite struct FailureMarkdownTests {
+    struct Hostile: Error, CustomStringConvertible {
+        var description: String { "Cogram said: @everyone see https://evil.example\n```\n\u{202E}txt.exe" }
+    }
+
+    @Test func theErrorStaysInsideItsCodeBlock() {
+        let markdown = Planning.failureMarkdown(command: "plan", Hostile())
+        #expect(markdown == "### cogramctl plan failed\n\n```text\nCogram said: @everyone see https://evil.example\n'''\n\\u{202E}txt.exe\n```\n")
+    }
+}
