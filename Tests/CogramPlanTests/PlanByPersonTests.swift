@@ -314,10 +314,10 @@ private func summary(_ plan: Plan) -> [String: [String]] {
         let byProject = try #require(markdown.range(of: "**Changes by project**"))
         let details = try #require(markdown.range(of: "<details>"))
         #expect(table.lowerBound < section.lowerBound && section.lowerBound < byProject.lowerBound && byProject.lowerBound < details.lowerBound)
-        #expect(markdown.contains("| eve@acme.example | `project.acme-x` (X) | ⚠️ **removed** (was editor) | offboarded `org.yaml:3` |"))
+        #expect(markdown.contains("| eve@\u{200B}acme.example | `project.acme-x` (X) | ⚠️ **removed** (was editor) | offboarded `org.yaml:3` |"))
         #expect(markdown.contains("|  | `project#prj_9` (Loose) | ⚠️ **removed** (was viewer) | offboarded `org.yaml:3` |"))
-        #expect(markdown.contains("| cat@acme.example | organization role | ⚠️ admin → **guest** (lowered) | expired 2027-03-31 `org.yaml:11` |"))
-        #expect(markdown.contains("- dan@acme.example: owner in `project.acme-x` until 2027-04-05 (`org.yaml:7`)"))
+        #expect(markdown.contains("| cat@\u{200B}acme.example | organization role | ⚠️ admin → **guest** (lowered) | expired 2027-03-31 `org.yaml:11` |"))
+        #expect(markdown.contains("- dan@\u{200B}acme.example: owner in `project.acme-x` until 2027-04-05 (`org.yaml:7`)"))
     }
 
     @Test func aPlanWithNothingToChangeStillListsWhatExpires() throws {
@@ -330,7 +330,7 @@ private func summary(_ plan: Plan) -> [String: [String]] {
         let human = renderHuman(plan, color: false)
         #expect(human.hasPrefix("Expiring soon (within the warning window; not changes of this plan):\n  ana@acme.example: admin in the organization until 2027-03-31 (org.yaml:3)"))
         #expect(human.hasSuffix("No changes. Cogram matches the manifests."))
-        #expect(renderMarkdown(plan).contains("- ben@acme.example: editor in `project.acme-x` until 2027-03-31 (`org.yaml:9`)"))
+        #expect(renderMarkdown(plan).contains("- ben@\u{200B}acme.example: editor in `project.acme-x` until 2027-03-31 (`org.yaml:9`)"))
         #expect(!renderMarkdown(plan).contains("Access by person"))
     }
 
@@ -358,6 +358,6 @@ private func summary(_ plan: Plan) -> [String: [String]] {
         #expect(renderExpiring(Self.entries, markdown: false)
             == "\nExpiring soon (within the warning window; not changes of this plan):\n  ana@acme.example: admin in the organization until 2027-03-31 (org.yaml:3)\n")
         #expect(renderExpiring(Self.entries, markdown: true)
-            == "\n\n**Expiring soon (within the warning window; not changes of this plan)**\n\n- ana@acme.example: admin in the organization until 2027-03-31 (`org.yaml:3`)\n")
+            == "\n\n**Expiring soon (within the warning window; not changes of this plan)**\n\n- ana@\u{200B}acme.example: admin in the organization until 2027-03-31 (`org.yaml:3`)\n")
     }
 }
