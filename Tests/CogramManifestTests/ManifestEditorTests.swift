@@ -112,6 +112,13 @@ import Testing
         #expect(crlf == "version: 1\r\nusers:\r\n  - email: a@x.example\r\n    role: admin\r\n")
     }
 
+    @Test func aBlockScalarIsNotRewritten() {
+        let text = "version: 1\nprojects:\n  - external_id: a\n    name: P\n    description: |\n      two\n      lines\n    members: []\n"
+        let description: YAMLPath = [.key("projects"), .index(0), .key("description")]
+        #expect(refusal(text, [.replaceScalar(description, with: "one")])?.message.contains("block scalar") == true)
+        #expect(refusal(text, [.replaceWithLiteral(description, .null)])?.location?.line == 5)
+    }
+
     @Test func aKeyIsNotInsertedAfterAValueThatSpansLinesNorTwice() {
         let text = "version: 1\nprojects:\n  - external_id: a\n    name: >\n      folded\n    archived: false\n"
         let project: YAMLPath = [.key("projects"), .index(0)]

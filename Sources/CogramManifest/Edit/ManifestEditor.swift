@@ -135,12 +135,10 @@ public struct ManifestEditor: Sendable {
                 if removals[list] == nil { removalOrder.append(list) }
                 removals[list, default: []].append((index, path))
             case .replaceScalar(let path, let text):
-                let node = try resolve(path)
-                guard document.kind(node) == .scalar else { throw refusal(node, "expected a scalar to replace") }
+                let node = try replaceableScalar(path)
                 replacements.append(Replacement(range: byteRange(node), text: Array(renderScalar(text, like: node).utf8)))
             case .replaceWithLiteral(let path, let literal):
-                let node = try resolve(path)
-                guard document.kind(node) == .scalar else { throw refusal(node, "expected a scalar to replace") }
+                let node = try replaceableScalar(path)
                 replacements.append(Replacement(range: byteRange(node), text: Array(literal.rawValue.utf8)))
             case .insertKey(let path, let after, let key, let value):
                 replacements.append(try insertKey(in: path, after: after, key: key, value))
@@ -171,6 +169,18 @@ public struct ManifestEditor: Sendable {
             bytes.replaceSubrange(replacement.range, with: replacement.text)
         }
         return bytes
+    }
+
+    /// A block scalar's range runs into the lines after it (its line breaks and the next line's indentation), so a
+    /// text edit of it could join two keys: only flow scalars are replaced.
+    private func replaceableScalar(_ path: YAMLPath) throws(EditError) -> NodeID {
+        let node = try resolve(path)
+        guard document.kind(node) == .scalar else { throw refusal(node, "expected a scalar to replace") }
+        let style = document.style(node)
+        guard style != .literal, style != .folded else {
+            throw refusal(node, "this is a block scalar (| or >); cogramctl does not rewrite it (edit it by hand)")
+        }
+        return node
     }
 
     /// The lines of a list item: from its `-` line (with the comment lines directly above it at the same
