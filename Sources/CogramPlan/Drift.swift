@@ -214,9 +214,9 @@ func classifyDrift(
 /// organization (the anchor is not among its users) throws `AnchorMismatch` before anything is compared.
 public func readDrift(
     desired: DesiredState, client: some CogramClientProtocol, options: PlanOptions, parallelism: Int,
-    keySource: String = "COGRAM_API_KEY"
+    keySource: String = "COGRAM_API_KEY", progress: @escaping @Sendable (ObservedReadProgress) -> Void = { _ in }
 ) async throws -> (report: DriftReport, plan: Plan, observed: ObservedState) {
-    let observed = try await readFullObservedState(client: client, parallelism: parallelism)
+    let observed = try await readFullObservedState(client: client, parallelism: parallelism, progress: progress)
     try checkAnchor(organization: desired.organization, users: observed.users, keySource: keySource)
     var full = options
     full.targets = nil  // drift is never scoped
