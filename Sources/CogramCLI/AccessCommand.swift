@@ -30,18 +30,12 @@ struct AccessCommand: AsyncParsableCommand {
 
     @OptionGroup var expiry: ExpiryWarningOption
 
-    @Option(help: ArgumentHelp("How many requests may run at once (under the shared rate limit).", valueName: "n"))
-    var parallelism = ClientConfiguration.defaultMaxConcurrentRequests
-
-    @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Client-side request budget per minute (Cogram allows \(ClientConfiguration.defaultRequestsPerMinute) per key).", valueName: "n"))
-    var requestsPerMinute = ClientConfiguration.defaultRequestsPerMinute
+    @OptionGroup var reading: ReadOptions
 
     @OptionGroup var sandbox: SandboxSelection
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
-        guard parallelism >= 1, parallelism <= 64 else { throw ValidationError("--parallelism must be between 1 and 64") }
-        guard requestsPerMinute >= 1 else { throw ValidationError("--rate-limit must be at least 1") }
         for user in users where !ManifestEmail.isPlausible(user) {
             throw ValidationError("--user '\(user)' is not an email address")
         }
@@ -57,7 +51,7 @@ struct AccessCommand: AsyncParsableCommand {
         let keySource = connection.apiKeyFile.map { "--api-key-file \($0)" } ?? "COGRAM_API_KEY"
         let report = try await Backend.withClient(
             connection: connection, sandbox: sandbox, manifestPaths: paths, desired: paths.isEmpty ? nil : desired,
-            requestsPerMinute: requestsPerMinute, parallelism: parallelism
+            requestsPerMinute: reading.requestsPerMinute, parallelism: reading.parallelism
         ) { client, identity in
             let progress = ReadingProgress()
             progress.start()
@@ -65,7 +59,7 @@ struct AccessCommand: AsyncParsableCommand {
             do {
                 defer { progress.finish() }
                 observed = try await readFullObservedState(
-                    client: client, parallelism: parallelism, progress: { progress.record($0) })
+                    client: client, parallelism: reading.parallelism, progress: { progress.record($0) })
             }
             try checkAnchor(organization: desired.organization, users: observed.users, keySource: keySource)
             if connection.verbose {

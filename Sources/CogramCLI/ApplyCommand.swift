@@ -61,12 +61,12 @@ struct ApplyCommand: AsyncParsableCommand {
         let scope = try await changedSince.scope(paths: paths, desired: desired)
         let code: Int32 = try await Backend.withClient(
             connection: connection, sandbox: sandbox, manifestPaths: paths, desired: desired,
-            requestsPerMinute: planning.requestsPerMinute,
-            parallelism: planning.parallelism
+            requestsPerMinute: planning.reading.requestsPerMinute,
+            parallelism: planning.reading.parallelism
         ) { client, identity in
             let plan = try await Planning.plan(
                 desired: desired, client: client, options: planning.planOptions(apiURL: identity.apiURL, digest: digest),
-                parallelism: planning.parallelism, verbose: connection.verbose, scope: scope,
+                parallelism: planning.reading.parallelism, verbose: connection.verbose, scope: scope,
                 keySource: connection.keySource)
             try Planning.reportErrors(plan, sources: sources, command: "apply")
             show(plan)
@@ -127,14 +127,14 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         let code: Int32 = try await Backend.withClient(
             connection: connection, sandbox: selection, manifestPaths: [],
-            requestsPerMinute: planning.requestsPerMinute,
-            parallelism: planning.parallelism
+            requestsPerMinute: planning.reading.requestsPerMinute,
+            parallelism: planning.reading.parallelism
         ) { client, identity in
             let manifests = self.manifests.isEmpty ? nil : try replanning(client: client, apiURL: identity.apiURL)
             let verdict = try await SavedPlanVerification.verify(
                 plan, key: planSigningKey(client: client), apiURL: identity.apiURL, manifests: manifests,
                 options: planning.planOptions(apiURL: identity.apiURL, digest: plan.manifestDigest),
-                client: client, parallelism: planning.parallelism)
+                client: client, parallelism: planning.reading.parallelism)
             switch verdict {
             case .invalid(let reason):
                 Terminal.writeError("error: \(reason)\nNothing was changed.\n")
@@ -171,7 +171,7 @@ struct ApplyCommand: AsyncParsableCommand {
         let paths = manifests
         let (desired, digest, sources) = try Planning.load(paths, command: "apply")
         let options = planning.planOptions(apiURL: apiURL, digest: digest)
-        let parallelism = planning.parallelism
+        let parallelism = planning.reading.parallelism
         let keySource = connection.keySource
         let files = Planning.fingerprint(sources, paths: paths).files
         return SavedPlanVerification.Manifests(paths: paths, digest: { digest }, files: files) {
@@ -247,7 +247,7 @@ struct ApplyCommand: AsyncParsableCommand {
         defer { deadlineWatch?.cancel() }
         let progress = ApplyProgress(total: plan.changes.count)
         let report = await CogramPlan.apply(
-            plan: plan, client: client, parallelism: planning.parallelism, stop: stop,
+            plan: plan, client: client, parallelism: planning.reading.parallelism, stop: stop,
             progress: { progress.record($0) })
         progress.finish()
         try self.report(report, of: plan)

@@ -24,11 +24,7 @@ struct DriftCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Output format.", valueName: "human|json|markdown"))
     var format: PlanFormat = .human
 
-    @Option(help: ArgumentHelp("How many requests may run at once (under the shared rate limit).", valueName: "n"))
-    var parallelism = ClientConfiguration.defaultMaxConcurrentRequests
-
-    @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Client-side request budget per minute.", valueName: "n"))
-    var requestsPerMinute = ClientConfiguration.defaultRequestsPerMinute
+    @OptionGroup var reading: ReadOptions
 
     @Flag(help: "Write Cogram's values into the manifests for every adoptable difference, and print the diff.")
     var adopt = false
@@ -50,8 +46,6 @@ struct DriftCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
-        guard parallelism >= 1, parallelism <= 64 else { throw ValidationError("--parallelism must be between 1 and 64") }
-        guard requestsPerMinute >= 1 else { throw ValidationError("--rate-limit must be at least 1") }
         try validateAdoption()
     }
 
@@ -76,7 +70,7 @@ struct DriftCommand: AsyncParsableCommand {
         let keySource = connection.apiKeyFile.map { "--api-key-file \($0)" } ?? "COGRAM_API_KEY"
         let (report, plan, observed, options) = try await Backend.withClient(
             connection: connection, sandbox: sandbox, manifestPaths: paths, desired: desired,
-            requestsPerMinute: requestsPerMinute, parallelism: parallelism
+            requestsPerMinute: reading.requestsPerMinute, parallelism: reading.parallelism
         ) { client, identity in
             var options = PlanOptions(
                 toolVersion: Cogramctl.version, apiURL: identity.apiURL, manifestDigest: digest, now: Date(), validity: 0)
@@ -87,7 +81,7 @@ struct DriftCommand: AsyncParsableCommand {
             do {
                 defer { progress.finish() }
                 (report, plan, observed) = try await readDrift(
-                    desired: desired, client: client, options: options, parallelism: parallelism, keySource: keySource,
+                    desired: desired, client: client, options: options, parallelism: reading.parallelism, keySource: keySource,
                     progress: { progress.record($0) })
             }
             if connection.verbose {
@@ -104,7 +98,7 @@ struct DriftCommand: AsyncParsableCommand {
         switch format {
         case .human: Terminal.writeOutput(renderHuman(report, paths: paths) + renderExpiring(plan.expiring, markdown: false))
         case .markdown: Terminal.writeOutput(renderMarkdown(report, paths: paths) + renderExpiring(plan.expiring, markdown: true))
-        case .json: Terminal.writeOutput(String(decoding: try report.jsonData(), as: UTF8.self) + "\n")
+        case .json: Terminal.writeOutput(String(decoding: try report.jsonData(), as: UTF8.self))
         }
         if report.hasDrift { throw ExitCode(2) }
     }

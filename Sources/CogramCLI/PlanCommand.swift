@@ -64,15 +64,15 @@ struct PlanCommand: AsyncParsableCommand {
         let validity = parseDuration(expiresIn) ?? 86400
         let plan = try await Backend.withClient(
             connection: connection, sandbox: sandbox, manifestPaths: paths, desired: desired,
-            requestsPerMinute: planning.requestsPerMinute,
-            parallelism: planning.parallelism
+            requestsPerMinute: planning.reading.requestsPerMinute,
+            parallelism: planning.reading.parallelism
         ) { client, identity in
             let plan = try await Planning.plan(
                 desired: desired, client: client,
                 options: planning.planOptions(
                     apiURL: identity.apiURL, digest: digest, files: Planning.fingerprint(sources, paths: paths).files,
                     validity: validity),
-                parallelism: planning.parallelism, verbose: connection.verbose, scope: scope,
+                parallelism: planning.reading.parallelism, verbose: connection.verbose, scope: scope,
                 keySource: connection.keySource)
             return plan.errors.isEmpty ? try plan.signed(with: planSigningKey(client: client)) : plan
         }

@@ -9,11 +9,7 @@ struct PlanningOptions: ParsableArguments {
     @Option(name: .customLong("target"), help: ArgumentHelp("Limit reads and changes to this project, by external id or address (project.<external_id>); repeatable.", valueName: "external-id"))
     var targets: [String] = []
 
-    @Option(help: ArgumentHelp("How many requests may run at once (under the shared rate limit).", valueName: "n"))
-    var parallelism = ClientConfiguration.defaultMaxConcurrentRequests
-
-    @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Client-side request budget per minute (Cogram allows \(ClientConfiguration.defaultRequestsPerMinute) per key).", valueName: "n"))
-    var requestsPerMinute = ClientConfiguration.defaultRequestsPerMinute
+    @OptionGroup var reading: ReadOptions
 
     @Flag(help: "Allow archiving more than \(SafetyCap.archive.formula) of the managed active projects.")
     var allowMassArchive = false
@@ -35,8 +31,6 @@ struct PlanningOptions: ParsableArguments {
     init() {}
 
     func validate() throws {
-        guard parallelism >= 1, parallelism <= 64 else { throw ValidationError("--parallelism must be between 1 and 64") }
-        guard requestsPerMinute >= 1 else { throw ValidationError("--rate-limit must be at least 1") }
         if let maxArchive, maxArchive < 0 { throw ValidationError("--max-archive must not be negative") }
         if let maxMemberRemovals, maxMemberRemovals < 0 { throw ValidationError("--max-member-removals must not be negative") }
     }

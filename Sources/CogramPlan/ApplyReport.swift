@@ -25,12 +25,6 @@ public struct ChangeResult: Sendable, Hashable {
     public var action: ChangeAction
     public var address: String
     public var outcome: ApplyOutcome
-
-    public init(action: ChangeAction, address: String, outcome: ApplyOutcome) {
-        self.action = action
-        self.address = address
-        self.outcome = outcome
-    }
 }
 
 /// What `apply` did, change by change, in plan order.

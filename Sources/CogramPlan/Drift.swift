@@ -1,4 +1,5 @@
 import CogramAPI
+import CogramCore
 import CogramManifest
 import Foundation
 
@@ -13,56 +14,28 @@ public enum DriftKind: String, Codable, Sendable, Hashable, CaseIterable {
     case userRole = "user_role"
 }
 
-/// One place where Cogram differs from the manifests: a plan change seen the other way round.
+/// One place where Cogram differs from the manifests: a plan change seen the other way round. Absent values are
+/// written as null: every item has every key, as the spec lists them.
 public struct DriftItem: Codable, Sendable, Hashable {
     public var kind: DriftKind
     public var address: String
     /// `name`, `description`, `status` or `external_id` for project fields, `role` for roles, else nil.
-    public var field: String?
+    @ExplicitNull public var field: String? = nil
     /// What the manifests say (a value, a role), nil when they name nothing.
-    public var manifest: String?
+    @ExplicitNull public var manifest: String?
     /// What Cogram has, nil when it has nothing.
-    public var cogram: String?
+    @ExplicitNull public var cogram: String?
     /// When Cogram last changed the object, where the API gives it (projects only).
-    public var updatedAt: String?
+    @ExplicitNull public var updatedAt: String? = nil
     /// `file:line` of the manifest entry behind the difference, nil when no manifest names it.
-    public var location: String?
+    @ExplicitNull public var location: String? = nil
     public var adoptable: Bool
     /// Why `--adopt` leaves it alone, for the item that is not adoptable.
-    public var note: String?
-
-    public init(
-        kind: DriftKind, address: String, field: String? = nil, manifest: String?, cogram: String?,
-        updatedAt: String? = nil, location: String? = nil, adoptable: Bool, note: String? = nil
-    ) {
-        self.kind = kind
-        self.address = address
-        self.field = field
-        self.manifest = manifest
-        self.cogram = cogram
-        self.updatedAt = updatedAt
-        self.location = location
-        self.adoptable = adoptable
-        self.note = note
-    }
+    @ExplicitNull public var note: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case kind, address, field, manifest, cogram, location, adoptable, note
         case updatedAt = "updated_at"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        // Absent values are written as null: every item has every key, as the spec lists them.
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(kind, forKey: .kind)
-        try c.encode(address, forKey: .address)
-        try c.encode(field, forKey: .field)
-        try c.encode(manifest, forKey: .manifest)
-        try c.encode(cogram, forKey: .cogram)
-        try c.encode(updatedAt, forKey: .updatedAt)
-        try c.encode(location, forKey: .location)
-        try c.encode(adoptable, forKey: .adoptable)
-        try c.encode(note, forKey: .note)
     }
 }
 
@@ -71,12 +44,6 @@ public struct UnmanagedCounts: Codable, Sendable, Hashable {
     public var projectsWithoutExternalID = 0
     public var usersInNoManifest = 0
     public var membershipsUnmanaged = 0
-
-    public init(projectsWithoutExternalID: Int = 0, usersInNoManifest: Int = 0, membershipsUnmanaged: Int = 0) {
-        self.projectsWithoutExternalID = projectsWithoutExternalID
-        self.usersInNoManifest = usersInNoManifest
-        self.membershipsUnmanaged = membershipsUnmanaged
-    }
 
     /// The JSON keys, which are also the `kind` labels of `cogram_unmanaged_objects`, with their counts.
     public var labelled: [(kind: String, count: Int)] {
@@ -92,36 +59,21 @@ public struct UnmanagedCounts: Codable, Sendable, Hashable {
     }
 }
 
-/// The organization a drift report is about, as the JSON documents carry it.
+/// The organization a drift report is about, as the JSON documents carry it (without `api_key_env`).
 public struct DriftOrganization: Codable, Sendable, Hashable {
-    public var name: String?
-    public var anchor: String?
-    public var apiKeyEnv: String?
-
-    public init(name: String?, anchor: String?, apiKeyEnv: String? = nil) {
-        self.name = name
-        self.anchor = anchor
-        self.apiKeyEnv = apiKeyEnv
-    }
-
-    public init(_ section: OrganizationSection?) {
-        self.init(name: section?.name, anchor: section?.anchor, apiKeyEnv: section?.apiKeyEnv)
-    }
+    @ExplicitNull public var name: String?
+    @ExplicitNull public var anchor: String?
+    public var apiKeyEnv: String? = nil
 
     /// The `organization` label of the metrics.
     public var label: String { name ?? "unnamed" }
 
     enum CodingKeys: String, CodingKey { case name, anchor }
+}
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(name: try c.decodeIfPresent(String.self, forKey: .name), anchor: try c.decodeIfPresent(String.self, forKey: .anchor))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .name)
-        try c.encode(anchor, forKey: .anchor)
+extension DriftOrganization {
+    public init(_ section: OrganizationSection?) {
+        self.init(name: section?.name, anchor: section?.anchor, apiKeyEnv: section?.apiKeyEnv)
     }
 }
 
@@ -130,19 +82,13 @@ public struct DriftReport: Codable, Sendable, Hashable {
     public static let kind = "cogramctl-drift"
     public static let formatVersion = "1"
 
+    public var kind = DriftReport.kind
+    public var formatVersion = DriftReport.formatVersion
     public var organization: DriftOrganization
     public var apiURL: String
     public var checkedAt: String
     public var drift: [DriftItem]
     public var unmanaged: UnmanagedCounts
-
-    public init(organization: DriftOrganization, apiURL: String, checkedAt: String, drift: [DriftItem], unmanaged: UnmanagedCounts) {
-        self.organization = organization
-        self.apiURL = apiURL
-        self.checkedAt = checkedAt
-        self.drift = drift
-        self.unmanaged = unmanaged
-    }
 
     public var hasDrift: Bool { !drift.isEmpty }
 
@@ -158,30 +104,9 @@ public struct DriftReport: Codable, Sendable, Hashable {
         case apiURL = "api_url"
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        organization = try c.decode(DriftOrganization.self, forKey: .organization)
-        apiURL = try c.decodeIfPresent(String.self, forKey: .apiURL) ?? ""
-        checkedAt = try c.decode(String.self, forKey: .checkedAt)
-        drift = try c.decode([DriftItem].self, forKey: .drift)
-        unmanaged = try c.decode(UnmanagedCounts.self, forKey: .unmanaged)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(Self.kind, forKey: .kind)
-        try c.encode(Self.formatVersion, forKey: .formatVersion)
-        try c.encode(organization, forKey: .organization)
-        try c.encode(apiURL, forKey: .apiURL)
-        try c.encode(checkedAt, forKey: .checkedAt)
-        try c.encode(drift, forKey: .drift)
-        try c.encode(unmanaged, forKey: .unmanaged)
-    }
-
+    /// Stable JSON: sorted keys, pretty printed, with a final newline.
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        return try encoder.encode(self)
+        try StableJSON.data(self)
     }
 }
 

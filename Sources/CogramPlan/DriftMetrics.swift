@@ -30,27 +30,26 @@ public enum DriftMetricsEntry: Sendable {
 public enum DriftMetrics {
     // Computed: the library's descriptor is not Sendable, so it cannot be a stored static.
     public static var driftObjects: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "cogram", metricName: "drift_objects", unitName: "",
-            helpText: "Differences between Cogram and the manifests found by the last drift check, by kind.")
+        descriptor("drift_objects", help: "Differences between Cogram and the manifests found by the last drift check, by kind.")
     }
 
     public static var unmanagedObjects: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "cogram", metricName: "unmanaged_objects", unitName: "",
-            helpText: "Objects in Cogram that no manifest manages, found by the last drift check, by kind.")
+        descriptor("unmanaged_objects", help: "Objects in Cogram that no manifest manages, found by the last drift check, by kind.")
     }
 
     public static var checkSuccess: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "cogram", metricName: "drift_check_success", unitName: "",
-            helpText: "1 when the last drift check read Cogram and compared it, 0 when it failed.")
+        descriptor("drift_check_success", help: "1 when the last drift check read Cogram and compared it, 0 when it failed.")
     }
 
     public static var checkTimestamp: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "cogram", metricName: "drift_check_timestamp", unitName: "seconds",
-            helpText: "When the last drift check ran (finished or failed), in seconds since the Unix epoch.")
+        descriptor(
+            "drift_check_timestamp", unit: "seconds",
+            help: "When the last drift check ran (finished or failed), in seconds since the Unix epoch.")
+    }
+
+    /// Every family is `cogram_…`.
+    private static func descriptor(_ name: String, unit: String = "", help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "cogram", metricName: name, unitName: unit, helpText: help)
     }
 
     /// The exposition text of `entries` (one per organization).

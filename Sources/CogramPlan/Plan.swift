@@ -143,13 +143,6 @@ public struct ChangeTarget: Codable, Sendable, Hashable {
     public var userID: String?
     public var email: String?
 
-    public init(projectID: String? = nil, projectExternalID: String? = nil, userID: String? = nil, email: String? = nil) {
-        self.projectID = projectID
-        self.projectExternalID = projectExternalID
-        self.userID = userID
-        self.email = email
-    }
-
     enum CodingKeys: String, CodingKey {
         case projectID = "project_id"
         case projectExternalID = "project_external_id"
@@ -163,22 +156,11 @@ public struct ChangeTarget: Codable, Sendable, Hashable {
 /// distinguish "left out" from "null" (clear it).
 public struct ChangeFields: Codable, Sendable, Hashable {
     public var name: String?
-    public var description: PatchField<String>
-    public var externalID: PatchField<String>
+    public var description: PatchField<String> = .absent
+    public var externalID: PatchField<String> = .absent
     public var status: ProjectStatus?
     /// A member's project role or a user's organization role, by the change's action, as written.
     public var role: String?
-
-    public init(
-        name: String? = nil, description: PatchField<String> = .absent, externalID: PatchField<String> = .absent,
-        status: ProjectStatus? = nil, role: String? = nil
-    ) {
-        self.name = name
-        self.description = description
-        self.externalID = externalID
-        self.status = status
-        self.role = role
-    }
 
     enum CodingKeys: String, CodingKey {
         case name, description, status, role
