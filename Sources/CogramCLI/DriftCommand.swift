@@ -38,7 +38,7 @@ struct DriftCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (desired, digest, sources) = try Planning.load(paths, command: "drift", verbose: connection.verbose)
-        let keySource = connection.apiKeyFile.map { "--api-key-file \($0)" } ?? "COGRAM_API_KEY"
+        let keySource = connection.keySource(variable: desired.organization?.apiKeyEnv, sandbox: sandbox.isEnabled)
         let (report, plan) = try await Backend.withClient(
             connection: connection, sandbox: sandbox, manifestPaths: paths, desired: desired,
             requestsPerMinute: requestsPerMinute, parallelism: parallelism

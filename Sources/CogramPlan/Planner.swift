@@ -26,6 +26,7 @@ public func makePlan(desired: DesiredState, observed: ObservedState, options: Pl
         errors: (planner.errors + guestPolicyErrors(desired: desired, users: observed.users)).sorted(by: byLocationThenMessage)
     )
     plan.manifestFiles = options.manifestFiles
+    plan.organization = PlanOrganization(desired.organization)
     return plan
 }
 
