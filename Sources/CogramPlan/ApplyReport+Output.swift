@@ -29,13 +29,14 @@ public enum ApplyStatus: String, Sendable, Hashable, Codable {
 }
 
 extension ApplyOutcome {
-    /// `done`, `reconciled`, `failed` or `skipped`.
+    /// `done`, `reconciled`, `failed`, `skipped` or `kept`.
     public var name: String {
         switch self {
         case .done: "done"
         case .reconciled: "reconciled"
         case .failed: "failed"
         case .skipped: "skipped"
+        case .kept: "kept"
         }
     }
 
@@ -43,7 +44,7 @@ extension ApplyOutcome {
     public var detail: String? {
         switch self {
         case .done: nil
-        case .reconciled(let text), .failed(let text), .skipped(let text): text
+        case .reconciled(let text), .failed(let text), .skipped(let text), .kept(let text): text
         }
     }
 }

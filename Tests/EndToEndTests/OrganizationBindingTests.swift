@@ -163,3 +163,67 @@ import Testing
         #expect(try Self.memberships(database, other)["Kept"] == [Self.ana: .owner])
     }
 }
+
+/// Where the API refuses to remove a member from an archived project (cli.md, "Archived projects"): played by a
+/// `--fault-fail` rule with 409, the refusal the contract gives for additions to archived projects.
+@Suite struct ArchivedRefusalEndToEndTests {
+    static let ana = "ana@archived.example"
+    static let cat = "cat@archived.example"
+
+    @Test func aRefusedRemovalFromAnArchivedProjectIsAWarningOnApplyPlanAndAccess() async throws {
+        let folder = try makeTemporaryDirectory("cogramctl-archived-refusal")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = folder.appendingPathComponent("sandbox.sqlite").path
+        let organization = try ServedSandbox.seed(SandboxSeed(
+            organization: "Archive Org",
+            users: [.init(email: Self.ana, name: "Ana", role: .admin, id: "usr_archive_ana"), .init(email: Self.cat, name: "Cat", role: .member)],
+            projects: [
+                .init(name: "Kept", externalID: "r-kept", members: [.init(email: Self.ana, role: .owner), .init(email: Self.cat, role: .viewer)]),
+                .init(name: "Old", externalID: "zz-old", status: .archived, members: [.init(email: Self.cat, role: .editor)]),
+            ]), database: database)
+        let archivedID = try {
+            let store = try SandboxStore(path: database)
+            defer { try? store.close() }
+            return try #require(try store.allProjects(organization: organization).first { $0.name == "Old" }?.id)
+        }()
+        try """
+            version: 1
+            organization:
+              name: Archive Org
+              anchor: usr_archive_ana
+            offboarded:
+              - {email: \(Self.cat), date: 2026-01-05}
+            projects:
+              - external_id: r-kept
+                name: Kept
+                members:
+                  - {email: \(Self.ana), role: owner}
+
+            """.write(to: folder.appendingPathComponent("org.yaml"), atomically: true, encoding: .utf8)
+        let server = try await ServedSandbox.start(
+            database: database, key: "archived-" + UUID().uuidString,
+            arguments: ["--fault-fail", "DELETE /v1/projects/\(archivedID)/members/*=409"], in: folder)
+        let apply = try await Binary.run(["apply", ".", "--auto-approve"], environment: server.environment, in: folder)
+        let again = try await Binary.run(["apply", ".", "--auto-approve"], environment: server.environment, in: folder)
+        let plan = try await Binary.run(["plan", "."], environment: server.environment, in: folder)
+        let access = try await Binary.run(["access", ".", "--format", "json"], environment: server.environment, in: folder)
+        await server.stop()
+
+        #expect(apply.status == 0, "a refusal from an archived project is not a failure: \(apply.stdout)\(apply.stderr)")
+        #expect(apply.stdout.contains("kept        remove_member project.zz-old.member.\(Self.cat) (warning: Cogram refused"), "\(apply.stdout)")
+        #expect(apply.stdout.contains("1 kept by Cogram (warnings)."), "\(apply.stdout)")
+        #expect(again.status == 0, "every later apply too: \(again.stdout)\(again.stderr)")
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(plan.stdout.contains("1 offboarding removal is from an archived project (project.zz-old.member.\(Self.cat))"), "\(plan.stdout)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(access.stdout.utf8)) as? [String: Any])
+        let offboarded = try #require(document["offboarded_with_access"] as? [Any])
+        #expect("\(offboarded)".contains(Self.cat) && "\(offboarded)".contains("zz-old"), "\(access.stdout)")
+
+        let store = try SandboxStore(path: database)
+        defer { try? store.close() }
+        let old = try store.members(organization: organization, projectID: archivedID).map(\.email)
+        #expect(old == [Self.cat], "the archived project keeps the membership the API refused to remove")
+        let kept = try #require(try store.allProjects(organization: organization).first { $0.name == "Kept" })
+        #expect(try store.members(organization: organization, projectID: kept.id).map(\.email) == [Self.ana])
+    }
+}
