@@ -100,7 +100,7 @@ extension SyntheticOrganization {
             projects: projects.map { project in
                 SandboxSeed.Project(
                     name: project.name, description: project.description, externalID: project.externalID,
-                    members: project.members.map { SandboxSeed.Member(email: $0.email, role: $0.role) })
+                    members: project.members)
             })
     }
 

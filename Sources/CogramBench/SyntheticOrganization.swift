@@ -2,18 +2,12 @@ import CogramAPI
 import CogramRandom
 import CogramSandbox
 
-/// A member of a synthetic project.
-public struct SyntheticMember: Sendable, Hashable {
-    public var email: String
-    public var role: ProjectRole
-}
-
 /// A project as the sandbox holds it (base) or as the variant manifests want it.
 public struct SyntheticProject: Sendable, Hashable {
     public var externalID: String
     public var name: String
     public var description: String
-    public var members: [SyntheticMember]
+    public var members: [SandboxSeed.Member]
 }
 
 /// What the variant changes, by kind; `planChanges` is the number of changes `makePlan` must find.
@@ -102,13 +96,13 @@ public struct SyntheticOrganization: Sendable {
     ) -> SyntheticProject {
         let word = words[Int(rng.next() % UInt64(words.count))]
         var chosen = Set<Int>()
-        var members: [SyntheticMember] = []
+        var members: [SandboxSeed.Member] = []
         members.reserveCapacity(spec.membersPerProject)
         while members.count < spec.membersPerProject {
             let user = Int(rng.next() % UInt64(emails.count))
             guard chosen.insert(user).inserted else { continue }
             let role: ProjectRole = members.isEmpty ? .owner : (rng.next() % 5 < 3 ? .editor : .viewer)
-            members.append(SyntheticMember(email: emails[user], role: role))
+            members.append(SandboxSeed.Member(email: emails[user], role: role))
         }
         return SyntheticProject(
             externalID: externalID(number, prefix: spec.externalIDPrefix), name: "Project \(number) \(word)",
@@ -132,7 +126,7 @@ public struct SyntheticOrganization: Sendable {
             let present = Set(project.members.map(\.email))
             var user = Int(rng.next() % UInt64(emails.count))
             while present.contains(emails[user]) { user = (user + 1) % emails.count }
-            project.members.append(SyntheticMember(email: emails[user], role: .viewer))
+            project.members.append(SandboxSeed.Member(email: emails[user], role: .viewer))
             summary.memberAdds += 1
         case 3 where count >= 2:
             let j = 1 + Int(rng.next() % UInt64(count - 1))

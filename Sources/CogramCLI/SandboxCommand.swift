@@ -19,10 +19,13 @@ struct SandboxDatabaseOption: ParsableArguments {
     @Option(name: .customLong("db"), help: ArgumentHelp("SQLite database of the sandbox.", valueName: "path"))
     var path: String = SandboxOptions.defaultDatabasePath
 
-    /// Creates the parent directories, then opens the store.
-    func openStore() throws -> SandboxStore {
+    /// Creates the parent directories, opens the store, runs `body` with it and closes it; what the store
+    /// reports as a `SandboxError` becomes a CLI error.
+    func withStore<T>(_ body: (SandboxStore) throws -> T) throws -> T {
         try createParentDirectories()
-        return try SandboxStore(path: path)
+        let store = try SandboxStore(path: path)
+        defer { try? store.close() }
+        return try withSandboxErrors { try body(store) }
     }
 
     func createParentDirectories() throws {
@@ -49,7 +52,7 @@ extension SandboxCommand {
         var seed: String?
 
         @Option(help: ArgumentHelp("Address to listen on.", valueName: "host"))
-        var host = "127.0.0.1"
+        var host = SandboxOptions.defaultHost
 
         @Option(help: ArgumentHelp("Port to listen on; 0 picks a free one.", valueName: "port"))
         var port = 8787
@@ -64,7 +67,7 @@ extension SandboxCommand {
         var rateLimit = ClientConfiguration.defaultRequestsPerMinute
 
         @Option(name: .customLong("max-body-bytes"), help: ArgumentHelp("Largest accepted request body.", valueName: "bytes"))
-        var maxBodyBytes = 1 << 20
+        var maxBodyBytes = SandboxOptions.defaultMaxBodyBytes
 
         @Option(name: .customLong("fault-seed"), help: ArgumentHelp("Seed of the fault-injection random generator.", valueName: "n"))
         var faultSeed: UInt64 = 0
@@ -85,7 +88,7 @@ extension SandboxCommand {
         var fault429Burst = 0.0
 
         @Option(name: .customLong("fault-429-burst-length"), help: ArgumentHelp("Number of consecutive 429 answers in a burst.", valueName: "n"))
-        var fault429BurstLength = 3
+        var fault429BurstLength = FaultOptions.defaultRateLimitBurstLength
 
         @Option(name: .customLong("fault-fail"), help: ArgumentHelp("Answer STATUS (409, 500 or 503) to every METHOD request whose path matches PATH, where * stands for one segment, without doing anything (repeatable): 'PUT /v1/projects/*/members/usr_1=503'.", valueName: "METHOD PATH=STATUS"))
         var faultFail: [String] = []
@@ -211,9 +214,7 @@ extension SandboxCommand {
         }
 
         func run() async throws {
-            let store = try database.openStore()
-            defer { try? store.close() }
-            let entries = try withSandboxErrors { try store.auditLog(organization: org, limit: limit) }
+            let entries = try database.withStore { try $0.auditLog(organization: org, limit: limit) }
             var text = ""
             for entry in entries {
                 text += [
@@ -274,17 +275,13 @@ extension SandboxCommand.Keys {
         static let longestLifetime: TimeInterval = 3650 * 86400
 
         func run() async throws {
-            let store = try database.openStore()
-            defer { try? store.close() }
             var expiry: Date?
             if let expiresIn, let seconds = parseDuration(expiresIn) {
                 expiry = Date().addingTimeInterval(seconds)
             } else if let expiresAt {
                 expiry = SandboxKeyExpiry.date(expiresAt)
             }
-            let key = try withSandboxErrors {
-                try store.createAPIKey(organization: org, name: name, expiresAt: expiry)
-            }
+            let key = try database.withStore { try $0.createAPIKey(organization: org, name: name, expiresAt: expiry) }
             Terminal.writeError("Created API key '\(name)'. It is shown only now; store it safely.\n")
             Terminal.writeOutput(key + "\n")
         }
@@ -300,9 +297,7 @@ extension SandboxCommand.Keys {
         var org: String?
 
         func run() async throws {
-            let store = try database.openStore()
-            defer { try? store.close() }
-            let keys = try withSandboxErrors { try store.listAPIKeys(organization: org) }
+            let keys = try database.withStore { try $0.listAPIKeys(organization: org) }
             if keys.isEmpty {
                 Terminal.writeError("No API keys.\n")
                 return
@@ -331,9 +326,7 @@ extension SandboxCommand.Keys {
         var key: String
 
         func run() async throws {
-            let store = try database.openStore()
-            defer { try? store.close() }
-            let count = try withSandboxErrors { try store.revokeAPIKey(organization: org, key: key) }
+            let count = try database.withStore { try $0.revokeAPIKey(organization: org, key: key) }
             guard count > 0 else {
                 throw CLIError("no active key '\(key)' in organization '\(org)'")
             }

@@ -5,6 +5,9 @@ import Foundation
 public struct SandboxOptions: Sendable {
     /// Where `--sandbox` and `cogramctl sandbox` keep the database unless told otherwise.
     public static let defaultDatabasePath = ".cogram/sandbox.sqlite"
+    /// Loopback: the sandbox has no TLS.
+    public static let defaultHost = "127.0.0.1"
+    public static let defaultMaxBodyBytes = 1 << 20
 
     /// The SQLite database file. Parent directories must exist (the CLI creates them).
     public var databasePath: String
@@ -36,13 +39,13 @@ public struct SandboxOptions: Sendable {
 
     public init(
         databasePath: String,
-        host: String = "127.0.0.1",
+        host: String = defaultHost,
         port: Int = 0,
         rateLimitPerMinute: Int = ClientConfiguration.defaultRequestsPerMinute,
         faults: FaultOptions = .init(),
         seed: SandboxSeed? = nil,
         apiKey: String? = nil,
-        maxBodyBytes: Int = 1 << 20
+        maxBodyBytes: Int = defaultMaxBodyBytes
     ) {
         self.databasePath = databasePath
         self.host = host
@@ -77,6 +80,8 @@ public struct FaultOptions: Sendable, Hashable {
     /// Requests that always fail, whatever the draws (see `FaultRule`); the first matching rule answers.
     public var failures: [FaultRule]
 
+    public static let defaultRateLimitBurstLength = 3
+
     public init(
         seed: UInt64 = 0,
         latencyMilliseconds: Int = 0,
@@ -84,7 +89,7 @@ public struct FaultOptions: Sendable, Hashable {
         errorAfterRate: Double = 0,
         dropRate: Double = 0,
         rateLimitBurstRate: Double = 0,
-        rateLimitBurstLength: Int = 3,
+        rateLimitBurstLength: Int = defaultRateLimitBurstLength,
         failures: [FaultRule] = []
     ) {
         self.seed = seed

@@ -21,6 +21,17 @@ import Testing
         #expect(rules.allSatisfy { !$0.help.isEmpty && !$0.summary.isEmpty })
     }
 
+    /// The catalogue states each rule's level: the rules of warnings (an unused group, a possible email typo) are
+    /// "warning" in the log's rule list, every other rule "error".
+    @Test func rulesDefaultLevelsFollowTheCatalogue() throws {
+        let log = SARIFLog(diagnostics: [], toolVersion: "1", base: URL(fileURLWithPath: "/repo"))
+        let rules = try #require(log.runs.first).tool.driver.rules
+        let warnings = rules.filter { $0.defaultConfiguration.level == "warning" }.map(\.id)
+        #expect(warnings == ["COG010", "COG013"])
+        #expect(rules.allSatisfy { ["warning", "error"].contains($0.defaultConfiguration.level) })
+        #expect(rules.count == DiagnosticRule.all.count + 1)
+    }
+
     @Test(arguments: [
         ("unknown key 'nmae' in a project; did you mean 'name'?", "COG004"),
         ("duplicate key 'name' in this mapping; first at line 3, column 5", "COG003"),

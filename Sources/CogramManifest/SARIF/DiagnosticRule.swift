@@ -11,6 +11,8 @@ public struct DiagnosticRule: Sendable, Hashable {
     public var name: String
     public var summary: String
     public var help: String
+    /// The severity the rule's diagnostics have: SARIF's default level for it.
+    public var severity: Diagnostic.Severity = .error
     /// Fragments of which a message must contain one.
     var fragments: [String]
 
@@ -73,7 +75,7 @@ public struct DiagnosticRule: Sendable, Hashable {
         DiagnosticRule(
             id: "COG010", name: "UnusedGroup", summary: "A group no project includes.",
             help: "Remove the group, or add '- group: NAME' to the members of the projects that should include it.",
-            fragments: ["is used by no project"]),
+            severity: .warning, fragments: ["is used by no project"]),
         DiagnosticRule(
             id: "COG011", name: "Policy", summary: "A project breaks a rule of the manifests' 'policies' section.",
             help: "The message names the policy (policies.<key>): change the project to satisfy it (owners, "
@@ -90,7 +92,7 @@ public struct DiagnosticRule: Sendable, Hashable {
             id: "COG013", name: "PossibleEmailTypo",
             summary: "An email written once that is a small edit away from one written more often.",
             help: "Most likely a typo of the other email: correct it. If both are real people, nothing needs to change.",
-            fragments: ["appears only here"]),
+            severity: .warning, fragments: ["appears only here"]),
         DiagnosticRule(
             id: "COG014", name: "ManifestFiles", summary: "A path that holds no manifests or cannot be read.",
             help: "Give existing *.yaml or *.yml files, or directories that hold them (hidden files and folders are "

@@ -104,7 +104,7 @@ extension SARIFLog {
             rules: rules.map { rule in
                 Rule(id: rule.id, name: rule.name, shortDescription: Message(text: rule.summary),
                      fullDescription: Message(text: rule.summary), help: Message(text: rule.help),
-                     defaultConfiguration: Configuration(level: rule.id == "COG010" || rule.id == "COG013" ? "warning" : "error"))
+                     defaultConfiguration: Configuration(level: Self.level(rule.severity)))
             })
         var baseURI = base.absoluteString
         if !baseURI.hasSuffix("/") { baseURI += "/" }
