@@ -139,6 +139,9 @@ private func day(_ text: String) throws -> Date {
         let text = renderReport(report, color: false)
         #expect(text.contains("kept        remove_member project.other-y.member.cat@acme.example (warning: Cogram refused to remove the member (409 conflict"))
         #expect(text.contains("2 kept by Cogram (warnings)."))
+        let document = ApplyReportDocument(plan: plan, report: report)
+        #expect(document.summary["kept"] == 2 && document.changes.filter { $0.outcome == "kept" }.count == 2)
+        #expect(renderReportMarkdown(report, apiURL: "u").contains("2 kept by Cogram (warnings)**"))
         // Elsewhere a 409 is still a failure.
         await store.inject("DELETE prj_1 usr_ben", status: 409)
         var removal = try #require(plan.change("project.acme-x.member.cat@acme.example"))
