@@ -61,7 +61,14 @@ struct AccessCommand: AsyncParsableCommand {
             connection: connection, sandbox: sandbox, manifestPaths: paths, desired: paths.isEmpty ? nil : desired,
             requestsPerMinute: requestsPerMinute, parallelism: parallelism
         ) { client, identity in
-            let observed = try await readFullObservedState(client: client, parallelism: parallelism)
+            let progress = ReadingProgress()
+            progress.start()
+            let observed: ObservedState
+            do {
+                defer { progress.finish() }
+                observed = try await readFullObservedState(
+                    client: client, parallelism: parallelism, progress: { progress.record($0) })
+            }
             try checkAnchor(organization: desired.organization, users: observed.users, keySource: keySource)
             if connection.verbose {
                 let count = await client.requestCount

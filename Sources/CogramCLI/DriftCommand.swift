@@ -66,7 +66,15 @@ struct DriftCommand: AsyncParsableCommand {
         ) { client, identity in
             let options = PlanOptions(
                 toolVersion: Cogramctl.version, apiURL: identity.apiURL, manifestDigest: digest, now: Date(), validity: 0)
-            let (report, plan, _) = try await readDrift(desired: desired, client: client, options: options, parallelism: parallelism, keySource: keySource)
+            let progress = ReadingProgress()
+            progress.start()
+            let report: DriftReport, plan: Plan
+            do {
+                defer { progress.finish() }
+                (report, plan, _) = try await readDrift(
+                    desired: desired, client: client, options: options, parallelism: parallelism, keySource: keySource,
+                    progress: { progress.record($0) })
+            }
             if connection.verbose {
                 let count = await client.requestCount
                 Terminal.writeError("Read Cogram with \(plural(count.total, "request")).\n")

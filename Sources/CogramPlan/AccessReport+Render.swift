@@ -154,16 +154,6 @@ func csvRow(_ cells: [String]) -> String {
     cells.map(csvField).joined(separator: ",") + "\r\n"
 }
 
-/// One field: guarded against formulas, then quoted when it holds a comma, a quote, CR or LF.
-func csvField(_ value: String) -> String {
-    var value = value
-    if let first = value.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) {
-        value = "'" + value
-    }
-    guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) else { return value }
-    return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-}
-
 extension AccessReport {
     /// The JSON document `{"kind": "cogramctl-access", …}`, sorted keys, with a final newline.
     public func jsonData() throws -> Data {

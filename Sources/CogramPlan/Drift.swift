@@ -209,10 +209,10 @@ public func makeDriftReport(
 /// organization (the anchor is not among its users) throws `AnchorMismatch` before anything is compared.
 public func readDrift(
     desired: DesiredState, client: some CogramClientProtocol, options: PlanOptions, parallelism: Int,
-    keySource: String? = nil
+    keySource: String? = nil, progress: @escaping @Sendable (ObservedReadProgress) -> Void = { _ in }
 ) async throws -> (report: DriftReport, plan: Plan, observed: ObservedState) {
     let keySource = keySource ?? desired.organization?.apiKeyEnv ?? "COGRAM_API_KEY"
-    let observed = try await readFullObservedState(client: client, parallelism: parallelism)
+    let observed = try await readFullObservedState(client: client, parallelism: parallelism, progress: progress)
     try checkAnchor(organization: desired.organization, users: observed.users, keySource: keySource)
     var full = options
     full.targets = nil  // drift is never scoped

@@ -235,12 +235,7 @@ func diffFence(_ groups: [ChangeGroup]) -> String {
     return String(repeating: "`", count: max(3, longest + 1))
 }
 
-/// Escapes the characters that would change the meaning of a line of Markdown text (control characters too).
+/// Markdown text outside code: `OutputEscaping.markdownText`.
 func markdownEscape(_ s: String) -> String {
-    var out = ""
-    for ch in escapeForTerminal(s) {
-        if "\\`*_[]<>|#".contains(ch) { out.append("\\") }
-        out.append(ch)
-    }
-    return out
+    escapeMarkdownText(s)
 }

@@ -224,7 +224,7 @@ func quoted(_ s: String) -> String {
         case "\"": out += "\\\""
         case "\\": out += "\\\\"
         default:
-            if ControlCharacters.contains(ch) { out += ControlCharacters.escape(ch, .quoted) } else { out.unicodeScalars.append(ch) }
+            if ControlCharacters.contains(ch) || OutputEscaping.isBidiControl(ch) { out += ControlCharacters.escape(ch, .quoted) } else { out.unicodeScalars.append(ch) }
         }
     }
     return out + "\""
