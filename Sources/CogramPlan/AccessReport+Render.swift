@@ -83,7 +83,7 @@ public func renderMarkdown(_ report: AccessReport) -> String {
     let e = markdownEscape
     var out = "# Access report: \(e(report.organizationLabel))\n\n"
     out += report.header.markdownLines.joined(separator: "\n") + "\n\n"
-    out += "Read from \(markdownCode(report.apiURL)); manifests judged as of \(report.day) (UTC).\n\n"
+    out += "Manifests judged as of \(report.day) (UTC).\n\n"
     for (label, count) in report.summaryCounts { out += "- **\(count)** \(label)\n" }
     out += "\n## Access\n\n"
     out += "| Email | Organization role | Project | Name | Status | Project role | Managed by |\n"
