@@ -237,14 +237,10 @@ extension ImportLayout: ExpressibleByArgument {}
 /// Reading progress in the status line (on a terminal only: import's output is the manifests, and a log needs no
 /// count of member lists).
 struct ImportProgress: Sendable {
-    let status: StatusLine
-
-    init(status: StatusLine = StatusLine()) {
-        self.status = status
-    }
+    var status = StatusLine()
 
     func start() {
-        status.show("Reading projects and users…", force: true)
+        status.show(ReadingProgress.firstLine, force: true)
     }
 
     func record(_ event: ImportReadProgress) {

@@ -107,8 +107,11 @@ final class ReadingProgress: Sendable {
         self.status = status
     }
 
+    /// Shown before the first answer, by import too.
+    static let firstLine = "Reading projects and users…"
+
     func start() {
-        status.show("Reading projects and users…", force: true)
+        status.show(Self.firstLine, force: true)
     }
 
     func record(_ event: ObservedReadProgress) {

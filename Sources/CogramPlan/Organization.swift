@@ -26,12 +26,6 @@ public struct AnchorMismatch: Error, Sendable, Hashable, CustomStringConvertible
     /// `--api-key-file PATH`.
     public var keySource: String
 
-    public init(organization: String, anchor: String, keySource: String) {
-        self.organization = organization
-        self.anchor = anchor
-        self.keySource = keySource
-    }
-
     public var description: String {
         "the API key from \(keySource) reads an organization with no user of id \(escapeForTerminal(anchor)), "
             + "the anchor of organization "

@@ -184,7 +184,7 @@ extension PersonAccess: Encodable {
 
 extension AccessChange: Encodable {
     enum CodingKeys: String, CodingKey {
-        case scope, project, from, to, reason, location, expires
+        case scope, project, from, to
         case projectID = "project_id"
         case projectName = "project_name"
     }
@@ -197,8 +197,7 @@ extension AccessChange: Encodable {
         try c.encode(projectName, forKey: .projectName)
         try c.encode(from, forKey: .from)
         try c.encode(to, forKey: .to)
-        try c.encode(cause.reason.description, forKey: .reason)
-        try c.encode(cause.location, forKey: .location)
-        try c.encode(cause.expires?.description, forKey: .expires)
+        // `reason`, `location` and `expires` beside these keys, written as a change's cause is.
+        try cause.encode(to: encoder)
     }
 }

@@ -10,8 +10,8 @@ public struct Plan: Sendable, Hashable {
     public static let formatVersion = "1"
     public static let kind = "cogramctl-plan"
 
-    public var formatVersion: String
-    public var kind: String
+    public var formatVersion = Plan.formatVersion
+    public var kind = Plan.kind
     public var toolVersion: String
     /// RFC 3339 UTC.
     public var createdAt: String
@@ -23,17 +23,17 @@ public struct Plan: Sendable, Hashable {
     /// Counts by action, always derived from `changes` (also when a saved plan is read: a hand-edited summary
     /// cannot disagree with them).
     public var summary: PlanSummary { PlanSummary(changes: changes) }
-    /// Sorted by action (in `ChangeAction.allCases` order), then address.
+    /// Sorted by action (in `ChangeAction.allCases` order), then address (`Change.planOrder`; `makePlan` sorts).
     public var changes: [Change]
-    public var warnings: [String]
+    public var warnings: [String] = []
     /// Safety caps the plan exceeds; apply refuses such a plan (exit code 4).
-    public var safetyViolations: [SafetyViolation]
+    public var safetyViolations: [SafetyViolation] = []
     /// What the safety caps were measured against, so that they can be re-checked with other options.
-    public var inventory: PlanInventory
+    public var inventory = PlanInventory()
     /// The `--target` external ids the plan was limited to, if any.
     public var targets: [String]?
     /// The cap overrides the plan was made with; `apply PLANFILE` honours them.
-    public var safetyOverrides: SafetyOverrides
+    public var safetyOverrides = SafetyOverrides()
     /// `ownership.external_id_prefix` of the manifests: apply refuses a change outside it.
     public var ownershipPrefix: String?
     /// `hmac-sha256:<hex>` over the canonical document without this key (see `Plan+Signature.swift`).
@@ -45,32 +45,24 @@ public struct Plan: Sendable, Hashable {
     /// changes. Signed when not empty (so that plans without any keep their signature).
     public var expiring: [ExpiringAccess] = []
     /// Manifest problems found while planning (unknown or deactivated emails, …). Not encoded.
-    public var errors: [Diagnostic]
+    public var errors: [Diagnostic] = []
+    /// The organization the manifests name (all nil when unbound); part of the signed body. Nil in plans saved
+    /// before plans recorded it, which count as unbound.
+    public var organization: PlanOrganization?
+    /// Where the key of this run came from, for the header; not encoded (a saved plan shows its recorded
+    /// `api_key_env`).
+    public var keySource: String?
 
-    public init(
-        toolVersion: String, createdAt: String, expiresAt: String, apiURL: String, manifestDigest: String,
-        changes: [Change], warnings: [String] = [], safetyViolations: [SafetyViolation] = [],
-        inventory: PlanInventory = PlanInventory(), targets: [String]? = nil,
-        safetyOverrides: SafetyOverrides = SafetyOverrides(), ownershipPrefix: String? = nil, errors: [Diagnostic] = []
-    ) {
-        self.formatVersion = Plan.formatVersion
-        self.kind = Plan.kind
-        self.toolVersion = toolVersion
-        self.createdAt = createdAt
-        self.expiresAt = expiresAt
-        self.apiURL = apiURL
-        self.manifestDigest = manifestDigest
-        self.changes = changes.sorted(by: Change.planOrder)
-        self.warnings = warnings
-        self.safetyViolations = safetyViolations
-        self.inventory = inventory
-        self.targets = targets
-        self.safetyOverrides = safetyOverrides
-        self.ownershipPrefix = ownershipPrefix
-        self.signature = nil
-        self.manifestFiles = nil
-        self.errors = errors
+    /// The first lines of every rendering: the organization, its anchor, the key's source and the API.
+    public var header: OrganizationHeader {
+        OrganizationHeader(
+            name: organization?.name, anchor: organization?.anchor,
+            keySource: keySource ?? OrganizationHeader.defaultKeySource(apiURL: apiURL, apiKeyEnv: organization?.apiKeyEnv),
+            apiURL: apiURL)
     }
+
+    /// True when the manifests had no `organization:` section (or the plan predates the record).
+    public var isUnbound: Bool { organization?.name == nil }
 
     /// True when the plan was limited with `--target` (a partial plan: drift elsewhere is not looked at).
     public var isTargeted: Bool { targets != nil }
@@ -337,20 +329,13 @@ public struct PlanSummary: Codable, Sendable, Hashable {
 /// What the planner saw, as far as the safety caps and precondition checks need it.
 public struct PlanInventory: Codable, Sendable, Hashable {
     /// Managed projects that were active.
-    public var managedActiveProjects: Int
+    public var managedActiveProjects = 0
     /// Memberships of the managed projects whose members were read.
-    public var managedMemberships: Int
+    public var managedMemberships = 0
     /// All projects read (any status), to estimate the cost of a full re-read.
-    public var projects: Int
+    public var projects = 0
     /// All users read.
-    public var users: Int
-
-    public init(managedActiveProjects: Int = 0, managedMemberships: Int = 0, projects: Int = 0, users: Int = 0) {
-        self.managedActiveProjects = managedActiveProjects
-        self.managedMemberships = managedMemberships
-        self.projects = projects
-        self.users = users
-    }
+    public var users = 0
 
     enum CodingKeys: String, CodingKey {
         case managedActiveProjects = "managed_active_projects"

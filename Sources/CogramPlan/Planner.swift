@@ -9,13 +9,13 @@ import Foundation
 public func makePlan(desired: DesiredState, observed: ObservedState, options: PlanOptions) -> Plan {
     var planner = Planner(desired: desired, observed: observed, options: options)
     planner.run()
-    var plan = Plan(
+    return Plan(
         toolVersion: options.toolVersion,
         createdAt: formatTimestamp(options.now),
         expiresAt: formatTimestamp(options.now.addingTimeInterval(options.validity)),
         apiURL: options.apiURL,
         manifestDigest: options.manifestDigest,
-        changes: planner.changes,
+        changes: planner.changes.sorted(by: Change.planOrder),
         warnings: planner.warnings,
         safetyViolations: safetyViolations(
             changes: planner.changes, inventory: planner.inventory, ownerless: planner.ownerless, options: options),
@@ -23,12 +23,10 @@ public func makePlan(desired: DesiredState, observed: ObservedState, options: Pl
         targets: planner.targets.map { $0.sorted() },
         safetyOverrides: options.overrides,
         ownershipPrefix: desired.externalIDPrefix,
-        errors: (planner.errors + guestPolicyErrors(desired: desired, users: observed.users)).sorted(by: byLocationThenMessage)
-    )
-    plan.manifestFiles = options.manifestFiles
-    plan.expiring = expiringAccess(
-        planner.evaluation, groups: desired.groups, location: { "\($0.file):\($0.line)" })
-    return plan
+        manifestFiles: options.manifestFiles,
+        expiring: expiringAccess(planner.evaluation, groups: desired.groups, location: { "\($0.file):\($0.line)" }),
+        errors: (planner.errors + guestPolicyErrors(desired: desired, users: observed.users)).sorted(by: byLocationThenMessage),
+        organization: PlanOrganization(desired.organization))
 }
 
 /// `--target` values as external ids: `project.<external_id>` (an address) or the external id itself. A value
@@ -437,6 +435,13 @@ private struct Planner {
                 warnings.append("offboarding leaves \(name) (\(escapeForTerminal(project.name))) without an owner; name a new owner in the app or in its manifest")
             }
         }
+        let archived = Set(observed.projects.filter { $0.status == .archived }.map(\.id))
+        let fromArchived = changes.filter { $0.isOffboarding && $0.action == .removeMember && archived.contains($0.target.projectID ?? "") }
+        if !fromArchived.isEmpty {
+            let list = fromArchived.prefix(5).map { escapeForTerminal($0.address.description) }.joined(separator: ", ")
+            let more = fromArchived.count > 5 ? " and \(fromArchived.count - 5) more" : ""
+            warnings.append("\(fromArchived.count == 1 ? "1 offboarding removal is" : "\(fromArchived.count) offboarding removals are") from an archived project (\(list)\(more)): where Cogram refuses it (409 conflict), apply keeps the membership as a warning, not a failure, and it stays in this warning and in `cogramctl access`")
+        }
         if targets != nil {
             warnings.append("offboarding was limited to the --target projects; plan without --target to remove every membership of the offboarded people")
         }
@@ -449,6 +454,11 @@ private struct Planner {
 extension Change {
     /// A removal that `offboarded:` asks for: no safety cap counts it.
     public var isOffboarding: Bool { reason?.hasPrefix("offboarded (") == true }
+
+    /// What apply says when the API refuses an offboarding removal with 409 (an archived project).
+    public static let archivedRefusalWarning = "Cogram refused to remove the member (409 conflict: the project is archived?); "
+        + "the membership stays, later plans keep listing it with a warning and `cogramctl access` lists it under "
+        + "offboarded people with access. Restore the project in the app, or remove the member there"
 }
 
 func projectAddress(_ externalID: String) -> String { ChangeAddress.project(externalID).description }
