@@ -51,9 +51,19 @@ extension ManifestLoader {
         // roots are then not reported (the load has failed already).
         let rootsAreKnown = files.allSatisfy { $0.fragment != nil }
         var parts = [RootPart](repeating: RootPart(), count: roots.count)
+        // Files of one folder share a root: each folder is resolved once (loads hold thousands of files).
+        var rootOfFolder: [String: Int?] = [:]
         for file in files {
-            let directory = absolute(OrganizationRoots.directory(of: file.source.path))
-            guard let index = roots.firstIndex(where: { contains($0.directory, directory) }) else {
+            let folder = OrganizationRoots.directory(of: file.source.path)
+            let found: Int?
+            if let known = rootOfFolder[folder] {
+                found = known
+            } else {
+                let directory = absolute(folder)
+                found = roots.firstIndex { contains($0.directory, directory) }
+                rootOfFolder[folder] = .some(found)
+            }
+            guard let index = found else {
                 if rootsAreKnown {
                     diagnostics.append(Diagnostic(.error, at: SourceLocation(file: file.source.path, line: 1, column: 1),
                         "this file is outside every organization root (\(describe(roots))); move it into the folder of "
