@@ -28,6 +28,11 @@ struct DriftCommand: AsyncParsableCommand {
     @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Client-side request budget per minute.", valueName: "n"))
     var requestsPerMinute = ClientConfiguration.defaultRequestsPerMinute
 
+    @Option(help: ArgumentHelp(
+        "Also write Prometheus metrics of the check to this file (node_exporter's textfile format), replaced atomically; on an error, cogram_drift_check_success 0.",
+        valueName: "file"))
+    var metrics: String?
+
     @OptionGroup var sandbox: SandboxSelection
     @OptionGroup var connection: ConnectionOptions
 
@@ -37,8 +42,24 @@ struct DriftCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        var organization = DriftOrganization(nil).label
+        do {
+            try await check(organization: &organization)
+        } catch let error where (error as? ExitCode)?.rawValue != 2 && !(error is DriftMetricsError) {
+            // Any failure of the check still tells the collector, so that an alert sees the check failing.
+            if let metrics {
+                do { try DriftMetrics.write([.failed(organization: organization, at: Date())], to: metrics) }
+                catch { Terminal.writeError("warning: \(error)\n") }
+            }
+            throw error
+        }
+    }
+
+    /// The check; `organization` becomes the metrics label as soon as the manifests name it.
+    private func check(organization: inout String) async throws {
         let (desired, digest, sources) = try Planning.load(paths, command: "drift", verbose: connection.verbose)
-        let keySource = connection.apiKeyFile.map { "--api-key-file \($0)" } ?? "COGRAM_API_KEY"
+        organization = DriftOrganization(desired.organization).label
+        let keySource = connection.keySource(variable: desired.organization?.apiKeyEnv, sandbox: sandbox.isEnabled)
         let (report, plan) = try await Backend.withClient(
             connection: connection, sandbox: sandbox, manifestPaths: paths, desired: desired,
             requestsPerMinute: requestsPerMinute, parallelism: parallelism
@@ -53,6 +74,7 @@ struct DriftCommand: AsyncParsableCommand {
             return (report, plan)
         }
         try Planning.reportErrors(plan, sources: sources, command: "drift")
+        if let metrics { try DriftMetrics.write([.checked(report)], to: metrics) }
         switch format {
         case .human: Terminal.writeOutput(renderHuman(report))
         case .markdown: Terminal.writeOutput(renderMarkdown(report, paths: paths))

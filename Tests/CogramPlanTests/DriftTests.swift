@@ -145,11 +145,11 @@ import Testing
         let item = try #require((object["drift"] as? [[String: Any]])?.first)
         #expect(Set(item.keys).isSuperset(of: ["kind", "address", "field", "manifest", "cogram", "updated_at", "location", "adoptable"]))
         #expect((object["unmanaged"] as? [String: Any])?["users_in_no_manifest"] as? Int == 5)
-        #expect(renderHuman(report).hasPrefix("Organization: \"Acme\" (anchor usr_ana)"))
+        #expect(renderHuman(report).hasPrefix("Organization: Acme (anchor usr_ana)\nAPI: https://api.cogram.com, key from COGRAM_API_KEY\n"))
         let markdown = renderMarkdown(report, paths: ["org dir"])
         #expect(markdown.contains("`cogramctl apply 'org dir'`"))
         #expect(markdown.contains("keep Cogram's values"))
-        #expect(markdown.contains("Organization: \"Acme\""))
+        #expect(markdown.contains("### Drift in Acme\n\nOrganization: Acme (anchor usr\\_ana)  \n"))
     }
 
     @Test func driftMakesExactlyTheRequestsOfAFullRead() async throws {

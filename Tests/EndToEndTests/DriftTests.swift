@@ -1,4 +1,5 @@
 import Foundation
+import CogramTestSupport
 import Testing
 
 /// `cogramctl drift` against the embedded sandbox: changes made through the API after an apply show as drift,
@@ -54,5 +55,42 @@ import Testing
         #expect(revert.status == 0, "\(revert.stderr)")
         let after = try await Binary.run(["drift", sandbox, "org.yaml"], environment: env, in: folder)
         #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
+    }
+
+    /// `--metrics`: the counts of a real check in the textfile format, and `cogram_drift_check_success 0` with the
+    /// organization's name when the check fails after the manifests loaded.
+    @Test func metricsFileHoldsTheCheckAndAFailedCheckSetsSuccessToZero() async throws {
+        let folder = try makeTemporaryDirectory("cogramctl-drift-metrics")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let manifest = folder.appendingPathComponent("org.yaml")
+        try ("organization:\n  name: Metrics Org\n" + Self.manifest(name: "One", ben: "editor"))
+            .write(to: manifest, atomically: true, encoding: .utf8)
+        let env = ["NO_COLOR": "1"]
+        let sandbox = "--sandbox=\(folder.appendingPathComponent("db.sqlite").path)"
+        let apply = try await Binary.run(["apply", sandbox, "org.yaml", "--auto-approve"], environment: env, in: folder)
+        #expect(apply.status == 0, "\(apply.stderr)")
+        try ("organization:\n  name: Metrics Org\n" + Self.manifest(name: "Renamed", ben: "editor"))
+            .write(to: manifest, atomically: true, encoding: .utf8)
+
+        let drift = try await Binary.run(["drift", sandbox, "org.yaml", "--metrics", "cogram.prom"], environment: env, in: folder)
+        #expect(drift.status == 2, "\(drift.stdout)\(drift.stderr)")
+        let text = try String(contentsOf: folder.appendingPathComponent("cogram.prom"), encoding: .utf8)
+        #expect(text.contains("cogram_drift_objects{organization=\"Metrics Org\",kind=\"project_field\"} 1.0\n"), "\(text)")
+        #expect(text.contains("cogram_drift_objects{organization=\"Metrics Org\",kind=\"user_role\"} 0.0\n"), "\(text)")
+        #expect(text.contains("cogram_unmanaged_objects{organization=\"Metrics Org\",kind=\"users_in_no_manifest\"} "), "\(text)")
+        #expect(text.contains("cogram_drift_check_success{organization=\"Metrics Org\"} 1.0\n"), "\(text)")
+        #expect(text.contains("# TYPE cogram_drift_check_timestamp_seconds gauge\n"), "\(text)")
+        #expect(drift.stdout.contains("project_field"), "the report is printed as without --metrics")
+
+        // Nothing listens on port 9 of loopback: the read fails (exit 1) after the manifests named the organization.
+        let failed = try await Binary.run(
+            ["drift", "org.yaml", "--metrics", "cogram.prom"],
+            environment: env.merging(["COGRAM_API_URL": "http://127.0.0.1:9/v1", "COGRAM_API_KEY": "cg_unused"]) { $1 },
+            in: folder)
+        #expect(failed.status == 1, "\(failed.stdout)\(failed.stderr)")
+        let after = try String(contentsOf: folder.appendingPathComponent("cogram.prom"), encoding: .utf8)
+        #expect(after.contains("cogram_drift_check_success{organization=\"Metrics Org\"} 0.0\n"), "\(after)")
+        #expect(after.contains("cogram_drift_check_timestamp_seconds{organization=\"Metrics Org\"} "), "\(after)")
+        #expect(!after.contains("cogram_drift_objects"), "no counts from a check that did not run: \(after)")
     }
 }

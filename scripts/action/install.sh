@@ -35,7 +35,7 @@ if [ -n "$version" ]; then
     "$directory/$name/bin/cogramctl" --version
 else
     if ! command -v swift >/dev/null; then
-        echo "::error title=cogramctl::building from source needs Swift 6 on the runner (for example a swift:6.1 container); or set the version input to download a release"
+        echo "::error title=cogramctl::building from source needs Swift 6 on the runner (for example a swift:6.2 container); or set the version input to download a release"
         exit 1
     fi
     missing=()
