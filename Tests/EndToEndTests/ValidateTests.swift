@@ -74,8 +74,8 @@ import Testing
         }
         let invalid = try await Binary.run(["validate", "."], environment: ["NO_COLOR": "1"], in: directory)
         #expect(invalid.status == 1)
-        #expect(invalid.stderr.contains("eu/again.yaml:3:5: error: duplicate project external_id 'depot'"), "\(invalid.stderr)")
-        #expect(invalid.stderr.contains("us/again.yaml:3:5: error: duplicate project external_id 'depot'"), "\(invalid.stderr)")
+        #expect(invalid.stderr.contains("eu/projects.yaml:7:5: error: duplicate project external_id 'depot'; already used as external_id at eu/again.yaml:3:5"), "\(invalid.stderr)")
+        #expect(invalid.stderr.contains("us/projects.yaml:7:5: error: duplicate project external_id 'depot'; already used as external_id at us/again.yaml:3:5"), "\(invalid.stderr)")
         #expect(invalid.stderr.hasSuffix("2 errors found; nothing was changed.\n"))
     }
 
