@@ -38,6 +38,13 @@ extension CogramClient {
         try await projectPages(status: status, externalID: externalID).allItems(concurrency: configuration.maxConcurrentRequests)
     }
 
+    public func listProjects(
+        status: ProjectStatusFilter, externalID: String?, onPage: @escaping @Sendable (PageProgress) -> Void
+    ) async throws -> [Project] {
+        try await projectPages(status: status, externalID: externalID)
+            .allItems(concurrency: configuration.maxConcurrentRequests, onPage: onPage)
+    }
+
     public func getProject(id: String) async throws -> Project {
         try await call(.GET, "/v1/projects/\(Self.encodeComponent(id))")
     }
@@ -98,6 +105,10 @@ extension CogramClient {
 
     public func listUsers(email: String?) async throws -> [User] {
         try await userPages(email: email).allItems(concurrency: configuration.maxConcurrentRequests)
+    }
+
+    public func listUsers(email: String?, onPage: @escaping @Sendable (PageProgress) -> Void) async throws -> [User] {
+        try await userPages(email: email).allItems(concurrency: configuration.maxConcurrentRequests, onPage: onPage)
     }
 
     /// Accepts 200 with the user, and 200 without a body or 204, confirmed by finding the user in the list

@@ -21,6 +21,12 @@ public protocol CogramClientProtocol: Sendable {
     func removeMember(projectID: String, userID: String) async throws
     /// `GET /v1/users`, every page; `email` is an exact, case-insensitive filter.
     func listUsers(email: String?) async throws -> [User]
+    /// `listProjects`, telling `onPage` after each page read (for progress output).
+    func listProjects(
+        status: ProjectStatusFilter, externalID: String?, onPage: @escaping @Sendable (PageProgress) -> Void
+    ) async throws -> [Project]
+    /// `listUsers`, telling `onPage` after each page read (for progress output).
+    func listUsers(email: String?, onPage: @escaping @Sendable (PageProgress) -> Void) async throws -> [User]
     /// `PATCH /v1/users/{user_id}`.
     func updateUser(id: String, _ patch: UserPatch) async throws -> User
     /// How many HTTP requests this client has sent so far (retries included), by method.
@@ -42,4 +48,18 @@ public struct RequestCount: Sendable, Hashable {
     }
 
     public var total: Int { reads + writes }
+}
+
+extension CogramClientProtocol {
+    /// A client that reads lists in one go reports no pages.
+    public func listProjects(
+        status: ProjectStatusFilter, externalID: String?, onPage: @escaping @Sendable (PageProgress) -> Void
+    ) async throws -> [Project] {
+        try await listProjects(status: status, externalID: externalID)
+    }
+
+    /// A client that reads lists in one go reports no pages.
+    public func listUsers(email: String?, onPage: @escaping @Sendable (PageProgress) -> Void) async throws -> [User] {
+        try await listUsers(email: email)
+    }
 }

@@ -13,6 +13,18 @@ public enum Paging {
     }
 }
 
+/// How far reading one listing has come: pages read so far, and of how many when the server's total tells (the
+/// total divided by the first page's length). For progress output; nothing here knows how it is shown.
+public struct PageProgress: Sendable, Hashable {
+    public var read: Int
+    public var total: Int?
+
+    public init(read: Int, total: Int?) {
+        self.read = read
+        self.total = total
+    }
+}
+
 /// The pages of a list endpoint, fetched one at a time as the sequence is iterated.
 ///
 /// Iteration stops after an empty page; after a page once the distinct items seen reach the `total` the server
@@ -54,11 +66,16 @@ public struct PageSequence<Item: ListItem>: AsyncSequence, Sendable {
     /// Items are de-duplicated by id (the first occurrence is kept). When the distinct items do not add up to the
     /// last total reported, the whole list is read once more (it may have changed while being read); a second
     /// mismatch throws `CogramAPIError.invalidResponse` with `.inconsistentList`.
-    public func allItems(concurrency: Int = 8) async throws -> [Item] {
+    ///
+    /// `onPage` is told after each page read, with the pages read so far in this pass (a second pass counts
+    /// again from 1) and how many the total implies.
+    public func allItems(
+        concurrency: Int = 8, onPage: @Sendable (PageProgress) -> Void = { _ in }
+    ) async throws -> [Item] {
         var distinct = 0
         var total = 0
         for _ in 1...2 {
-            let (items, reported) = try await readOnce(concurrency: concurrency)
+            let (items, reported) = try await readOnce(concurrency: concurrency, onPage: onPage)
             guard let reported, reported != items.count else { return items }
             distinct = items.count
             total = reported
@@ -67,15 +84,20 @@ public struct PageSequence<Item: ListItem>: AsyncSequence, Sendable {
             method: method, url: url, status: 200, problem: .inconsistentList(distinct: distinct, total: total)))
     }
 
-    private func readOnce(concurrency: Int) async throws -> (items: [Item], total: Int?) {
+    private func readOnce(
+        concurrency: Int, onPage: @Sendable (PageProgress) -> Void
+    ) async throws -> (items: [Item], total: Int?) {
         var collector = Collector()
         let first = try await fetch(1)
         collector.add(first)
+        // The server's page length, whatever it echoes as page_size: the first page is full when more follow.
+        let perPage = first.items.count
+        var expected = first.total.map { total in perPage > 0 ? Swift.max(1, (total + perPage - 1) / perPage) : 1 }
+        var read = 1
+        onPage(PageProgress(read: read, total: expected))
         guard !first.items.isEmpty else { return (collector.items, first.total) }
         var number = 1
         var last = first
-        // The server's page length, whatever it echoes as page_size: the first page is full when more follow.
-        let perPage = first.items.count
         if let total = first.total, collector.items.count < total {
             guard Paging.budget(total: total, perPage: perPage) != nil else { throw tooManyPages(total: total, perPage: perPage) }
             let lastPage = (total + perPage - 1) / perPage
@@ -90,6 +112,8 @@ public struct PageSequence<Item: ListItem>: AsyncSequence, Sendable {
                     }
                     while let (page, result) = try await group.next() {
                         pages[page] = result
+                        read += 1
+                        onPage(PageProgress(read: read, total: expected))
                         if next <= lastPage {
                             let page = next
                             group.addTask { (page, try await fetch(page)) }
@@ -112,6 +136,10 @@ public struct PageSequence<Item: ListItem>: AsyncSequence, Sendable {
             let page = try await fetch(number)
             collector.add(page)
             last = page
+            read += 1
+            // Past the pages the total implied, the count of how many is no longer known.
+            if let known = expected, read > known { expected = nil }
+            onPage(PageProgress(read: read, total: expected))
         }
         return (collector.items, collector.total)
     }

@@ -64,7 +64,6 @@ enum DiagnosticReporter {
 
     /// One line that cannot end the code fence or write control characters into the page.
     private static func fenced(_ line: String) -> String {
-        let scalars = line.unicodeScalars.map { $0.properties.generalCategory == .control ? "\u{FFFD}" : $0 }
-        return String(String.UnicodeScalarView(scalars)).replacingOccurrences(of: "`", with: "'")
+        OutputEscaping.terminal(line).replacingOccurrences(of: "`", with: "'")
     }
 }

@@ -30,6 +30,8 @@ struct PlanningOptions: ParsableArguments {
     @Flag(help: "Allow leaving a managed project with members but no owner.")
     var allowNoOwner = false
 
+    @OptionGroup var expiry: ExpiryWarningOption
+
     init() {}
 
     func validate() throws {
@@ -49,6 +51,7 @@ struct PlanningOptions: ParsableArguments {
             allowMassMemberRemoval: allowMassMemberRemoval, maxMemberRemovals: maxMemberRemovals,
             allowNoOwner: allowNoOwner)
         options.manifestFiles = files
+        options.expiryWarningDays = expiry.expiryWarning
         return options
     }
 }
@@ -120,7 +123,11 @@ enum Planning {
     /// The step summary of a command that stopped on an error other than a diagnostic (Cogram unreachable, a
     /// refused key, …).
     static func failureMarkdown(command: String, _ error: any Error) -> String {
-        "### cogramctl \(command) failed\n\n\(String(describing: error))\n"
+        // The error may quote Cogram's text: in a code block, each line under the terminal rule, nothing in it
+        // mentions anyone, makes a link or ends the block.
+        let lines = String(describing: error).split(separator: "\n", omittingEmptySubsequences: false)
+            .map { OutputEscaping.terminal(String($0)).replacingOccurrences(of: "`", with: "'") }
+        return (["### cogramctl \(command) failed", "", "```text"] + lines + ["```", ""]).joined(separator: "\n")
     }
 
     /// Prints what the safety caps say about the plan, as warnings (`plan`) or errors (`apply`).

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CogramAPI
 import CogramPlan
 import Foundation
 import Synchronization
@@ -20,9 +21,12 @@ final class StatusLine: Sendable {
 
     private let state = Mutex(State())
     let terminal: Bool
+    /// Where the text goes: stderr, or a test's buffer.
+    private let write: @Sendable (String) -> Void
 
-    init(terminal: Bool = Terminal.stderrIsTerminal) {
+    init(terminal: Bool = Terminal.stderrIsTerminal, write: @escaping @Sendable (String) -> Void = Terminal.writeError) {
         self.terminal = terminal
+        self.write = write
     }
 
     /// Shows `text` as the status, unless the last one was drawn less than 0.1 s ago and `force` is false.
@@ -33,14 +37,14 @@ final class StatusLine: Sendable {
             guard force || now.timeIntervalSince(state.lastDraw) > 0.1 else { return }
             state.lastDraw = now
             state.drawn = true
-            Terminal.writeError("\r\u{1B}[K\(text)")
+            write("\r\u{1B}[K\(text)")
         }
     }
 
     /// A plain line for logs; on a terminal it replaces the status, which the next `show` draws again.
     func log(_ line: String) {
         state.withLock { state in
-            Terminal.writeError((terminal && state.drawn ? "\r\u{1B}[K" : "") + line + "\n")
+            write((terminal && state.drawn ? "\r\u{1B}[K" : "") + line + "\n")
             state.drawn = false
         }
     }
@@ -48,7 +52,7 @@ final class StatusLine: Sendable {
     /// Removes the status from the terminal.
     func clear() {
         state.withLock { state in
-            if terminal, state.drawn { Terminal.writeError("\r\u{1B}[K") }
+            if terminal, state.drawn { write("\r\u{1B}[K") }
             state.drawn = false
         }
     }
@@ -91,11 +95,13 @@ final class ApplyProgress: Sendable {
     }
 }
 
-/// Reading progress of plan and apply on stderr, so that a large organization read at the real rate limit does
-/// not look stuck. On a terminal: the lists, then member lists read of how many, in the status line. Off a
-/// terminal (CI logs): a line at each tenth of the member lists, as apply counts its changes.
+/// Reading progress of plan, apply, drift and access on stderr, so that a large organization read at the real
+/// rate limit does not look stuck. On a terminal: pages of the project and user lists read (of how many, when the
+/// server's total tells), then member lists read of how many, in the status line. Off a terminal (CI logs): a line
+/// at each tenth of each list's pages and of the member lists, as apply counts its changes.
 final class ReadingProgress: Sendable {
     private let status: StatusLine
+    private let pages = Mutex<[ObservedReadProgress.List: PageProgress]>([:])
 
     init(status: StatusLine = StatusLine()) {
         self.status = status
@@ -107,6 +113,17 @@ final class ReadingProgress: Sendable {
 
     func record(_ event: ObservedReadProgress) {
         switch event {
+        case .page(let list, let progress):
+            let line = pages.withLock { pages in
+                pages[list] = progress
+                return Self.pagesLine(pages)
+            }
+            if status.terminal {
+                status.show(line, force: progress.total == progress.read)
+            } else if let total = progress.total, ApplyProgress.isReportingStep(progress.read, of: total) {
+                let count = String(progress.read).leftPadded(to: String(total).count)
+                status.log("Reading \(list.rawValue): \(count)/\(total) pages read")
+            }
         case .listed(let projects, let users, let lists):
             status.show(
                 "Read \(plural(projects, "project")) and \(plural(users, "user")); reading member lists: 0/\(lists) projects",
@@ -119,6 +136,16 @@ final class ReadingProgress: Sendable {
                 status.log("Reading member lists: \(count)/\(total) projects read")
             }
         }
+    }
+
+    /// "Reading projects: 3/10 pages · users: 1 page": each list's pages so far, of how many when known.
+    static func pagesLine(_ pages: [ObservedReadProgress.List: PageProgress]) -> String {
+        let parts = [ObservedReadProgress.List.projects, .users].compactMap { list -> String? in
+            guard let progress = pages[list] else { return nil }
+            let count = progress.total.map { "\(progress.read)/\($0) pages" } ?? plural(progress.read, "page")
+            return "\(list.rawValue): \(count)"
+        }
+        return "Reading " + parts.joined(separator: " · ")
     }
 
     func finish() { status.clear() }

@@ -17,9 +17,9 @@ public struct Diagnostic: Sendable, Hashable, Error, CustomStringConvertible {
     /// `path:line:col: error: message`, or `error: message` without a location.
     public var description: String {
         if let location {
-            return "\(location): \(severity.rawValue): \(message)"
+            return "\(location): \(severity.rawValue): \(OutputEscaping.terminal(message))"
         }
-        return "\(severity.rawValue): \(message)"
+        return "\(severity.rawValue): \(OutputEscaping.terminal(message))"
     }
 }
 

@@ -47,14 +47,14 @@ public struct DiagnosticRenderer: Sendable {
         let paint: (String, String) -> String = { text, code in color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
         let labelColor = diagnostic.severity == .error ? "1;31" : (diagnostic.severity == .warning ? "1;33" : "1;36")
         if let location = diagnostic.location {
-            out += paint("\(location):", "1") + " " + paint("\(label):", labelColor) + " " + paint(Self.printable(diagnostic.message, limit: 1000), "1") + "\n"
+            out += paint("\(location):", "1") + " " + paint("\(label):", labelColor) + " " + paint(Self.message(diagnostic.message), "1") + "\n"
             if let line = lines?.line(location.line), !line.isEmpty {
                 let shown = Self.printable(line)
                 out += shown + "\n"
                 out += Self.caretPrefix(shown, column: location.column) + paint("^", "1;32") + "\n"
             }
         } else {
-            out += paint("\(label):", labelColor) + " " + paint(Self.printable(diagnostic.message, limit: 1000), "1") + "\n"
+            out += paint("\(label):", labelColor) + " " + paint(Self.message(diagnostic.message), "1") + "\n"
         }
         return out
     }
@@ -62,12 +62,23 @@ public struct DiagnosticRenderer: Sendable {
     /// `::error file=…,line=…,col=…::message`, so that GitHub Actions shows the error on the pull request's diff.
     public static func githubAnnotation(_ diagnostic: Diagnostic) -> String {
         let kind = diagnostic.severity == .error ? "error" : (diagnostic.severity == .warning ? "warning" : "notice")
-        let message = escapeData(printable(diagnostic.message, limit: 1000))
+        let message = OutputEscaping.workflowData(Self.message(diagnostic.message))
         guard let location = diagnostic.location else { return "::\(kind)::\(message)" }
-        return "::\(kind) file=\(escapeProperty(location.file)),line=\(location.line),col=\(location.column)::\(message)"
+        // The path itself, encoded, so that GitHub finds the file on the diff.
+        let file = OutputEscaping.workflowProperty(location.file)
+        return "::\(kind) file=\(file),line=\(location.line),col=\(location.column)::\(message)"
     }
 
-    /// Keeps control characters (NUL, escape sequences from a hostile file) off the terminal.
+    /// A diagnostic's message under the terminal rule, at most 1,000 characters.
+    static func message(_ text: String) -> String {
+        let limit = 1_000
+        let cut = text.unicodeScalars.count > limit
+            ? String(String.UnicodeScalarView(text.unicodeScalars.prefix(limit))) + "…" : text
+        return OutputEscaping.terminal(cut)
+    }
+
+    /// A source line as shown above the caret: each control or bidi character replaced by U+FFFD (one for one,
+    /// so that the caret stays under its column), tabs kept.
     static func printable(_ line: String, limit: Int = 400) -> String {
         var out = String.UnicodeScalarView()
         for (i, scalar) in line.unicodeScalars.enumerated() {
@@ -75,7 +86,7 @@ public struct DiagnosticRenderer: Sendable {
                 out.append(contentsOf: "…".unicodeScalars)
                 break
             }
-            if scalar == "\t" || !(scalar.properties.generalCategory == .control) {
+            if scalar == "\t" || !(scalar.properties.generalCategory == .control || OutputEscaping.isBidiControl(scalar)) {
                 out.append(scalar)
             } else {
                 out.append("\u{FFFD}")
@@ -92,13 +103,5 @@ public struct DiagnosticRenderer: Sendable {
         }
         if column - 1 > line.count { prefix += String(repeating: " ", count: column - 1 - line.count) }
         return prefix
-    }
-
-    private static func escapeData(_ s: String) -> String {
-        s.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D").replacingOccurrences(of: "\n", with: "%0A")
-    }
-
-    private static func escapeProperty(_ s: String) -> String {
-        escapeData(s).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
     }
 }

@@ -83,7 +83,7 @@ public func renderMarkdown(_ report: AccessReport) -> String {
     let e = markdownEscape
     var out = "# Access report: \(e(report.organizationLabel))\n\n"
     out += report.header.markdownLines.joined(separator: "\n") + "\n\n"
-    out += "Read from \(markdownCode(report.apiURL)); manifests judged as of \(report.day) (UTC).\n\n"
+    out += "Manifests judged as of \(report.day) (UTC).\n\n"
     for (label, count) in report.summaryCounts { out += "- **\(count)** \(label)\n" }
     out += "\n## Access\n\n"
     out += "| Email | Organization role | Project | Name | Status | Project role | Managed by |\n"
@@ -118,7 +118,7 @@ public func renderMarkdown(_ report: AccessReport) -> String {
 }
 
 /// A table cell: a `|` inside a code span still splits a GitHub table row, so it is escaped there too.
-private func tableSafe(_ cell: String) -> String {
+func tableSafe(_ cell: String) -> String {
     var out = ""
     var previous: Character?
     for ch in cell {
@@ -152,16 +152,6 @@ extension AccessReport {
 
 func csvRow(_ cells: [String]) -> String {
     cells.map(csvField).joined(separator: ",") + "\r\n"
-}
-
-/// One field: guarded against formulas, then quoted when it holds a comma, a quote, CR or LF.
-func csvField(_ value: String) -> String {
-    var value = value
-    if let first = value.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) {
-        value = "'" + value
-    }
-    guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) else { return value }
-    return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
 }
 
 extension AccessReport {

@@ -20,6 +20,13 @@ public struct ObservedState: Sendable, Hashable {
 /// How far reading Cogram has come, for progress output: the project and user lists first, then one member list
 /// per project.
 public enum ObservedReadProgress: Sendable, Hashable {
+    /// The two lists read whole, each page by page.
+    public enum List: String, Sendable, Hashable {
+        case projects, users
+    }
+
+    /// A page of the project or user list read.
+    case page(List, PageProgress)
     case listed(projects: Int, users: Int, memberLists: Int)
     case members(done: Int, total: Int)
 }
@@ -29,9 +36,9 @@ public enum ObservedReadProgress: Sendable, Hashable {
 /// read concurrently, at most `parallelism` at a time.
 public func readObservedState(
     desired: DesiredState, client: some CogramClientProtocol, targets: Set<String>? = nil, parallelism: Int,
-    progress: @Sendable (ObservedReadProgress) -> Void = { _ in }
+    progress: @escaping @Sendable (ObservedReadProgress) -> Void = { _ in }
 ) async throws -> ObservedState {
-    let (projects, users) = try await readProjectsAndUsers(client: client)
+    let (projects, users) = try await readProjectsAndUsers(client: client, progress: progress)
     let matching = ProjectMatching(desired: desired, projects: projects)
     let targets = targets.map {
         resolveTargets($0, known: Set(desired.projects.map(\.externalID)).union(projects.compactMap(\.externalID))).ids
@@ -60,10 +67,12 @@ func readMemberLists(
     }
 }
 
-/// Every project (active and archived) and every user, both lists read at once.
-public func readProjectsAndUsers(client: some CogramClientProtocol) async throws -> ([Project], [User]) {
-    async let projects = client.listProjects(status: .all, externalID: nil)
-    async let users = client.listUsers(email: nil)
+/// Every project (active and archived) and every user, both lists read at once; `progress` is told of each page.
+public func readProjectsAndUsers(
+    client: some CogramClientProtocol, progress: @escaping @Sendable (ObservedReadProgress) -> Void = { _ in }
+) async throws -> ([Project], [User]) {
+    async let projects = client.listProjects(status: .all, externalID: nil, onPage: { progress(.page(.projects, $0)) })
+    async let users = client.listUsers(email: nil, onPage: { progress(.page(.users, $0)) })
     return try await (projects, users)
 }
 

@@ -4,16 +4,15 @@ import CogramManifest
 /// Reads everything the key can see: every project (any status), every user, and every project's member list,
 /// archived and unkeyed projects included. `plan` needs it when `offboarded:` is not empty (an offboarded person's
 /// memberships are removed everywhere); `access` always needs it. Member lists are read concurrently, at most
-/// `parallelism` at a time; `onProgress` is told how many member lists are done.
+/// `parallelism` at a time; `progress` is told of each page of the two lists, then of each member list done.
 public func readFullObservedState(
-    client: some CogramClientProtocol, parallelism: Int, onProgress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
+    client: some CogramClientProtocol, parallelism: Int,
+    progress: @escaping @Sendable (ObservedReadProgress) -> Void = { _ in }
 ) async throws -> ObservedState {
-    let (projects, users) = try await readProjectsAndUsers(client: client)
+    let (projects, users) = try await readProjectsAndUsers(client: client, progress: progress)
     let ids = Array(Set(projects.map(\.id))).sorted()
-    let members = try await forEachBounded(ids, parallelism: parallelism, onResult: { onProgress($0, ids.count) }) {
-        id in
-        try await client.listMembers(projectID: id)
-    }
+    let members = try await readMemberLists(
+        ids, projects: projects.count, users: users.count, client: client, parallelism: parallelism, progress: progress)
     return ObservedState(projects: projects, users: users, members: members)
 }
 

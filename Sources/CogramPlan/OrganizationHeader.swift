@@ -85,9 +85,10 @@ public struct OrganizationHeader: Sendable, Hashable {
     /// The two lines of the terminal renderings.
     public var humanLines: [String] { [organizationLine, apiLine] }
 
-    /// The same lines for Markdown: escaped, with hard line breaks.
+    /// The same lines for Markdown, with a hard line break; the URL and the key's source as code, so that
+    /// neither is turned into a link or emphasis.
     public var markdownLines: [String] {
-        [markdownEscape(organizationLine) + "  ", markdownEscape(apiLine)]
+        [markdownEscape(organizationLine) + "  ", "API: \(markdownCode(apiURL)), key from \(markdownCode(keySource))"]
     }
 
     /// The warning `plan` gives once for manifests without `organization:` (manifest-v1.md, "Organization").

@@ -5,12 +5,12 @@ import CogramManifest
 /// those of `options.targets` (`--target`), else every one. The observed state is returned for reporting.
 public func readAndPlan(
     desired: DesiredState, client: some CogramClientProtocol, options: PlanOptions, scope: ProjectScope?, parallelism: Int,
-    progress: @Sendable (ObservedReadProgress) -> Void = { _ in }
+    progress: @escaping @Sendable (ObservedReadProgress) -> Void = { _ in }
 ) async throws -> (plan: Plan, observed: ObservedState) {
     // Offboarding reaches every project the key reads, managed or not.
     if !desired.offboarded.isEmpty {
         let observed = try await readFullObservedState(
-            client: client, parallelism: parallelism, onProgress: { progress(.members(done: $0, total: $1)) })
+            client: client, parallelism: parallelism, progress: progress)
         if let scope {
             return (makePlan(desired: desired, observed: observed, scope: scope, options: options), observed)
         }

@@ -46,9 +46,9 @@ public struct ProjectScope: Sendable, Hashable {
 /// `readObservedState` for a scoped plan: both lists in full, member lists of the scoped projects only.
 public func readObservedState(
     desired: DesiredState, client: some CogramClientProtocol, scope: ProjectScope, parallelism: Int,
-    progress: @Sendable (ObservedReadProgress) -> Void = { _ in }
+    progress: @escaping @Sendable (ObservedReadProgress) -> Void = { _ in }
 ) async throws -> ObservedState {
-    let (projects, users) = try await readProjectsAndUsers(client: client)
+    let (projects, users) = try await readProjectsAndUsers(client: client, progress: progress)
     let scopedDesired = scope.scoped(desired)
     let matching = ProjectMatching(desired: scopedDesired, projects: scope.scoped(projects, desired: scopedDesired))
     var projectIDs: [String] = []

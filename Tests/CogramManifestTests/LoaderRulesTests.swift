@@ -272,6 +272,20 @@ import Testing
         #expect(DiagnosticRenderer.githubAnnotation(diagnostic) == "::error file=dir%2Cx/a%3Ab.yaml,line=3,col=9::100%25 wrong")
         // A value quoted from a hostile manifest cannot inject a second workflow command or escape codes.
         let hostile = Diagnostic(.error, at: nil, "invalid role 'x\n::error::forged\u{1B}[2J'")
-        #expect(DiagnosticRenderer.githubAnnotation(hostile) == "::error::invalid role 'x\u{FFFD}::error::forged\u{FFFD}[2J'")
+        #expect(DiagnosticRenderer.githubAnnotation(hostile) == #"::error::invalid role 'x\n::error::forged\u{1B}[2J'"#)
+    }
+
+    /// Issue 23.5: a file name with a line break cannot forge a workflow command in the human diagnostic (the
+    /// terminal rule) nor in the annotation (GitHub's property encoding).
+    @Test func aFileNameWithALineBreakForgesNoWorkflowCommand() {
+        let file = "a\n::error title=forged::x\u{202E}.yaml"
+        let source = SourceFile(path: file, bytes: Array("version: 2\n".utf8))
+        let diagnostic = Diagnostic(.error, at: SourceLocation(file: file, line: 1, column: 10), "bad")
+        let human = DiagnosticRenderer(sources: [source]).render(diagnostic)
+        #expect(human.hasPrefix(#"a\n::error title=forged::x\u{202E}.yaml:1:10: error: bad"#), "\(human)")
+        #expect(!human.split(separator: "\n").contains { $0.hasPrefix("::") })
+        #expect(!diagnostic.description.contains("\n") && !diagnostic.description.unicodeScalars.contains("\u{202E}"))
+        let annotation = DiagnosticRenderer.githubAnnotation(diagnostic)
+        #expect(annotation == "::error file=a%0A%3A%3Aerror title=forged%3A%3Ax\u{202E}.yaml,line=1,col=10::bad")
     }
 }

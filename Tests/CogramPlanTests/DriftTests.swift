@@ -148,8 +148,11 @@ import Testing
         #expect(renderHuman(report).hasPrefix("Organization: Acme (anchor usr_ana)\nAPI: https://api.cogram.com, key from COGRAM_API_KEY\n"))
         let markdown = renderMarkdown(report, paths: ["org dir"])
         #expect(markdown.contains("`cogramctl apply 'org dir'`"))
-        #expect(markdown.contains("keep Cogram's values"))
+        #expect(markdown.contains("keep Cogram's values: `cogramctl drift --adopt 'org dir'`"))
         #expect(markdown.contains("### Drift in Acme\n\nOrganization: Acme (anchor usr\\_ana)  \n"))
+        let human = renderHuman(report, paths: ["org dir"])
+        #expect(human.contains("\nRevert Cogram to the manifests: cogramctl apply 'org dir'\nOr write Cogram's values into the manifests: cogramctl drift --adopt 'org dir'\n"))
+        #expect(!renderHuman(report).contains("cogramctl apply"))
     }
 
     @Test func driftMakesExactlyTheRequestsOfAFullRead() async throws {

@@ -50,7 +50,7 @@ import Testing
             ### cogramctl plan
 
             Organization: unnamed organization  
-            API: https://api.cogram.com, key from COGRAM\\_API\\_KEY
+            API: `https://api.cogram.com`, key from `COGRAM_API_KEY`
 
             _Not bound to an organization: nothing checks
             """))
@@ -152,6 +152,6 @@ import Testing
             evaluation: desired.evaluated(asOf: CalendarDay(F.fixedNow)), desired: desired, observed: ObservedState(),
             apiURL: "https://api.cogram.com", base: ManifestPathBase(directories: []))
         #expect(renderHuman(access).hasPrefix("Organization: unnamed organization\nAPI: https://api.cogram.com, key from COGRAM_API_KEY\n"))
-        #expect(renderMarkdown(access).contains("Organization: unnamed organization  \nAPI: https://api.cogram.com, key from COGRAM\\_API\\_KEY\n"))
+        #expect(renderMarkdown(access).contains("Organization: unnamed organization  \nAPI: `https://api.cogram.com`, key from `COGRAM_API_KEY`\n"))
     }
 }
