@@ -163,7 +163,7 @@ public enum PlanValidationError: Error, Sendable, Hashable, CustomStringConverti
         case .unsigned:
             "the plan file carries no signature, so it cannot be trusted; make it with `cogramctl plan --out FILE` (this version signs saved plans)"
         case .badSignature(let source):
-            "the plan's signature does not match: the file was changed after it was made, or it was signed with another key (this run checks it with a key derived from \(source); set the same COGRAM_PLAN_KEY for plan and apply when they use different API keys). Run `cogramctl plan --out FILE` again"
+            "the plan's signature does not match: the file was changed after it was made, or it was signed with another key, for example another organization's API key (this run checks it with a key derived from \(source); set the same COGRAM_PLAN_KEY for plan and apply when they use different API keys). Run `cogramctl plan --out FILE` again"
         case .inconsistent(let problems):
             "the plan file contradicts itself, so it was edited or damaged: \(problems.prefix(5).map(escapeForTerminal).joined(separator: "; "))\(problems.count > 5 ? "; and \(problems.count - 5) more" : ""). Run `cogramctl plan --out FILE` again"
         case .implausibleDates(let detail):

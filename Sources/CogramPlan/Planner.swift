@@ -12,7 +12,7 @@ public func makePlan(desired: DesiredState, observed: ObservedState, options: Pl
     return Plan(
         toolVersion: options.toolVersion,
         createdAt: formatTimestamp(options.now),
-        expiresAt: formatTimestamp(options.now.addingTimeInterval(options.validity)),
+        expiresAt: formatTimestamp(planExpiry(options: options, nextExpiry: planner.evaluation.nextExpiry)),
         apiURL: options.apiURL,
         manifestDigest: options.manifestDigest,
         changes: planner.changes.sorted(by: Change.planOrder),
@@ -27,6 +27,16 @@ public func makePlan(desired: DesiredState, observed: ObservedState, options: Pl
         expiring: expiringAccess(planner.evaluation, groups: desired.groups, location: { "\($0.file):\($0.line)" }),
         errors: (planner.errors + guestPolicyErrors(desired: desired, users: observed.users)).sorted(by: byLocationThenMessage),
         organization: PlanOrganization(desired.organization))
+}
+
+/// When a saved plan stops being valid: after `options.validity`, and at the latest at the end of the UTC day of the
+/// first entry that expires on or after the plan's day (manifest-v1.md: a plan that relies on an entry expiring on
+/// day D is valid at most until the end of D).
+func planExpiry(options: PlanOptions, nextExpiry: CalendarDay?) -> Date {
+    let validity = options.now.addingTimeInterval(options.validity)
+    guard let nextExpiry else { return validity }
+    let endOfDay = Date(timeIntervalSince1970: TimeInterval(nextExpiry.adding(days: 1).daysSinceEpoch) * 86_400)
+    return min(validity, endOfDay)
 }
 
 /// `--target` values as external ids: `project.<external_id>` (an address) or the external id itself. A value
