@@ -102,32 +102,19 @@ extension ManifestLoader {
     /// Two roots are two organizations: each has its own name, anchor and key variable, and with several roots
     /// every one names its key variable (so that a key is only ever sent for its own organization).
     private static func checkDistinct(_ sections: [OrganizationSection], diagnostics: inout [Diagnostic]) {
-        var names: [String: OrganizationSection] = [:]
-        var anchors: [String: OrganizationSection] = [:]
-        var variables: [String: OrganizationSection] = [:]
+        var firsts: [String: [String: OrganizationSection]] = [:]  // key → value → the first section with it
+        func distinct(_ key: String, _ value: String?, in section: OrganizationSection, also: (OrganizationSection) -> String) {
+            guard let value else { return }
+            guard let first = firsts[key]?[value] else { return firsts[key, default: [:]][value] = section }
+            diagnostics.append(Diagnostic(.error, at: section.location,
+                "each organization needs its own \(key): '\(value)' is also \(also(first))"))
+        }
         for section in sections {
-            if let first = names[section.name] {
-                diagnostics.append(Diagnostic(.error, at: section.location,
-                    "each organization needs its own name: '\(section.name)' is also the organization at \(first.location)"))
-            } else {
-                names[section.name] = section
+            distinct("name", section.name, in: section) { "the organization at \($0.location)" }
+            distinct("anchor", section.anchor, in: section) {
+                "the anchor of '\($0.name)' at \($0.location), so both roots would be the same Cogram organization"
             }
-            if let anchor = section.anchor {
-                if let first = anchors[anchor] {
-                    diagnostics.append(Diagnostic(.error, at: section.location,
-                        "each organization needs its own anchor: '\(anchor)' is also the anchor of '\(first.name)' at \(first.location), so both roots would be the same Cogram organization"))
-                } else {
-                    anchors[anchor] = section
-                }
-            }
-            if let variable = section.apiKeyEnv {
-                if let first = variables[variable] {
-                    diagnostics.append(Diagnostic(.error, at: section.location,
-                        "each organization needs its own api_key_env: '\(variable)' is also the key variable of '\(first.name)' at \(first.location)"))
-                } else {
-                    variables[variable] = section
-                }
-            }
+            distinct("api_key_env", section.apiKeyEnv, in: section) { "the key variable of '\($0.name)' at \($0.location)" }
         }
         guard sections.count > 1 else { return }
         for section in sections where section.apiKeyEnv == nil {

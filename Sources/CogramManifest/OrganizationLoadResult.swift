@@ -4,11 +4,6 @@ public struct LoadedOrganization: Sendable, Hashable {
     /// The files of this organization, in load order (for its manifest digest and for rendering diagnostics).
     public var sources: [SourceFile]
 
-    public init(desired: DesiredState, sources: [SourceFile]) {
-        self.desired = desired
-        self.sources = sources
-    }
-
     /// The `organization:` section; nil for the one unnamed organization of manifests without it.
     public var organization: OrganizationSection? { desired.organization }
     /// The organization's name; nil when unnamed.
@@ -25,12 +20,6 @@ public struct OrganizationLoadResult: Sendable {
     public var sources: [SourceFile]
     /// Hidden files and folders (a name starting with ".") that loading a directory passed over, as shown paths.
     public var skipped: [String] = []
-
-    public init(organizations: [LoadedOrganization], diagnostics: [Diagnostic], sources: [SourceFile]) {
-        self.organizations = organizations
-        self.diagnostics = diagnostics
-        self.sources = sources
-    }
 
     public var isValid: Bool { !organizations.isEmpty && !diagnostics.hasErrors }
 

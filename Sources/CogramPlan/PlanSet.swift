@@ -10,7 +10,8 @@ public struct PlanSet: Sendable, Hashable {
     public static let kind = "cogramctl-plan-set"
     public static let formatVersion = "1"
 
-    public var formatVersion: String
+    public var formatVersion = PlanSet.formatVersion
+    public var kind = PlanSet.kind
     /// One signed plan per organization, ordered by organization name.
     public var plans: [Plan]
     /// `hmac-sha256:<hex>` over `setData()`.
@@ -18,9 +19,7 @@ public struct PlanSet: Sendable, Hashable {
 
     /// The set of `plans` (each signed already with its organization's key), ordered by organization name.
     public init(plans: [Plan]) {
-        formatVersion = Self.formatVersion
         self.plans = plans.sorted { ($0.organization?.name ?? "") < ($1.organization?.name ?? "") }
-        signature = nil
     }
 
     /// The organizations' names, in the set's order.
@@ -162,21 +161,6 @@ extension PlanSet: Codable {
     enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version"
         case kind, plans, signature
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        formatVersion = try c.decode(String.self, forKey: .formatVersion)
-        plans = try c.decode([Plan].self, forKey: .plans)
-        signature = try c.decodeIfPresent(String.self, forKey: .signature)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(formatVersion, forKey: .formatVersion)
-        try c.encode(Self.kind, forKey: .kind)
-        try c.encode(plans, forKey: .plans)
-        try c.encodeIfPresent(signature, forKey: .signature)
     }
 }
 
