@@ -81,7 +81,7 @@ struct AccessCommand: AsyncParsableCommand {
                 evaluation: desired.evaluated(asOf: today, warningWindow: expiryWarning), desired: desired,
                 observed: observed, apiURL: identity.apiURL, base: base, users: users.isEmpty ? nil : Set(users))
         }
-        Terminal.writeOutput(try format.render(report))
+        Terminal.writeOutput(rendered: try format.render(report))
     }
 
     /// A path argument's folder: a directory itself, a file's folder.

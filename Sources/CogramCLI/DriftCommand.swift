@@ -84,9 +84,9 @@ struct DriftCommand: AsyncParsableCommand {
         try Planning.reportErrors(plan, sources: sources, command: "drift")
         if let metrics { try DriftMetrics.write([.checked(report)], to: metrics) }
         switch format {
-        case .human: Terminal.writeOutput(renderHuman(report))
-        case .markdown: Terminal.writeOutput(renderMarkdown(report, paths: paths))
-        case .json: Terminal.writeOutput(String(decoding: try report.jsonData(), as: UTF8.self) + "\n")
+        case .human: Terminal.writeOutput(rendered: renderHuman(report))
+        case .markdown: Terminal.writeOutput(rendered: renderMarkdown(report, paths: paths))
+        case .json: Terminal.writeOutput(rendered: String(decoding: try report.jsonData(), as: UTF8.self) + "\n")
         }
         if report.hasDrift { throw ExitCode(2) }
     }

@@ -76,7 +76,7 @@ struct PlanCommand: AsyncParsableCommand {
             return plan.errors.isEmpty ? try plan.signed(with: planSigningKey(client: client)) : plan
         }
         try Planning.reportErrors(plan, sources: sources, command: "plan")
-        Terminal.writeOutput(try format.render(plan))
+        Terminal.writeOutput(rendered: try format.render(plan))
         Planning.reportSafety(plan.safetyViolations, asErrors: false)
         if let out {
             do {

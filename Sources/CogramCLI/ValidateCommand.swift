@@ -48,7 +48,7 @@ struct ValidateCommand: AsyncParsableCommand {
             let log = SARIFLog(
                 diagnostics: result.diagnostics, toolVersion: cogramctlVersion,
                 base: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-            Terminal.writeOutput(String(decoding: try log.jsonData(), as: UTF8.self))
+            Terminal.writeOutput(rendered: String(decoding: try log.jsonData(), as: UTF8.self))
         }
         // GitHub annotations go to stdout, which holds the SARIF log in that format.
         try DiagnosticReporter.check(
@@ -57,7 +57,7 @@ struct ValidateCommand: AsyncParsableCommand {
         guard let desired = result.desired else { throw ExitCode(1) }
         let members = desired.projects.reduce(0) { $0 + ($1.members?.count ?? 0) }
         let groups = desired.groups.isEmpty ? "" : ", \(plural(desired.groups.count, "group"))"
-        let summary = "Valid: \(plural(desired.files.count, "file")), \(plural(desired.projects.count, "project")), "
+        let summary: TerminalMessage = "Valid: \(plural(desired.files.count, "file")), \(plural(desired.projects.count, "project")), "
             + "\(plural(members, "membership")), \(plural(desired.users.count, "user"))\(groups).\n"
         if format == .sarif { Terminal.writeError(summary) } else { Terminal.writeOutput(summary) }
     }
