@@ -28,8 +28,7 @@ struct AccessCommand: AsyncParsableCommand {
     @Option(name: .customLong("user"), help: ArgumentHelp("Only this person's rows (repeatable).", valueName: "email"))
     var users: [String] = []
 
-    @Option(help: ArgumentHelp("List entries that expire within this many days.", valueName: "days"))
-    var expiryWarning = DesiredState.defaultExpiryWindow
+    @OptionGroup var expiry: ExpiryWarningOption
 
     @Option(help: ArgumentHelp("How many requests may run at once (under the shared rate limit).", valueName: "n"))
     var parallelism = ClientConfiguration.defaultMaxConcurrentRequests
@@ -43,7 +42,6 @@ struct AccessCommand: AsyncParsableCommand {
     func validate() throws {
         guard parallelism >= 1, parallelism <= 64 else { throw ValidationError("--parallelism must be between 1 and 64") }
         guard requestsPerMinute >= 1 else { throw ValidationError("--rate-limit must be at least 1") }
-        guard (0...3660).contains(expiryWarning) else { throw ValidationError("--expiry-warning takes a number of days from 0 to 3660") }
         for user in users where !ManifestEmail.isPlausible(user) {
             throw ValidationError("--user '\(user)' is not an email address")
         }
@@ -78,7 +76,7 @@ struct AccessCommand: AsyncParsableCommand {
                         + "member lists of \(plural(observed.members.count, "project")).\n")
             }
             return makeAccessReport(
-                evaluation: desired.evaluated(asOf: today, warningWindow: expiryWarning), desired: desired,
+                evaluation: desired.evaluated(asOf: today, warningWindow: expiry.expiryWarning), desired: desired,
                 observed: observed, apiURL: identity.apiURL, base: base, users: users.isEmpty ? nil : Set(users))
         }
         Terminal.writeOutput(rendered: try format.render(report))

@@ -12,7 +12,9 @@ struct DriftCommand: AsyncParsableCommand {
         discussion: """
             Reads the whole organization (every project, user and member list) and reports each difference with \
             what the manifest says, what Cogram has, the manifest location and whether it can be adopted. \
-            Exit status: 0 no drift, 2 drift, 1 error.
+            Exit status: 0 no drift, 2 drift, 1 error. With --adopt: writes Cogram's values into the manifests \
+            for every adoptable difference and prints the diff; exit 0 everything adopted (or nothing to adopt), \
+            2 drift that cannot be adopted remains (listed), 1 error.
             """
     )
 
@@ -28,17 +30,29 @@ struct DriftCommand: AsyncParsableCommand {
     @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Client-side request budget per minute.", valueName: "n"))
     var requestsPerMinute = ClientConfiguration.defaultRequestsPerMinute
 
+    @Flag(help: "Write Cogram's values into the manifests for every adoptable difference, and print the diff.")
+    var adopt = false
+
+    @Option(name: .customLong("adopt-into"), help: ArgumentHelp(
+        "With --adopt: the manifest that projects created in the app go into (inside the organization's root).", valueName: "file"))
+    var adoptInto: String?
+
+    @Flag(help: "With --adopt: print the diff and write nothing.")
+    var dryRun = false
+
     @Option(help: ArgumentHelp(
         "Also write Prometheus metrics of the check to this file (node_exporter's textfile format), replaced atomically; on an error, cogram_drift_check_success 0.",
         valueName: "file"))
     var metrics: String?
 
+    @OptionGroup var expiry: ExpiryWarningOption
     @OptionGroup var sandbox: SandboxSelection
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
         guard parallelism >= 1, parallelism <= 64 else { throw ValidationError("--parallelism must be between 1 and 64") }
         guard requestsPerMinute >= 1 else { throw ValidationError("--rate-limit must be at least 1") }
+        try validateAdoption()
     }
 
     func run() async throws {
@@ -60,18 +74,19 @@ struct DriftCommand: AsyncParsableCommand {
         let (desired, digest, sources) = try Planning.load(paths, command: "drift", verbose: connection.verbose)
         organization = DriftOrganization(desired.organization).label
         let keySource = connection.apiKeyFile.map { "--api-key-file \($0)" } ?? "COGRAM_API_KEY"
-        let (report, plan) = try await Backend.withClient(
+        let (report, plan, observed, options) = try await Backend.withClient(
             connection: connection, sandbox: sandbox, manifestPaths: paths, desired: desired,
             requestsPerMinute: requestsPerMinute, parallelism: parallelism
         ) { client, identity in
-            let options = PlanOptions(
+            var options = PlanOptions(
                 toolVersion: Cogramctl.version, apiURL: identity.apiURL, manifestDigest: digest, now: Date(), validity: 0)
+            options.expiryWarningDays = expiry.expiryWarning
             let progress = ReadingProgress()
             progress.start()
-            let report: DriftReport, plan: Plan
+            let report: DriftReport, plan: Plan, observed: ObservedState
             do {
                 defer { progress.finish() }
-                (report, plan, _) = try await readDrift(
+                (report, plan, observed) = try await readDrift(
                     desired: desired, client: client, options: options, parallelism: parallelism, keySource: keySource,
                     progress: { progress.record($0) })
             }
@@ -79,13 +94,16 @@ struct DriftCommand: AsyncParsableCommand {
                 let count = await client.requestCount
                 Terminal.writeError("Read Cogram with \(plural(count.total, "request")).\n")
             }
-            return (report, plan)
+            return (report, plan, observed, options)
         }
         try Planning.reportErrors(plan, sources: sources, command: "drift")
         if let metrics { try DriftMetrics.write([.checked(report)], to: metrics) }
+        if adopt {
+            return try adoptDrift(report, sources: sources, observed: observed, options: options)
+        }
         switch format {
-        case .human: Terminal.writeOutput(rendered: renderHuman(report))
-        case .markdown: Terminal.writeOutput(rendered: renderMarkdown(report, paths: paths))
+        case .human: Terminal.writeOutput(rendered: renderHuman(report, paths: paths) + renderExpiring(plan.expiring, markdown: false))
+        case .markdown: Terminal.writeOutput(rendered: renderMarkdown(report, paths: paths) + renderExpiring(plan.expiring, markdown: true))
         case .json: Terminal.writeOutput(rendered: String(decoding: try report.jsonData(), as: UTF8.self) + "\n")
         }
         if report.hasDrift { throw ExitCode(2) }

@@ -11,7 +11,8 @@ struct PlanCommand: AsyncParsableCommand {
             Exit status: 0 success (with --detailed-exitcode: 0 no changes, 2 changes present), 1 error, 4 apply \
             would refuse the plan under the safety caps as given (the cap flags given here are saved in the plan). \
             With GITHUB_STEP_SUMMARY set, the Markdown rendering (or why planning failed) is appended there too; \
-            with GITHUB_OUTPUT set, the outputs has-changes, change-count and, with --out, plan-file.
+            with GITHUB_OUTPUT set, the outputs has-changes, change-count, destructive (an archive, a member \
+            removal or a role lowered), access-removed (memberships removed) and, with --out, plan-file.
             """
     )
 
@@ -95,6 +96,7 @@ struct PlanCommand: AsyncParsableCommand {
         }
         GitHubActions.appendStepSummary(renderMarkdown(plan))
         var outputs = [("has-changes", String(!plan.isEmpty)), ("change-count", String(plan.changes.count))]
+        outputs += [("destructive", String(plan.isDestructive)), ("access-removed", String(plan.accessRemovedCount))]
         if let out { outputs.append(("plan-file", out)) }
         GitHubActions.setOutputs(outputs)
         // A plan that apply would refuse fails here too, so that a pull-request check fails where the deploy would.

@@ -30,6 +30,8 @@ struct PlanningOptions: ParsableArguments {
     @Flag(help: "Allow leaving a managed project with members but no owner.")
     var allowNoOwner = false
 
+    @OptionGroup var expiry: ExpiryWarningOption
+
     init() {}
 
     func validate() throws {
@@ -49,6 +51,7 @@ struct PlanningOptions: ParsableArguments {
             allowMassMemberRemoval: allowMassMemberRemoval, maxMemberRemovals: maxMemberRemovals,
             allowNoOwner: allowNoOwner)
         options.manifestFiles = files
+        options.expiryWarningDays = expiry.expiryWarning
         return options
     }
 }

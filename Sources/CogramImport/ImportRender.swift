@@ -83,16 +83,7 @@ extension ImportedOrganization {
         var taken: Set<String> = [Self.organizationFileName]
         if groups?.isEmpty == false { taken.insert(Self.groupsFileName) }
         return projects.map { project in
-            var stem = String(project.externalID.map { c in
-                c.isASCII && (c.isLetter || c.isNumber || c == "." || c == "_" || c == "-") ? c : "_"
-            })
-            if stem.hasPrefix(".") { stem = "_" + stem.dropFirst() }
-            var name = stem + ".yaml"
-            var counter = 2
-            while taken.contains(name.lowercased()) {
-                name = "\(stem)-\(counter).yaml"
-                counter += 1
-            }
+            let name = ManifestFileName.unique(forExternalID: project.externalID) { taken.contains($0) }
             taken.insert(name.lowercased())
             return name
         }

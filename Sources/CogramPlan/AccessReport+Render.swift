@@ -109,7 +109,7 @@ public func renderMarkdown(_ report: AccessReport) -> String {
 }
 
 /// A table cell: a `|` inside a code span still splits a GitHub table row, so it is escaped there too.
-private func tableSafe(_ cell: String) -> String {
+func tableSafe(_ cell: String) -> String {
     var out = ""
     var previous: Character?
     for ch in cell {

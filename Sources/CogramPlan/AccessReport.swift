@@ -159,25 +159,8 @@ public func makeAccessReport(
             location: "\(base.relative(person.location.file)):\(person.location.line)")
     }
 
-    var groupsByName: [String: DesiredGroup] = [:]
-    for group in desired.groups { groupsByName[group.name] = group }
-    var expiring: [ExpiringAccess] = []
-    for entry in evaluation.expiring {
-        let location = "\(base.relative(entry.location.file)):\(entry.location.line)"
-        if let email = entry.email {
-            guard wanted(email) else { continue }
-            expiring.append(ExpiringAccess(
-                email: email, project: entry.kind == .user ? nil : entry.project, role: entry.role ?? "unknown",
-                expires: entry.expires, location: location))
-        } else if let name = entry.group, let group = groupsByName[name] {
-            // A group reference expires for every member of the group.
-            for member in group.members where wanted(member.email) {
-                expiring.append(ExpiringAccess(
-                    email: member.email, project: entry.project, role: entry.role ?? member.role.rawValue,
-                    expires: entry.expires, location: location))
-            }
-        }
-    }
+    let expiring = expiringAccess(
+        evaluation, groups: desired.groups, location: { "\(base.relative($0.file)):\($0.line)" }, wanted: wanted)
 
     return AccessReport(
         organizationName: desired.organization?.name, anchor: desired.organization?.anchor, apiURL: apiURL,

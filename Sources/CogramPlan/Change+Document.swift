@@ -2,9 +2,9 @@ import CogramAPI
 import Foundation
 
 // A change's JSON form (`spec/cli.md`): `action`, `address`, `before`, `after`, `precondition`, `target`, `reason`,
-// `project_name`. Reading one builds the typed change; what the types cannot hold (a role no one knows, a field an
-// action cannot set, an address that does not name the target) is a decoding error at its JSON path, such as
-// `changes[3].after.role`.
+// `project_name`, `cause`. Reading one builds the typed change; what the types cannot hold (a role no one knows, a
+// field an action cannot set, an address that does not name the target) is a decoding error at its JSON path, such
+// as `changes[3].after.role`.
 
 extension Change {
     /// The fields as Cogram has them, as the JSON form and the renderings show them; nil for creates and additions.
@@ -52,7 +52,7 @@ extension ChangeFields {
 
 extension Change: Codable {
     enum CodingKeys: String, CodingKey {
-        case action, address, before, after, precondition, target, reason
+        case action, address, before, after, precondition, target, reason, cause
         case projectName = "project_name"
     }
 
@@ -67,6 +67,7 @@ extension Change: Codable {
         try c.encode(target, forKey: .target)
         try c.encodeIfPresent(reason, forKey: .reason)
         try c.encodeIfPresent(projectName, forKey: .projectName)
+        try c.encodeIfPresent(cause, forKey: .cause)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -93,10 +94,17 @@ extension Change: Codable {
             if action != .create, target.projectID == nil { throw fail([CodingKeys.target], "the target has no project_id") }
             address = .project(externalID)
         case .addMember, .updateMember, .removeMember:
-            guard let externalID = target.projectExternalID, let email = target.email, target.userID != nil else {
+            guard let email = target.email, target.userID != nil else {
                 throw fail([CodingKeys.target], "a member change needs project_external_id, user_id and email")
             }
-            address = .member(externalID, email: email)
+            if let externalID = target.projectExternalID {
+                address = .member(externalID, email: email)
+            } else if action == .removeMember, let projectID = target.projectID {
+                // Offboarding reaches projects without an external_id: `project#<id>.member.<email>`.
+                address = .member(.id(projectID), email: email)
+            } else {
+                throw fail([CodingKeys.target], "a member change needs project_external_id, user_id and email")
+            }
         case .updateUser:
             guard let email = target.email, target.userID != nil, target.projectID == nil, target.projectExternalID == nil else {
                 throw fail([CodingKeys.target], "a user change needs user_id and email, and names no project")
@@ -156,7 +164,8 @@ extension Change: Codable {
         self.init(
             edit, address: address, precondition: precondition, target: target,
             reason: try c.decodeIfPresent(String.self, forKey: .reason),
-            projectName: try c.decodeIfPresent(String.self, forKey: .projectName))
+            projectName: try c.decodeIfPresent(String.self, forKey: .projectName),
+            cause: try c.decodeIfPresent(AccessCause.self, forKey: .cause))
 
         // What the typed change writes back must be what was read: anything else is a field this action cannot
         // carry (an archive that renames, a member change that sets a name, a role on a project).

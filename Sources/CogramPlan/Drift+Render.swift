@@ -25,8 +25,8 @@ extension DriftReport {
 
 private func display(_ value: String?) -> String { value.map(quoted) ?? "(none)" }
 
-/// The terminal rendering of a drift report.
-public func renderHuman(_ report: DriftReport) -> String {
+/// The terminal rendering of a drift report; with `paths`, it ends with both ways to end the drift.
+public func renderHuman(_ report: DriftReport, paths: [String] = []) -> String {
     var lines = report.headerLines + ["Checked at \(report.checkedAt).", ""]
     for item in report.drift {
         var head = "\(item.kind.rawValue) \(escapeForTerminal(item.address))"
@@ -41,12 +41,36 @@ public func renderHuman(_ report: DriftReport) -> String {
     }
     if !report.drift.isEmpty { lines.append("") }
     lines.append(report.summaryLine)
+    if report.hasDrift, !paths.isEmpty {
+        let commands = fixCommands(paths)
+        lines.append("Revert Cogram to the manifests: \(escapeForTerminal(commands.revert))")
+        if report.drift.contains(where: \.adoptable) {
+            lines.append("Or write Cogram's values into the manifests: \(escapeForTerminal(commands.adopt))")
+        }
+    }
     lines.append(report.unmanagedLine)
     return lines.joined(separator: "\n") + "\n"
 }
 
+/// The two ways to end drift, as commands for these paths.
+func fixCommands(_ paths: [String]) -> (revert: String, adopt: String) {
+    let joined = paths.map(shellQuoted).joined(separator: " ")
+    return ("cogramctl apply \(joined)", "cogramctl drift --adopt \(joined)")
+}
+
+/// What `drift --adopt` left, one line each with the reason.
+public func renderNotAdopted(_ items: [DriftItem]) -> String {
+    items.map { item in
+        var line = "  \(item.kind.rawValue) \(escapeForTerminal(item.address))"
+        if let field = item.field { line += " \(field)" }
+        line += ": manifest \(escapeForTerminal(display(item.manifest))), cogram \(escapeForTerminal(display(item.cogram)))"
+        if let location = item.location { line += " (\(escapeForTerminal(location)))" }
+        if let note = item.note { line += "; \(escapeForTerminal(note))" }
+        return line + "\n"
+    }.joined()
+}
+
 /// The Markdown rendering: an issue body, with both ways to end the drift.
-// `cogramctl drift --adopt` joins the second way once it exists.
 public func renderMarkdown(_ report: DriftReport, paths: [String]) -> String {
     let title = report.organization.name.map { "Drift in \(markdownEscape($0))" } ?? "Drift in the unnamed organization"
     var lines = ["### \(title)", ""]
@@ -63,11 +87,12 @@ public func renderMarkdown(_ report: DriftReport, paths: [String]) -> String {
             ]
             lines.append("| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |")
         }
-        let joined = paths.map(shellQuoted).joined(separator: " ")
+        let commands = fixCommands(paths)
         lines += [
             "", "**To fix**", "",
-            "- Revert Cogram to the manifests: `cogramctl apply \(joined)`",
-            "- Or keep Cogram's values: write them into the manifests (the items marked adoptable) and open a pull request.",
+            "- Revert Cogram to the manifests: `\(commands.revert)`",
+            "- Or keep Cogram's values: `\(commands.adopt)` writes the items marked adoptable into the manifests; "
+                + "open a pull request with the result.",
         ]
     }
     lines += ["", markdownEscape(report.unmanagedLine), ""]

@@ -192,14 +192,21 @@ public struct DriftReport: Codable, Sendable, Hashable {
 public func makeDriftReport(
     desired: DesiredState, observed: ObservedState, plan: Plan, checkedAt: Date, today: CalendarDay
 ) -> DriftReport {
-    var classifier = DriftClassifier(desired: desired, observed: observed, today: today)
-    let items = plan.changes.flatMap { classifier.items(for: $0, in: plan) }
+    let items = classifyDrift(desired: desired, observed: observed, plan: plan, today: today).flatMap(\.items)
     return DriftReport(
         organization: DriftOrganization(desired.organization),
         apiURL: plan.apiURL,
         checkedAt: formatTimestamp(checkedAt),
         drift: items.sorted { ($0.address, $0.field ?? "") < ($1.address, $1.field ?? "") },
         unmanaged: unmanagedCounts(desired: desired, observed: observed))
+}
+
+/// Each change of the full plan with the drift items it stands for (one change may hold several fields).
+func classifyDrift(
+    desired: DesiredState, observed: ObservedState, plan: Plan, today: CalendarDay
+) -> [(change: Change, items: [DriftItem])] {
+    var classifier = DriftClassifier(desired: desired, observed: observed, today: today)
+    return plan.changes.map { ($0, classifier.items(for: $0, in: plan)) }
 }
 
 /// Reads Cogram in full and reports drift: the whole of `drift` but the printing. The plan comes back too, for
@@ -266,14 +273,15 @@ private struct DriftClassifier {
     }
 
     /// Why access that the manifests end cannot be adopted: writing Cogram's value back would undo the end.
+    /// The planner's reason reads `expired DAY (file:line)` or `offboarded (file:line)`.
     private func accessEndNote(email: String, expires: CalendarDay?, reason: String?) -> String? {
-        if offboarded.contains(email) || reason == "offboarded" {
+        if offboarded.contains(email) || reason?.hasPrefix("offboarded") == true {
             return "caused by offboarded:; adopting would write the removed access back"
         }
         if let expires, expires <= today {
             return "caused by expires: \(expires); adopting would write the expired access back"
         }
-        if reason == "expired" { return "caused by expires:; adopting would write the expired access back" }
+        if let reason, reason.hasPrefix("expired") { return "caused by \(reason); adopting would write the expired access back" }
         return nil
     }
 
@@ -301,8 +309,7 @@ private struct DriftClassifier {
             }
             return [DriftItem(
                 kind: .projectField, address: address, field: "status", manifest: "archived", cogram: "active",
-                updatedAt: updatedAt(change), location: location(project?.location), adoptable: false,
-                note: "restored in the app; remove `archived: true` by hand to keep it")]
+                updatedAt: updatedAt(change), location: location(project?.location), adoptable: true)]
         case .addMember(let role):
             // Members of a project the plan creates are part of `project_missing`.
             guard change.target.projectID != nil else { return [] }

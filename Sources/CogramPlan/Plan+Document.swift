@@ -19,6 +19,7 @@ extension Plan: Codable {
         case safetyOverrides = "safety_overrides"
         case ownershipPrefix = "ownership_prefix"
         case manifestFiles = "manifest_files"
+        case access, expiring
     }
 
     /// `"scope"`: whether the plan covers everything the manifests manage or only `--target`ed projects.
@@ -47,11 +48,22 @@ extension Plan: Codable {
         ownershipPrefix = try c.decodeIfPresent(String.self, forKey: .ownershipPrefix)
         signature = try c.decodeIfPresent(String.self, forKey: .signature)
         manifestFiles = try c.decodeIfPresent([String: String].self, forKey: .manifestFiles)
+        // `access` is not read: it is derived from the changes, like `summary`.
+        expiring = try c.decodeIfPresent([ExpiringAccess].self, forKey: .expiring) ?? []
         errors = []
     }
 
     public func encode(to encoder: any Encoder) throws {
+        try encode(to: encoder, signedBody: false)
+    }
+
+    /// The document, or with `signedBody` the part the signature covers: without `access` (derived from the
+    /// changes, so recomputed rather than trusted) and without an empty `expiring` (plans saved before it existed
+    /// keep verifying).
+    func encode(to encoder: any Encoder, signedBody: Bool) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
+        if !signedBody { try c.encode(access, forKey: .access) }
+        if !signedBody || !expiring.isEmpty { try c.encode(expiring, forKey: .expiring) }
         try c.encode(formatVersion, forKey: .formatVersion)
         try c.encode(kind, forKey: .kind)
         try c.encode(toolVersion, forKey: .toolVersion)

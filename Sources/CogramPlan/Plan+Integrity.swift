@@ -5,10 +5,15 @@ import CogramManifest
 // refused what a typed change cannot hold (see `Change+Document.swift`); what is left needs the whole plan.
 
 extension Plan {
-    /// Every change outside the plan's own ownership prefix. Empty for every plan `makePlan` produces.
+    /// Every change outside the plan's own ownership prefix, and every change whose `cause` and `reason` disagree
+    /// about offboarding. Empty for every plan `makePlan` produces.
     public func structuralProblems() -> [String] {
-        guard let prefix = ownershipPrefix else { return [] }
-        return changes.compactMap { change in
+        let causes = changes.compactMap { change -> String? in
+            guard let cause = change.cause, (cause.reason == .offboarded) != change.isOffboarding else { return nil }
+            return "\(change.action.rawValue) \(change.address): its cause (\(cause.reason)) and its reason disagree"
+        }
+        guard let prefix = ownershipPrefix else { return causes }
+        return causes + changes.compactMap { change in
             // Offboarding removes memberships everywhere the key reads, by design.
             guard !(change.action == .removeMember && change.isOffboarding),
                   let externalID = change.target.projectExternalID,

@@ -84,6 +84,7 @@ public func renderHuman(_ plan: Plan, color: Bool) -> String {
 
     var lines: [String] = []
     if let scope = plan.scopeLine { lines += [style.bold(scope), ""] }
+    lines += humanAccessLines(plan, style: style)
     if !plan.changes.isEmpty {
         lines += [
             "cogramctl will make the following changes. Symbols:",
@@ -128,8 +129,9 @@ public func renderHuman(_ plan: Plan, color: Bool) -> String {
 
 // MARK: - Markdown
 
-/// The plan as a pull-request comment: the summary first, then one line per project (destructive ones first),
-/// then the per-project detail folded in `<details>`. The whole comment stays under GitHub's 65,536-character
+/// The plan as a pull-request comment: the summary first, then the plan by person and the expiring entries
+/// (unfolded), then one line per project (destructive ones first), then the per-project detail folded in
+/// `<details>`. The whole comment stays under GitHub's 65,536-character
 /// limit: details are truncated first, then the project list; the summary never is.
 public func renderMarkdown(_ plan: Plan) -> String {
     renderMarkdown(plan, limit: 65_536)
@@ -148,6 +150,13 @@ func renderMarkdown(_ plan: Plan, limit: Int) -> String {
         head += ChangeAction.allCases.map { "| \($0.rawValue) | \(summary[$0]) |" }
         head.append("")
     }
+    // Unfolded under the summary: who gains or loses access is what a reviewer approves. It takes at least a
+    // quarter of the comment and at most half, as much as the project list leaves; the list and the details
+    // share the rest.
+    let headSize = head.reduce(0) { $0 + $1.utf8.count + 1 }
+    let groups = plan.groups
+    let listSize = groups.reduce(0) { $0 + $1.markdownSummary.utf8.count + 3 }
+    head += markdownAccessLines(plan, budget: min(budget / 2, max(budget / 4, budget - 600 - headSize - listSize)))
     if !plan.safetyViolations.isEmpty {
         head.append("> [!CAUTION]")
         head.append("> Safety caps exceeded; apply refuses this plan:")
@@ -165,7 +174,6 @@ func renderMarkdown(_ plan: Plan, limit: Int) -> String {
     var size = head.reduce(0) { $0 + $1.utf8.count + 1 }
 
     var body: [String] = []
-    let groups = plan.groups
     if !groups.isEmpty {
         body += ["**Changes by project** (\(groups.count))", ""]
         // The project list may take what is left after a minimal details section; destructive projects come

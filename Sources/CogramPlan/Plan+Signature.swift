@@ -1,3 +1,4 @@
+import CogramCore
 import Crypto
 import Foundation
 
@@ -48,11 +49,16 @@ public struct PlanSigningKey: Sendable {
 extension Plan {
     static let signaturePrefix = "hmac-sha256:"
 
-    /// The bytes the signature covers: the document as `jsonData()` writes it, without `signature`.
+    /// The bytes the signature covers: the document as `jsonData()` writes it, without `signature`, without the
+    /// derived `access` and without an empty `expiring` (see `encode(to:signedBody:)`).
     func canonicalData() throws -> Data {
+        struct SignedBody: Encodable {
+            var plan: Plan
+            func encode(to encoder: any Encoder) throws { try plan.encode(to: encoder, signedBody: true) }
+        }
         var unsigned = self
         unsigned.signature = nil
-        return try unsigned.jsonData()
+        return try StableJSON.data(SignedBody(plan: unsigned))
     }
 
     /// The plan with its `signature` set.

@@ -41,6 +41,9 @@ public struct Plan: Sendable, Hashable {
     /// `manifest_files`: each manifest file's path relative to the manifest root → `sha256:<hex>` of its bytes,
     /// so that a refusal names the files that changed. Nil in plans made without files (tests).
     public var manifestFiles: [String: String]?
+    /// Manifest entries that expire within the plan's warning window (`--expiry-warning`), in file order; not
+    /// changes. Signed when not empty (so that plans without any keep their signature).
+    public var expiring: [ExpiringAccess] = []
     /// Manifest problems found while planning (unknown or deactivated emails, …). Not encoded.
     public var errors: [Diagnostic]
 
@@ -106,12 +109,15 @@ public struct Change: Sendable, Hashable {
     /// Why the change is made, where that is not plain from the manifests (archives: "listed in no manifest",
     /// "archived: true").
     public var reason: String?
-    /// The project's name, for archives (the address alone says little to a reviewer).
+    /// The project's name, for archives and member changes (the address alone says little to a reviewer).
     public var projectName: String?
+    /// For member changes and user role changes: the entry behind the change, typed, for the plan by person.
+    /// Nil in plans saved before causes were recorded.
+    public var cause: AccessCause?
 
     public init(
         _ edit: ChangeEdit, address: ChangeAddress, precondition: Precondition, target: ChangeTarget,
-        reason: String? = nil, projectName: String? = nil
+        reason: String? = nil, projectName: String? = nil, cause: AccessCause? = nil
     ) {
         self.address = address
         self.edit = edit
@@ -119,6 +125,7 @@ public struct Change: Sendable, Hashable {
         self.target = target
         self.reason = reason
         self.projectName = projectName
+        self.cause = cause
     }
 
     public var action: ChangeAction { edit.action }

@@ -26,6 +26,8 @@ public func makePlan(desired: DesiredState, observed: ObservedState, options: Pl
         errors: (planner.errors + guestPolicyErrors(desired: desired, users: observed.users)).sorted(by: byLocationThenMessage)
     )
     plan.manifestFiles = options.manifestFiles
+    plan.expiring = expiringAccess(
+        planner.evaluation, groups: desired.groups, location: { "\($0.file):\($0.line)" })
     return plan
 }
 
@@ -282,29 +284,46 @@ private struct Planner {
             let target = ChangeTarget(projectID: projectID, projectExternalID: d.externalID, userID: user.id, email: email)
             if let existing = current[email] {
                 if existing.role != role {
+                    let expired = evaluation.expiredEntry(project: d.externalID, email: email)
                     changes.append(Change(
                         .updateMember(from: existing.role, to: role), address: address,
                         precondition: precondition(existing), target: target,
-                        reason: evaluation.expiredEntry(project: d.externalID, email: email)?.reason))
+                        reason: expired?.reason, projectName: d.name, cause: expired.map(\.cause) ?? cause(of: member, in: d)))
                     changed = true
                 }
             } else {
-                changes.append(Change(.addMember(role), address: address, precondition: .memberAbsent, target: target))
+                changes.append(Change(
+                    .addMember(role), address: address, precondition: .memberAbsent, target: target, projectName: d.name,
+                    cause: cause(of: member, in: d)))
                 changed = true
             }
         }
         let wanted = Set(desiredMembers.map(\.normalizedEmail))
         for (email, member) in current where !wanted.contains(email) && offboarded[email] == nil {
+            let expired = evaluation.expiredEntry(project: d.externalID, email: email)
             changes.append(Change(
                 .removeMember(from: member.role), address: .member(d.externalID, email: email),
                 precondition: precondition(member),
                 target: ChangeTarget(projectID: projectID, projectExternalID: d.externalID, userID: member.userID, email: email),
-                reason: evaluation.expiredEntry(project: d.externalID, email: email)?.reason))
+                reason: expired?.reason, projectName: d.name,
+                cause: expired.map(\.cause) ?? AccessCause(.manifest, at: d.location)))
             changed = true
         }
         if changed, !desiredMembers.isEmpty, !desiredMembers.contains(where: { $0.role == .owner }) {
             ownerless.append(projectAddress(d.externalID))
         }
+    }
+
+    /// The entry that grants `member` its role in `d`: a direct entry, or a group's member entry (lasting only as
+    /// long as both it and the project's reference to the group last).
+    private func cause(of member: DesiredMember, in d: DesiredProject) -> AccessCause {
+        guard let group = member.group else { return AccessCause(.manifest, at: member.location, expires: member.expires) }
+        let referenceExpiry = (d.memberEntries ?? []).compactMap { entry -> CalendarDay? in
+            if case .group(let reference) = entry, reference.name == group { return reference.expires }
+            return nil
+        }.min()
+        let expires = [member.expires, referenceExpiry].compactMap { $0 }.min()
+        return AccessCause(.group(group), at: member.location, expires: expires)
     }
 
     // MARK: Users
@@ -352,11 +371,14 @@ private struct Planner {
             }
             guard !fields.isEmpty else { continue }
             let email = d.normalizedEmail
+            let expired = fields.after.role == nil ? nil : evaluation.expiredUserEntry(email: email)
+            let cause = fields.after.role == nil
+                ? nil : expired.map(\.cause) ?? AccessCause(.manifest, at: d.location, expires: d.expires)
             changes.append(Change(
                 .updateUser(fields), address: .user(email: email),
                 precondition: .user(role: user.role, externalID: user.externalID),
                 target: ChangeTarget(userID: user.id, email: email),
-                reason: fields.after.role == nil ? nil : evaluation.expiredUserEntry(email: email)?.reason))
+                reason: expired?.reason, cause: cause))
         }
     }
 
@@ -372,6 +394,7 @@ private struct Planner {
         for person in people where offboarded[normalizeEmail(person.email)] == person {
             let email = normalizeEmail(person.email)
             let reason = "offboarded (\(person.location.file):\(person.location.line))"
+            let cause = AccessCause(.offboarded, at: person.location)
             let found = usersByEmail[email] ?? []
             guard !found.isEmpty else {
                 warnings.append("\(person.location): offboarded \(email) is not a user of the organization; nothing to do")
@@ -386,7 +409,7 @@ private struct Planner {
                         .removeMember(from: member.role), address: .member(where_, email: email),
                         precondition: .member(role: member.role),
                         target: ChangeTarget(projectID: project.id, projectExternalID: project.externalID, userID: user.id, email: email),
-                        reason: reason, projectName: project.name))
+                        reason: reason, projectName: project.name, cause: cause))
                     removedByProject[project.id, default: []].insert(user.id)
                 }
                 if user.status.known == .active { stillInOrganization.append(email) }
@@ -402,7 +425,7 @@ private struct Planner {
                     changes.append(Change(
                         .updateUser(fields), address: .user(email: email),
                         precondition: .user(role: user.role, externalID: user.externalID),
-                        target: ChangeTarget(userID: user.id, email: email), reason: reason))
+                        target: ChangeTarget(userID: user.id, email: email), reason: reason, cause: cause))
                 }
             }
         }

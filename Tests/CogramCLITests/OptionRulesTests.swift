@@ -78,6 +78,9 @@ private func refusal(_ arguments: [String]) -> (code: Int32, message: String)? {
         (["doctor", "--deadline", "forever"], "--deadline must be a duration such as 90s, 15m or 2h"),
         (["import", "--layout", "per-project"], "--layout per-project writes several files; name a directory with --out DIR"),
         (["import", "--prefix", "a b"], "--prefix must not contain white space"),
+        (["drift", "m", "--adopt-into", "m/new.yaml"], "--adopt-into needs --adopt"),
+        (["drift", "m", "--dry-run"], "--dry-run needs --adopt"),
+        (["drift", "m", "--adopt", "--format", "json"], "--adopt prints a diff; --format applies to the report without --adopt"),
     ])
     func usageErrorsExit64(arguments: [String], message: String) throws {
         let result = try #require(refusal(arguments))

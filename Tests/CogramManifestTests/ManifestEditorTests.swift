@@ -90,6 +90,42 @@ import Testing
         #expect(load(empty).isValid)
     }
 
+    @Test func literalsAreWrittenPlainWhereAStringWouldBeQuoted() throws {
+        let text = "version: 1\nprojects:\n  - external_id: a\n    name: P\n    description: \"old\"  # why\n    archived: true\n"
+        let project: YAMLPath = [.key("projects"), .index(0)]
+        let result = try edit(text, [
+            .replaceWithLiteral(project + [.key("description")], .null), .replaceWithLiteral(project + [.key("archived")], .false),
+        ])
+        #expect(result == "version: 1\nprojects:\n  - external_id: a\n    name: P\n    description: null  # why\n    archived: false\n")
+        #expect(load(result).desired?.projects.first?.description == .null)
+        #expect(load(result).desired?.projects.first?.archived == false)
+    }
+
+    @Test func aKeyIsInsertedOnTheLineAfterAnotherIndentedLikeIt() throws {
+        let text = "version: 1\nprojects:\n  - external_id: a   # site\n    name: P\n    members: []\n  - external_id: b\n    name: Q\n"
+        let result = try edit(text, [.insertKey(in: [.key("projects"), .index(0)], after: "external_id", key: "archived", .literal(.true))])
+        #expect(result == "version: 1\nprojects:\n  - external_id: a   # site\n    archived: true\n    name: P\n    members: []\n  - external_id: b\n    name: Q\n")
+        #expect(load(result).desired?.projects.first?.archived == true)
+        let users = try edit("version: 1\nusers:\n  - email: a@x.example\n", [.insertKey(in: [.key("users"), .index(0)], after: "email", key: "role", .scalar("admin"))])
+        #expect(users == "version: 1\nusers:\n  - email: a@x.example\n    role: admin\n")
+        let crlf = try edit("version: 1\r\nusers:\r\n  - email: a@x.example", [.insertKey(in: [.key("users"), .index(0)], after: "email", key: "role", .scalar("admin"))])
+        #expect(crlf == "version: 1\r\nusers:\r\n  - email: a@x.example\r\n    role: admin\r\n")
+    }
+
+    @Test func aBlockScalarIsNotRewritten() {
+        let text = "version: 1\nprojects:\n  - external_id: a\n    name: P\n    description: |\n      two\n      lines\n    members: []\n"
+        let description: YAMLPath = [.key("projects"), .index(0), .key("description")]
+        #expect(refusal(text, [.replaceScalar(description, with: "one")])?.message.contains("block scalar") == true)
+        #expect(refusal(text, [.replaceWithLiteral(description, .null)])?.location?.line == 5)
+    }
+
+    @Test func aKeyIsNotInsertedAfterAValueThatSpansLinesNorTwice() {
+        let text = "version: 1\nprojects:\n  - external_id: a\n    name: >\n      folded\n    archived: false\n"
+        let project: YAMLPath = [.key("projects"), .index(0)]
+        #expect(refusal(text, [.insertKey(in: project, after: "name", key: "description", .scalar("d"))])?.message.contains("spans lines") == true)
+        #expect(refusal(text, [.insertKey(in: project, after: "external_id", key: "archived", .literal(.true))])?.message.contains("already has 'archived'") == true)
+    }
+
     @Test func addingATopLevelSectionGoesAtTheEnd() throws {
         let value = EditValue.sequence([.mapping([EditPair("email", .scalar("leo@x.example")), EditPair("date", .scalar("2026-12-06"))])])
         #expect(try edit("version: 1\nusers:\n- email: a@x.example\n", [.insertTopLevelKey("offboarded", value)])

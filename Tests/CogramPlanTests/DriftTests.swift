@@ -148,8 +148,11 @@ import Testing
         #expect(renderHuman(report).hasPrefix("Organization: \"Acme\" (anchor usr_ana)"))
         let markdown = renderMarkdown(report, paths: ["org dir"])
         #expect(markdown.contains("`cogramctl apply 'org dir'`"))
-        #expect(markdown.contains("keep Cogram's values"))
+        #expect(markdown.contains("keep Cogram's values: `cogramctl drift --adopt 'org dir'`"))
         #expect(markdown.contains("Organization: \"Acme\""))
+        let human = renderHuman(report, paths: ["org dir"])
+        #expect(human.contains("\nRevert Cogram to the manifests: cogramctl apply 'org dir'\nOr write Cogram's values into the manifests: cogramctl drift --adopt 'org dir'\n"))
+        #expect(!renderHuman(report).contains("cogramctl apply"))
     }
 
     @Test func driftMakesExactlyTheRequestsOfAFullRead() async throws {

@@ -1,4 +1,5 @@
 import CogramAPI
+import CogramManifest
 import CogramSandbox
 import CogramTestSupport
 import Foundation
@@ -111,5 +112,65 @@ import Testing
         }
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("plan.json").path))
         #expect(try Self.memberships(database, organization) == before)
+    }
+
+    @Test func theJSONPlanByPersonAndTheCIOutputsOfARealPlan() async throws {
+        let folder = try makeTemporaryDirectory("cogramctl-by-person")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = folder.appendingPathComponent("sandbox.sqlite").path
+        _ = try ServedSandbox.seed(Self.seed, database: database)
+        let soon = CalendarDay.today().adding(days: 5).description
+        try """
+            version: 1
+            organization:
+              name: Access Org
+              anchor: usr_anchor_ana
+            ownership:
+              external_id_prefix: a-
+            offboarded:
+              - {email: \(Self.cat), date: 2026-01-05}
+            projects:
+              - external_id: a-kept
+                name: Kept
+                members:
+                  - {email: \(Self.ana), role: owner, expires: \(soon)}
+                  - {email: \(Self.ben), role: editor, expires: 2001-01-31}
+
+            """.write(to: folder.appendingPathComponent("org.yaml"), atomically: true, encoding: .utf8)
+        let outputs = folder.appendingPathComponent("outputs.txt")
+        let summary = folder.appendingPathComponent("summary.md")
+        let server = try await ServedSandbox.start(database: database, key: "by-person-" + UUID().uuidString, in: folder)
+        var environment = server.environment
+        environment["GITHUB_OUTPUT"] = outputs.path
+        environment["GITHUB_STEP_SUMMARY"] = summary.path
+        let plan = try await Binary.run(["plan", ".", "--format", "json"], environment: environment, in: folder)
+        await server.stop()
+        #expect(plan.status == 0, "\(plan.stderr)")
+
+        let document = try #require(JSONValue(json: Data(plan.stdout.utf8))?.objectValue, "\(plan.stdout)")
+        let access = try #require(document["access"]?.arrayValue)
+        #expect(access.compactMap { $0.objectValue?["email"] } == [.string(Self.ben), .string(Self.cat)])
+        let ben = try #require(access.first?.objectValue?["changes"]?.arrayValue)
+        #expect(ben.count == 1)
+        let expired = try #require(ben.first?.objectValue)
+        #expect(expired["scope"] == .string("project") && expired["project"] == .string("a-kept"))
+        #expect(expired["project_name"] == .string("Kept") && expired["project_id"]?.stringValue?.isEmpty == false)
+        #expect(expired["from"] == .string("editor") && expired["to"] == .null)
+        #expect(expired["reason"] == .string("expired") && expired["location"] == .string("org.yaml:14"))
+        #expect(expired["expires"] == .string("2001-01-31"))
+        let catChanges = try #require(access.last?.objectValue?["changes"]?.arrayValue)
+        let cat = catChanges.compactMap { $0.objectValue }
+        #expect(cat.map { $0["project"] } == [.string("a-kept"), .string("zz-foreign"), .null])
+        #expect(cat.map { $0["project_name"] } == [.string("Kept"), .string("Old =cmd"), .string("Loose")])
+        #expect(cat.allSatisfy { $0["reason"] == .string("offboarded") && $0["location"] == .string("org.yaml:8") && $0["to"] == .null })
+        #expect(document["expiring"] == .array([.object([
+            "email": .string(Self.ana), "project": .string("a-kept"), "role": .string("owner"), "expires": .string(soon),
+            "location": .string("org.yaml:13"),
+        ])]))
+
+        #expect(try String(contentsOf: outputs, encoding: .utf8) == "has-changes=true\nchange-count=4\ndestructive=true\naccess-removed=4\n")
+        let markdown = try String(contentsOf: summary, encoding: .utf8)
+        #expect(markdown.contains("**Access by person** (2 people, 4 changes)"), "\(markdown)")
+        #expect(markdown.contains("`project.a-kept` (Kept) | ⚠️ **removed** (was editor) | expired 2001-01-31 `org.yaml:14`"), "\(markdown)")
     }
 }

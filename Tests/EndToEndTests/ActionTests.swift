@@ -200,7 +200,7 @@ import Testing
             let input = name.lowercased().replacingOccurrences(of: "_", with: "-")
             #expect(action.contains("INPUT_\(name): ${{ inputs.\(input) }}"), "\(name)")
         }
-        for output in ["has-changes", "change-count", "plan-file", "applied", "failed", "exit-code"] {
+        for output in ["has-changes", "change-count", "destructive", "access-removed", "plan-file", "applied", "failed", "exit-code"] {
             #expect(action.contains("value: ${{ steps.run.outputs.\(output) }}"), "\(output)")
         }
     }

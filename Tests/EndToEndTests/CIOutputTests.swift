@@ -95,7 +95,7 @@ import Testing
 
             let plan = try await org.run(["plan", ".", "--out", "plan.json"], environment: github)
             #expect(plan.status == 0, "\(plan.stderr)")
-            #expect(try String(contentsOf: outputs, encoding: .utf8) == "has-changes=true\nchange-count=3\nplan-file=plan.json\n")
+            #expect(try String(contentsOf: outputs, encoding: .utf8) == "has-changes=true\nchange-count=3\ndestructive=false\naccess-removed=0\nplan-file=plan.json\n")
 
             let apply = try await org.run(["apply", "plan.json"], environment: github)
             #expect(apply.status == 0, "\(apply.stderr)")
@@ -108,7 +108,7 @@ import Testing
             try FileManager.default.removeItem(at: outputs)
             let clean = try await org.run(["plan", "."], environment: github)
             #expect(clean.status == 0)
-            #expect(try String(contentsOf: outputs, encoding: .utf8) == "has-changes=false\nchange-count=0\n")
+            #expect(try String(contentsOf: outputs, encoding: .utf8) == "has-changes=false\nchange-count=0\ndestructive=false\naccess-removed=0\n")
         }
     }
 

@@ -16,9 +16,19 @@ public typealias YAMLPath = [YAMLPathComponent]
 
 /// A value that an edit writes, rendered as block YAML at the place it goes.
 public indirect enum EditValue: Sendable, Hashable {
+    /// A string, written plain when it reads back as the same string, else double-quoted.
     case scalar(String)
+    /// `null`, `true` or `false`, written plain.
+    case literal(YAMLLiteral)
     case mapping([EditPair])
     case sequence([EditValue])
+}
+
+/// A plain scalar that YAML reads as something other than a string.
+public enum YAMLLiteral: String, Sendable, Hashable {
+    case null
+    case `true`
+    case `false`
 }
 
 public struct EditPair: Sendable, Hashable {
@@ -37,6 +47,11 @@ public enum ManifestEdit: Sendable, Hashable {
     case removeItem(YAMLPath)
     /// Replace a scalar's text, keeping its quoting style where the new text allows it.
     case replaceScalar(YAMLPath, with: String)
+    /// Replace a scalar with `null`, `true` or `false`, written plain.
+    case replaceWithLiteral(YAMLPath, YAMLLiteral)
+    /// Add `key` to the block mapping at the path, on the line after the key `after` (whose value must be a
+    /// one-line scalar), indented like it.
+    case insertKey(in: YAMLPath, after: String, key: String, EditValue)
     /// Append an item to a block list (or to an empty `[]`), indented like its items.
     case appendItem(to: YAMLPath, EditValue)
     /// Add a key to the top-level mapping, at the end of the file.

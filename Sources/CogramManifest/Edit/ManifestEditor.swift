@@ -135,9 +135,13 @@ public struct ManifestEditor: Sendable {
                 if removals[list] == nil { removalOrder.append(list) }
                 removals[list, default: []].append((index, path))
             case .replaceScalar(let path, let text):
-                let node = try resolve(path)
-                guard document.kind(node) == .scalar else { throw refusal(node, "expected a scalar to replace") }
+                let node = try replaceableScalar(path)
                 replacements.append(Replacement(range: byteRange(node), text: Array(renderScalar(text, like: node).utf8)))
+            case .replaceWithLiteral(let path, let literal):
+                let node = try replaceableScalar(path)
+                replacements.append(Replacement(range: byteRange(node), text: Array(literal.rawValue.utf8)))
+            case .insertKey(let path, let after, let key, let value):
+                replacements.append(try insertKey(in: path, after: after, key: key, value))
             case .appendItem(let path, let value):
                 replacements.append(try appendReplacement(path, value))
             case .insertTopLevelKey(let key, let value):
@@ -165,6 +169,18 @@ public struct ManifestEditor: Sendable {
             bytes.replaceSubrange(replacement.range, with: replacement.text)
         }
         return bytes
+    }
+
+    /// A block scalar's range runs into the lines after it (its line breaks and the next line's indentation), so a
+    /// text edit of it could join two keys: only flow scalars are replaced.
+    private func replaceableScalar(_ path: YAMLPath) throws(EditError) -> NodeID {
+        let node = try resolve(path)
+        guard document.kind(node) == .scalar else { throw refusal(node, "expected a scalar to replace") }
+        let style = document.style(node)
+        guard style != .literal, style != .folded else {
+            throw refusal(node, "this is a block scalar (| or >); cogramctl does not rewrite it (edit it by hand)")
+        }
+        return node
     }
 
     /// The lines of a list item: from its `-` line (with the comment lines directly above it at the same
@@ -244,6 +260,31 @@ public struct ManifestEditor: Sendable {
         return Replacement(range: at..<at, text: text)
     }
 
+    private func insertKey(in path: YAMLPath, after: String, key: String, _ value: EditValue) throws(EditError) -> Replacement {
+        let mapping = try resolve(path)
+        guard document.kind(mapping) == .mapping else { throw refusal(mapping, "expected a mapping to add '\(key)' to") }
+        if (0..<document.pairCount(mapping)).contains(where: { document.scalar(document.key(mapping, $0)) == key }) {
+            throw refusal(mapping, "this mapping already has '\(key)'")
+        }
+        guard let pair = (0..<document.pairCount(mapping)).first(where: { document.scalar(document.key(mapping, $0)) == after }) else {
+            throw refusal(mapping, "no key '\(after)' here")
+        }
+        let keyNode = document.key(mapping, pair)
+        let valueNode = document.value(mapping, pair)
+        let valueRange = byteRange(valueNode)
+        // Only after a one-line scalar is "the next line" sure to be the next key: a block value may end later.
+        guard document.kind(valueNode) == .scalar, !source.bytes[byteRange(keyNode).lowerBound..<valueRange.upperBound].contains(0x0A) else {
+            throw refusal(valueNode, "cannot add '\(key)' after a value that spans lines; edit it by hand")
+        }
+        let keyStart = byteRange(keyNode).lowerBound
+        let indent = keyStart - lineStart(keyStart)
+        var text: [UInt8] = []
+        let at = lineEndAfter(max(valueRange.upperBound - 1, valueRange.lowerBound))
+        if at == source.bytes.count, let lastByte = source.bytes.last, lastByte != 0x0A { text += lineEnd }
+        text += renderPairs([EditPair(key, value)], indent: indent)
+        return Replacement(range: at..<at, text: text)
+    }
+
     private func insertTopLevel(_ key: String, _ value: EditValue) throws(EditError) -> Replacement {
         let root = document.root
         guard document.kind(root) == .mapping, !document.flags(root).contains(.flow) else {
@@ -267,6 +308,8 @@ public struct ManifestEditor: Sendable {
             text += lineEnd + renderPairs(pairs, indent: 2)
         case .scalar(let scalar):
             text += Array(" \(renderScalar(scalar))".utf8) + lineEnd
+        case .literal(let literal):
+            text += Array(" \(literal.rawValue)".utf8) + lineEnd
         }
         return Replacement(range: source.bytes.count..<source.bytes.count, text: text)
     }
@@ -303,6 +346,8 @@ public struct ManifestEditor: Sendable {
             text = pad + Array("- ".utf8) + Array(rendered.dropFirst(indent + 2))
         case .scalar(let scalar):
             text = pad + Array("- \(renderScalar(scalar))".utf8) + lineEnd
+        case .literal(let literal):
+            text = pad + Array("- \(literal.rawValue)".utf8) + lineEnd
         default:
             text = pad + Array("- []".utf8) + lineEnd
         }
@@ -318,6 +363,8 @@ public struct ManifestEditor: Sendable {
             switch pair.value {
             case .scalar(let scalar):
                 text += Array(" \(renderScalar(scalar))".utf8) + lineEnd
+            case .literal(let literal):
+                text += Array(" \(literal.rawValue)".utf8) + lineEnd
             case .sequence(let items):
                 if items.isEmpty {
                     text += Array(" []".utf8) + lineEnd

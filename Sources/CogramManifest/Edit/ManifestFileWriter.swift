@@ -64,7 +64,7 @@ public enum ManifestFileWriter {
 
     /// An absolute path with `.` and `..` removed as text, symlinks left as they are (Foundation's
     /// `standardizingPath` may resolve them, which would hide the symlink this writer refuses).
-    static func lexicalAbsolute(_ path: String) -> String {
+    public static func lexicalAbsolute(_ path: String) -> String {
         let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         var parts: [Substring] = []
         for part in full.split(separator: "/") {
