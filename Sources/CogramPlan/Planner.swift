@@ -26,6 +26,7 @@ public func makePlan(desired: DesiredState, observed: ObservedState, options: Pl
         errors: (planner.errors + guestPolicyErrors(desired: desired, users: observed.users)).sorted(by: byLocationThenMessage)
     )
     plan.manifestFiles = options.manifestFiles
+    plan.organization = PlanOrganization(desired.organization)
     plan.expiring = expiringAccess(
         planner.evaluation, groups: desired.groups, location: { "\($0.file):\($0.line)" })
     return plan
@@ -437,6 +438,13 @@ private struct Planner {
                 warnings.append("offboarding leaves \(name) (\(escapeForTerminal(project.name))) without an owner; name a new owner in the app or in its manifest")
             }
         }
+        let archived = Set(observed.projects.filter { $0.status == .archived }.map(\.id))
+        let fromArchived = changes.filter { $0.isOffboarding && $0.action == .removeMember && archived.contains($0.target.projectID ?? "") }
+        if !fromArchived.isEmpty {
+            let list = fromArchived.prefix(5).map { escapeForTerminal($0.address.description) }.joined(separator: ", ")
+            let more = fromArchived.count > 5 ? " and \(fromArchived.count - 5) more" : ""
+            warnings.append("\(fromArchived.count == 1 ? "1 offboarding removal is" : "\(fromArchived.count) offboarding removals are") from an archived project (\(list)\(more)): where Cogram refuses it (409 conflict), apply keeps the membership as a warning, not a failure, and it stays in this warning and in `cogramctl access`")
+        }
         if targets != nil {
             warnings.append("offboarding was limited to the --target projects; plan without --target to remove every membership of the offboarded people")
         }
@@ -449,6 +457,11 @@ private struct Planner {
 extension Change {
     /// A removal that `offboarded:` asks for: no safety cap counts it.
     public var isOffboarding: Bool { reason?.hasPrefix("offboarded (") == true }
+
+    /// What apply says when the API refuses an offboarding removal with 409 (an archived project).
+    public static let archivedRefusalWarning = "Cogram refused to remove the member (409 conflict: the project is archived?); "
+        + "the membership stays, later plans keep listing it with a warning and `cogramctl access` lists it under "
+        + "offboarded people with access. Restore the project in the app, or remove the member there"
 }
 
 func projectAddress(_ externalID: String) -> String { ChangeAddress.project(externalID).description }

@@ -328,7 +328,7 @@ private func summary(_ plan: Plan) -> [String: [String]] {
         let plan = F.plan(try loadYAML(Self.expiringYAML), observed) { $0.now = try! noon("2027-03-30") }
         #expect(plan.changes.isEmpty && plan.expiring.count == 2)
         let human = renderHuman(plan, color: false)
-        #expect(human.hasPrefix("Expiring soon (within the warning window; not changes of this plan):\n  ana@acme.example: admin in the organization until 2027-03-31 (org.yaml:3)"))
+        #expect(human.hasPrefix("Organization: unnamed organization\nAPI: https://api.cogram.com, key from COGRAM_API_KEY\n\nExpiring soon (within the warning window; not changes of this plan):\n  ana@acme.example: admin in the organization until 2027-03-31 (org.yaml:3)"))
         #expect(human.hasSuffix("No changes. Cogram matches the manifests."))
         #expect(renderMarkdown(plan).contains("- ben@\u{200B}acme.example: editor in `project.acme-x` until 2027-03-31 (`org.yaml:9`)"))
         #expect(!renderMarkdown(plan).contains("Access by person"))
