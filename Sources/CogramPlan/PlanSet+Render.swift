@@ -6,7 +6,7 @@ extension PlanSet {
     public var totalsLine: String {
         let total = plans.reduce(0) { $0 + $1.changes.count }
         let each = plans.map { "\($0.organization?.name ?? "unnamed"): \($0.changes.count)" }.joined(separator: ", ")
-        return "Totals: \(total) change\(total == 1 ? "" : "s") in \(plans.count) organizations (\(each))."
+        return "Totals: \(total) change\(total == 1 ? "" : "s") in \(plans.count) organization\(plans.count == 1 ? "" : "s") (\(each))."
     }
 
     public var isEmpty: Bool { plans.allSatisfy(\.isEmpty) }
@@ -29,7 +29,7 @@ public func renderHuman(_ set: PlanSet, color: Bool) -> String {
 /// comment shows it). GitHub's limit is shared evenly among the organizations.
 public func renderMarkdown(_ set: PlanSet) -> String {
     let share = max(4_096, (65_536 - 1_024) / max(1, set.plans.count))
-    var lines = ["## cogramctl plan: \(set.plans.count) organizations", "", "**\(markdownEscape(set.totalsLine))**", ""]
+    var lines = ["## cogramctl plan: \(set.plans.count) organization\(set.plans.count == 1 ? "" : "s")", "", "**\(markdownEscape(set.totalsLine))**", ""]
     for plan in set.plans {
         lines += ["## \(markdownEscape(plan.organization?.name ?? "unnamed"))", "", renderMarkdown(plan, limit: share)]
     }
