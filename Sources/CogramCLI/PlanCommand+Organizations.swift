@@ -90,13 +90,9 @@ extension PlanCommand {
             } catch {
                 throw CLIError("cannot write the plan set to \(out): \(error.localizedDescription)")
             }
-            var command = "cogramctl apply \(out)"
-            if let first = set.plans.first, case .sandbox(let path)? = BackendIdentity(apiURL: first.apiURL),
-               (Terminal.environment["COGRAM_PLAN_KEY"] ?? "").isEmpty {
-                command += " --sandbox=\(Backend.relativePath(path))"
-            }
+            // The message offers only what this version does: it does not apply plan sets.
             let until = set.plans.map(\.expiresAt).min() ?? ""
-            Terminal.writeError("Saved the plan set of \(set.plans.count) organizations to \(out) (valid until \(until)). Apply exactly this plan set with: \(command)\n")
+            Terminal.writeError("Saved the plan set of \(set.plans.count) organizations to \(out) (valid until \(until)); show it with `cogramctl show \(out)`. This version does not apply plan sets yet: apply each organization from its own folder.\n")
         }
         GitHubActions.appendStepSummary(renderMarkdown(set))
         var outputs = [("has-changes", String(!set.isEmpty)), ("change-count", String(set.changeCount))]

@@ -91,6 +91,13 @@ import Testing
             ["plan", "manifests", "--out", "swapped.json"],
             environment: ["COGRAM_API_URL": url, "COGRAM_API_KEY_US": euKey, "COGRAM_API_KEY_EU": usKey, "NO_COLOR": "1"],
             in: folder)
+        let shown = try await Binary.run(["show", "set.json"], environment: both, in: folder)
+        let unchecked = try await Binary.run(["show", "set.json", "--format", "json"], environment: ["NO_COLOR": "1"], in: folder)
+        let tamperedText = try String(contentsOf: folder.appendingPathComponent("set.json"), encoding: .utf8)
+            .replacingOccurrences(of: "\"name\" : \"Acme EU\"", with: "\"name\" : \"Acme ZZ\"")
+        try tamperedText.write(to: folder.appendingPathComponent("tampered.json"), atomically: true, encoding: .utf8)
+        let tampered = try await Binary.run(["show", "tampered.json"], environment: both, in: folder)
+        let applySet = try await Binary.run(["apply", "set.json"], environment: both, in: folder)
         server.send(SIGINT)
         _ = await server.wait(timeout: 30)
 
@@ -126,7 +133,16 @@ import Testing
         #expect(swapped.stdout.isEmpty, "\(swapped.stdout)")
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("swapped.json").path), "no plan set is saved")
 
-        for result in [plan, json, onlyUS, unknown, missing, swapped] {
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(shown.stdout.contains("=== Acme EU ===") && shown.stdout.contains("Totals: 6 changes in 2 organizations"), "\(shown.stdout)")
+        #expect(!shown.stderr.contains("not checked"), "\(shown.stderr)")
+        #expect(unchecked.status == 0 && unchecked.stderr.contains("signatures were not checked"), "\(unchecked.stderr)")
+        #expect(unchecked.stdout.contains("\"kind\" : \"cogramctl-plan-set\""), "\(unchecked.stdout.prefix(200))")
+        #expect(tamperedText.contains("Acme ZZ"))
+        #expect(tampered.status == 3 && tampered.stdout.isEmpty, "\(tampered.stdout)\(tampered.stderr)")
+        #expect(applySet.status == 1 && applySet.stderr.contains("is a plan set of several organizations"), "\(applySet.stderr)")
+
+        for result in [plan, json, onlyUS, unknown, missing, swapped, shown, applySet] {
             #expect(!(result.stdout + result.stderr).contains(usKey) && !(result.stdout + result.stderr).contains(euKey), "keys are never printed")
         }
     }
