@@ -17,7 +17,7 @@ struct OrganizationSelection: ParsableArguments {
         do {
             return try result.selecting(names)
         } catch {
-            throw CLIError(error.description)
+            throw CLIError(wrapping: error)
         }
     }
 }
@@ -89,7 +89,7 @@ extension Backend {
         let rate = options.rateLimitPerMinute
         do {
             return try await Sandbox.withOrganizations(options, organizations: seeds) { baseURL, keys in
-                var banner = "Using the embedded sandbox at \(baseURL.absoluteString) (database \(path), \(rate) requests/min"
+                var banner: TerminalMessage = "Using the embedded sandbox at \(baseURL.absoluteString) (database \(path), \(rate) requests/min"
                 for key in keys {
                     if let seededFrom = key.seededFrom { banner += "; new organization \(key.name): seeded from \(seededFrom)" }
                 }
@@ -104,10 +104,4 @@ extension Backend {
             throw CLIError("cannot start the embedded sandbox with \(path): \(reason)")
         }
     }
-}
-
-/// The worst of several exit codes, in the order of cli.md: 130, 1, 4, 3, 2, 0.
-func worstExitCode(_ codes: [Int32]) -> Int32 {
-    let order: [Int32] = [130, 1, 4, 3, 2, 0]
-    return codes.min { (order.firstIndex(of: $0) ?? 1) < (order.firstIndex(of: $1) ?? 1) } ?? 0
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CogramAPI
+import CogramCore
 import CogramManifest
 import CogramPlan
 import Foundation
@@ -70,15 +71,15 @@ extension PlanCommand {
         guard failed.isEmpty else {
             let message = "the organization\(failed.count == 1 ? "" : "s") \(failed.map { "'\($0)'" }.joined(separator: ", ")) could not be planned; no plan of any organization was printed or saved"
             Terminal.writeError("error: \(message)\n")
-            GitHubActions.appendStepSummary(Planning.failureMarkdown(command: "plan", CLIError(message)))
+            GitHubActions.appendStepSummary(Planning.failureMarkdown(command: "plan", CLIError(TerminalMessage(rendered: message))))
             throw ExitCode(1)
         }
         var set = PlanSet(plans: plans)
         set = try set.signed(with: PlanSigningKey.forSet(set.names.compactMap { keys[$0] }))
         switch format {
-        case .human: Terminal.writeOutput(renderHuman(set, color: Terminal.stdoutColor) + "\n")
-        case .json: Terminal.writeOutput(String(decoding: try set.jsonData(), as: UTF8.self) + "\n")
-        case .markdown: Terminal.writeOutput(renderMarkdown(set))
+        case .human: Terminal.writeOutput(rendered: renderHuman(set, color: Terminal.stdoutColor) + "\n")
+        case .json: Terminal.writeOutput(rendered: String(decoding: try set.jsonData(), as: UTF8.self) + "\n")
+        case .markdown: Terminal.writeOutput(rendered: renderMarkdown(set))
         }
         for plan in set.plans where !plan.safetyViolations.isEmpty {
             Terminal.writeError("\(plan.organization?.name ?? "unnamed"):\n")

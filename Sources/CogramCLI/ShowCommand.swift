@@ -45,7 +45,7 @@ struct ShowCommand: AsyncParsableCommand {
                 throw ExitCode(3)
             }
         }
-        Terminal.writeOutput(try format.render(plan))
+        Terminal.writeOutput(rendered: try format.render(plan))
         if key == nil {
             Terminal.writeError("note: the plan's signature was not checked (set COGRAM_PLAN_KEY or COGRAM_API_KEY); apply checks it.\n")
         }
@@ -78,9 +78,9 @@ struct ShowCommand: AsyncParsableCommand {
             throw ExitCode(3)
         }
         switch format {
-        case .human: Terminal.writeOutput(renderHuman(set, color: Terminal.stdoutColor) + "\n")
-        case .json: Terminal.writeOutput(String(decoding: try set.jsonData(), as: UTF8.self) + "\n")
-        case .markdown: Terminal.writeOutput(renderMarkdown(set))
+        case .human: Terminal.writeOutput(rendered: renderHuman(set, color: Terminal.stdoutColor) + "\n")
+        case .json: Terminal.writeOutput(rendered: String(decoding: try set.jsonData(), as: UTF8.self) + "\n")
+        case .markdown: Terminal.writeOutput(rendered: renderMarkdown(set))
         }
         if keys == nil {
             Terminal.writeError("note: the plan set's signatures were not checked (set COGRAM_PLAN_KEY, or every organization's key variable); apply checks them.\n")
