@@ -233,8 +233,12 @@ public func unmanagedCounts(desired: DesiredState, observed: ObservedState) -> U
 
     var named = Set(desired.users.map(\.normalizedEmail))
     named.formUnion(desired.offboarded.map { normalizeEmail($0.email) })
-    for project in desired.projects { named.formUnion((project.members ?? []).map(\.normalizedEmail)) }
-    for group in desired.groups { named.formUnion(group.members.map { normalizeEmail($0.email) }) }
+    // Through indices, so that the projects and their (many) members are not copied whole to read an email.
+    for project in desired.projects.indices {
+        guard let members = desired.projects[project].members else { continue }
+        for index in members.indices { named.insert(normalizeEmail(members[index].email)) }
+    }
+    for group in desired.groups { for member in group.members { named.insert(normalizeEmail(member.email)) } }
     counts.usersInNoManifest = observed.users.filter { !named.contains(normalizeEmail($0.email)) }.count
 
     let matching = ProjectMatching(desired: desired, projects: observed.projects)
@@ -242,9 +246,10 @@ public func unmanagedCounts(desired: DesiredState, observed: ObservedState) -> U
     for (index, project) in desired.projects.enumerated() where project.members != nil && !project.archived {
         if let match = matching.matches[index] { managedMembers.insert(match.id) }
     }
-    counts.membershipsUnmanaged = observed.members
-        .filter { !managedMembers.contains($0.key) }
-        .reduce(0) { $0 + $1.value.count }
+    // A loop rather than `filter`, which would copy the dictionary of every member list.
+    for (projectID, members) in observed.members where !managedMembers.contains(projectID) {
+        counts.membershipsUnmanaged += members.count
+    }
     return counts
 }
 

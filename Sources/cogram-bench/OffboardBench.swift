@@ -1,12 +1,12 @@
 import CogramManifest
 import Foundation
 
-/// Figure 9: `cogramctl offboard` of one person across many per-project files, as the command does it: load
+/// Figure 11: `cogramctl offboard` of one person across many per-project files, as the command does it: load
 /// every file from disk, prepare the edits (which re-loads the edited set), and write the changed files.
 enum OffboardBench {
     static func offboard(sizes: BenchSizes, directory: URL) async throws -> [ResultRow] {
         let count = sizes.offboardFiles
-        progress("9: offboarding one person across \(count.formatted()) per-project files")
+        progress("11: offboarding one person across \(count.formatted()) per-project files")
         let root = directory.appendingPathComponent("offboard-\(count)", isDirectory: true)
         return try await onDedicatedThread {
             var best = Double.infinity
@@ -26,7 +26,7 @@ enum OffboardBench {
             try? FileManager.default.removeItem(at: root)
             guard changed == count + 1 else { throw BenchFailure("offboard changed \(changed) files, expected \(count + 1)") }
             return [ResultRow(
-                number: 9,
+                number: 11,
                 figure: "offboard one person across \(count.formatted()) per-project files (a member of every project, and a user)",
                 measured: format(best), target: "< 1 s", met: best < 1,
                 detail: "best of \(sizes.repetitions), wall time: load from disk, edit, re-load the result, write \(changed) files atomically")]
