@@ -13,7 +13,8 @@ import Darwin
 /// - URL: `--api-url`, else `COGRAM_API_URL`, else `https://api.cogram.com`; validated like
 ///   `ClientConfiguration.validateBaseURL(_:)`.
 /// - Key: `--api-key-file` (a regular file, or a symlink to one, owned by the current user and not readable by
-///   group or others, like ssh; trailing newline trimmed), else `COGRAM_API_KEY`, else
+///   group or others, like ssh; trailing newline trimmed), else the manifests' `api_key_env` variable when they
+///   name one (unset: `ConfigurationError.missingAPIKeyVariable`), else `COGRAM_API_KEY`, else
 ///   `ConfigurationError.missingAPIKey`. Either way the key must be printable ASCII without spaces.
 /// - Actor (`X-Forwarded-User`): `--actor`, else `COGRAM_ACTOR`, else the CI's own variable:
 ///   `GITHUB_ACTOR`, `GITLAB_USER_LOGIN`, `BUILDKITE_BUILD_CREATOR_EMAIL`, in that order.
@@ -33,10 +34,10 @@ public struct ClientSettings: Sendable, Hashable, CustomStringConvertible {
     public static let actorVariables = ["COGRAM_ACTOR", "GITHUB_ACTOR", "GITLAB_USER_LOGIN", "BUILDKITE_BUILD_CREATOR_EMAIL"]
 
     public static func resolve(
-        apiURL: String?, apiKeyFile: String?, actor: String?, environment: [String: String]
+        apiURL: String?, apiKeyFile: String?, keyVariable: String? = nil, actor: String?, environment: [String: String]
     ) throws(ConfigurationError) -> ClientSettings {
         let url = try resolveAPIURL(apiURL, environment: environment)
-        let key = try resolveAPIKey(apiKeyFile: apiKeyFile, environment: environment)
+        let key = try resolveAPIKey(apiKeyFile: apiKeyFile, variable: keyVariable, environment: environment)
         return ClientSettings(apiURL: url, apiKey: key, actor: resolveActor(actor, environment: environment))
     }
 
@@ -45,9 +46,19 @@ public struct ClientSettings: Sendable, Hashable, CustomStringConvertible {
         return try ClientConfiguration.validateBaseURL(raw)
     }
 
-    public static func resolveAPIKey(apiKeyFile: String?, environment: [String: String]) throws(ConfigurationError) -> APIKey {
+    /// `variable`: the manifests' `organization.api_key_env`; when set, the key comes from it and from nowhere
+    /// else (an organization's key is never taken from another organization's variable).
+    public static func resolveAPIKey(
+        apiKeyFile: String?, variable: String? = nil, environment: [String: String]
+    ) throws(ConfigurationError) -> APIKey {
         if let path = nonEmpty(apiKeyFile) {
             return try readKeyFile(path)
+        }
+        if let variable, variable != "COGRAM_API_KEY" {
+            guard let key = nonEmpty(environment[variable]?.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                throw .missingAPIKeyVariable(variable)
+            }
+            return try APIKey.validated(key, source: variable)
         }
         if let key = nonEmpty(environment["COGRAM_API_KEY"]?.trimmingCharacters(in: .whitespacesAndNewlines)) {
             return try APIKey.validated(key, source: "COGRAM_API_KEY")

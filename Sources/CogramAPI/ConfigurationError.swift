@@ -6,6 +6,8 @@ public enum ConfigurationError: Error, CustomStringConvertible, Sendable, Equata
     case insecureURL(String)
     /// Neither `--api-key-file` nor `COGRAM_API_KEY`.
     case missingAPIKey
+    /// The manifests' `organization.api_key_env` names a variable that is not set.
+    case missingAPIKeyVariable(String)
     /// The key file could not be read.
     case apiKeyFileUnreadable(path: String, reason: String)
     /// The key file is readable by group or others.
@@ -35,6 +37,9 @@ public enum ConfigurationError: Error, CustomStringConvertible, Sendable, Equata
         case .missingAPIKey:
             return "no Cogram API key: set COGRAM_API_KEY, or pass --api-key-file FILE (a file readable only by you, "
                 + "chmod 600); create keys in Cogram under Settings > Administration > Integrations > API Keys"
+        case .missingAPIKeyVariable(let variable):
+            return "no Cogram API key in \(variable), which the manifests' organization names in api_key_env: set "
+                + "\(variable) to that organization's key (COGRAM_API_KEY is not used for it); nothing was sent"
         case .apiKeyFileUnreadable(let path, let reason):
             return "cannot read the API key file '\(path)': \(reason); check the path given to --api-key-file"
         case .apiKeyFilePermissions(let path, let mode):

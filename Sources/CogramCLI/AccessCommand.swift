@@ -54,7 +54,7 @@ struct AccessCommand: AsyncParsableCommand {
             (desired, _, _) = try Planning.load(paths, command: "access", verbose: connection.verbose)
         }
         let base = ManifestPathBase(directories: desired.organization.map { [$0.root] } ?? paths.map(Self.folder))
-        let keySource = connection.apiKeyFile.map { "--api-key-file \($0)" } ?? "COGRAM_API_KEY"
+        let keySource = connection.keySource(variable: desired.organization?.apiKeyEnv, sandbox: sandbox.isEnabled)
         let report = try await Backend.withClient(
             connection: connection, sandbox: sandbox, manifestPaths: paths, desired: paths.isEmpty ? nil : desired,
             requestsPerMinute: requestsPerMinute, parallelism: parallelism
@@ -75,9 +75,11 @@ struct AccessCommand: AsyncParsableCommand {
                         + "\(plural(observed.projects.count, "project")), \(plural(observed.users.count, "user")), "
                         + "member lists of \(plural(observed.members.count, "project")).\n")
             }
-            return makeAccessReport(
+            var report = makeAccessReport(
                 evaluation: desired.evaluated(asOf: today, warningWindow: expiry.expiryWarning), desired: desired,
                 observed: observed, apiURL: identity.apiURL, base: base, users: users.isEmpty ? nil : Set(users))
+            report.keySource = keySource
+            return report
         }
         Terminal.writeOutput(try format.render(report))
     }

@@ -59,6 +59,7 @@ struct ApplyCommand: AsyncParsableCommand {
     private func applyManifests() async throws {
         let (desired, digest, sources) = try Planning.load(paths, command: "apply", verbose: connection.verbose)
         let scope = try await changedSince.scope(paths: paths, desired: desired)
+        let keySource = connection.keySource(variable: desired.organization?.apiKeyEnv, sandbox: sandbox.isEnabled)
         let code: Int32 = try await Backend.withClient(
             connection: connection, sandbox: sandbox, manifestPaths: paths, desired: desired,
             requestsPerMinute: planning.requestsPerMinute,
@@ -67,7 +68,7 @@ struct ApplyCommand: AsyncParsableCommand {
             let plan = try await Planning.plan(
                 desired: desired, client: client, options: planning.planOptions(apiURL: identity.apiURL, digest: digest),
                 parallelism: planning.parallelism, verbose: connection.verbose, scope: scope,
-                keySource: connection.keySource)
+                keySource: keySource)
             try Planning.reportErrors(plan, sources: sources, command: "apply")
             show(plan)
             if plan.isEmpty { return try finishWithNothingToDo(plan) }
@@ -125,8 +126,13 @@ struct ApplyCommand: AsyncParsableCommand {
             }
             selection = try sandbox.forSavedPlan(apiURL: plan.apiURL)
         }
+        // The key of the organization the plan records (its `api_key_env`, checked by `Plan.load` to be a
+        // variable a manifest could name); the anchor check below proves it reads that organization.
+        let keyVariable = plan.organization?.apiKeyEnv
+        let keySource = connection.keySource(variable: keyVariable, sandbox: selection.isEnabled)
+        let plan = { var keyed = plan; keyed.keySource = keySource; return keyed }()
         let code: Int32 = try await Backend.withClient(
-            connection: connection, sandbox: selection, manifestPaths: [],
+            connection: connection, sandbox: selection, manifestPaths: [], keyVariable: keyVariable,
             requestsPerMinute: planning.requestsPerMinute,
             parallelism: planning.parallelism
         ) { client, identity in
@@ -134,8 +140,13 @@ struct ApplyCommand: AsyncParsableCommand {
             let verdict = try await SavedPlanVerification.verify(
                 plan, key: planSigningKey(client: client), apiURL: identity.apiURL, manifests: manifests,
                 options: planning.planOptions(apiURL: identity.apiURL, digest: plan.manifestDigest),
-                client: client, parallelism: planning.parallelism)
+                client: client, parallelism: planning.parallelism, keySource: keySource)
             switch verdict {
+            case .wrongOrganization(let mismatch):
+                Terminal.writeError("error: \(mismatch)\n")
+                GitHubActions.appendStepSummary(Planning.failureMarkdown(command: "apply", mismatch))
+                GitHubActions.setOutputs([("applied", "0"), ("failed", "0")])
+                return 1
             case .invalid(let reason):
                 Terminal.writeError("error: \(reason)\nNothing was changed.\n")
                 return try notApplied(plan, .stale, reasons: [reason], verified: false)
@@ -172,7 +183,7 @@ struct ApplyCommand: AsyncParsableCommand {
         let (desired, digest, sources) = try Planning.load(paths, command: "apply")
         let options = planning.planOptions(apiURL: apiURL, digest: digest)
         let parallelism = planning.parallelism
-        let keySource = connection.keySource
+        let keySource = connection.keySource(variable: desired.organization?.apiKeyEnv, sandbox: sandbox.isEnabled)
         let files = Planning.fingerprint(sources, paths: paths).files
         return SavedPlanVerification.Manifests(paths: paths, digest: { digest }, files: files) {
             try await Planning.plan(

@@ -132,7 +132,7 @@ enum Backend {
     /// it afterwards.
     static func withClient<T: Sendable>(
         connection: ConnectionOptions, sandbox: SandboxSelection, manifestPaths: [String],
-        desired: DesiredState? = nil, requestsPerMinute: Int? = nil, parallelism: Int? = nil,
+        desired: DesiredState? = nil, keyVariable: String? = nil, requestsPerMinute: Int? = nil, parallelism: Int? = nil,
         _ body: (_ client: CogramClient, _ identity: BackendIdentity) async throws -> T
     ) async throws -> T {
         /// The one place a client configuration is made, for either backend.
@@ -145,7 +145,10 @@ enum Backend {
             return try await CogramClient.withClient(configuration) { client in try await body(client, identity) }
         }
         guard sandbox.isEnabled else {
-            return try await run(try connection.resolveSettings(), sandboxDatabase: nil)
+            // The key of the manifests' organization (`api_key_env`), or of the saved plan's; the embedded
+            // sandbox below makes its own and ignores it.
+            let variable = keyVariable ?? desired?.organization?.apiKeyEnv
+            return try await run(try connection.resolveSettings(keyVariable: variable), sandboxDatabase: nil)
         }
         let path = sandbox.databasePath ?? SandboxSelection.defaultDatabasePath
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path

@@ -86,13 +86,20 @@ struct ConnectionOptions: ParsableArguments {
         }
     }
 
-    /// Where the API key comes from, for messages (never the key itself).
-    var keySource: String { apiKeyFile.map { "--api-key-file \(SafeText.clean($0, limit: 300))" } ?? "COGRAM_API_KEY" }
+    /// Where the API key comes from, for messages (never the key itself): `--api-key-file`, else the manifests'
+    /// `api_key_env` (`variable`), else `COGRAM_API_KEY`; the embedded sandbox makes its own.
+    func keySource(variable: String? = nil, sandbox: Bool = false) -> String {
+        if sandbox { return OrganizationHeader.sandboxKeySource }
+        return apiKeyFile.map { "--api-key-file \(SafeText.clean($0, limit: 300))" } ?? variable ?? "COGRAM_API_KEY"
+    }
 
-    /// URL, key and actor from these options and the process environment. A URL ending in `/v1` is normalised,
-    /// with a warning on stderr.
-    func resolveSettings(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ClientSettings {
-        var settings = try ClientSettings.resolve(apiURL: apiURL, apiKeyFile: apiKeyFile, actor: actor, environment: environment)
+    /// URL, key and actor from these options and the process environment; the key from `keyVariable` (the
+    /// manifests' `api_key_env`) when given. A URL ending in `/v1` is normalised, with a warning on stderr.
+    func resolveSettings(
+        keyVariable: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> ClientSettings {
+        var settings = try ClientSettings.resolve(
+            apiURL: apiURL, apiKeyFile: apiKeyFile, keyVariable: keyVariable, actor: actor, environment: environment)
         let (url, warning) = ClientConfiguration.normalizeBaseURL(settings.apiURL)
         if let warning {
             Terminal.writeError("warning: \(warning)\n")

@@ -73,7 +73,7 @@ struct DriftCommand: AsyncParsableCommand {
     private func check(organization: inout String) async throws {
         let (desired, digest, sources) = try Planning.load(paths, command: "drift", verbose: connection.verbose)
         organization = DriftOrganization(desired.organization).label
-        let keySource = connection.apiKeyFile.map { "--api-key-file \($0)" } ?? "COGRAM_API_KEY"
+        let keySource = connection.keySource(variable: desired.organization?.apiKeyEnv, sandbox: sandbox.isEnabled)
         let (report, plan, observed, options) = try await Backend.withClient(
             connection: connection, sandbox: sandbox, manifestPaths: paths, desired: desired,
             requestsPerMinute: requestsPerMinute, parallelism: parallelism

@@ -62,6 +62,7 @@ struct PlanCommand: AsyncParsableCommand {
         let (desired, digest, sources) = try Planning.load(paths, command: "plan", verbose: connection.verbose)
         let scope = try await changedSince.scope(paths: paths, desired: desired)
         let validity = parseDuration(expiresIn) ?? 86400
+        let keySource = connection.keySource(variable: desired.organization?.apiKeyEnv, sandbox: sandbox.isEnabled)
         let plan = try await Backend.withClient(
             connection: connection, sandbox: sandbox, manifestPaths: paths, desired: desired,
             requestsPerMinute: planning.requestsPerMinute,
@@ -73,10 +74,13 @@ struct PlanCommand: AsyncParsableCommand {
                     apiURL: identity.apiURL, digest: digest, files: Planning.fingerprint(sources, paths: paths).files,
                     validity: validity),
                 parallelism: planning.parallelism, verbose: connection.verbose, scope: scope,
-                keySource: connection.keySource)
+                keySource: keySource)
             return plan.errors.isEmpty ? try plan.signed(with: planSigningKey(client: client)) : plan
         }
         try Planning.reportErrors(plan, sources: sources, command: "plan")
+        if desired.organization == nil {
+            Terminal.writeError("warning: \(OrganizationHeader.notBoundNote)\n")
+        }
         Terminal.writeOutput(try format.render(plan))
         Planning.reportSafety(plan.safetyViolations, asErrors: false)
         if let out {

@@ -87,7 +87,7 @@ enum Planning {
     ) async throws -> Plan {
         let progress = ReadingProgress()
         progress.start()
-        let (plan, observed) = try await readAndPlan(
+        var (plan, observed) = try await readAndPlan(
             desired: desired, client: client, options: options, scope: scope, parallelism: parallelism,
             progress: { progress.record($0) })
         progress.finish()
@@ -98,6 +98,7 @@ enum Planning {
             Terminal.writeError("error: \(error)\n")
             throw ExitCode(1)
         }
+        plan.keySource = keySource
         if verbose {
             let count = await client.requestCount
             Terminal.writeError(

@@ -90,7 +90,7 @@ extension SandboxCommand {
         @Option(name: .customLong("fault-429-burst-length"), help: ArgumentHelp("Number of consecutive 429 answers in a burst.", valueName: "n"))
         var fault429BurstLength = FaultOptions.defaultRateLimitBurstLength
 
-        @Option(name: .customLong("fault-fail"), help: ArgumentHelp("Answer STATUS (500 or 503) to every METHOD request whose path matches PATH, where * stands for one segment, without doing anything (repeatable): 'PUT /v1/projects/*/members/usr_1=503'.", valueName: "METHOD PATH=STATUS"))
+        @Option(name: .customLong("fault-fail"), help: ArgumentHelp("Answer STATUS (409, 500 or 503) to every METHOD request whose path matches PATH, where * stands for one segment, without doing anything (repeatable): 'PUT /v1/projects/*/members/usr_1=503'.", valueName: "METHOD PATH=STATUS"))
         var faultFail: [String] = []
 
         /// The `--fault-fail` rules, parsed.

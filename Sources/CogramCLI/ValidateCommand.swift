@@ -1,4 +1,5 @@
 import ArgumentParser
+import CogramAPI
 import CogramManifest
 import CogramPlan
 import Foundation
@@ -39,10 +40,13 @@ struct ValidateCommand: AsyncParsableCommand {
 
     func run() async throws {
         // Expiry is judged as of today (UTC): expired entries are warnings and count as absent for the policies.
-        var result = ManifestLoader(today: CalendarDay.today()).load(paths: paths)
-        if verbose { Planning.reportSkipped(result) }
-        if result.isValid, let desired = result.desired {
-            result.diagnostics = (result.diagnostics + EmailTypos.check(desired)).sortedByLocation()
+        var result = ManifestLoader(today: CalendarDay.today()).loadOrganizations(paths: paths)
+        if verbose {
+            for path in result.skipped { Terminal.writeError("skipped \(SafeText.clean(path, limit: 300)) (hidden)\n") }
+        }
+        if result.isValid {
+            let typos = result.organizations.flatMap { EmailTypos.check($0.desired) }
+            result.diagnostics = (result.diagnostics + typos).sortedByLocation()
         }
         if format == .sarif {
             let log = SARIFLog(
@@ -52,14 +56,27 @@ struct ValidateCommand: AsyncParsableCommand {
         }
         // GitHub annotations go to stdout, which holds the SARIF log in that format.
         try DiagnosticReporter.check(
-            result, limit: maxDiagnostics == 0 ? nil : maxDiagnostics,
-            annotate: format == .human && Terminal.inGitHubActions)
-        guard let desired = result.desired else { throw ExitCode(1) }
-        let members = desired.projects.reduce(0) { $0 + ($1.members?.count ?? 0) }
-        let groups = desired.groups.isEmpty ? "" : ", \(plural(desired.groups.count, "group"))"
-        let summary = "Valid: \(plural(desired.files.count, "file")), \(plural(desired.projects.count, "project")), "
-            + "\(plural(members, "membership")), \(plural(desired.users.count, "user"))\(groups).\n"
+            result.diagnostics, sources: result.sources, limit: maxDiagnostics == 0 ? nil : maxDiagnostics,
+            failed: !result.isValid, annotate: format == .human && Terminal.inGitHubActions)
+        guard result.isValid else { throw ExitCode(1) }
+        let summary = Self.summary(result.organizations)
         if format == .sarif { Terminal.writeError(summary) } else { Terminal.writeOutput(summary) }
+    }
+
+    /// `Valid: 2 files, 3 projects, …`; with several organizations their names first and totals over them.
+    static func summary(_ organizations: [LoadedOrganization]) -> String {
+        let states = organizations.map(\.desired)
+        let files = states.reduce(0) { $0 + $1.files.count }
+        let projects = states.reduce(0) { $0 + $1.projects.count }
+        let members = states.reduce(0) { total, desired in desired.projects.reduce(total) { $0 + ($1.members?.count ?? 0) } }
+        let users = states.reduce(0) { $0 + $1.users.count }
+        let groupCount = states.reduce(0) { $0 + $1.groups.count }
+        let groups = groupCount == 0 ? "" : ", \(plural(groupCount, "group"))"
+        let names = organizations.count > 1
+            ? "\(plural(organizations.count, "organization")) (\(organizations.compactMap(\.name).joined(separator: ", "))), "
+            : ""
+        return "Valid: \(names)\(plural(files, "file")), \(plural(projects, "project")), "
+            + "\(plural(members, "membership")), \(plural(users, "user"))\(groups).\n"
     }
 }
 

@@ -17,6 +17,14 @@ public enum ManifestChanges: Sendable, Hashable {
         if base.policies.map(rules) != current.policies.map(rules) {
             return .everything(reason: "'policies' changed, and every project must satisfy them")
         }
+        // Offboarding reaches every project the key reads, and the organization decides which key and which
+        // organization the plan reads: a change to either concerns every project.
+        if offboardedState(base) != offboardedState(current) {
+            return .everything(reason: "'offboarded' changed, and an offboarded person is removed from every project")
+        }
+        if organizationState(base) != organizationState(current) {
+            return .everything(reason: "'organization' changed, which can change which organization and key the plan reads")
+        }
         var before: [String: ProjectState] = [:]
         for project in base.projects { before[project.externalID] = ProjectState(project) }
         var changed = Set<String>()
@@ -32,6 +40,15 @@ public enum ManifestChanges: Sendable, Hashable {
             changed.insert(externalID)
         }
         return .projects(changed)
+    }
+
+    /// What a plan acts on of `offboarded:` (the date and the location are for the record only).
+    private static func offboardedState(_ desired: DesiredState) -> Set<String> {
+        Set(desired.offboarded.map { "\($0.normalizedEmail) \($0.orgRole?.rawValue ?? "")" })
+    }
+
+    private static func organizationState(_ desired: DesiredState) -> [String?] {
+        [desired.organization?.name, desired.organization?.anchor, desired.organization?.apiKeyEnv]
     }
 
     /// What a plan reads of a project.

@@ -1,6 +1,9 @@
 /// One file's contribution to the desired state, before files are merged.
 struct ManifestFragment: Sendable {
     var organization: OrganizationSection?
+    /// True when the file has an `organization` key, valid or not: its folder may be a root even when the
+    /// section did not decode.
+    var declaresOrganization = false
     var offboarded: [OffboardedPerson] = []
     var offboardedLocation: SourceLocation?
     var ownership: Ownership?
@@ -53,6 +56,7 @@ struct ManifestDecoder {
             error(root, "missing 'version: 1' at the top of the manifest")
         }
         if let organization = fields[.organization] {
+            fragment.declaresOrganization = true
             fragment.organization = decodeOrganization(organization)
         }
         if let offboarded = fields[.offboarded] {

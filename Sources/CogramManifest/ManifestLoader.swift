@@ -31,7 +31,21 @@ public struct ManifestLoader: Sendable {
         self.today = today
     }
 
+    /// Loads `paths` as one organization: the manifests of one root, or of none. Manifests that hold several
+    /// organization roots give an error that asks for one organization's folder (see `loadOrganizations`).
     public func load(paths: [String]) -> LoadResult {
+        loadOrganizations(paths: paths).single
+    }
+
+    /// Loads sources already in memory (tests, fuzzing), merging them as files of one set.
+    public func load(sources: [SourceFile], diagnostics earlier: [Diagnostic] = []) -> LoadResult {
+        loadOrganizations(sources: sources, diagnostics: earlier).single
+    }
+
+    /// Loads `paths` once and splits what it read by organization root: one `DesiredState` per root, each
+    /// checked on its own, ordered by organization name (one unnamed organization when no file has
+    /// `organization:`).
+    public func loadOrganizations(paths: [String]) -> OrganizationLoadResult {
         var diagnostics: [Diagnostic] = []
         var skipped: [String] = []
         var files = expand(paths, diagnostics: &diagnostics, skipped: &skipped)
@@ -48,23 +62,29 @@ public struct ManifestLoader: Sendable {
         if files.isEmpty, diagnostics.isEmpty {
             diagnostics.append(Diagnostic(.error, at: nil, "no manifest files (*.yaml, *.yml) found in \(paths.joined(separator: ", "))"))
         }
-        var result = load(sources: sources, diagnostics: diagnostics)
+        var result = loadOrganizations(sources: sources, diagnostics: diagnostics)
         result.skipped = skipped
         return result
     }
 
-    /// Loads sources already in memory (tests, fuzzing), merging them as files of one set.
-    public func load(sources: [SourceFile], diagnostics earlier: [Diagnostic] = []) -> LoadResult {
+    /// Loads sources already in memory as `loadOrganizations(paths:)` does.
+    public func loadOrganizations(sources: [SourceFile], diagnostics earlier: [Diagnostic] = []) -> OrganizationLoadResult {
         var diagnostics = earlier
-        var fragments: [ManifestFragment] = []
+        var decoded: [DecodedFile] = []
         for source in sources {
             let (fragment, found) = Self.decode(source, limits: limits)
             diagnostics.append(contentsOf: found)
-            if let fragment { fragments.append(fragment) }
+            decoded.append(DecodedFile(source: source, fragment: fragment))
         }
-        let desired = Self.merge(fragments, files: sources.map(\.path), today: today, diagnostics: &diagnostics)
+        var organizations: [LoadedOrganization] = []
+        for part in Self.partition(decoded, diagnostics: &diagnostics) {
+            let desired = Self.merge(part.fragments, files: part.sources.map(\.path), today: today, diagnostics: &diagnostics)
+            organizations.append(LoadedOrganization(desired: desired, sources: part.sources))
+        }
         let sorted = diagnostics.sortedByLocation()
-        return LoadResult(desired: sorted.hasErrors ? nil : desired, diagnostics: sorted, sources: sources)
+        return OrganizationLoadResult(
+            organizations: sorted.hasErrors ? [] : organizations.sorted { ($0.name ?? "") < ($1.name ?? "") },
+            diagnostics: sorted, sources: sources)
     }
 
     /// Decodes one source in memory: the unit the loader, its tests and the fuzzer share.
@@ -217,12 +237,11 @@ public struct ManifestLoader: Sendable {
         var desired = DesiredState(files: files)
         var entries: [ProjectEntry] = []
         for fragment in fragments {
+            // Files are split by root before they are merged: a second section here is in the same folder.
             if let organization = fragment.organization {
                 if let first = desired.organization {
-                    let sameRoot = absolute(first.root) == absolute(organization.root)
-                    diagnostics.append(Diagnostic(.error, at: organization.location, sameRoot
-                        ? "'organization' may appear in one file of a root only; it is already set at \(first.location)"
-                        : "several organizations (this one and '\(first.name)' at \(first.location)) in one load are not supported yet; validate each organization's folder on its own"))
+                    diagnostics.append(Diagnostic(.error, at: organization.location,
+                        "'organization' may appear in one file of a root only; it is already set at \(first.location)"))
                 } else {
                     desired.organization = organization
                 }

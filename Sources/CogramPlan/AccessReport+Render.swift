@@ -6,6 +6,14 @@ extension AccessReport {
     /// The organization's name as shown: its name, or "unnamed organization".
     public var organizationLabel: String { organizationName ?? "unnamed organization" }
 
+    /// The first lines of every rendering: the organization, its anchor, the key's source and the API.
+    public var header: OrganizationHeader {
+        OrganizationHeader(
+            name: organizationName, anchor: anchor,
+            keySource: keySource ?? OrganizationHeader.defaultKeySource(apiURL: apiURL, apiKeyEnv: apiKeyEnv),
+            apiURL: apiURL)
+    }
+
     /// The number of distinct users among the grants.
     var userCount: Int { Set(grants.map(\.userID)).count }
     var memberships: [AccessGrant] { grants.filter { $0.projectID != nil } }
@@ -31,7 +39,7 @@ extension AccessReport {
 /// The human rendering: the organization first, then an aligned table of every grant and the lists.
 public func renderHuman(_ report: AccessReport) -> String {
     let t = escapeForTerminal
-    var out = "Organization: \(t(report.organizationLabel)) (\(t(report.apiURL)))\n"
+    var out = report.header.humanLines.joined(separator: "\n") + "\n"
     out += "Access as of \(report.day): "
     out += report.summaryCounts.map { "\($0.count) \($0.label)" }.joined(separator: ", ") + "\n\n"
     let header = ["EMAIL", "ORG ROLE", "PROJECT", "NAME", "STATUS", "ROLE", "MANAGED BY"]
@@ -74,7 +82,8 @@ public func renderHuman(_ report: AccessReport) -> String {
 public func renderMarkdown(_ report: AccessReport) -> String {
     let e = markdownEscape
     var out = "# Access report: \(e(report.organizationLabel))\n\n"
-    out += "Read from \(markdownCode(report.apiURL)); manifests judged as of \(report.day) (UTC).\n\n"
+    out += report.header.markdownLines.joined(separator: "\n") + "\n\n"
+    out += "Manifests judged as of \(report.day) (UTC).\n\n"
     for (label, count) in report.summaryCounts { out += "- **\(count)** \(label)\n" }
     out += "\n## Access\n\n"
     out += "| Email | Organization role | Project | Name | Status | Project role | Managed by |\n"

@@ -8,6 +8,10 @@ public struct AccessReport: Sendable, Hashable {
     public var organizationName: String?
     public var anchor: String?
     public var apiURL: String
+    /// Where the key of this run came from, for the header; nil: `api_key_env` or `COGRAM_API_KEY`.
+    public var keySource: String?
+    /// The manifests' `api_key_env`, for the header's default key source.
+    public var apiKeyEnv: String?
     /// Sorted by email, then project external_id, then project id; every user (of those asked for) at least once.
     public var grants: [AccessGrant]
     /// Emails of users that no manifest names (as a user, a member, a group member or offboarded), sorted.
@@ -164,7 +168,7 @@ public func makeAccessReport(
 
     return AccessReport(
         organizationName: desired.organization?.name, anchor: desired.organization?.anchor, apiURL: apiURL,
-        grants: grants, usersInNoManifest: usersInNoManifest, offboardedWithAccess: offboarded, expiring: expiring,
+        apiKeyEnv: desired.organization?.apiKeyEnv, grants: grants, usersInNoManifest: usersInNoManifest, offboardedWithAccess: offboarded, expiring: expiring,
         day: evaluation.day, window: evaluation.window)
 }
 

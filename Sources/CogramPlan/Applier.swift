@@ -335,6 +335,10 @@ private struct ChangeExecutor<Client: CogramClientProtocol>: Sendable {
             return .done
         } catch where apiStatus(error) == 404 {
             return .reconciled("already not a member")
+        } catch where apiStatus(error) == 409 && change.isOffboarding {
+            // The contract lets a member be removed from an archived project; an API that refuses (409, as it
+            // refuses additions to archived projects) must not make every later apply fail.
+            return .kept(Change.archivedRefusalWarning)
         }
     }
 

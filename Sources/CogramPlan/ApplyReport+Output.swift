@@ -29,13 +29,14 @@ public enum ApplyStatus: String, Sendable, Hashable, Codable {
 }
 
 extension ApplyOutcome {
-    /// `done`, `reconciled`, `failed` or `skipped`.
+    /// `done`, `reconciled`, `failed`, `skipped` or `kept`.
     public var name: String {
         switch self {
         case .done: "done"
         case .reconciled: "reconciled"
         case .failed: "failed"
         case .skipped: "skipped"
+        case .kept: "kept"
         }
     }
 
@@ -43,7 +44,7 @@ extension ApplyOutcome {
     public var detail: String? {
         switch self {
         case .done: nil
-        case .reconciled(let text), .failed(let text), .skipped(let text): text
+        case .reconciled(let text), .failed(let text), .skipped(let text), .kept(let text): text
         }
     }
 }
@@ -68,7 +69,7 @@ public struct ApplyReportDocument: Codable, Sendable, Hashable {
     public var toolVersion: String
     public var apiURL: String
     public var status: ApplyStatus
-    /// Counts of `done`, `reconciled`, `failed` and `skipped`.
+    /// Counts of `done`, `reconciled`, `failed` and `skipped`, and of `kept` when there is any.
     public var summary: [String: Int]
     public var changes: [Entry]
     /// Why nothing was applied (for `refused` and `stale`).
@@ -129,7 +130,8 @@ public func renderReportMarkdown(_ report: ApplyReport, apiURL: String, limit: I
     }
     var lines = [
         "### cogramctl apply", "",
-        "**\(headline): \(report.done) done, \(report.reconciled) reconciled, \(report.failed) failed, \(report.skipped) skipped** (against `\(markdownEscape(apiURL))`)",
+        "**\(headline): \(report.done) done, \(report.reconciled) reconciled, \(report.failed) failed, \(report.skipped) skipped"
+            + (report.kept > 0 ? ", \(report.kept) kept by Cogram (warnings)" : "") + "** (against `\(markdownEscape(apiURL))`)",
         "",
     ]
     let exceptions = report.results.filter { $0.outcome != .done }

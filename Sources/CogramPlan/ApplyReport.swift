@@ -11,10 +11,14 @@ public enum ApplyOutcome: Sendable, Hashable {
     case failed(String)
     /// Not attempted; the reason says why (a failed create, an interruption, …).
     case skipped(String)
+    /// Refused by the API in a way that is a warning, not a failure: an offboarding removal from an archived
+    /// project answered 409 `conflict` (cli.md, "Archived projects"). Cogram keeps the membership; later plans
+    /// and the access report keep showing it.
+    case kept(String)
 
     public var isSuccess: Bool {
         switch self {
-        case .done, .reconciled: true
+        case .done, .reconciled, .kept: true
         case .failed, .skipped: false
         }
     }
@@ -50,6 +54,7 @@ public struct ApplyReport: Sendable, Hashable {
 
     public var done: Int { results.count { $0.outcome == .done } }
     public var reconciled: Int { results.count { if case .reconciled = $0.outcome { true } else { false } } }
+    public var kept: Int { results.count { if case .kept = $0.outcome { true } else { false } } }
     public var failed: Int { results.count { if case .failed = $0.outcome { true } else { false } } }
     public var skipped: Int { results.count { if case .skipped = $0.outcome { true } else { false } } }
 
@@ -119,9 +124,12 @@ public func renderReport(_ report: ApplyReport, color: Bool, listing: ReportList
             lines.append("  \(style.red("FAILED"))      \(what): \(escapeForTerminal(message))")
         case .skipped(let reason):
             lines.append("  \(style.yellow("skipped"))     \(what) (\(escapeForTerminal(reason)))")
+        case .kept(let warning):
+            lines.append("  \(style.yellow("kept"))        \(what) (warning: \(escapeForTerminal(warning)))")
         }
     }
-    let counts = "\(report.done) done, \(report.reconciled) reconciled, \(report.failed) failed, \(report.skipped) skipped."
+    var counts = "\(report.done) done, \(report.reconciled) reconciled, \(report.failed) failed, \(report.skipped) skipped"
+    counts += report.kept > 0 ? ", \(report.kept) kept by Cogram (warnings)." : "."
     let headline = report.interrupted ? "Apply interrupted: " : "Apply complete: "
     let ok = report.succeeded && !report.interrupted
     lines.append(style.bold(ok ? style.green(headline + counts) : style.red(headline + counts)))
@@ -134,7 +142,7 @@ extension ChangeResult {
         switch outcome {
         case .done: false
         case .skipped(let reason): !(report.interrupted && reason == "interrupted")
-        case .reconciled, .failed: true
+        case .reconciled, .failed, .kept: true
         }
     }
 }

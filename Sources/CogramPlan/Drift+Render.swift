@@ -2,11 +2,12 @@ import Foundation
 
 extension DriftReport {
     /// The organization header every drift rendering starts with.
-    var headerLines: [String] {
-        var line = "Organization: " + (organization.name.map(quoted) ?? "unnamed organization")
-        if let anchor = organization.anchor { line += " (anchor \(anchor))" }
-        if let variable = organization.apiKeyEnv { line += ", key in $\(variable)" }
-        return [escapeForTerminal(line), "API: \(escapeForTerminal(apiURL))"]
+    var header: OrganizationHeader {
+        OrganizationHeader(
+            name: organization.name, anchor: organization.anchor,
+            keySource: organization.keySource
+                ?? OrganizationHeader.defaultKeySource(apiURL: apiURL, apiKeyEnv: organization.apiKeyEnv),
+            apiURL: apiURL)
     }
 
     var summaryLine: String {
@@ -27,7 +28,7 @@ private func display(_ value: String?) -> String { value.map(quoted) ?? "(none)"
 
 /// The terminal rendering of a drift report; with `paths`, it ends with both ways to end the drift.
 public func renderHuman(_ report: DriftReport, paths: [String] = []) -> String {
-    var lines = report.headerLines + ["Checked at \(report.checkedAt).", ""]
+    var lines = report.header.humanLines + ["Checked at \(report.checkedAt).", ""]
     for item in report.drift {
         var head = "\(item.kind.rawValue) \(escapeForTerminal(item.address))"
         if let field = item.field { head += " \(field)" }
@@ -74,7 +75,7 @@ public func renderNotAdopted(_ items: [DriftItem]) -> String {
 public func renderMarkdown(_ report: DriftReport, paths: [String]) -> String {
     let title = report.organization.name.map { "Drift in \(markdownEscape($0))" } ?? "Drift in the unnamed organization"
     var lines = ["### \(title)", ""]
-    lines += report.headerLines.map { markdownEscape($0) + "  " }
+    lines += report.header.markdownLines.map { $0.hasSuffix("  ") ? $0 : $0 + "  " }
     lines += ["Checked at \(report.checkedAt).", "", "**\(report.summaryLine)**", ""]
     if !report.drift.isEmpty {
         lines += ["| kind | address | field | manifest | Cogram | changed in Cogram | location | adoptable |",

@@ -97,6 +97,8 @@ public struct DriftOrganization: Codable, Sendable, Hashable {
     public var name: String?
     public var anchor: String?
     public var apiKeyEnv: String?
+    /// Where the key of this run came from, for the header (not encoded); nil: `apiKeyEnv` or `COGRAM_API_KEY`.
+    public var keySource: String?
 
     public init(name: String?, anchor: String?, apiKeyEnv: String? = nil) {
         self.name = name
@@ -214,15 +216,17 @@ func classifyDrift(
 /// organization (the anchor is not among its users) throws `AnchorMismatch` before anything is compared.
 public func readDrift(
     desired: DesiredState, client: some CogramClientProtocol, options: PlanOptions, parallelism: Int,
-    keySource: String = "COGRAM_API_KEY", progress: @escaping @Sendable (ObservedReadProgress) -> Void = { _ in }
+    keySource: String? = nil, progress: @escaping @Sendable (ObservedReadProgress) -> Void = { _ in }
 ) async throws -> (report: DriftReport, plan: Plan, observed: ObservedState) {
+    let keySource = keySource ?? desired.organization?.apiKeyEnv ?? "COGRAM_API_KEY"
     let observed = try await readFullObservedState(client: client, parallelism: parallelism, progress: progress)
     try checkAnchor(organization: desired.organization, users: observed.users, keySource: keySource)
     var full = options
     full.targets = nil  // drift is never scoped
     let plan = makePlan(desired: desired, observed: observed, options: full)
-    let report = makeDriftReport(
+    var report = makeDriftReport(
         desired: desired, observed: observed, plan: plan, checkedAt: options.now, today: CalendarDay(options.now))
+    report.organization.keySource = keySource
     return (report, plan, observed)
 }
 

@@ -1,4 +1,5 @@
 import CogramCore
+import CogramManifest
 import Crypto
 import Foundation
 
@@ -20,6 +21,7 @@ extension Plan: Codable {
         case ownershipPrefix = "ownership_prefix"
         case manifestFiles = "manifest_files"
         case access, expiring
+        case organization
     }
 
     /// `"scope"`: whether the plan covers everything the manifests manage or only `--target`ed projects.
@@ -50,6 +52,8 @@ extension Plan: Codable {
         manifestFiles = try c.decodeIfPresent([String: String].self, forKey: .manifestFiles)
         // `access` is not read: it is derived from the changes, like `summary`.
         expiring = try c.decodeIfPresent([ExpiringAccess].self, forKey: .expiring) ?? []
+        organization = try c.decodeIfPresent(PlanOrganization.self, forKey: .organization)
+        keySource = nil
         errors = []
     }
 
@@ -81,6 +85,8 @@ extension Plan: Codable {
         try c.encode(safetyOverrides, forKey: .safetyOverrides)
         try c.encodeIfPresent(ownershipPrefix, forKey: .ownershipPrefix)
         try c.encodeIfPresent(manifestFiles, forKey: .manifestFiles)
+        // Absent in plans saved before the organization was recorded, so that their signatures still verify.
+        try c.encodeIfPresent(organization, forKey: .organization)
         try c.encodeIfPresent(signature, forKey: .signature)
     }
 
@@ -111,11 +117,18 @@ extension Plan: Codable {
         guard major == Plan.formatVersion else {
             throw .unsupportedFormatVersion(version)
         }
+        let plan: Plan
         do {
-            return try JSONDecoder().decode(Plan.self, from: data)
+            plan = try JSONDecoder().decode(Plan.self, from: data)
         } catch {
             throw .malformed(DecodingError.describe(error))
         }
+        // Read before the signature is checked (apply takes its key from it): only a variable a manifest could
+        // name, and never echoed.
+        if let variable = plan.organization?.apiKeyEnv, !OrganizationSection.isValidKeyVariable(variable) {
+            throw .malformed("\"organization.api_key_env\" must be COGRAM_API_KEY or COGRAM_API_KEY_ followed by A-Z, 0-9 or '_'")
+        }
+        return plan
     }
 }
 
@@ -150,7 +163,7 @@ public enum PlanValidationError: Error, Sendable, Hashable, CustomStringConverti
         case .unsigned:
             "the plan file carries no signature, so it cannot be trusted; make it with `cogramctl plan --out FILE` (this version signs saved plans)"
         case .badSignature(let source):
-            "the plan's signature does not match: the file was changed after it was made, or it was signed with another key (this run checks it with a key derived from \(source); set the same COGRAM_PLAN_KEY for plan and apply when they use different API keys). Run `cogramctl plan --out FILE` again"
+            "the plan's signature does not match: the file was changed after it was made, or it was signed with another key, for example another organization's API key (this run checks it with a key derived from \(source); set the same COGRAM_PLAN_KEY for plan and apply when they use different API keys). Run `cogramctl plan --out FILE` again"
         case .inconsistent(let problems):
             "the plan file contradicts itself, so it was edited or damaged: \(problems.prefix(5).map(escapeForTerminal).joined(separator: "; "))\(problems.count > 5 ? "; and \(problems.count - 5) more" : ""). Run `cogramctl plan --out FILE` again"
         case .implausibleDates(let detail):

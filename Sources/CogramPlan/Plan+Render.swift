@@ -27,11 +27,21 @@ extension ChangeAction {
 }
 
 extension Plan {
-    /// The line a targeted plan starts with.
+    /// The line a targeted or PR-scoped plan has right under the organization header. A PR-scoped plan records
+    /// its notice as its first warning (the JSON document's place for it); the renderings move it up here.
     var scopeLine: String? {
-        guard let targets else { return nil }
-        let list = targets.map { escapeForTerminal(projectAddress($0)) }.joined(separator: ", ")
-        return "Targeted plan (--target): only \(list). Other projects, users and drift elsewhere are not in this plan."
+        if let targets {
+            let list = targets.map { escapeForTerminal(projectAddress($0)) }.joined(separator: ", ")
+            return "Targeted plan (--target): only \(list). Other projects, users and drift elsewhere are not in this plan."
+        }
+        guard let first = warnings.first, first.hasPrefix(ProjectScope.noticePrefix) else { return nil }
+        return "Scoped plan: " + first.dropFirst(ProjectScope.noticePrefix.count) + "."
+    }
+
+    /// The warnings as the renderings list them: without the scope notice, which `scopeLine` shows.
+    var listedWarnings: [String] {
+        guard targets == nil, let first = warnings.first, first.hasPrefix(ProjectScope.noticePrefix) else { return warnings }
+        return Array(warnings.dropFirst())
     }
 
     /// `Plan: 1 to create, 2 to update, 0 to restore, 1 to archive; members: …; users: ….`
@@ -82,7 +92,7 @@ public func renderHuman(_ plan: Plan, color: Bool) -> String {
         }
     }
 
-    var lines: [String] = []
+    var lines = plan.header.humanLines.map { style.bold($0) } + [""]
     if let scope = plan.scopeLine { lines += [style.bold(scope), ""] }
     lines += humanAccessLines(plan, style: style)
     if !plan.changes.isEmpty {
@@ -111,9 +121,9 @@ public func renderHuman(_ plan: Plan, color: Bool) -> String {
             lines.append("")
         }
     }
-    if !plan.warnings.isEmpty {
+    if !plan.listedWarnings.isEmpty {
         if let last = lines.last, last != "" { lines.append("") }
-        lines += plan.warnings.map { "\(style.yellow("Warning:")) \(escapeForTerminal($0))" }
+        lines += plan.listedWarnings.map { "\(style.yellow("Warning:")) \(escapeForTerminal($0))" }
         lines.append("")
     }
     if !plan.safetyViolations.isEmpty {
@@ -140,7 +150,8 @@ public func renderMarkdown(_ plan: Plan) -> String {
 func renderMarkdown(_ plan: Plan, limit: Int) -> String {
     // Budget in UTF-8 bytes, which is never less than characters; keep a margin for the closing lines.
     let budget = limit - 1_024
-    var head: [String] = ["### cogramctl plan", ""]
+    var head: [String] = ["### cogramctl plan", ""] + plan.header.markdownLines + [""]
+    if plan.isUnbound { head += [OrganizationHeader.notBoundMarkdown, ""] }
     if let scope = plan.scopeLine { head += ["> [!NOTE]", "> \(markdownEscape(scope))", ""] }
     if plan.changes.isEmpty {
         head += [noChangesLine, ""]
@@ -163,12 +174,13 @@ func renderMarkdown(_ plan: Plan, limit: Int) -> String {
         head += plan.safetyViolations.map { "> - \(markdownEscape($0.message)) (allow with \(markdownCode($0.flag)))" }
         head.append("")
     }
-    if !plan.warnings.isEmpty {
-        let shown = plan.warnings.prefix(20)
+    if !plan.listedWarnings.isEmpty {
+        let warnings = plan.listedWarnings
+        let shown = warnings.prefix(20)
         head.append("**Warnings**")
         head.append("")
         head += shown.map { "- \(markdownEscape($0))" }
-        if plan.warnings.count > shown.count { head.append("- … and \(plan.warnings.count - shown.count) more warnings") }
+        if warnings.count > shown.count { head.append("- … and \(warnings.count - shown.count) more warnings") }
         head.append("")
     }
     var size = head.reduce(0) { $0 + $1.utf8.count + 1 }

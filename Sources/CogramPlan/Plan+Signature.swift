@@ -11,10 +11,12 @@ public struct PlanSigningKey: Sendable {
     public enum Source: String, Sendable {
         case apiKey = "the API key"
         case planKey = "COGRAM_PLAN_KEY"
+        /// A plan set's outer key, from every organization's key (see `forSet`).
+        case organizations = "the keys of all its organizations"
     }
 
     /// The derived key's bytes (`SymmetricKey` is not `Sendable`; one is made from these for each use).
-    private let bytes: Data
+    let bytes: Data
     public let source: Source
 
     var key: SymmetricKey { SymmetricKey(data: bytes) }
@@ -27,6 +29,20 @@ public struct PlanSigningKey: Sendable {
             outputByteCount: 32
         ).withUnsafeBytes { Data($0) }
         self.source = source
+    }
+
+    private init(bytes: Data, source: Source) {
+        self.bytes = bytes
+        self.source = source
+    }
+
+    /// One key from several, in order: HKDF over their bytes.
+    static func combined(_ keys: [PlanSigningKey]) -> PlanSigningKey {
+        let material = keys.reduce(into: Data()) { $0.append($1.bytes) }
+        let bytes = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: material), salt: salt, info: Data("plan-set".utf8), outputByteCount: 32
+        ).withUnsafeBytes { Data($0) }
+        return PlanSigningKey(bytes: bytes, source: .organizations)
     }
 
     /// From the API key the command uses.

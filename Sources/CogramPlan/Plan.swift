@@ -46,6 +46,12 @@ public struct Plan: Sendable, Hashable {
     public var expiring: [ExpiringAccess] = []
     /// Manifest problems found while planning (unknown or deactivated emails, …). Not encoded.
     public var errors: [Diagnostic]
+    /// The organization the manifests name (all nil when unbound); part of the signed body. Nil in plans saved
+    /// before plans recorded it, which count as unbound.
+    public var organization: PlanOrganization?
+    /// Where the key of this run came from, for the header; not encoded (a saved plan shows its recorded
+    /// `api_key_env`).
+    public var keySource: String?
 
     public init(
         toolVersion: String, createdAt: String, expiresAt: String, apiURL: String, manifestDigest: String,
@@ -70,7 +76,20 @@ public struct Plan: Sendable, Hashable {
         self.signature = nil
         self.manifestFiles = nil
         self.errors = errors
+        self.organization = nil
+        self.keySource = nil
     }
+
+    /// The first lines of every rendering: the organization, its anchor, the key's source and the API.
+    public var header: OrganizationHeader {
+        OrganizationHeader(
+            name: organization?.name, anchor: organization?.anchor,
+            keySource: keySource ?? OrganizationHeader.defaultKeySource(apiURL: apiURL, apiKeyEnv: organization?.apiKeyEnv),
+            apiURL: apiURL)
+    }
+
+    /// True when the manifests had no `organization:` section (or the plan predates the record).
+    public var isUnbound: Bool { organization?.name == nil }
 
     /// True when the plan was limited with `--target` (a partial plan: drift elsewhere is not looked at).
     public var isTargeted: Bool { targets != nil }

@@ -12,7 +12,7 @@ public func makePlan(desired: DesiredState, observed: ObservedState, options: Pl
     var plan = Plan(
         toolVersion: options.toolVersion,
         createdAt: formatTimestamp(options.now),
-        expiresAt: formatTimestamp(options.now.addingTimeInterval(options.validity)),
+        expiresAt: formatTimestamp(planExpiry(options: options, nextExpiry: planner.evaluation.nextExpiry)),
         apiURL: options.apiURL,
         manifestDigest: options.manifestDigest,
         changes: planner.changes,
@@ -26,9 +26,20 @@ public func makePlan(desired: DesiredState, observed: ObservedState, options: Pl
         errors: (planner.errors + guestPolicyErrors(desired: desired, users: observed.users)).sorted(by: byLocationThenMessage)
     )
     plan.manifestFiles = options.manifestFiles
+    plan.organization = PlanOrganization(desired.organization)
     plan.expiring = expiringAccess(
         planner.evaluation, groups: desired.groups, location: { "\($0.file):\($0.line)" })
     return plan
+}
+
+/// When a saved plan stops being valid: after `options.validity`, and at the latest at the end of the UTC day of the
+/// first entry that expires on or after the plan's day (manifest-v1.md: a plan that relies on an entry expiring on
+/// day D is valid at most until the end of D).
+func planExpiry(options: PlanOptions, nextExpiry: CalendarDay?) -> Date {
+    let validity = options.now.addingTimeInterval(options.validity)
+    guard let nextExpiry else { return validity }
+    let endOfDay = Date(timeIntervalSince1970: TimeInterval(nextExpiry.adding(days: 1).daysSinceEpoch) * 86_400)
+    return min(validity, endOfDay)
 }
 
 /// `--target` values as external ids: `project.<external_id>` (an address) or the external id itself. A value
@@ -437,6 +448,13 @@ private struct Planner {
                 warnings.append("offboarding leaves \(name) (\(escapeForTerminal(project.name))) without an owner; name a new owner in the app or in its manifest")
             }
         }
+        let archived = Set(observed.projects.filter { $0.status == .archived }.map(\.id))
+        let fromArchived = changes.filter { $0.isOffboarding && $0.action == .removeMember && archived.contains($0.target.projectID ?? "") }
+        if !fromArchived.isEmpty {
+            let list = fromArchived.prefix(5).map { escapeForTerminal($0.address.description) }.joined(separator: ", ")
+            let more = fromArchived.count > 5 ? " and \(fromArchived.count - 5) more" : ""
+            warnings.append("\(fromArchived.count == 1 ? "1 offboarding removal is" : "\(fromArchived.count) offboarding removals are") from an archived project (\(list)\(more)): where Cogram refuses it (409 conflict), apply keeps the membership as a warning, not a failure, and it stays in this warning and in `cogramctl access`")
+        }
         if targets != nil {
             warnings.append("offboarding was limited to the --target projects; plan without --target to remove every membership of the offboarded people")
         }
@@ -449,6 +467,11 @@ private struct Planner {
 extension Change {
     /// A removal that `offboarded:` asks for: no safety cap counts it.
     public var isOffboarding: Bool { reason?.hasPrefix("offboarded (") == true }
+
+    /// What apply says when the API refuses an offboarding removal with 409 (an archived project).
+    public static let archivedRefusalWarning = "Cogram refused to remove the member (409 conflict: the project is archived?); "
+        + "the membership stays, later plans keep listing it with a warning and `cogramctl access` lists it under "
+        + "offboarded people with access. Restore the project in the app, or remove the member there"
 }
 
 func projectAddress(_ externalID: String) -> String { ChangeAddress.project(externalID).description }

@@ -1,4 +1,5 @@
 import CogramAPI
+import CogramManifest
 import Foundation
 
 /// A saved plan file (`plan --out`) as `apply PLANFILE` reads it.
@@ -41,6 +42,8 @@ public enum SavedPlanVerification {
         case nothingToDo(alreadyDone: Int)
         /// Unsigned, altered, expired, for another API, or from other manifests: exit 3, nothing applied.
         case invalid(reason: String)
+        /// The key reads an organization without the plan's recorded anchor: exit 1, nothing applied.
+        case wrongOrganization(AnchorMismatch)
         /// Refused by a safety cap: exit 4, nothing applied.
         case refused([SafetyViolation])
         /// Cogram moved since the plan was made: exit 3, nothing applied.
@@ -84,13 +87,18 @@ public enum SavedPlanVerification {
 
     public static func verify(
         _ plan: Plan, key: PlanSigningKey, apiURL: String, manifests: Manifests?, options: PlanOptions,
-        client: some CogramClientProtocol, parallelism: Int, now: Date = Date()
+        client: some CogramClientProtocol, parallelism: Int, now: Date = Date(), keySource: String = "COGRAM_API_KEY"
     ) async throws -> Verdict {
         do {
             try plan.verifySignature(with: key)
             try plan.validateForApply(apiURL: apiURL, now: now)
         } catch {
             return .invalid(reason: "\(error)")
+        }
+        // Right after the signature, before anything is compared: a key of another organization explains every
+        // later difference, and nothing may be written with it.
+        if let mismatch = try await anchorMismatch(plan: plan, client: client, keySource: keySource) {
+            return .wrongOrganization(mismatch)
         }
         if let manifests, try manifests.digest() != plan.manifestDigest {
             let files = plan.manifestFiles.map { ManifestDigest.changedFiles($0, manifests.files) } ?? []
@@ -112,6 +120,20 @@ public enum SavedPlanVerification {
         }
         if remaining.changes.isEmpty { return .nothingToDo(alreadyDone: done.count) }
         return .ready(plan: remaining, alreadyDone: plan.changes.count - remaining.changes.count)
+    }
+
+    /// The anchor the plan recorded, checked against the users `client` reads; nil when it is there, or when the
+    /// plan records none (unbound manifests, or a plan saved before plans recorded the organization).
+    static func anchorMismatch(
+        plan: Plan, client: some CogramClientProtocol, keySource: String
+    ) async throws -> AnchorMismatch? {
+        guard let section = plan.organization?.section, section.anchor != nil else { return nil }
+        do {
+            try checkAnchor(organization: section, users: try await client.listUsers(email: nil), keySource: keySource)
+            return nil
+        } catch let mismatch as AnchorMismatch {
+            return mismatch
+        }
     }
 
     /// `plan` without the changes Cogram already shows. The members of a project whose create is done get that

@@ -15,10 +15,13 @@ public struct ProjectScope: Sendable, Hashable {
         self.description = description
     }
 
+    /// How `notice` starts, so that renderings find it among the warnings.
+    static let noticePrefix = "this plan is scoped to "
+
     /// The line that says the plan is scoped; recorded in the plan's warnings.
     public var notice: String {
         let count = externalIDs.count
-        return "this plan is scoped to \(count) project\(count == 1 ? "" : "s") \(description); "
+        return Self.noticePrefix + "\(count) project\(count == 1 ? "" : "s") \(description); "
             + "drift in other projects is not checked (plan without --changed-since to check everything)"
     }
 

@@ -9,11 +9,13 @@ public struct FaultRule: Sendable, Hashable, CustomStringConvertible {
     public let method: String
     /// The path's segments after the leading `/`; `*` matches any one segment.
     public let segments: [String]
-    /// 500 (`internal_error`) or 503 (`unavailable`), the answers of the other injected faults.
+    /// 500 (`internal_error`) or 503 (`unavailable`), the answers of the other injected faults, or 409
+    /// (`conflict`), the refusal an API may give where the contract allows the change (a member removed from an
+    /// archived project), so that cogramctl's handling of it can be tried.
     public let status: Int
 
     public static let methods = ["GET", "POST", "PATCH", "PUT", "DELETE"]
-    public static let statuses = [500, 503]
+    public static let statuses = [409, 500, 503]
 
     /// A rule for `path`, which must start with `/v1/`.
     public init(method: String, path: String, status: Int) throws(SandboxError) {
@@ -25,7 +27,7 @@ public struct FaultRule: Sendable, Hashable, CustomStringConvertible {
             throw .invalidArgument("fault rule path '\(path)' must start with /v1/ and have no query; \(example)")
         }
         guard Self.statuses.contains(status) else {
-            throw .invalidArgument("fault rule status \(status) must be 500 or 503; \(example)")
+            throw .invalidArgument("fault rule status \(status) must be 409, 500 or 503; \(example)")
         }
         self.method = method
         self.segments = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map(String.init)

@@ -13,6 +13,8 @@ public enum Sandbox {
         var store: SandboxStore
         var organization: SandboxStore.Organization?
         var apiKey: String?
+        /// With `KeyPolicy.organizations`: each organization and its key.
+        var organizationKeys: [SandboxOrganizationKey] = []
     }
 
     /// Which key `prepare` makes sure of.
@@ -22,6 +24,9 @@ public enum Sandbox {
         /// A key for runs of this process (`withSandbox`): `SandboxOptions.apiKey` when given, else the
         /// database's embedded key (`SandboxStore.embeddedKey`), made once and reused by every run.
         case embedded
+        /// The embedded key of each of these organizations, made and seeded when the database lacks them
+        /// (`SandboxStore.ensureOrganizations`).
+        case organizations([SandboxOrganizationSeed])
     }
 
     /// Opens the database, applies the seed and creates or reuses the key.
@@ -49,15 +54,21 @@ public enum Sandbox {
                         apiKey = try store.embeddedKey(orgID: organization.id)
                     case (.fromOptions, nil):
                         apiKey = try store.createAPIKey(organization: organization.id, name: "sandbox-generated")
+                    case (.organizations, nil):
+                        break
                     }
                 }
+            }
+            var organizationKeys: [SandboxOrganizationKey] = []
+            if case .organizations(let list) = keys {
+                organizationKeys = try store.ensureOrganizations(list)
             }
             if options.dialects.contains(.unknownEnumValues) {
                 for organization in try store.organizations() {
                     try store.ensureDefaultUnknownValues(orgID: organization.id)
                 }
             }
-            return Prepared(store: store, organization: organization, apiKey: apiKey)
+            return Prepared(store: store, organization: organization, apiKey: apiKey, organizationKeys: organizationKeys)
         } catch {
             try? store.close()
             throw error
@@ -172,7 +183,7 @@ public enum Sandbox {
         func running(port: Int) -> RunningSandbox {
             RunningSandbox(
                 host: options.host, port: port, apiKey: prepared.apiKey, organization: prepared.organization,
-                store: prepared.store, recorder: stats, group: group, stopped: stopped)
+                organizationKeys: prepared.organizationKeys, store: prepared.store, recorder: stats, group: group, stopped: stopped)
         }
 
         /// The error of a server that stopped before listening; `served` waits for `serve()` to end.
@@ -203,16 +214,44 @@ public enum Sandbox {
         _ options: SandboxOptions, isolation: isolated (any Actor)? = #isolation,
         _ body: (_ baseURL: URL, _ apiKey: String) async throws -> T
     ) async throws -> T {
+        try await embedded(options, keys: .embedded) { running, baseURL in
+            // `.embedded` always makes a key (or throws).
+            guard let apiKey = running.apiKey else {
+                throw SandboxError.embeddedStartFailed(databasePath: options.databasePath, reason: "no API key was made")
+            }
+            return try await body(baseURL, apiKey)
+        }
+    }
+
+    /// Runs a sandbox that serves several organizations for the length of `body`, as `withSandbox` does for one:
+    /// the database holds one organization per entry of `organizations` (made and seeded when it lacks one, see
+    /// `SandboxStore.ensureOrganizations`), and `body` gets each one's embedded key, in the order given. A key
+    /// reads its own organization only.
+    public static func withOrganizations<T>(
+        _ options: SandboxOptions, organizations: [SandboxOrganizationSeed], isolation: isolated (any Actor)? = #isolation,
+        _ body: (_ baseURL: URL, _ keys: [SandboxOrganizationKey]) async throws -> T
+    ) async throws -> T {
+        try await embedded(options, keys: .organizations(organizations)) { running, baseURL in
+            try await body(baseURL, running.organizationKeys)
+        }
+    }
+
+    /// What `withSandbox` and `withOrganizations` share: a database file that did not exist before is removed
+    /// again when the sandbox cannot start, and errors before `body` runs are `embeddedStartFailed`.
+    private static func embedded<T>(
+        _ options: SandboxOptions, keys: KeyPolicy, isolation: isolated (any Actor)? = #isolation,
+        _ body: (RunningSandbox, URL) async throws -> T
+    ) async throws -> T {
         let existed = FileManager.default.fileExists(atPath: options.databasePath)
         var started = false
         do {
-            return try await run(options, keys: .embedded) { running in
+            return try await run(options, keys: keys) { running in
                 started = true
-                // `.embedded` always makes a key (or throws), and the base URL is built from a host and a port.
-                guard let apiKey = running.apiKey, let baseURL = URL(string: running.baseURL) else {
-                    throw SandboxError.embeddedStartFailed(databasePath: options.databasePath, reason: "no API key was made")
+                // The base URL is built from a host and a port.
+                guard let baseURL = URL(string: running.baseURL) else {
+                    throw SandboxError.embeddedStartFailed(databasePath: options.databasePath, reason: "no base URL")
                 }
-                return try await body(baseURL, apiKey)
+                return try await body(running, baseURL)
             }
         } catch {
             if started { throw error }
@@ -253,6 +292,8 @@ public final class RunningSandbox: Sendable {
     public let apiKey: String?
     /// The seeded (or only) organization, when known.
     public let organization: SandboxStore.Organization?
+    /// The organizations asked for by `Sandbox.withOrganizations`, each with its key; empty otherwise.
+    public let organizationKeys: [SandboxOrganizationKey]
     /// Direct access to the data, bypassing HTTP.
     public let store: SandboxStore
     private let recorder: StatsRecorder
@@ -261,13 +302,15 @@ public final class RunningSandbox: Sendable {
     private let shutdownState = ShutdownState()
 
     init(
-        host: String, port: Int, apiKey: String?, organization: SandboxStore.Organization?, store: SandboxStore,
-        recorder: StatsRecorder, group: ServiceGroup, stopped: Completion
+        host: String, port: Int, apiKey: String?, organization: SandboxStore.Organization?,
+        organizationKeys: [SandboxOrganizationKey] = [], store: SandboxStore, recorder: StatsRecorder, group: ServiceGroup,
+        stopped: Completion
     ) {
         self.baseURL = Sandbox.baseURL(host: host, port: port)
         self.port = port
         self.apiKey = apiKey
         self.organization = organization
+        self.organizationKeys = organizationKeys
         self.store = store
         self.recorder = recorder
         self.group = group

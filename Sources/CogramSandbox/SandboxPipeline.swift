@@ -240,10 +240,12 @@ struct BodyStep: RouterMiddleware {
 }
 
 extension APIError {
-    /// The answer of an injected 5xx fault.
+    /// The answer of an injected fault: a 5xx, or the 409 of a `--fault-fail` rule.
     static func injected(_ status: Int) -> APIError {
-        status == 503
-            ? APIError(status: .serviceUnavailable, code: .unavailable, message: "service unavailable (injected fault)")
-            : APIError(status: .internalServerError, code: .internalError, message: "internal error (injected fault)")
+        switch status {
+        case 409: .conflict("the request conflicts with the resource's state (injected fault)")
+        case 503: APIError(status: .serviceUnavailable, code: .unavailable, message: "service unavailable (injected fault)")
+        default: APIError(status: .internalServerError, code: .internalError, message: "internal error (injected fault)")
+        }
     }
 }

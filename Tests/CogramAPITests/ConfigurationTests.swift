@@ -68,6 +68,22 @@ struct ConfigurationTests {
         #expect(ConfigurationError.missingAPIKey.description.contains("set COGRAM_API_KEY, or pass --api-key-file FILE"))
     }
 
+    @Test func theManifestsKeyVariableIsTheOnlySourceOfTheKeyWhenNamed() throws {
+        let environment = ["COGRAM_API_KEY": "us-key", "COGRAM_API_KEY_ACME_UK": "uk-key\n"]
+        let uk = try ClientSettings.resolve(
+            apiURL: nil, apiKeyFile: nil, keyVariable: "COGRAM_API_KEY_ACME_UK", actor: nil, environment: environment)
+        #expect(uk.apiKey.unredactedValue == "uk-key")
+        #expect(throws: ConfigurationError.missingAPIKeyVariable("COGRAM_API_KEY_ACME_DE")) {
+            try ClientSettings.resolve(
+                apiURL: nil, apiKeyFile: nil, keyVariable: "COGRAM_API_KEY_ACME_DE", actor: nil, environment: environment)
+        }
+        let message = ConfigurationError.missingAPIKeyVariable("COGRAM_API_KEY_ACME_DE").description
+        #expect(message.contains("no Cogram API key in COGRAM_API_KEY_ACME_DE") && message.contains("api_key_env"))
+        #expect(!message.contains("us-key"))
+        let plain = try ClientSettings.resolve(apiURL: nil, apiKeyFile: nil, keyVariable: "COGRAM_API_KEY", actor: nil, environment: environment)
+        #expect(plain.apiKey.unredactedValue == "us-key")
+    }
+
     @Test func keyFileWinsAndIsTrimmed() throws {
         try withKeyFile("file-key\n", mode: 0o600) { path in
             let s = try ClientSettings.resolve(apiURL: nil, apiKeyFile: path, actor: nil, environment: ["COGRAM_API_KEY": "env-key"])

@@ -5,7 +5,7 @@ import Testing
 /// examples/crews: one file per project, groups shared across files, policies.
 @Suite struct CrewsExampleTests {
     @Test func loadsCleanlyWithGroupsExpanded() throws {
-        let result = ManifestLoader().load(sources: try Repository.sources("examples/crews") + Repository.sources("examples/crews/projects"))
+        let result = ManifestLoader().load(sources: try Repository.sources("examples/crews"))
         #expect(result.diagnostics.isEmpty, "\(result.diagnostics)")
         let desired = try #require(result.desired)
         #expect(desired.groups.map(\.name) == ["marine-leads", "estimators", "surveyors"])

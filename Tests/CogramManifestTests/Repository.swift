@@ -4,7 +4,7 @@ import Foundation
 
 /// Manifests of the repository, read as the loader reads them.
 extension Repository {
-    /// Reads a file or every *.yaml below a directory into sources named by their repository-relative path,
+    /// Reads a file or every *.yaml at any depth below a directory into sources named by their repository-relative path,
     /// as `cogramctl validate` run from the root would name them.
     static func sources(_ relative: String) throws -> [SourceFile] {
         let url = url(relative)
@@ -12,7 +12,8 @@ extension Repository {
         _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
         let names: [String]
         if isDirectory.boolValue {
-            names = try FileManager.default.contentsOfDirectory(atPath: url.path)
+            // Recursively, as the loader walks a directory (organization roots are subfolders).
+            names = try FileManager.default.subpathsOfDirectory(atPath: url.path)
                 .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
                 .map { relative + "/" + $0 }
         } else {

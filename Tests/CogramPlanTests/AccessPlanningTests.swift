@@ -124,6 +124,34 @@ private func day(_ text: String) throws -> Date {
         #expect(plan.warnings.contains { $0.contains("offboarding was limited to the --target projects") })
     }
 
+    @Test func aRemovalThatAnArchivedProjectRefusesIsKeptAsAWarningNotAFailure() async throws {
+        let desired = try loadYAML(Self.yaml)
+        let plan = F.plan(desired, Self.observed)
+        let warning = try #require(plan.warnings.first { $0.contains("from an archived project") })
+        #expect(warning.hasPrefix("2 offboarding removals are from an archived project (project.other-y.member.cat@acme.example, project.other-y.member.eve@acme.example)"))
+        let store = FakeStore(projects: Self.observed.projects, members: Self.observed.members, users: Self.observed.users)
+        // The contract never refuses this; an API that does answers 409, as it does for additions to archived projects.
+        await store.inject("DELETE prj_3 usr_cat", status: 409, persistent: true)
+        await store.inject("DELETE prj_3 usr_eve", status: 409, persistent: true)
+        let report = await apply(plan: plan, client: FakeCogram(store: store), parallelism: 2)
+        #expect(report.succeeded, "a refusal from an archived project does not make apply fail")
+        #expect(report.kept == 2 && report.failed == 0)
+        let text = renderReport(report, color: false)
+        #expect(text.contains("kept        remove_member project.other-y.member.cat@acme.example (warning: Cogram refused to remove the member (409 conflict"))
+        #expect(text.contains("2 kept by Cogram (warnings)."))
+        let document = ApplyReportDocument(plan: plan, report: report)
+        #expect(document.summary["kept"] == 2 && document.changes.filter { $0.outcome == "kept" }.count == 2)
+        #expect(renderReportMarkdown(report, apiURL: "u").contains("2 kept by Cogram (warnings)**"))
+        // Elsewhere a 409 is still a failure.
+        await store.inject("DELETE prj_1 usr_ben", status: 409)
+        var removal = try #require(plan.change("project.acme-x.member.cat@acme.example"))
+        removal.reason = nil
+        removal.target.userID = "usr_ben"
+        var manual = plan
+        manual.changes = [removal]
+        #expect(await apply(plan: manual, client: FakeCogram(store: store), parallelism: 1).failed == 1)
+    }
+
     @Test func theFullReadReadsEveryProjectsMembers() async throws {
         let fake = FakeCogram(store: FakeStore(projects: Self.observed.projects, members: Self.observed.members, users: Self.observed.users))
         let observed = try await readFullObservedState(client: fake, parallelism: 2)

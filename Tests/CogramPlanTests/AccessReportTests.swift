@@ -163,7 +163,7 @@ import Testing
     @Test func humanAndMarkdownStartWithTheOrganization() throws {
         let report = try Self.report()
         let human = renderHuman(report)
-        #expect(human.hasPrefix("Organization: Acme (https://api.cogram.com)\n"))
+        #expect(human.hasPrefix("Organization: Acme (anchor usr_ana)\nAPI: https://api.cogram.com, key from COGRAM_API_KEY\n"))
         #expect(human.contains("gus@acme.example  member    p-managed"))
         #expect(human.contains("Offboarded people who still have access:\n  dan@acme.example (acme.yaml:13): prj_3\n"))
         let markdown = renderMarkdown(report)

@@ -176,7 +176,7 @@ import Testing
         let typo = F.plan(desired, observed) { $0.targets = ["acme-dpot"] }
         #expect(typo.errors.map(\.message) == ["--target acme-dpot matches no project in the manifests or in Cogram; did you mean project.acme-depot?"])
         let human = renderHuman(byAddress, color: false)
-        #expect(human.hasPrefix("Targeted plan (--target): only project.acme-depot."))
+        #expect(human.split(separator: "\n", omittingEmptySubsequences: false)[3].hasPrefix("Targeted plan (--target): only project.acme-depot."))
         let json = try? JSONSerialization.jsonObject(with: byAddress.jsonData()) as? [String: Any]
         #expect((json?["scope"] as? [String: Any])?["kind"] as? String == "targeted")
         let full = try? JSONSerialization.jsonObject(with: F.plan(desired, observed).jsonData()) as? [String: Any]

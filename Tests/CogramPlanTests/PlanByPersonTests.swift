@@ -218,6 +218,27 @@ private func summary(_ plan: Plan) -> [String: [String]] {
         }
     }
 
+    /// manifest-v1.md: a saved plan that relies on an entry expiring on day D is valid at most until the end of D.
+    @Test(arguments: [
+        // (plan's day, validity in hours, expected expires_at)
+        ("2027-03-31", 24.0, "2027-04-01T00:00:00Z"),   // capped at the end of the expiring day
+        ("2027-03-30", 24.0, "2027-03-31T12:00:00Z"),   // the day after ends within the validity: not capped
+        ("2027-03-30", 72.0, "2027-04-01T00:00:00Z"),   // a longer validity reaches past the day: capped
+        ("2027-04-01", 24.0, "2027-04-02T12:00:00Z"),   // expired entries count as absent and cap nothing
+    ])
+    func aSavedPlanIsValidAtMostUntilTheEndOfTheDayAnEntryExpires(today: String, hours: Double, expected: String) throws {
+        let observed = ObservedState(
+            projects: [F.project("prj_1", externalID: "acme-x", name: "X")],
+            users: [F.user("ana", role: .admin), F.user("ben")],
+            members: ["prj_1": [F.member("ana", .owner), F.member("ben", .editor)]])
+        let plan = F.plan(try loadYAML(Self.expiringYAML), observed) {
+            $0.now = try! noon(today)
+            $0.validity = hours * 3600
+            $0.expiryWarningDays = 0
+        }
+        #expect(plan.expiresAt == expected)
+    }
+
     // MARK: documents and signature
 
     @Test func theJSONCarriesAccessAndExpiringAndTheSignatureLeavesAccessOut() throws {
@@ -328,7 +349,7 @@ private func summary(_ plan: Plan) -> [String: [String]] {
         let plan = F.plan(try loadYAML(Self.expiringYAML), observed) { $0.now = try! noon("2027-03-30") }
         #expect(plan.changes.isEmpty && plan.expiring.count == 2)
         let human = renderHuman(plan, color: false)
-        #expect(human.hasPrefix("Expiring soon (within the warning window; not changes of this plan):\n  ana@acme.example: admin in the organization until 2027-03-31 (org.yaml:3)"))
+        #expect(human.hasPrefix("Organization: unnamed organization\nAPI: https://api.cogram.com, key from COGRAM_API_KEY\n\nExpiring soon (within the warning window; not changes of this plan):\n  ana@acme.example: admin in the organization until 2027-03-31 (org.yaml:3)"))
         #expect(human.hasSuffix("No changes. Cogram matches the manifests."))
         #expect(renderMarkdown(plan).contains("- ben@\u{200B}acme.example: editor in `project.acme-x` until 2027-03-31 (`org.yaml:9`)"))
         #expect(!renderMarkdown(plan).contains("Access by person"))

@@ -150,7 +150,7 @@ import Testing
         ("FETCH /v1/projects=503", "fault rule method 'FETCH' is not one of GET, POST, PATCH, PUT, DELETE"),
         ("GET /projects=503", "fault rule path '/projects' must start with /v1/"),
         ("GET /v1/projects?status=all=503", "fault rule path '/v1/projects?status=all' must start with /v1/ and have no query"),
-        ("GET /v1/projects=404", "fault rule status 404 must be 500 or 503"),
+        ("GET /v1/projects=404", "fault rule status 404 must be 409, 500 or 503"),
     ])
     func malformedFailureRulesAreRefusedWithTheShapeToUse(text: String, message: String) {
         #expect {

@@ -81,7 +81,7 @@ import Testing
 
             let human = try await org.run(["access", "."])
             #expect(human.status == 0)
-            #expect(human.stdout.hasPrefix("Organization: unnamed organization (\(org.sandbox.baseURL)"), "\(human.stdout)")
+            #expect(human.stdout.hasPrefix("Organization: unnamed organization\nAPI: \(org.sandbox.baseURL)"), "\(human.stdout)")
 
             let offboard = try await org.run(["offboard", ".", "--user", TestOrganization.email("ben")])
             #expect(offboard.status == 0, "\(offboard.stderr)")

@@ -40,7 +40,7 @@ import Testing
     /// A `--fault-fail` rule that cannot be read stops `serve` before it opens anything, saying what form to use.
     @Test(arguments: [
         ("PUT /v1/projects/*/members/usr_1", "a fault rule is METHOD PATH=STATUS"),
-        ("PUT /v1/projects/*/members/usr_1=404", "fault rule status 404 must be 500 or 503"),
+        ("PUT /v1/projects/*/members/usr_1=404", "fault rule status 404 must be 409, 500 or 503"),
     ])
     func aFaultRuleThatCannotBeReadIsAUsageError(rule: String, message: String) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cogramctl-rule-\(UUID().uuidString)")

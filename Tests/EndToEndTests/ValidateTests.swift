@@ -43,6 +43,42 @@ import Testing
         ])
     }
 
+    @Test func severalOrganizationRootsAreValidatedTogether() async throws {
+        let directory = try makeTemporaryDirectory("cogram-validate-roots")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for (folder, name) in [("us", "Acme US"), ("eu", "Acme EU")] {
+            try FileManager.default.createDirectory(at: directory.appendingPathComponent(folder), withIntermediateDirectories: true)
+            try "version: 1\norganization:\n  name: \(name)\n  api_key_env: COGRAM_API_KEY_\(folder.uppercased())\n"
+                .write(to: directory.appendingPathComponent("\(folder)/org.yaml"), atomically: true, encoding: .utf8)
+            // The same external_id and group name in both: each root is checked on its own.
+            try """
+                version: 1
+                groups:
+                  - name: crew
+                    members:
+                      - {email: ana@acme.example, role: editor}
+                projects:
+                  - external_id: depot
+                    name: Depot
+                    members:
+                      - group: crew
+                """.write(to: directory.appendingPathComponent("\(folder)/projects.yaml"), atomically: true, encoding: .utf8)
+        }
+        let valid = try await Binary.run(["validate", "."], in: directory)
+        #expect(valid.status == 0, "\(valid.stderr)")
+        #expect(valid.stdout == "Valid: 2 organizations (Acme EU, Acme US), 4 files, 2 projects, 2 memberships, 0 users, 2 groups.\n")
+        // A problem in each root: both are reported.
+        for folder in ["us", "eu"] {
+            try "version: 1\nprojects:\n  - external_id: depot\n    name: Again\n"
+                .write(to: directory.appendingPathComponent("\(folder)/again.yaml"), atomically: true, encoding: .utf8)
+        }
+        let invalid = try await Binary.run(["validate", "."], environment: ["NO_COLOR": "1"], in: directory)
+        #expect(invalid.status == 1)
+        #expect(invalid.stderr.contains("eu/projects.yaml:7:5: error: duplicate project external_id 'depot'; already used as external_id at eu/again.yaml:3:5"), "\(invalid.stderr)")
+        #expect(invalid.stderr.contains("us/projects.yaml:7:5: error: duplicate project external_id 'depot'; already used as external_id at us/again.yaml:3:5"), "\(invalid.stderr)")
+        #expect(invalid.stderr.hasSuffix("2 errors found; nothing was changed.\n"))
+    }
+
     @Test func missingPathIsAnErrorNotASkip() async throws {
         let result = try await Binary.run(["validate", "examples/northwind", "does/not/exist.yaml"])
         #expect(result.status == 1)

@@ -44,6 +44,9 @@ public struct AccessEvaluation: Sendable {
     public var expired: [ExpiryEntry]
     /// Entries with `day ≤ expires ≤ day + window`, in file order.
     public var expiring: [ExpiryEntry]
+    /// The earliest `expires` on or after `day`, whatever the window: the last day on which the state judged here
+    /// still holds (a saved plan is valid at most until the end of it).
+    public var nextExpiry: CalendarDay?
     /// Per project external_id and normalized email: the expired entry behind a membership that is gone or lower
     /// as of `day` than the entries grant when none has expired.
     var lostMemberships: [String: [String: ExpiryEntry]]
@@ -69,11 +72,15 @@ extension DesiredState {
     public func evaluated(asOf day: CalendarDay, warningWindow window: Int = DesiredState.defaultExpiryWindow) -> AccessEvaluation {
         var expired: [ExpiryEntry] = []
         var expiring: [ExpiryEntry] = []
+        var nextExpiry: CalendarDay?
         let last = day.adding(days: window)
         func sort(_ entry: ExpiryEntry) {
             if entry.expires < day {
                 expired.append(entry)
-            } else if entry.expires <= last {
+                return
+            }
+            nextExpiry = min(nextExpiry ?? entry.expires, entry.expires)
+            if entry.expires <= last {
                 expiring.append(entry)
             }
         }
@@ -150,7 +157,8 @@ extension DesiredState {
             }
         }
         return AccessEvaluation(
-            day: day, window: window, state: state, expired: expired, expiring: expiring, lostMemberships: lostMemberships,
+            day: day, window: window, state: state, expired: expired, expiring: expiring, nextExpiry: nextExpiry,
+            lostMemberships: lostMemberships,
             lostUserRoles: lostUserRoles)
     }
 }

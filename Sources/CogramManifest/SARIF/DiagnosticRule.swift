@@ -104,7 +104,8 @@ public struct DiagnosticRule: Sendable, Hashable {
             help: "One 'organization' per root with a 'name' (1-100 characters, no control characters or commas), an "
                 + "'anchor' (an admin's user id) and optionally 'api_key_env' (COGRAM_API_KEY or COGRAM_API_KEY_...); "
                 + "there is no 'api_url' key, so that a pull request cannot send the key elsewhere.",
-            fragments: ["organization name", "api_key_env '", "'organization' may appear", "several organizations"]),
+            fragments: ["organization name", "api_key_env '", "'organization' may appear", "several organizations",
+                        "organization root", "each organization needs its own", "every organization needs 'api_key_env'"]),
         DiagnosticRule(
             id: "COG016", name: "Expiry", summary: "An 'expires' entry that is malformed, or whose date has passed.",
             help: "'expires' is the last day of access as YYYY-MM-DD (UTC); a user with 'expires' also needs 'then'. "
