@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Callers branch on `status` and `code` (`error.status == 404`, `error.code == "conflict"`); `code` stays a raw
 /// string because the contract says the list of codes is not exhaustive.
-public enum CogramAPIError: Error, CustomStringConvertible, Sendable {
+public enum CogramAPIError: Error, CustomStringConvertible, Sendable, EscapedErrorDescription {
     /// Cogram answered with a non-2xx status (after any retries).
     case api(Failure)
     /// No answer: connection refused or reset, DNS failure, TLS failure.
@@ -168,12 +168,14 @@ public enum CogramAPIError: Error, CustomStringConvertible, Sendable {
 
     // MARK: - Messages
 
+    /// Under the terminal rule: the lines of an error answer's details are the message's own (every value a
+    /// server sent is cleaned by `SafeText`, its line breaks included), the other messages are one line.
     public var description: String {
         switch self {
-        case .api(let f): return Self.describe(f)
-        case .transport(let t): return Self.describe(t)
-        case .timeout(let t): return Self.describe(t)
-        case .invalidResponse(let r): return Self.describe(r)
+        case .api(let f): TerminalMessage(lines: Self.describe(f)).text
+        case .transport(let t): OutputEscaping.terminal(Self.describe(t))
+        case .timeout(let t): OutputEscaping.terminal(Self.describe(t))
+        case .invalidResponse(let r): OutputEscaping.terminal(Self.describe(r))
         }
     }
 

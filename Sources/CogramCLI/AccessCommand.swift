@@ -81,7 +81,7 @@ struct AccessCommand: AsyncParsableCommand {
             report.keySource = keySource
             return report
         }
-        Terminal.writeOutput(try format.render(report))
+        Terminal.writeOutput(rendered: try format.render(report))
     }
 
     /// A path argument's folder: a directory itself, a file's folder.

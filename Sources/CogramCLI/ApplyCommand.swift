@@ -103,7 +103,7 @@ struct ApplyCommand: AsyncParsableCommand {
         do {
             return try SavedPlanFile.load(path: path)
         } catch {
-            throw CLIError(error.description)
+            throw CLIError(wrapping: error)
         }
     }
 
@@ -163,7 +163,7 @@ struct ApplyCommand: AsyncParsableCommand {
                 Terminal.writeError("Apply refused by the safety caps; nothing was changed.\n")
                 return try notApplied(plan, .refused, reasons: violations.map(\.description))
             case .stale(let moved):
-                Terminal.writeError(renderStale(moved))
+                Terminal.writeError(rendered: renderStale(moved))
                 return try notApplied(plan, .stale, reasons: moved.map { "\($0)" })
             case .ready(let remaining, let alreadyDone):
                 // Shown only once every check passed: a refused plan prints what is wrong with it, not the plan.
@@ -198,10 +198,10 @@ struct ApplyCommand: AsyncParsableCommand {
     private func show(_ plan: Plan) {
         switch format {
         case .human:
-            Terminal.writeOutput(renderHuman(plan, color: Terminal.stdoutColor) + "\n")
+            Terminal.writeOutput(rendered: renderHuman(plan, color: Terminal.stdoutColor) + "\n")
         case .json:
             if !autoApprove, Terminal.stdinIsTerminal {
-                Terminal.writeError(renderHuman(plan, color: Terminal.stderrColor) + "\n")
+                Terminal.writeError(rendered: renderHuman(plan, color: Terminal.stderrColor) + "\n")
             }
         }
     }
@@ -217,7 +217,7 @@ struct ApplyCommand: AsyncParsableCommand {
     private func notApplied(_ plan: Plan, _ status: ApplyStatus, reasons: [String], verified: Bool = true) throws -> Int32 {
         if format == .json {
             let document = ApplyReportDocument(plan: plan, notApplied: status, reasons: reasons, listingChanges: verified)
-            Terminal.writeOutput(String(decoding: try document.jsonData(), as: UTF8.self) + "\n")
+            Terminal.writeOutput(rendered: String(decoding: try document.jsonData(), as: UTF8.self) + "\n")
         }
         GitHubActions.appendStepSummary(renderNotAppliedMarkdown(status, reasons: reasons))
         GitHubActions.setOutputs([("applied", "0"), ("failed", "0")])
@@ -233,11 +233,11 @@ struct ApplyCommand: AsyncParsableCommand {
         case .human:
             if !report.results.isEmpty {
                 let listing: ReportListing = Terminal.stdoutIsTerminal || report.interrupted ? .everyChange : .exceptions
-                Terminal.writeOutput(renderReport(report, color: Terminal.stdoutColor, listing: listing))
+                Terminal.writeOutput(rendered: renderReport(report, color: Terminal.stdoutColor, listing: listing))
             }
         case .json:
             let data = try ApplyReportDocument(plan: plan, report: report).jsonData()
-            Terminal.writeOutput(String(decoding: data, as: UTF8.self) + "\n")
+            Terminal.writeOutput(rendered: String(decoding: data, as: UTF8.self) + "\n")
         }
         GitHubActions.appendStepSummary(renderReportMarkdown(report, apiURL: plan.apiURL))
         GitHubActions.setOutputs([

@@ -167,7 +167,7 @@ enum Backend {
         }
         do {
             return try await Sandbox.withSandbox(options) { baseURL, key in
-                var banner = "Using the embedded sandbox at \(baseURL.absoluteString) (database \(path)"
+                var banner: TerminalMessage = "Using the embedded sandbox at \(baseURL.absoluteString) (database \(path)"
                 if let seededFrom { banner += ", new: seeded from \(seededFrom)" }
                 banner += ", \(options.rateLimitPerMinute) requests/min"
                 banner += "); nothing is sent to Cogram.\n"
@@ -189,7 +189,7 @@ enum Backend {
                 (desired?.users ?? []).map(\.normalizedEmail)
                     + (desired?.projects ?? []).flatMap { $0.members ?? [] }.map(\.normalizedEmail)))
         } catch {
-            throw CLIError(error.description)
+            throw CLIError(wrapping: error)
         }
     }
 

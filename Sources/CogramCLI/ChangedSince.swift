@@ -25,14 +25,14 @@ struct ChangedSinceOption: ParsableArguments {
         do {
             decision = try await ChangedSince.decide(ref: ref, paths: paths, desired: desired)
         } catch let error as WorkspaceError {
-            throw CLIError(error.description)
+            throw CLIError(wrapping: error)
         }
         switch decision {
         case .full(let notice):
-            Terminal.writeError(notice + "\n")
+            Terminal.writeError("\(notice)\n")
             return nil
         case .scoped(let scope, let notice):
-            Terminal.writeError(notice + "\n")
+            Terminal.writeError("\(notice)\n")
             return scope
         }
     }

@@ -123,7 +123,7 @@ struct ConnectionOptions: ParsableArguments {
     ) throws {
         configuration.proxy = try ProxySettings.resolve(option: proxy, target: configuration.baseURL, environment: environment)
         if ProxySettings.optionIsIgnored(proxy, target: configuration.baseURL) {
-            Terminal.writeError(ProxySettings.ignoredOptionWarning)
+            Terminal.writeError(rendered: ProxySettings.ignoredOptionWarning)
         }
         let trust = try ClientConfiguration.resolveTrustRoots(option: caBundle, environment: environment)
         configuration.additionalTrustRoots = trust.certificates

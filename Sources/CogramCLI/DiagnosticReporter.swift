@@ -16,13 +16,13 @@ enum DiagnosticReporter {
     ) {
         guard !diagnostics.isEmpty else { return }
         let shown = limit.map { Array(diagnostics.prefix($0)) } ?? diagnostics
-        Terminal.writeError(DiagnosticRenderer(sources: sources, color: Terminal.stderrColor).render(shown))
+        Terminal.writeError(rendered: DiagnosticRenderer(sources: sources, color: Terminal.stderrColor).render(shown))
         if shown.count < diagnostics.count {
-            Terminal.writeError(DiagnosticRenderer.omitted(diagnostics.dropFirst(shown.count))
+            Terminal.writeError(rendered: DiagnosticRenderer.omitted(diagnostics.dropFirst(shown.count))
                 + " (cogramctl validate --max-diagnostics 0 prints them all)\n")
         }
         if annotate {
-            Terminal.writeOutput(shown.map { DiagnosticRenderer.githubAnnotation($0) + "\n" }.joined())
+            Terminal.writeOutput(rendered: shown.map { DiagnosticRenderer.githubAnnotation($0) + "\n" }.joined())
         }
     }
 

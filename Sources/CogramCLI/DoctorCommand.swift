@@ -60,8 +60,8 @@ struct DoctorCommand: AsyncParsableCommand {
 
     private func finish(_ checks: DoctorChecks, url: String) throws {
         switch format {
-        case .json: Terminal.writeOutput(String(decoding: try checks.jsonReport(apiURL: url), as: UTF8.self) + "\n")
-        case .human: Terminal.writeOutput(checks.humanReport(apiURL: url))
+        case .json: Terminal.writeOutput(rendered: String(decoding: try checks.jsonReport(apiURL: url), as: UTF8.self) + "\n")
+        case .human: Terminal.writeOutput(rendered: checks.humanReport(apiURL: url))
         }
         if checks.failedCount > 0 { throw ExitCode(1) }
     }

@@ -29,7 +29,7 @@ extension DriftCommand {
             if outcome.nothingToDo {
                 Terminal.writeError("Nothing to adopt.\n")
             } else {
-                Terminal.writeOutput(outcome.diff)
+                Terminal.writeOutput(rendered: outcome.diff)
                 if dryRun {
                     Terminal.writeError("Dry run: nothing was written.\n")
                 } else {
@@ -46,7 +46,7 @@ extension DriftCommand {
                         + (outcome.newFiles.isEmpty ? "" : " (\(outcome.newFiles.count) new)") + ".\n")
             }
             guard !outcome.remaining.isEmpty else { return }
-            Terminal.writeError("Not adopted (\(outcome.remaining.count)):\n" + renderNotAdopted(outcome.remaining))
+            Terminal.writeError("Not adopted (\(outcome.remaining.count)):\n\(rendered: renderNotAdopted(outcome.remaining))")
             throw ExitCode(2)
         }
     }

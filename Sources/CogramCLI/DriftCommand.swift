@@ -102,9 +102,9 @@ struct DriftCommand: AsyncParsableCommand {
             return try adoptDrift(report, sources: sources, observed: observed, options: options)
         }
         switch format {
-        case .human: Terminal.writeOutput(renderHuman(report, paths: paths) + renderExpiring(plan.expiring, markdown: false))
-        case .markdown: Terminal.writeOutput(renderMarkdown(report, paths: paths) + renderExpiring(plan.expiring, markdown: true))
-        case .json: Terminal.writeOutput(String(decoding: try report.jsonData(), as: UTF8.self) + "\n")
+        case .human: Terminal.writeOutput(rendered: renderHuman(report, paths: paths) + renderExpiring(plan.expiring, markdown: false))
+        case .markdown: Terminal.writeOutput(rendered: renderMarkdown(report, paths: paths) + renderExpiring(plan.expiring, markdown: true))
+        case .json: Terminal.writeOutput(rendered: String(decoding: try report.jsonData(), as: UTF8.self) + "\n")
         }
         if report.hasDrift { throw ExitCode(2) }
     }

@@ -110,7 +110,7 @@ struct ImportCommand: AsyncParsableCommand {
         let selfCheck = ManifestLoader().load(sources: files.map { SourceFile(path: $0.name, bytes: Array($0.contents.utf8)) })
 
         try write(files, to: target)
-        Terminal.writeError(organization.summaryLine + "\n")
+        Terminal.writeError("\(organization.summaryLine)\n")
         if !selfCheck.isValid {
             DiagnosticReporter.print(selfCheck.diagnostics, sources: selfCheck.sources, annotate: false)
             throw CLIError(
@@ -156,7 +156,7 @@ struct ImportCommand: AsyncParsableCommand {
     private func write(_ files: [ImportedFile], to target: Target) throws {
         switch target {
         case .stdout:
-            Terminal.writeOutput(files[0].contents)
+            Terminal.writeOutput(rendered: files[0].contents)
         case .file(let url):
             do {
                 try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

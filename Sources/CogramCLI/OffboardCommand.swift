@@ -49,7 +49,7 @@ struct OffboardCommand: AsyncParsableCommand {
                 Terminal.writeError("Nothing to do.\n")
                 return
             }
-            Terminal.writeOutput(outcome.diff)
+            Terminal.writeOutput(rendered: outcome.diff)
             if dryRun {
                 Terminal.writeError("Dry run: nothing was written.\n")
                 return

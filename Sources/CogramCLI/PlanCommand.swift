@@ -81,7 +81,7 @@ struct PlanCommand: AsyncParsableCommand {
         if desired.organization == nil {
             Terminal.writeError("warning: \(OrganizationHeader.notBoundNote)\n")
         }
-        Terminal.writeOutput(try format.render(plan))
+        Terminal.writeOutput(rendered: try format.render(plan))
         Planning.reportSafety(plan.safetyViolations, asErrors: false)
         if let out {
             do {

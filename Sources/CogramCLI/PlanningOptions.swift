@@ -134,7 +134,7 @@ enum Planning {
     static func reportSafety(_ violations: [SafetyViolation], asErrors: Bool) {
         guard !violations.isEmpty else { return }
         let label = asErrors ? "error" : "warning"
-        var text = ""
+        var text: TerminalMessage = ""
         for violation in violations {
             text += "\(label): \(violation.message); allow it with \(violation.flag)\n"
         }

@@ -24,7 +24,7 @@ final class StatusLine: Sendable {
     /// Where the text goes: stderr, or a test's buffer.
     private let write: @Sendable (String) -> Void
 
-    init(terminal: Bool = Terminal.stderrIsTerminal, write: @escaping @Sendable (String) -> Void = Terminal.writeError) {
+    init(terminal: Bool = Terminal.stderrIsTerminal, write: @escaping @Sendable (String) -> Void = { Terminal.writeError(rendered: $0) }) {
         self.terminal = terminal
         self.write = write
     }

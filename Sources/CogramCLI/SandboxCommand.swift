@@ -145,7 +145,7 @@ extension SandboxCommand {
             do {
                 return try SandboxServeKey.resolve(apiKeyFile: apiKeyFile, apiKey: apiKey, environment: environment)
             } catch {
-                throw CLIError(error.description)
+                throw CLIError(wrapping: error)
             }
         }
 
@@ -170,7 +170,7 @@ extension SandboxCommand {
             let dialectNames = options.dialects.sorted().map(\.rawValue).joined(separator: ",")
             do {
                 try await Sandbox.serve(options) { url, organization, key in
-                    var line = "cogram sandbox listening on \(url) (db: \(dbPath)"
+                    var line: TerminalMessage = "cogram sandbox listening on \(url) (db: \(dbPath)"
                     if let organization { line += ", org: \(organization)" }
                     if faultsOn { line += ", faults: on" }
                     if !dialectNames.isEmpty { line += ", dialects: \(dialectNames)" }
@@ -182,7 +182,7 @@ extension SandboxCommand {
                     Terminal.writeError(line)
                 }
             } catch let error as SandboxError {
-                throw CLIError(error.description)
+                throw CLIError(wrapping: error)
             }
         }
     }
@@ -221,10 +221,10 @@ extension SandboxCommand {
                     entry.at, String(entry.status), entry.method, entry.path,
                     "actor=\(entry.actor ?? "-")", "key=\(entry.keyName ?? "-")",
                     org == nil ? "org=\(entry.organization)" : nil,
-                ].compactMap { $0 }.joined(separator: "  ") + "\n"
+                ].compactMap { $0 }.map(OutputEscaping.terminal).joined(separator: "  ") + "\n"
             }
             if entries.isEmpty { Terminal.writeError("No audited writes.\n") }
-            Terminal.writeOutput(text)
+            Terminal.writeOutput(rendered: text)
         }
     }
 }
@@ -283,7 +283,7 @@ extension SandboxCommand.Keys {
             }
             let key = try database.withStore { try $0.createAPIKey(organization: org, name: name, expiresAt: expiry) }
             Terminal.writeError("Created API key '\(name)'. It is shown only now; store it safely.\n")
-            Terminal.writeOutput(key + "\n")
+            Terminal.writeOutput(rendered: key + "\n")
         }
     }
 
@@ -307,9 +307,9 @@ extension SandboxCommand.Keys {
                 text += [
                     key.id, key.state, key.name, "org=\(key.organization)", "created=\(key.createdAt)",
                     "expires=\(key.expiresAt ?? "never")",
-                ].joined(separator: "  ") + "\n"
+                ].map(OutputEscaping.terminal).joined(separator: "  ") + "\n"
             }
-            Terminal.writeOutput(text)
+            Terminal.writeOutput(rendered: text)
         }
     }
 
@@ -346,6 +346,6 @@ private func withSandboxErrors<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as SandboxError {
-        throw CLIError(error.description)
+        throw CLIError(wrapping: error)
     }
 }

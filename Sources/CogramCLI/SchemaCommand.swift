@@ -19,7 +19,7 @@ struct SchemaCommand: ParsableCommand {
     var name: DocumentSchema
 
     func run() throws {
-        Terminal.writeOutput(name.text)
+        Terminal.writeOutput(rendered: name.text)
     }
 }
 

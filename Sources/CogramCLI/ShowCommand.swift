@@ -42,7 +42,7 @@ struct ShowCommand: AsyncParsableCommand {
                 throw ExitCode(3)
             }
         }
-        Terminal.writeOutput(try format.render(plan))
+        Terminal.writeOutput(rendered: try format.render(plan))
         if key == nil {
             Terminal.writeError("note: the plan's signature was not checked (set COGRAM_PLAN_KEY or COGRAM_API_KEY); apply checks it.\n")
         }

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CogramCore
 import Foundation
 
 /// Where output goes and whether it may be coloured.
@@ -30,11 +31,19 @@ enum Terminal {
     /// GitHub Actions reads `::error …::` workflow commands from the output.
     static var inGitHubActions: Bool { environment["GITHUB_ACTIONS"] == "true" }
 
-    static func writeError(_ text: String) {
+    /// A message on stderr: what it inserts is under the terminal rule (see `TerminalMessage`).
+    static func writeError(_ message: TerminalMessage) { writeError(rendered: message.text) }
+
+    /// Human text on stdout, escaped as `writeError`.
+    static func writeOutput(_ message: TerminalMessage) { writeOutput(rendered: message.text) }
+
+    /// Text a renderer has already escaped for its kind of output (human, Markdown, JSON), or the bytes a command
+    /// writes on purpose (the manifests of `import` on stdout, a diff of the user's own files).
+    static func writeError(rendered text: String) {
         FileHandle.standardError.write(Data(text.utf8))
     }
 
-    static func writeOutput(_ text: String) {
+    static func writeOutput(rendered text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 }

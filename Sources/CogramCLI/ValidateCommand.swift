@@ -52,7 +52,7 @@ struct ValidateCommand: AsyncParsableCommand {
             let log = SARIFLog(
                 diagnostics: result.diagnostics, toolVersion: cogramctlVersion,
                 base: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-            Terminal.writeOutput(String(decoding: try log.jsonData(), as: UTF8.self))
+            Terminal.writeOutput(rendered: String(decoding: try log.jsonData(), as: UTF8.self))
         }
         // GitHub annotations go to stdout, which holds the SARIF log in that format.
         try DiagnosticReporter.check(
@@ -64,7 +64,7 @@ struct ValidateCommand: AsyncParsableCommand {
     }
 
     /// `Valid: 2 files, 3 projects, …`; with several organizations their names first and totals over them.
-    static func summary(_ organizations: [LoadedOrganization]) -> String {
+    static func summary(_ organizations: [LoadedOrganization]) -> TerminalMessage {
         let states = organizations.map(\.desired)
         let files = states.reduce(0) { $0 + $1.files.count }
         let projects = states.reduce(0) { $0 + $1.projects.count }
@@ -72,10 +72,11 @@ struct ValidateCommand: AsyncParsableCommand {
         let users = states.reduce(0) { $0 + $1.users.count }
         let groupCount = states.reduce(0) { $0 + $1.groups.count }
         let groups = groupCount == 0 ? "" : ", \(plural(groupCount, "group"))"
-        let names = organizations.count > 1
+        // Organization names come from the manifests: inserted into the message, they are escaped.
+        let names: TerminalMessage = organizations.count > 1
             ? "\(plural(organizations.count, "organization")) (\(organizations.compactMap(\.name).joined(separator: ", "))), "
             : ""
-        return "Valid: \(names)\(plural(files, "file")), \(plural(projects, "project")), "
+        return "Valid: " + names + "\(plural(files, "file")), \(plural(projects, "project")), "
             + "\(plural(members, "membership")), \(plural(users, "user"))\(groups).\n"
     }
 }

@@ -456,12 +456,13 @@ extension DoctorChecks {
 
     /// The human report: one line per check (status, name, reason), its further lines below it, and the counts.
     public func humanReport(apiURL: String) -> String {
-        var text = "cogramctl doctor: \(ClientConfiguration.redactedURL(apiURL))\n"
+        // Details and lines quote the server (versions, headers, the OpenAPI document): under the terminal rule.
+        var text = "cogramctl doctor: \(OutputEscaping.terminal(ClientConfiguration.redactedURL(apiURL)))\n"
         let width = (checks.map(\.name.count).max() ?? 0) + 2
         for check in checks {
             let label = check.status.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
-            text += "\(label)\(check.name.padding(toLength: width, withPad: " ", startingAt: 0))\(check.detail)\n"
-            for line in check.lines { text += String(repeating: " ", count: 6 + width) + "- \(line)\n" }
+            text += "\(label)\(check.name.padding(toLength: width, withPad: " ", startingAt: 0))\(OutputEscaping.terminal(check.detail))\n"
+            for line in check.lines { text += String(repeating: " ", count: 6 + width) + "- \(OutputEscaping.terminal(line))\n" }
         }
         let warned = warningCount
         text += "\(failedCount) failed, \(warned) warning\(warned == 1 ? "" : "s").\n"

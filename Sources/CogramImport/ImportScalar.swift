@@ -5,7 +5,8 @@ import CogramManifest
 ///
 /// The output always sits on one line in block context, after `key: ` or `- key: `. Double-quoted scalars escape
 /// everything libyaml would refuse raw or fold (control characters, line breaks, NEL, U+2028/U+2029, a BOM), so
-/// that any Swift string survives a round trip through `ManifestLoader` scalar for scalar.
+/// that any Swift string survives a round trip through `ManifestLoader` scalar for scalar; bidi controls are
+/// written as escapes in a double-quoted scalar, so that they cannot reorder what a reviewer reads.
 public enum YAMLScalarWriter {
     /// The scalar as it should appear after `key: `.
     public static func render(_ value: String) -> String {
@@ -21,7 +22,7 @@ public enum YAMLScalarWriter {
         // `key: foo:` would end in a mapping indicator.
         if last == ":" { return false }
         for (index, scalar) in scalars.enumerated() {
-            guard YAMLQuoting.isPrintable(scalar) else { return false }
+            guard YAMLQuoting.isPrintable(scalar), !OutputEscaping.isBidiControl(scalar) else { return false }
             let next = index + 1 < scalars.count ? scalars[index + 1] : nil
             // ": " starts a mapping value, " #" starts a comment.
             if scalar == ":", let next, next == " " { return false }

@@ -53,6 +53,8 @@ import Testing
         ("bom\u{FEFF}", "\"bom\\uFEFF\""),
         ("back\\slash", "back\\slash"),
         ("del\u{7F}", "\"del\\x7F\""),
+        ("Invoice \u{202E}fdp.exe", "\"Invoice \\u202Efdp.exe\""),
+        ("\u{2067}isolate\u{2069} \u{200F}mark", "\"\\u2067isolate\\u2069 \\u200Fmark\""),
     ])
     func scalarRendering(_ value: String, _ expected: String) {
         #expect(YAMLScalarWriter.render(value) == expected)
@@ -91,6 +93,17 @@ import Testing
             checked += 1
         }
         #expect(checked == 600)
+    }
+
+    /// Issue 23.5: a bidi control from the app is written as an escape, so the file reads in the order it is
+    /// stored, and it loads back as the same character.
+    @Test func bidiControlsAreWrittenAsEscapesAndLoadBackUnchanged() throws {
+        let name = "Invoice \u{202E}fdp.exe\u{2066}x\u{2069}\u{200E}\u{061C}"
+        let yaml = "version: 1\nprojects:\n  - external_id: p-1\n    name: \(YAMLScalarWriter.render(name))\n"
+        #expect(!yaml.unicodeScalars.contains(where: OutputEscaping.isBidiControl), "\(yaml)")
+        let result = ManifestLoader().load(sources: [SourceFile(path: "t.yaml", bytes: Array(yaml.utf8))])
+        let project = try #require(result.desired?.projects.first, "\(result.diagnostics.map(\.message))")
+        #expect(Array(project.name.unicodeScalars) == Array(name.unicodeScalars))
     }
 
     // MARK: - Slugs

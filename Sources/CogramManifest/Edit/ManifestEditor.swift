@@ -387,7 +387,7 @@ public struct ManifestEditor: Sendable {
     /// The new text in the old scalar's quoting style when it can be written that way.
     private func renderScalar(_ text: String, like node: NodeID) -> String {
         switch document.style(node) {
-        case .singleQuoted where !text.contains(where: { $0.isNewline }):
+        case .singleQuoted where !text.contains(where: { $0.isNewline }) && !text.unicodeScalars.contains(where: OutputEscaping.isBidiControl):
             return "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
         case .doubleQuoted:
             return YAMLQuoting.doubleQuoted(text)

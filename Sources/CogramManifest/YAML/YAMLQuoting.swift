@@ -1,7 +1,9 @@
 /// Double-quoted YAML scalars, written one way for every writer (`cogramctl import`, the manifest editor).
 ///
 /// Escapes everything libyaml would refuse raw or fold (control characters, line breaks, NEL, U+2028/U+2029, a BOM),
-/// so that any Swift string survives a round trip through `ManifestLoader` scalar for scalar.
+/// so that any Swift string survives a round trip through `ManifestLoader` scalar for scalar. Bidi controls are
+/// escaped too (`\u202E`): raw, they would reorder what a reviewer reads of the file, and an escape reads back as
+/// the same character.
 public enum YAMLQuoting {
     /// The string as a double-quoted scalar with YAML escapes.
     public static func doubleQuoted(_ value: String) -> String {
@@ -23,7 +25,7 @@ public enum YAMLQuoting {
             case "\u{2028}": out += "\\L"
             case "\u{2029}": out += "\\P"
             default:
-                if isPrintable(scalar) {
+                if isPrintable(scalar), !OutputEscaping.isBidiControl(scalar) {
                     out.unicodeScalars.append(scalar)
                 } else if scalar.value <= 0xFF {
                     out += "\\x" + hex(scalar.value, digits: 2)
