@@ -103,6 +103,9 @@ struct ApplyCommand: AsyncParsableCommand {
         do {
             return try SavedPlanFile.load(path: path)
         } catch {
+            if let data = FileManager.default.contents(atPath: path), (try? UnverifiedPlanSet(data: data)) != nil {
+                throw CLIError("\(path) is a plan set of several organizations, which this version of cogramctl does not apply yet: nothing was changed. Plan and apply each organization from its own folder (`cogramctl plan ORG_FOLDER --out FILE`, then `cogramctl apply FILE`)")
+            }
             throw CLIError(wrapping: error)
         }
     }

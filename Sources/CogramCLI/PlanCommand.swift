@@ -1,4 +1,5 @@
 import ArgumentParser
+import CogramManifest
 import CogramPlan
 import Foundation
 
@@ -32,6 +33,7 @@ struct PlanCommand: AsyncParsableCommand {
     var expiresIn = "24h"
 
     @OptionGroup var planning: PlanningOptions
+    @OptionGroup var organizations: OrganizationSelection
     @OptionGroup var changedSince: ChangedSinceOption
     @OptionGroup var sandbox: SandboxSelection
     @OptionGroup var connection: ConnectionOptions
@@ -59,7 +61,12 @@ struct PlanCommand: AsyncParsableCommand {
     }
 
     private func makePlan() async throws {
-        let (desired, digest, sources) = try Planning.load(paths, command: "plan", verbose: connection.verbose)
+        let loaded = ManifestLoader().loadOrganizations(paths: paths)
+        if loaded.isValid, loaded.organizations.count > 1 {
+            return try await makePlanSet(try organizations.select(loaded), loaded: loaded)
+        }
+        if loaded.isValid, !organizations.names.isEmpty { _ = try organizations.select(loaded) }
+        let (desired, digest, sources) = try Planning.load(loaded, paths: paths, command: "plan", verbose: connection.verbose)
         let scope = try await changedSince.scope(paths: paths, desired: desired)
         let validity = parseDuration(expiresIn) ?? 86400
         let keySource = connection.keySource(variable: desired.organization?.apiKeyEnv, sandbox: sandbox.isEnabled)

@@ -55,7 +55,14 @@ enum Planning {
     /// Loads and checks the manifests; prints diagnostics (and summarises them for `command`) and throws exit 1
     /// when invalid.
     static func load(_ paths: [String], command: String, verbose: Bool = false) throws -> (DesiredState, String, [SourceFile]) {
-        let result = ManifestLoader().load(paths: paths)
+        try load(ManifestLoader().loadOrganizations(paths: paths), paths: paths, command: command, verbose: verbose)
+    }
+
+    /// `load` of what `loadOrganizations` read already, as one organization.
+    static func load(
+        _ organizations: OrganizationLoadResult, paths: [String], command: String, verbose: Bool = false
+    ) throws -> (DesiredState, String, [SourceFile]) {
+        let result = organizations.single
         if verbose { reportSkipped(result) }
         try DiagnosticReporter.check(result, command: command)
         guard let desired = result.desired else { throw ExitCode(1) }

@@ -19,6 +19,9 @@ struct ShowCommand: AsyncParsableCommand {
         guard let data = FileManager.default.contents(atPath: planFile) else {
             throw CLIError("cannot read \(planFile): no such file, or not readable")
         }
+        if let set = try? UnverifiedPlanSet(data: data) {
+            return try showSet(set)
+        }
         let plan: Plan
         do {
             plan = try Plan.load(from: data)
@@ -48,6 +51,42 @@ struct ShowCommand: AsyncParsableCommand {
         }
         if plan.isExpired() {
             Terminal.writeError("note: this plan expired at \(plan.expiresAt); apply would refuse it.\n")
+        }
+    }
+
+    /// A plan set (several organizations): checked when every organization's key is at hand (COGRAM_PLAN_KEY, or
+    /// each plan's `api_key_env`), then rendered as `plan` renders it.
+    private func showSet(_ unverified: UnverifiedPlanSet) throws {
+        let environment = Terminal.environment
+        let shared = environment["COGRAM_PLAN_KEY"].flatMap { $0.isEmpty ? nil : PlanSigningKey.fromSecret($0) }
+        let keys: [PlanSigningKey]? = shared.map { key in unverified.keyVariables.map { _ in key } }
+            ?? {
+                let found = unverified.keyVariables.compactMap { variable in
+                    environment[variable ?? "COGRAM_API_KEY"].flatMap { $0.isEmpty ? nil : PlanSigningKey.derived(fromAPIKey: $0) }
+                }
+                return found.count == unverified.keyVariables.count ? found : nil
+            }()
+        let set: PlanSet
+        do {
+            if let keys {
+                set = try unverified.verified { position, _ in keys[position] }
+            } else {
+                set = try unverified.unchecked()
+            }
+        } catch {
+            Terminal.writeError("error: \(error)\n")
+            throw ExitCode(3)
+        }
+        switch format {
+        case .human: Terminal.writeOutput(rendered: renderHuman(set, color: Terminal.stdoutColor) + "\n")
+        case .json: Terminal.writeOutput(rendered: String(decoding: try set.jsonData(), as: UTF8.self) + "\n")
+        case .markdown: Terminal.writeOutput(rendered: renderMarkdown(set))
+        }
+        if keys == nil {
+            Terminal.writeError("note: the plan set's signatures were not checked (set COGRAM_PLAN_KEY, or every organization's key variable); apply checks them.\n")
+        }
+        for plan in set.plans where plan.isExpired() {
+            Terminal.writeError("note: the plan of \(plan.organization?.name ?? "unnamed") expired at \(plan.expiresAt); apply would refuse it.\n")
         }
     }
 }

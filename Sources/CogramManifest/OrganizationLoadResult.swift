@@ -38,7 +38,7 @@ public struct OrganizationLoadResult: Sendable {
 
     /// The result as one organization, for commands that handle one at a time: several organizations are an
     /// error that asks for one organization's folder.
-    var single: LoadResult {
+    public var single: LoadResult {
         var result = LoadResult(
             desired: organizations.count == 1 ? organizations[0].desired : nil, diagnostics: diagnostics, sources: sources)
         result.skipped = skipped

@@ -157,20 +157,35 @@ public func unmanagedCounts(desired: DesiredState, observed: ObservedState) -> U
     var counts = UnmanagedCounts()
     counts.projectsWithoutExternalID = observed.projects.filter { ($0.externalID ?? "").isEmpty }.count
 
-    var named = Set(desired.users.map(\.normalizedEmail))
-    named.formUnion(desired.offboarded.map { normalizeEmail($0.email) })
-    for project in desired.projects { named.formUnion((project.members ?? []).map(\.normalizedEmail)) }
-    for group in desired.groups { named.formUnion(group.members.map { normalizeEmail($0.email) }) }
-    counts.usersInNoManifest = observed.users.filter { !named.contains(normalizeEmail($0.email)) }.count
+    // The users no manifest names: every observed user, less each email the manifests name. The walk stops as
+    // soon as none is left, usually after `users:`, before the (many) project members.
+    var unnamed: [String: Int] = [:]
+    for user in observed.users { unnamed[normalizeEmail(user.email), default: 0] += 1 }
+    func name(_ email: String) -> Bool {
+        unnamed.removeValue(forKey: normalizeEmail(email))
+        return unnamed.isEmpty
+    }
+    names: do {
+        for user in desired.users where name(user.email) { break names }
+        for person in desired.offboarded where name(person.email) { break names }
+        for group in desired.groups { for member in group.members where name(member.email) { break names } }
+        // Through indices, so that the projects and their members are not copied whole to read an email.
+        for project in desired.projects.indices {
+            guard let members = desired.projects[project].members else { continue }
+            for index in members.indices where name(members[index].email) { break names }
+        }
+    }
+    counts.usersInNoManifest = unnamed.values.reduce(0, +)
 
     let matching = ProjectMatching(desired: desired, projects: observed.projects)
     var managedMembers: Set<String> = []
-    for (index, project) in desired.projects.enumerated() where project.members != nil && !project.archived {
-        if let match = matching.matches[index] { managedMembers.insert(match.id) }
+    for (index, match) in matching.matches where desired.projects[index].members != nil && !desired.projects[index].archived {
+        managedMembers.insert(match.id)
     }
-    counts.membershipsUnmanaged = observed.members
-        .filter { !managedMembers.contains($0.key) }
-        .reduce(0) { $0 + $1.value.count }
+    // A loop rather than `filter`, which would copy the dictionary of every member list.
+    for (projectID, members) in observed.members where !managedMembers.contains(projectID) {
+        counts.membershipsUnmanaged += members.count
+    }
     return counts
 }
 

@@ -156,3 +156,13 @@ public func renderExpiring(_ entries: [ExpiringAccess], markdown: Bool) -> Strin
     // The drift report's Markdown ends without a line break, its human text with one.
     return (markdown ? "\n\n" : "\n") + lines.joined(separator: "\n")
 }
+
+/// The plan-by-person sections of the human and Markdown renderings alone, as `renderHuman` and `renderMarkdown`
+/// make them (the Markdown at the largest budget it can get): what the benchmark's figure 12 compares with the
+/// cost of `makePlan`, which cannot be told apart inside the whole renderings.
+@_spi(Benchmarks)
+public func renderAccessSections(_ plan: Plan) -> (human: String, markdown: String) {
+    let human = humanAccessLines(plan, style: Style(enabled: false))
+    let markdown = markdownAccessLines(plan, budget: (65_536 - 1_024) / 2)
+    return (human.joined(separator: "\n"), markdown.joined(separator: "\n"))
+}

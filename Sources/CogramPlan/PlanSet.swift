@@ -122,6 +122,23 @@ public struct UnverifiedPlanSet: Sendable {
         self.data = data
     }
 
+    /// The set without any signature checked, for `show` when the keys are not at hand: it must still not
+    /// contradict itself (each plan's own structure included), so that what is shown is what apply would check.
+    public func unchecked() throws -> PlanSet {
+        let set: PlanSet
+        do {
+            set = try JSONDecoder().decode(PlanSet.self, from: data)
+        } catch {
+            throw PlanSetError.malformed(DecodingError.describe(error))
+        }
+        var problems = set.structuralProblems()
+        for (index, plan) in set.plans.enumerated() {
+            problems += plan.structuralProblems().map { "plan \(index + 1): \($0)" }
+        }
+        guard problems.isEmpty else { throw PlanSetError.inconsistent(problems) }
+        return set
+    }
+
     /// The set, once every plan's signature verified with the key `key` gives for it (by position and
     /// `api_key_env`) and the outer signature with `PlanSigningKey.forSet` of those keys. Nothing of an
     /// unverified plan is in an error's text but its position.

@@ -1,35 +1,37 @@
 import CogramManifest
 import Foundation
 
-/// Figure 9: `cogramctl offboard` of one person across many per-project files, as the command does it: load
+/// Figure 11: `cogramctl offboard` of one person across many per-project files, as the command does it: load
 /// every file from disk, prepare the edits (which re-loads the edited set), and write the changed files.
 enum OffboardBench {
     static func offboard(sizes: BenchSizes, directory: URL) async throws -> [ResultRow] {
         let count = sizes.offboardFiles
-        progress("9: offboarding one person across \(count.formatted()) per-project files")
+        progress("11: offboarding one person across \(count.formatted()) per-project files")
         let root = directory.appendingPathComponent("offboard-\(count)", isDirectory: true)
         return try await onDedicatedThread {
-            var best = Double.infinity
+            var best = Double.infinity, bestCPU = Double.infinity
             var changed = 0
             for _ in 0..<sizes.repetitions {
                 try? FileManager.default.removeItem(at: root)
                 try write(files: count, to: root)
                 let started = Date()
+                let cpu = Measure.threadCPUTime()
                 let today = CalendarDay(parsing: "2026-12-06")!
                 let result = ManifestLoader(today: today).load(paths: [root.path])
                 guard result.isValid else { throw BenchFailure("the generated manifests do not load: \(result.diagnostics.prefix(3))") }
                 let outcome = try Offboarding.prepare(sources: result.sources, emails: ["leaver@acme.example"], today: today).get()
                 try outcome.write()
                 best = min(best, Date().timeIntervalSince(started))
+                bestCPU = min(bestCPU, Measure.threadCPUTime() - cpu)
                 changed = outcome.files.count
             }
             try? FileManager.default.removeItem(at: root)
             guard changed == count + 1 else { throw BenchFailure("offboard changed \(changed) files, expected \(count + 1)") }
             return [ResultRow(
-                number: 9,
+                number: 11,
                 figure: "offboard one person across \(count.formatted()) per-project files (a member of every project, and a user)",
                 measured: format(best), target: "< 1 s", met: best < 1,
-                detail: "best of \(sizes.repetitions), wall time: load from disk, edit, re-load the result, write \(changed) files atomically")]
+                detail: "best of \(sizes.repetitions), wall time: load from disk, edit, re-load the result, write \(changed) files atomically; the thread's CPU time (user + system), which a busy machine does not inflate: \(format(bestCPU))")]
         }
     }
 

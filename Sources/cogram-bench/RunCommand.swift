@@ -21,7 +21,7 @@ struct RunCommand: AsyncParsableCommand {
     var workDir: String?
 
     /// The figure numbers; 7 is a plan scoped to a pull request's changes.
-    static let figures = 1...10
+    static let figures = 1...12
 
     func validate() throws {
         if let bad = only.first(where: { !Self.figures.contains($0) }) {
@@ -40,14 +40,16 @@ struct RunCommand: AsyncParsableCommand {
 
         var rows: [ResultRow] = []
         let bench = SandboxBench(sizes: sizes, directory: directory)
-        if !selected.isDisjoint(with: [1, 2, 6, 7, 10]) {
+        if !selected.isDisjoint(with: [1, 2, 6, 7]) {
             rows += try await bench.readsApplyAndLatency(selected: selected)
         }
+        if selected.contains(10) { rows += try await bench.fullReads() }
         if selected.contains(3) { rows += try await bench.throughput() }
         if selected.contains(4) { rows += try await OfflineBench.load(sizes: sizes) }
         if selected.contains(5) { rows += try await OfflineBench.diff(sizes: sizes) }
         if selected.contains(8) { rows += try await ValidationBench.errors(sizes: sizes) }
-        if selected.contains(9) { rows += try await OffboardBench.offboard(sizes: sizes, directory: directory) }
+        if selected.contains(11) { rows += try await OffboardBench.offboard(sizes: sizes, directory: directory) }
+        if selected.contains(12) { rows += try await AccessCostBench.cost(sizes: sizes) }
         rows.sort { $0.number < $1.number }
         print(ResultRow.table(rows, smoke: smoke))
         if !smoke, rows.contains(where: { $0.met == false }) {
@@ -75,13 +77,14 @@ struct BenchSizes: Sendable {
     var throughputLimit: Int
     /// Also measure throughput with the client configured at the server's limit.
     var throughputBothConfigurations: Bool
+    /// The large organization of figures 4, 5, 10 and 12 (10,000 × 20 in full).
     var loadProjects: Int
     var loadMembers: Int
     var loadUsers: Int
     var diffChangeFraction: Double
     /// Figure 8: the numbers of errors in the manifests validated.
     var validationErrors: [Int]
-    /// Figure 9: per-project files that `offboard` edits.
+    /// Figure 11: per-project files that `offboard` edits.
     var offboardFiles: Int
     var repetitions: Int
 

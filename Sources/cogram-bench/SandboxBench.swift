@@ -5,7 +5,7 @@ import CogramPlan
 import CogramSandbox
 import Foundation
 
-/// Figures 1, 2, 3, 6, 7 and 10: cogramctl's planner and applier against an in-process sandbox over real HTTP.
+/// Figures 1, 2, 3, 6, 7 and 10 (in `FullReadBench.swift`): cogramctl's planner and applier against an in-process sandbox over real HTTP.
 struct SandboxBench: Sendable {
     let sizes: BenchSizes
     let directory: URL
@@ -113,30 +113,6 @@ struct SandboxBench: Sendable {
                 measured: "\(count.total) / \(bound) = \(ratio(Double(count.total) / Double(bound)))", target: "1.00",
                 met: count.total <= bound,
                 detail: "the sandbox served \(stats.total); bound = list pages of 100 only (projects, users, one member page per project); limit \(Self.unlimited.formatted())/min both sides (a count, not a time)"))
-        }
-
-        if selected.contains(10) {
-            progress("10: counting the reads of the access report of \(shape)")
-            let sandbox = try await start(prepared.databasePath, rateLimit: Self.unlimited)
-            let (count, stats, rows10) = try await using(sandbox) {
-                let (count, grants) = try await withClient(sandbox, requestsPerMinute: Self.unlimited) { client in
-                    let observed = try await readFullObservedState(client: client, parallelism: Self.parallelism)
-                    let report = try await onDedicatedThread {
-                        makeAccessReport(
-                            evaluation: prepared.base.evaluated(asOf: CalendarDay(parsing: "2026-12-06")!), desired: prepared.base,
-                            observed: observed, apiURL: sandbox.baseURL, base: ManifestPathBase(directories: []))
-                    }
-                    return (await client.requestCount, report.grants.count)
-                }
-                return (count, await sandbox.stats(), grants)
-            }
-            let pages = { (items: Int) in max(1, (items + 99) / 100) }
-            let bound = pages(n) + pages(u) + n * pages(m)
-            rows.append(ResultRow(
-                number: 10, figure: "access report reads, \(shape): requests / full-read lower bound",
-                measured: "\(count.total) / \(bound) = \(ratio(Double(count.total) / Double(bound)))", target: "1.00",
-                met: count.total == bound,
-                detail: "the sandbox served \(stats.total) (\(stats.writes) writes) for \(rows10.formatted()) rows; bound = list pages of 100 (projects, users, one member page per project: every project is read)"))
         }
 
         if selected.contains(6) {

@@ -121,6 +121,26 @@ import Testing
         ])
     }
 
+    @Test func sortingByPrecomputedKeysKeepsGrantOrderAndTheOrderOfEqualGrants() {
+        // Mixed case (the keys normalize emails), rows without a project, and equal keys told apart by role.
+        var grants: [AccessGrant] = []
+        for (index, email) in ["B@x", "a@x", "b@X", "c@x", "A@x"].enumerated() {
+            for (externalID, id) in [("p2", "2"), (nil, "9"), ("p1", "1"), (nil, nil), ("p1", "1")] as [(String?, String?)] {
+                grants.append(AccessGrant(
+                    email: email, userID: "u\(index)", organizationRole: "member", projectExternalID: externalID,
+                    projectID: id, projectRole: "r\(grants.count)"))
+            }
+        }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20 {
+            let shuffled = grants.shuffled(using: &generator)
+            let expected = shuffled.enumerated().sorted { a, b in
+                grantOrder(a.element, b.element) || (!grantOrder(b.element, a.element) && a.offset < b.offset)
+            }.map(\.element)
+            #expect(sortedByGrantOrder(shuffled) == expected)
+        }
+    }
+
     @Test func pathsAreRelativeToTheRootOrThePathArgument() {
         #expect(ManifestPathBase(directories: ["org"]).relative("org/teams/a.yaml") == "teams/a.yaml")
         #expect(ManifestPathBase(directories: ["org/"]).relative("org/a.yaml") == "a.yaml")

@@ -134,6 +134,23 @@ import Testing
         #expect(report.unmanaged == UnmanagedCounts(projectsWithoutExternalID: 2, usersInNoManifest: 3, membershipsUnmanaged: 2))
     }
 
+    @Test func usersInNoManifestIgnoreCaseAndCountEveryUnnamedUser() {
+        var ana = F.duser("ana")
+        ana.email = "ANA@acme.example"
+        var desired = DesiredState(users: [ana], projects: [F.dproject("acme-x", name: "X", members: [F.dmember("ben", .owner)])])
+        desired.offboarded = [OffboardedPerson(email: "Dan@acme.example", location: F.loc(3))]
+        let twinOfBen = User(id: "usr_ben2", email: "Ben@Acme.example", name: "Ben", role: .member, externalID: nil, status: .active)
+        let observed = ObservedState(users: F.users + [twinOfBen, F.user("zed")])
+        // cat, eve and zed: named nowhere; both Bens are named by the project's member, Dan by offboarded:.
+        #expect(unmanagedCounts(desired: desired, observed: observed).usersInNoManifest == 3)
+
+        // Everyone named by `users:` already: the members after it change nothing.
+        let everyone = DesiredState(
+            users: observed.users.map { F.duser(String($0.email.lowercased().prefix { $0 != "@" })) },
+            projects: [F.dproject("acme-x", name: "X", members: [F.dmember("nobody", .owner)])])
+        #expect(unmanagedCounts(desired: everyone, observed: observed).usersInNoManifest == 0)
+    }
+
     @Test func theJSONDocumentCarriesEveryKeyAndTheRenderingsStartWithTheOrganization() throws {
         var desired = DesiredState(projects: [F.dproject("acme-x", name: "New")])
         desired.organization = OrganizationSection(name: "Acme", anchor: "usr_ana", location: F.loc(1), root: ".")

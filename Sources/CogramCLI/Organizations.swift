@@ -1,0 +1,107 @@
+import ArgumentParser
+import CogramAPI
+import CogramManifest
+import CogramPlan
+import CogramSandbox
+import Foundation
+
+/// `--org NAME` (repeatable), shared by `plan`, `apply`, `drift` and `access`.
+struct OrganizationSelection: ParsableArguments {
+    @Option(name: .customLong("org"), help: ArgumentHelp("Only this organization, by the name in its `organization:` section; repeatable. The other organizations' keys are not needed.", valueName: "name"))
+    var names: [String] = []
+
+    init() {}
+
+    /// The organizations of `result` to work on; an unknown name is a usage error (exit 1, nothing sent).
+    func select(_ result: OrganizationLoadResult) throws -> [LoadedOrganization] {
+        do {
+            return try result.selecting(names)
+        } catch {
+            throw CLIError(wrapping: error)
+        }
+    }
+}
+
+/// One organization of a run over several, with the client that holds its key (and only its key).
+struct OrganizationClient: Sendable {
+    var organization: LoadedOrganization
+    var client: CogramClient
+    var identity: BackendIdentity
+    /// Where its key came from, for messages (never the key).
+    var keySource: String
+}
+
+extension Backend {
+    /// Runs `body` with one client per organization, each with the key of that organization's `api_key_env`.
+    /// Every key is resolved before any client is made, so that a missing variable stops the run before any
+    /// request. `parallelism` is the whole run's: it is shared among the organizations, which run at once. With
+    /// `--sandbox`, each organization is a sandbox organization of the same name in one database, seeded from
+    /// the seed beside its root, with its own key (`api_key_env` is ignored there).
+    static func withOrganizationClients<T: Sendable>(
+        connection: ConnectionOptions, sandbox: SandboxSelection, organizations: [LoadedOrganization],
+        requestsPerMinute: Int?, parallelism: Int?,
+        _ body: @escaping ([OrganizationClient]) async throws -> T
+    ) async throws -> T {
+        let share = parallelism.map { max(1, $0 / max(1, organizations.count)) }
+        func open(
+            _ settings: [(ClientSettings, String)], database: String?, index: Int, opened: [OrganizationClient]
+        ) async throws -> T {
+            guard index < settings.count else { return try await body(opened) }
+            var configuration = try connection.clientConfiguration(
+                settings: settings[index].0, version: Cogramctl.version, embeddedSandbox: database != nil)
+            if let requestsPerMinute { configuration.requestsPerMinute = requestsPerMinute }
+            if let share { configuration.maxConcurrentRequests = share }
+            let identity = database.map { BackendIdentity.sandbox(databasePath: $0) } ?? .cogram(configuration.baseURL)
+            let organization = organizations[index]
+            let keySource = settings[index].1
+            return try await CogramClient.withClient(configuration) { client in
+                try await open(settings, database: database, index: index + 1, opened: opened + [
+                    OrganizationClient(organization: organization, client: client, identity: identity, keySource: keySource),
+                ])
+            }
+        }
+        guard sandbox.isEnabled else {
+            if connection.apiKeyFile != nil {
+                throw CLIError("--api-key-file holds one key, and these manifests hold several organizations, each with its own key from its api_key_env: remove --api-key-file and set those variables")
+            }
+            let settings = try organizations.map { organization in
+                let variable = organization.organization?.apiKeyEnv
+                return (try connection.resolveSettings(keyVariable: variable), variable ?? "COGRAM_API_KEY")
+            }
+            return try await open(settings, database: nil, index: 0, opened: [])
+        }
+        if sandbox.seedPath != nil {
+            throw CLIError("--sandbox-seed seeds one organization; with several organizations each is seeded from the sandbox-seed.json beside its root (or from its manifests' emails): remove --sandbox-seed")
+        }
+        let path = sandbox.databasePath ?? SandboxSelection.defaultDatabasePath
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        try FileManager.default.createDirectory(
+            at: URL(fileURLWithPath: absolute).deletingLastPathComponent(), withIntermediateDirectories: true)
+        var options = SandboxOptions(databasePath: absolute)
+        if let requestsPerMinute { options.rateLimitPerMinute = max(options.rateLimitPerMinute, requestsPerMinute) }
+        let seeds = organizations.map { organization in
+            let desired = organization.desired
+            let emails = desired.users.map(\.normalizedEmail) + desired.projects.flatMap { $0.members ?? [] }.map(\.normalizedEmail)
+            return SandboxOrganizationSeed(
+                name: organization.name ?? "", seedPath: organization.organization.flatMap { SandboxOrganizationSeed.besideRoot($0.root) },
+                emails: Set(emails), anchor: organization.organization?.anchor)
+        }
+        let rate = options.rateLimitPerMinute
+        do {
+            return try await Sandbox.withOrganizations(options, organizations: seeds) { baseURL, keys in
+                var banner: TerminalMessage = "Using the embedded sandbox at \(baseURL.absoluteString) (database \(path), \(rate) requests/min"
+                for key in keys {
+                    if let seededFrom = key.seededFrom { banner += "; new organization \(key.name): seeded from \(seededFrom)" }
+                }
+                banner += "); nothing is sent to Cogram.\n"
+                Terminal.writeError(banner)
+                let settings = keys.map {
+                    (ClientSettings(apiURL: baseURL, apiKey: $0.apiKey, actor: connection.resolveActor()), OrganizationHeader.sandboxKeySource)
+                }
+                return try await open(settings, database: absolute, index: 0, opened: [])
+            }
+        } catch SandboxError.embeddedStartFailed(_, let reason) {
+            throw CLIError("cannot start the embedded sandbox with \(path): \(reason)")
+        }
+    }
+}
