@@ -86,11 +86,7 @@ extension PlanCommand {
             Planning.reportSafety(plan.safetyViolations, asErrors: false)
         }
         if let out {
-            do {
-                try writePrivateFile(set.jsonData(), to: URL(fileURLWithPath: out))
-            } catch {
-                throw CLIError("cannot write the plan set to \(out): \(error.localizedDescription)")
-            }
+            try Self.save(set.jsonData, to: out, what: "the plan set")
             // The message offers only what this version does: it does not apply plan sets.
             let until = set.plans.map(\.expiresAt).min() ?? ""
             Terminal.writeError("Saved the plan set of \(set.plans.count) organizations to \(out) (valid until \(until)); show it with `cogramctl show \(out)`. This version does not apply plan sets yet: apply each organization from its own folder.\n")

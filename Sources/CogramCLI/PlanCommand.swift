@@ -91,11 +91,7 @@ struct PlanCommand: AsyncParsableCommand {
         Terminal.writeOutput(rendered: try format.render(plan))
         Planning.reportSafety(plan.safetyViolations, asErrors: false)
         if let out {
-            do {
-                try writePrivateFile(plan.jsonData(), to: URL(fileURLWithPath: out))
-            } catch {
-                throw CLIError("cannot write the plan to \(out): \(error.localizedDescription)")
-            }
+            try Self.save(plan.jsonData, to: out, what: "the plan")
             // A sandbox plan checked without COGRAM_PLAN_KEY needs its database named: apply never takes the key
             // from a database the file names.
             var command = "cogramctl apply \(out)"
@@ -113,5 +109,14 @@ struct PlanCommand: AsyncParsableCommand {
         // A plan that apply would refuse fails here too, so that a pull-request check fails where the deploy would.
         if !plan.safetyViolations.isEmpty { throw ExitCode(4) }
         if detailedExitcode, !plan.isEmpty { throw ExitCode(2) }
+    }
+
+    /// Writes a saved plan or plan set, readable by its owner only (it names the organization and the API URL).
+    static func save(_ document: () throws -> Data, to out: String, what: String) throws {
+        do {
+            try writePrivateFile(document(), to: URL(fileURLWithPath: out))
+        } catch {
+            throw CLIError("cannot write \(what) to \(out): \(error.localizedDescription)")
+        }
     }
 }

@@ -8,17 +8,10 @@ import Foundation
 /// figure 5's organization and observed state built in memory, on a thread of their own.
 enum AccessCostBench {
     static func cost(sizes: BenchSizes) async throws -> [ResultRow] {
-        let spec = OrganizationSpec(
-            projects: sizes.loadProjects, membersPerProject: sizes.loadMembers, users: sizes.loadUsers,
-            changeFraction: sizes.diffChangeFraction, seed: 5)
+        let spec = DiffInputs.spec(sizes)
         progress("12: the plan by person, the access report and drift next to makePlan, \(spec.projects.formatted()) projects × \(spec.membersPerProject) members")
         return try await onDedicatedThread {
-            let organization = try SyntheticOrganization(spec: spec)
-            let observed = organization.observedState()
-            let result = ManifestLoader().load(sources: organization.sources(variant: true))
-            guard let desired = result.desired, result.diagnostics.isEmpty else {
-                throw BenchFailure("the generated manifests do not load cleanly")
-            }
+            let (organization, observed, desired) = try DiffInputs.make(spec)
             let now = Date(timeIntervalSince1970: 1_800_000_000)
             let today = CalendarDay(now)
             let options = PlanOptions(now: now)

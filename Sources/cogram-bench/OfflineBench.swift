@@ -45,17 +45,10 @@ enum OfflineBench {
     }
 
     static func diff(sizes: BenchSizes) async throws -> [ResultRow] {
-        let spec = OrganizationSpec(
-            projects: sizes.loadProjects, membersPerProject: sizes.loadMembers, users: sizes.loadUsers,
-            changeFraction: sizes.diffChangeFraction, seed: 5)
+        let spec = DiffInputs.spec(sizes)
         progress("5: diffing \(spec.projects.formatted()) projects × \(spec.membersPerProject) members against an observed state in memory")
         return try await onDedicatedThread {
-            let organization = try SyntheticOrganization(spec: spec)
-            let observed = organization.observedState()
-            let result = ManifestLoader().load(sources: organization.sources(variant: true))
-            guard let desired = result.desired, result.diagnostics.isEmpty else {
-                throw BenchFailure("the generated manifests do not load cleanly")
-            }
+            let (organization, observed, desired) = try DiffInputs.make(spec)
             let options = PlanOptions(now: Date(timeIntervalSince1970: 1_800_000_000))
 
             Measure.trimHeap()
@@ -92,5 +85,25 @@ enum OfflineBench {
                         : "the kernel refused to reset VmHWM; the figure is not meaningful"),
             ]
         }
+    }
+}
+
+/// Figure 5's organization (seed 5), shared with figure 12: the generator, its observed state built in memory and
+/// the variant's manifests loaded.
+enum DiffInputs {
+    static func spec(_ sizes: BenchSizes) -> OrganizationSpec {
+        OrganizationSpec(
+            projects: sizes.loadProjects, membersPerProject: sizes.loadMembers, users: sizes.loadUsers,
+            changeFraction: sizes.diffChangeFraction, seed: 5)
+    }
+
+    static func make(_ spec: OrganizationSpec) throws -> (SyntheticOrganization, ObservedState, DesiredState) {
+        let organization = try SyntheticOrganization(spec: spec)
+        let observed = organization.observedState()
+        let result = ManifestLoader().load(sources: organization.sources(variant: true))
+        guard let desired = result.desired, result.diagnostics.isEmpty else {
+            throw BenchFailure("the generated manifests do not load cleanly")
+        }
+        return (organization, observed, desired)
     }
 }
