@@ -5,17 +5,6 @@ import CogramTestSupport
 import Foundation
 import Testing
 
-private func loadYAML(_ yaml: String) throws -> DesiredState {
-    let result = ManifestLoader().load(sources: [SourceFile(path: "org.yaml", bytes: Array(yaml.utf8))])
-    #expect(result.diagnostics.filter { $0.severity == .error }.isEmpty, "\(result.diagnostics)")
-    return try #require(result.desired)
-}
-
-private func day(_ text: String) throws -> Date {
-    let day = try #require(CalendarDay(parsing: text))
-    return Date(timeIntervalSince1970: TimeInterval(day.daysSinceEpoch) * 86_400 + 43_200)
-}
-
 @Suite struct ExpiryPlanningTests {
     static let yaml = """
         version: 1
@@ -37,9 +26,9 @@ private func day(_ text: String) throws -> Date {
 
     @Test func theLastDayKeepsTheAccessTheNextDayRemovesItWithTheReason() throws {
         let desired = try loadYAML(Self.yaml)
-        let last = F.plan(desired, Self.observed) { $0.now = try! day("2027-03-31") }
+        let last = F.plan(desired, Self.observed) { $0.now = try! noon("2027-03-31") }
         #expect(last.changes.isEmpty)
-        let after = F.plan(desired, Self.observed) { $0.now = try! day("2027-04-01") }
+        let after = F.plan(desired, Self.observed) { $0.now = try! noon("2027-04-01") }
         let removal = try #require(after.change("project.acme-x.member.cat@acme.example"))
         #expect(removal.action == .removeMember)
         #expect(removal.reason == "expired 2027-03-31 (org.yaml:9)")
@@ -55,7 +44,7 @@ private func day(_ text: String) throws -> Date {
     @Test func removalsCausedByExpiryCountTowardTheMemberRemovalCap() throws {
         let desired = try loadYAML(Self.yaml)
         let plan = F.plan(desired, Self.observed) {
-            $0.now = try! day("2027-04-01")
+            $0.now = try! noon("2027-04-01")
             $0.maxMemberRemovals = 0
         }
         #expect(plan.safetyViolations.map(\.kind) == [.massMemberRemoval])

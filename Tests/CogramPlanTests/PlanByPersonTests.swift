@@ -5,18 +5,6 @@ import CogramTestSupport
 import Foundation
 import Testing
 
-private func loadYAML(_ yaml: String) throws -> DesiredState {
-    let result = ManifestLoader().load(sources: [SourceFile(path: "org.yaml", bytes: Array(yaml.utf8))])
-    #expect(result.diagnostics.filter { $0.severity == .error }.isEmpty, "\(result.diagnostics)")
-    return try #require(result.desired)
-}
-
-/// Noon UTC of a `YYYY-MM-DD` day: the plan's clock, pinned.
-private func noon(_ text: String) throws -> Date {
-    let day = try #require(CalendarDay(parsing: text))
-    return Date(timeIntervalSince1970: TimeInterval(day.daysSinceEpoch) * 86_400 + 43_200)
-}
-
 /// `email: [scope project from→to reason location expires]`, one string per access change, for exact comparison.
 private func summary(_ plan: Plan) -> [String: [String]] {
     var out: [String: [String]] = [:]
