@@ -25,19 +25,6 @@ import Testing
             .init(name: "Loose", members: [.init(email: ana, role: .editor), .init(email: cat, role: .owner)]),
         ])
 
-    /// `email → role` of every project's members, keyed by project name, read with the server stopped.
-    static func memberships(_ database: String, _ organization: String) throws -> [String: [String: ProjectRole]] {
-        let store = try SandboxStore(path: database)
-        defer { try? store.close() }
-        var result: [String: [String: ProjectRole]] = [:]
-        for project in try store.allProjects(organization: organization) {
-            var roles: [String: ProjectRole] = [:]
-            for member in try store.members(organization: organization, projectID: project.id) { roles[member.email] = member.role.known }
-            result[project.name] = roles
-        }
-        return result
-    }
-
     static func manifest(anchor: String, benExpires: String, extra: String = "") -> String {
         """
         version: 1
@@ -86,7 +73,7 @@ import Testing
         #expect(expired.stdout.contains(Self.ben), "\(expired.stdout)")
         await server.stop()
 
-        let after = try Self.memberships(database, organization)
+        let after = try sandboxMemberships(database, organization)
         #expect(after["Kept"] == [Self.ana: .owner, Self.ben: .editor])
         #expect(after["Old =cmd"] == [:], "removed from the archived project outside the ownership prefix")
         #expect(after["Loose"] == [Self.ana: .editor], "removed from the project without an external_id")
@@ -99,7 +86,7 @@ import Testing
         let organization = try ServedSandbox.seed(Self.seed, database: database)
         try Self.manifest(anchor: "usr_of_another_org", benExpires: "2999-12-31")
             .write(to: folder.appendingPathComponent("org.yaml"), atomically: true, encoding: .utf8)
-        let before = try Self.memberships(database, organization)
+        let before = try sandboxMemberships(database, organization)
         let server = try await ServedSandbox.start(database: database, key: "anchor-" + UUID().uuidString, in: folder)
         let plan = try await Binary.run(["plan", ".", "--out", "plan.json"], environment: server.environment, in: folder)
         let apply = try await Binary.run(["apply", ".", "--auto-approve"], environment: server.environment, in: folder)
@@ -111,7 +98,7 @@ import Testing
             #expect(result.stdout.isEmpty, "\(result.stdout)")
         }
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("plan.json").path))
-        #expect(try Self.memberships(database, organization) == before)
+        #expect(try sandboxMemberships(database, organization) == before)
     }
 
     @Test func theJSONPlanByPersonAndTheCIOutputsOfARealPlan() async throws {

@@ -35,19 +35,6 @@ import Testing
 
     static let bound = "organization:\n  name: Bound Org\n  anchor: usr_bound_ana\n  api_key_env: COGRAM_API_KEY_BOUND\n"
 
-    /// `email → role` of every project's members, keyed by project name, read with the server stopped.
-    static func memberships(_ database: String, _ organization: String) throws -> [String: [String: ProjectRole]] {
-        let store = try SandboxStore(path: database)
-        defer { try? store.close() }
-        var result: [String: [String: ProjectRole]] = [:]
-        for project in try store.allProjects(organization: organization) {
-            var roles: [String: ProjectRole] = [:]
-            for member in try store.members(organization: organization, projectID: project.id) { roles[member.email] = member.role.known }
-            result[project.name] = roles
-        }
-        return result
-    }
-
     @Test func theKeyComesFromApiKeyEnvOnlyAndEveryRenderingNamesIt() async throws {
         let folder = try makeTemporaryDirectory("cogramctl-bound")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -98,7 +85,7 @@ import Testing
         #expect(sandboxRun.status == 0, "\(sandboxRun.stderr)")
         #expect(sandboxRun.stdout.contains("API: sandbox:"), "\(sandboxRun.stdout)")
         #expect(sandboxRun.stdout.contains(", key from the embedded sandbox\n"), "\(sandboxRun.stdout)")
-        #expect(try Self.memberships(database, organization)["Kept"] == [Self.ana: .owner], "plans write nothing")
+        #expect(try sandboxMemberships(database, organization)["Kept"] == [Self.ana: .owner], "plans write nothing")
     }
 
     @Test func unboundManifestsWarnOnceAndSayUnnamedOrganization() async throws {
@@ -146,7 +133,7 @@ import Testing
         let missing = try await Binary.run(
             ["apply", "plan.json"], environment: ["COGRAM_API_URL": url, "COGRAM_API_KEY": boundKey, "COGRAM_PLAN_KEY": "shared-plan-secret"],
             in: folder)
-        let beforeRight = try Self.memberships(database, other)
+        let beforeRight = try sandboxMemberships(database, other)
         let right = try await Binary.run(["apply", "plan.json"], environment: environment(boundKey), in: folder)
         server.send(SIGINT)
         _ = await server.wait(timeout: 30)
@@ -159,8 +146,8 @@ import Testing
         #expect(beforeRight["Kept"] == [Self.ana: .owner], "nothing was written to the other organization")
         #expect(missing.status == 1 && missing.stderr.contains("COGRAM_API_KEY_BOUND"), "the recorded variable, not COGRAM_API_KEY: \(missing.stderr)")
         #expect(right.status == 0, "\(right.stdout)\(right.stderr)")
-        #expect(try Self.memberships(database, bound)["Kept"] == [Self.ana: .owner, Self.ben: .editor])
-        #expect(try Self.memberships(database, other)["Kept"] == [Self.ana: .owner])
+        #expect(try sandboxMemberships(database, bound)["Kept"] == [Self.ana: .owner, Self.ben: .editor])
+        #expect(try sandboxMemberships(database, other)["Kept"] == [Self.ana: .owner])
     }
 }
 

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CogramAPI
 import CogramSandbox
 import CogramTestSupport
 import Foundation
@@ -60,4 +61,18 @@ struct ServedSandbox: Sendable {
         server.send(SIGINT)
         return await server.wait(timeout: 30)
     }
+}
+
+/// `email → role` of every project's members in a sandbox database, keyed by project name, read with the server
+/// stopped.
+func sandboxMemberships(_ database: String, _ organization: String) throws -> [String: [String: ProjectRole]] {
+    let store = try SandboxStore(path: database)
+    defer { try? store.close() }
+    var result: [String: [String: ProjectRole]] = [:]
+    for project in try store.allProjects(organization: organization) {
+        var roles: [String: ProjectRole] = [:]
+        for member in try store.members(organization: organization, projectID: project.id) { roles[member.email] = member.role.known }
+        result[project.name] = roles
+    }
+    return result
 }
