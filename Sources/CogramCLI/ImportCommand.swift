@@ -41,8 +41,7 @@ struct ImportCommand: AsyncParsableCommand {
     @Flag(help: ArgumentHelp("Propose groups: memberships (email and role) that several projects share are written once under `groups:` (in groups.yaml with --layout per-project) and included with `- group: NAME`. Every project keeps exactly its members and roles."))
     var groups = false
 
-    @Option(help: ArgumentHelp("How many requests may run at once (under the shared rate limit).", valueName: "n"))
-    var parallelism = ClientConfiguration.defaultMaxConcurrentRequests
+    @OptionGroup var read: ReadOptions
 
     @Option(help: ArgumentHelp(
         "Write an 'organization:' section with this name and, as its anchor, the id of the active admin with the smallest id.",
@@ -79,7 +78,6 @@ struct ImportCommand: AsyncParsableCommand {
         if let apiKeyEnv, !OrganizationSection.isValidKeyVariable(apiKeyEnv) {
             throw ValidationError("--api-key-env must be COGRAM_API_KEY or COGRAM_API_KEY_ followed by A-Z, 0-9 and _")
         }
-        guard parallelism >= 1, parallelism <= 64 else { throw ValidationError("--parallelism must be between 1 and 64") }
         if layout == .perProject, destination == nil {
             throw ValidationError("--layout per-project writes several files; name a directory with --out DIR")
         }
@@ -101,11 +99,12 @@ struct ImportCommand: AsyncParsableCommand {
         let target = try checkedTarget()
         let progress = ImportProgress()
         let (observed, identity) = try await Backend.withClient(
-            connection: connection, sandbox: sandbox, manifestPaths: [], keyVariable: root?.apiKeyEnv, parallelism: parallelism
+            connection: connection, sandbox: sandbox, manifestPaths: [], keyVariable: root?.apiKeyEnv,
+            requestsPerMinute: read.requestsPerMinute, parallelism: read.parallelism
         ) { client, identity in
             progress.start()
             let observed = try await readOrganization(
-                client: client, prefix: prefix, skipUnkeyed: skipUnkeyed, parallelism: parallelism,
+                client: client, prefix: prefix, skipUnkeyed: skipUnkeyed, parallelism: read.parallelism,
                 progress: { progress.record($0) })
             return (observed, identity)
         }
