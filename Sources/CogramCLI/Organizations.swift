@@ -34,7 +34,8 @@ struct OrganizationClient: Sendable {
 extension Backend {
     /// Runs `body` with one client per organization, each with the key of that organization's `api_key_env`.
     /// Every key is resolved before any client is made, so that a missing variable stops the run before any
-    /// request. `parallelism` is the whole run's: it is shared among the organizations, which run at once. With
+    /// request. `parallelism` and `requestsPerMinute` hold for each organization, which run at once: each has its
+    /// own key and so its own rate limit at Cogram, and their reads overlap (BENCHMARKS.md, figure 13). With
     /// `--sandbox`, each organization is a sandbox organization of the same name in one database, seeded from
     /// the seed beside its root, with its own key (`api_key_env` is ignored there).
     static func withOrganizationClients<T: Sendable>(
@@ -42,7 +43,6 @@ extension Backend {
         requestsPerMinute: Int?, parallelism: Int?,
         _ body: @escaping ([OrganizationClient]) async throws -> T
     ) async throws -> T {
-        let share = parallelism.map { max(1, $0 / max(1, organizations.count)) }
         func open(
             _ settings: [(ClientSettings, String)], database: String?, index: Int, opened: [OrganizationClient]
         ) async throws -> T {
@@ -50,7 +50,7 @@ extension Backend {
             var configuration = try connection.clientConfiguration(
                 settings: settings[index].0, version: Cogramctl.version, embeddedSandbox: database != nil)
             if let requestsPerMinute { configuration.requestsPerMinute = requestsPerMinute }
-            if let share { configuration.maxConcurrentRequests = share }
+            if let parallelism { configuration.maxConcurrentRequests = parallelism }
             let identity = database.map { BackendIdentity.sandbox(databasePath: $0) } ?? .cogram(configuration.baseURL)
             let organization = organizations[index]
             let keySource = settings[index].1

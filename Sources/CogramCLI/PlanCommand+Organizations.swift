@@ -16,7 +16,7 @@ extension PlanCommand {
         let validity = parseDuration(expiresIn) ?? 86400
         let planning = self.planning
         let verbose = connection.verbose
-        let share = max(1, planning.reading.parallelism / max(1, selected.count))
+        let parallelism = planning.reading.parallelism
         let outcomes = try await Backend.withOrganizationClients(
             connection: connection, sandbox: sandbox, organizations: selected,
             requestsPerMinute: planning.reading.requestsPerMinute, parallelism: planning.reading.parallelism
@@ -37,7 +37,7 @@ extension PlanCommand {
                         do {
                             let plan = try await Planning.plan(
                                 desired: organizationClient.organization.desired, client: organizationClient.client,
-                                options: options, parallelism: share, verbose: verbose, scope: nil,
+                                options: options, parallelism: parallelism, verbose: verbose, scope: nil,
                                 keySource: organizationClient.keySource)
                             let key = planSigningKey(client: organizationClient.client)
                             return (index, .success((plan.errors.isEmpty ? try plan.signed(with: key) : plan, key)))
