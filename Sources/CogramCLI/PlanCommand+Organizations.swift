@@ -16,40 +16,11 @@ extension PlanCommand {
         let validity = parseDuration(expiresIn) ?? 86400
         let planning = self.planning
         let verbose = connection.verbose
-        let share = max(1, planning.reading.parallelism / max(1, selected.count))
         let outcomes = try await Backend.withOrganizationClients(
             connection: connection, sandbox: sandbox, organizations: selected,
             requestsPerMinute: planning.reading.requestsPerMinute, parallelism: planning.reading.parallelism
         ) { clients in
-            let jobs = clients.map { organizationClient in
-                let organization = organizationClient.organization
-                let root = organization.organization?.root ?? "."
-                let fingerprint = ManifestDigest.fingerprint(
-                    files: organization.sources.map { ($0.path, Data($0.bytes)) }, roots: [root])
-                let options = planning.planOptions(
-                    apiURL: organizationClient.identity.apiURL, digest: fingerprint.digest, files: fingerprint.files,
-                    validity: validity)
-                return (organizationClient, options)
-            }
-            return await withTaskGroup(of: (Int, Result<(Plan, PlanSigningKey), any Error>).self) { group in
-                for (index, (organizationClient, options)) in jobs.enumerated() {
-                    group.addTask {
-                        do {
-                            let plan = try await Planning.plan(
-                                desired: organizationClient.organization.desired, client: organizationClient.client,
-                                options: options, parallelism: share, verbose: verbose, scope: nil,
-                                keySource: organizationClient.keySource)
-                            let key = planSigningKey(client: organizationClient.client)
-                            return (index, .success((plan.errors.isEmpty ? try plan.signed(with: key) : plan, key)))
-                        } catch {
-                            return (index, .failure(error))
-                        }
-                    }
-                }
-                var results = [Result<(Plan, PlanSigningKey), any Error>?](repeating: nil, count: jobs.count)
-                for await (index, result) in group { results[index] = result }
-                return results.compactMap { $0 }
-            }
+            await Planning.planEach(clients, planning: planning, validity: validity, verbose: verbose)
         }
         var plans: [Plan] = []
         var keys: [String: PlanSigningKey] = [:]
@@ -87,9 +58,8 @@ extension PlanCommand {
         }
         if let out {
             try Self.save(set.jsonData, to: out, what: "the plan set")
-            // The message offers only what this version does: it does not apply plan sets.
             let until = set.plans.map(\.expiresAt).min() ?? ""
-            Terminal.writeError("Saved the plan set of \(set.plans.count) organizations to \(out) (valid until \(until)); show it with `cogramctl show \(out)`. This version does not apply plan sets yet: apply each organization from its own folder.\n")
+            Terminal.writeError("Saved the plan set of \(set.plans.count) organizations to \(out) (valid until \(until)). Apply exactly this plan set with: cogramctl apply \(out)\n")
         }
         GitHubActions.appendStepSummary(renderMarkdown(set))
         var outputs = [("has-changes", String(!set.isEmpty)), ("change-count", String(set.changeCount))]
@@ -99,5 +69,27 @@ extension PlanCommand {
         GitHubActions.setOutputs(outputs)
         if set.plans.contains(where: { !$0.safetyViolations.isEmpty }) { throw ExitCode(4) }
         if detailedExitcode, !set.isEmpty { throw ExitCode(2) }
+    }
+}
+
+extension Planning {
+    /// Plans each organization with its own client, all at once, sharing the run's parallelism; a plan without
+    /// errors is signed with its organization's key. One organization's failure is its own.
+    static func planEach(
+        _ clients: [OrganizationClient], planning: PlanningOptions, validity: TimeInterval, verbose: Bool
+    ) async -> [Result<(Plan, PlanSigningKey), any Error>] {
+        let share = max(1, planning.reading.parallelism / max(1, clients.count))
+        return await OrganizationRuns.concurrently(clients) { organizationClient in
+            let organization = organizationClient.organization
+            let fingerprint = ManifestDigest.fingerprint(
+                files: organization.sources.map { ($0.path, Data($0.bytes)) }, roots: [organization.organization?.root ?? "."])
+            let options = planning.planOptions(
+                apiURL: organizationClient.identity.apiURL, digest: fingerprint.digest, files: fingerprint.files, validity: validity)
+            let plan = try await Planning.plan(
+                desired: organization.desired, client: organizationClient.client, options: options, parallelism: share,
+                verbose: verbose, scope: nil, keySource: organizationClient.keySource)
+            let key = planSigningKey(client: organizationClient.client)
+            return (plan.errors.isEmpty ? try plan.signed(with: key) : plan, key)
+        }
     }
 }
