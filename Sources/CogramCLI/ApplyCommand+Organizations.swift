@@ -9,14 +9,15 @@ extension ApplyCommand {
     /// are written once, for all of them.
     @TaskLocal static var tally: ApplyTally?
 
-    /// The plan set in `path`, before anything in it is trusted; nil when the file does not say it is one. A file
-    /// that says so but does not read as one stops here (exit 3).
-    static func savedPlanSet(at path: String) throws -> UnverifiedPlanSet? {
-        guard let data = FileManager.default.contents(atPath: path),
-              JSONValue(json: data)?.objectValue?["kind"]?.stringValue == PlanSet.kind
-        else { return nil }
+    /// The plan set in `path`, nil when the file is not one; one that does not read stops here (exit 3).
+    func readPlanSet(_ path: String) throws -> UnverifiedPlanSet? { try Self.refusing { try PlanSetApply.read(path: path) } }
+
+    /// `body`, or exit 3 (nothing sent) when the set cannot be applied; exit 1 for an `--org` it does not hold.
+    static func refusing<T>(_ body: () throws -> T) throws -> T {
         do {
-            return try UnverifiedPlanSet(data: data)
+            return try body()
+        } catch let unknown as PlanSetApply.UnknownOrganizations {
+            throw CLIError(wrapping: unknown)
         } catch {
             try refuseSet("\(error)")
         }
@@ -36,30 +37,12 @@ extension ApplyCommand {
         if sandbox.isEnabled || connection.apiKeyFile != nil {
             throw CLIError("a plan set is applied with each organization's key from the variable its plan records: remove --sandbox and --api-key-file")
         }
-        let positions: [Int]
-        do {
-            positions = try PlanSetApply.positions(set, names: organizations.names)
-        } catch let unknown as PlanSetApply.UnknownOrganizations {
-            throw CLIError(wrapping: unknown)
-        } catch {
-            try Self.refuseSet("\(error)")
-        }
+        let positions = try Self.refusing { try PlanSetApply.positions(set, names: organizations.names) }
         if format == .json, positions.count != 1 { throw CLIError("--format json reports one organization: add --org NAME") }
         let settings = try OrganizationRuns.resolveKeys(positions) { try connection.resolveSettings(keyVariable: set.keyVariables[$0]) }
-        let environment = Terminal.environment
-        // The key of each plan of the set; nil for an organization not selected whose variable is not set.
-        let signingKey = { (position: Int) -> PlanSigningKey? in
-            if let secret = environment["COGRAM_PLAN_KEY"], !secret.isEmpty { return .fromSecret(secret) }
-            let key = positions.firstIndex(of: position).map { settings[$0].apiKey }
-                ?? (try? ClientSettings.resolveAPIKey(apiKeyFile: nil, variable: set.keyVariables[position], environment: environment))
-            return key.map { .derived(fromAPIKey: $0.unredactedValue) }
-        }
-        let plans: [Plan]
-        do {
-            plans = try PlanSetApply.plans(set, positions: positions, key: signingKey)
-        } catch {
-            try Self.refuseSet("\(error)")
-        }
+        let keys = PlanSetApply.signingKeys(
+            set, resolved: Dictionary(uniqueKeysWithValues: zip(positions, settings.map(\.apiKey))), environment: Terminal.environment)
+        let plans = try Self.refusing { try PlanSetApply.plans(set, positions: positions) { keys[$0] } }
         let roots = manifests.isEmpty ? nil : ManifestLoader().loadOrganizations(paths: manifests)
         if let roots { try DiagnosticReporter.check(roots.diagnostics, sources: roots.sources, command: "apply") }
         let code: Int32 = try await Backend.withClients(
@@ -76,10 +59,12 @@ extension ApplyCommand {
                     guard let organization = roots.organizations.first(where: { $0.name == name }) else {
                         throw CLIError("--manifests \(manifests.joined(separator: " ")) holds no organization '\(name)': give the folder that holds every organization of the plan set")
                     }
-                    return replanning(organization, client: clients[index].client, apiURL: apiURL)
+                    return SavedPlanVerification.Manifests(
+                        organization: organization, paths: manifests, client: clients[index].client, parallelism: planning.reading.parallelism,
+                        options: planning.planOptions(apiURL: apiURL, digest: organization.fingerprint.digest))
                 }
                 return PlanSetApply.Entry(
-                    run: run, plan: plan, key: signingKey(positions[index]) ?? .derived(fromAPIKey: settings[index].apiKey.unredactedValue),
+                    run: run, plan: plan, key: keys[positions[index]] ?? .derived(fromAPIKey: settings[index].apiKey.unredactedValue),
                     apiURL: apiURL, options: planning.planOptions(apiURL: apiURL, digest: plan.manifestDigest), manifests: replan)
             }
             let (mismatches, verdicts) = try await PlanSetApply.verify(entries, parallelism: planning.reading.parallelism)
@@ -92,19 +77,6 @@ extension ApplyCommand {
             return try await applyEach(entries.map { ($0.run.name, $0.plan, $0.run.client) }, verdicts: verdicts, showing: true)
         }
         if code != 0 { throw ExitCode(code) }
-    }
-
-    /// `--manifests` for one organization of a set: its root's manifests, fingerprinted as `plan` did.
-    private func replanning(_ organization: LoadedOrganization, client: CogramClient, apiURL: String) -> SavedPlanVerification.Manifests {
-        let fingerprint = ManifestDigest.fingerprint(
-            files: organization.sources.map { ($0.path, Data($0.bytes)) }, roots: [organization.organization?.root ?? "."])
-        let options = planning.planOptions(apiURL: apiURL, digest: fingerprint.digest)
-        let parallelism = planning.reading.parallelism
-        let keySource = organization.organization?.apiKeyEnv ?? "COGRAM_API_KEY"
-        return SavedPlanVerification.Manifests(paths: manifests, digest: { fingerprint.digest }, files: fingerprint.files) {
-            try await Planning.plan(
-                desired: organization.desired, client: client, options: options, parallelism: parallelism, verbose: false, keySource: keySource)
-        }
     }
 
     /// `apply PATH…` over several organization roots: every organization planned with its own key, all at once;
@@ -122,28 +94,13 @@ extension ApplyCommand {
             requestsPerMinute: planning.reading.requestsPerMinute, parallelism: planning.reading.parallelism
         ) { clients in
             let outcomes = await Planning.planEach(clients, planning: planning, validity: 3600, verbose: verbose)
-            var plans: [Plan] = []
-            for (organization, outcome) in zip(selected, outcomes) {
-                do {
-                    let (plan, _) = try outcome.get()
-                    try Planning.reportErrors(plan, sources: organization.sources, command: "apply")
-                    plans.append(plan)
-                } catch is ExitCode {
-                } catch {
-                    Terminal.writeError("error: organization '\(organization.name ?? "unnamed")': \(error)\n")
-                }
-            }
-            guard plans.count == selected.count else {
-                Terminal.writeError("error: not every organization could be planned; nothing was changed in any organization\n")
-                return 1
-            }
+            let plans = try Planning.collect(outcomes, of: selected, command: "apply", notDone: "nothing was changed in any organization").map(\.plan)
             if format == .human { Terminal.writeOutput(rendered: renderHuman(PlanSet(plans: plans), color: Terminal.stdoutColor) + "\n\n") }
-            let refused = plans.filter { !$0.safetyViolations.isEmpty }
-            for plan in refused {
+            for plan in plans where !plan.safetyViolations.isEmpty {
                 Terminal.writeError("\(plan.organization?.name ?? "unnamed"):\n")
                 Planning.reportSafety(plan.safetyViolations, asErrors: true)
             }
-            if !refused.isEmpty {
+            if plans.contains(where: { !$0.safetyViolations.isEmpty }) {
                 Terminal.writeError("Apply refused by the safety caps; nothing was changed in any organization.\n")
                 GitHubActions.setOutputs([("applied", "0"), ("failed", "0")])
                 return 4
@@ -161,42 +118,26 @@ extension ApplyCommand {
         if code != 0 { throw ExitCode(code) }
     }
 
-    /// Applies each organization in order, under its own heading, once every one passed its checks; when one did
-    /// not, nothing is applied anywhere and each organization that failed says why. A failure in one does not stop
-    /// the next; an interruption does. Ends with the totals; the worst exit status.
+    /// Applies each organization in order under its own heading once every one passed its checks, then the
+    /// totals; the worst exit status (see `PlanSetApply.applyInOrder`).
     private func applyEach(
         _ items: [(name: String, plan: Plan, client: CogramClient)],
         verdicts: [Result<SavedPlanVerification.Verdict, any Error>], showing: Bool
     ) async throws -> Int32 {
-        let passed = verdicts.allSatisfy { (try? $0.get())?.exitCode == 0 }
         let tally = ApplyTally()
-        var outcomes: [OrganizationApplyOutcome] = []
-        for (item, verdict) in zip(items, verdicts) {
-            if outcomes.last?.exitCode == 130 { break }
-            if format == .human { Terminal.writeOutput(rendered: "=== \(escapeForTerminal(item.name)) ===\n\n") }
-            let before = tally.reports.count
-            var code: Int32 = 0
-            switch verdict {
-            case .failure(let error):
-                Terminal.writeError("error: organization '\(escapeForTerminal(item.name))': \(error)\nNothing was changed in it.\n")
-                code = 1
-            case .success(let verdict) where passed || verdict.exitCode != 0:
-                code = try await Self.$tally.withValue(tally) {
-                    try await handle(verdict, of: item.plan, client: item.client, showing: showing)
-                }
-            case .success:
-                Terminal.writeOutput("Not applied: the plan of another organization did not pass its checks.\n\n")
+        let outcomes = try await PlanSetApply.applyInOrder(names: items.map(\.name), verdicts: verdicts, tally: tally) { event in
+            switch event {
+            case .heading(let name): if format == .human { Terminal.writeOutput(rendered: "=== \(escapeForTerminal(name)) ===\n\n") }
+            case .notApplied: Terminal.writeOutput("Not applied: the plan of another organization did not pass its checks.\n\n")
+            case .failed(let error): Terminal.writeError("error: \(error)\nNothing was changed in this organization.\n")
             }
-            let reports = tally.reports.dropFirst(before)
-            outcomes.append(OrganizationApplyOutcome(
-                name: item.name, exitCode: code, applied: reports.reduce(0) { $0 + $1.done + $1.reconciled },
-                failed: reports.reduce(0) { $0 + $1.failed }))
+        } apply: { index, verdict in
+            try await Self.$tally.withValue(tally) {
+                try await handle(verdict, of: items[index].plan, client: items[index].client, showing: showing)
+            }
         }
         if format == .human { Terminal.writeOutput(rendered: OrganizationApplyOutcome.totalsLine(outcomes) + "\n") }
-        GitHubActions.setOutputs([
-            ("applied", String(outcomes.reduce(0) { $0 + $1.applied })), ("failed", String(outcomes.reduce(0) { $0 + $1.failed })),
-            ("organizations", items.map(\.name).joined(separator: ",")),
-        ])
+        GitHubActions.setOutputs(OrganizationApplyOutcome.outputs(outcomes, names: items.map(\.name)))
         return OrganizationRuns.worstExitCode(outcomes.map(\.exitCode))
     }
 }

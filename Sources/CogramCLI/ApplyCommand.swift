@@ -47,7 +47,7 @@ struct ApplyCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        if paths.count == 1, let set = try Self.savedPlanSet(at: paths[0]) {
+        if paths.count == 1, let set = try readPlanSet(paths[0]) {
             try await applySavedSet(set)
         } else if paths.count == 1, let saved = try savedPlan(at: paths[0]) {
             try await applySaved(saved)

@@ -147,3 +147,115 @@ public final class ApplyTally: Sendable {
 
     public var reports: [ApplyReport] { recorded.withLock { $0 } }
 }
+
+// MARK: - Reading and keys
+
+extension PlanSetApply {
+    /// The plan set in `path`, before anything in it is trusted; nil when the file does not say it is one (a
+    /// single plan, manifests). A file that says so but does not read as one throws (exit 3).
+    public static func read(path: String) throws(PlanSetError) -> UnverifiedPlanSet? {
+        guard let data = FileManager.default.contents(atPath: path),
+              JSONValue(json: data)?.objectValue?["kind"]?.stringValue == PlanSet.kind
+        else { return nil }
+        return try UnverifiedPlanSet(data: data)
+    }
+
+    /// The signing key of each plan of `set` by position: `COGRAM_PLAN_KEY` when set, else derived from the API
+    /// key of the organization, from `resolved` (the selected organizations' keys, by position) or from the
+    /// variable the plan records. A position whose key is not at hand has none.
+    public static func signingKeys(
+        _ set: UnverifiedPlanSet, resolved: [Int: APIKey], environment: [String: String]
+    ) -> [Int: PlanSigningKey] {
+        var keys: [Int: PlanSigningKey] = [:]
+        for position in set.keyVariables.indices {
+            if let secret = environment["COGRAM_PLAN_KEY"], !secret.isEmpty {
+                keys[position] = .fromSecret(secret)
+            } else if let key = resolved[position]
+                ?? (try? ClientSettings.resolveAPIKey(apiKeyFile: nil, variable: set.keyVariables[position], environment: environment)) {
+                keys[position] = .derived(fromAPIKey: key.unredactedValue)
+            }
+        }
+        return keys
+    }
+}
+
+// MARK: - Applying in order
+
+extension PlanSetApply {
+    /// What `applyInOrder` reports for an organization before (or instead of) applying it.
+    public enum Event: Sendable {
+        /// The organization's section starts.
+        case heading(String)
+        /// Its plan passed, another organization's did not: nothing applied in it.
+        case notApplied
+        /// Reading it failed while checking: nothing applied in it.
+        case failed(any Error)
+    }
+
+    /// Each organization in order, once every one passed its checks (`verdicts`); when one did not, nothing is
+    /// applied anywhere: `apply` reports the verdicts that did not pass, the others get `.notApplied`. A failure
+    /// in one organization does not stop the next; an interruption (exit 130) does. `apply` reports (and, when
+    /// ready, applies) one verdict and returns its exit status; what it applied is read from the reports it
+    /// records in `tally` meanwhile.
+    public static func applyInOrder(
+        names: [String], verdicts: [Result<SavedPlanVerification.Verdict, any Error>], tally: ApplyTally,
+        report: (Event) -> Void, apply: (Int, SavedPlanVerification.Verdict) async throws -> Int32
+    ) async rethrows -> [OrganizationApplyOutcome] {
+        let passed = verdicts.allSatisfy { (try? $0.get())?.exitCode == 0 }
+        var outcomes: [OrganizationApplyOutcome] = []
+        for (index, verdict) in verdicts.enumerated() {
+            if outcomes.last?.exitCode == 130 { break }
+            report(.heading(names[index]))
+            let before = tally.reports.count
+            var code: Int32 = 0
+            switch verdict {
+            case .failure(let error):
+                report(.failed(error))
+                code = 1
+            case .success(let verdict) where passed || verdict.exitCode != 0:
+                code = try await apply(index, verdict)
+            case .success:
+                report(.notApplied)
+            }
+            let reports = tally.reports.dropFirst(before)
+            outcomes.append(OrganizationApplyOutcome(
+                name: names[index], exitCode: code, applied: reports.reduce(0) { $0 + $1.done + $1.reconciled },
+                failed: reports.reduce(0) { $0 + $1.failed }))
+        }
+        return outcomes
+    }
+}
+
+extension OrganizationApplyOutcome {
+    /// The `GITHUB_OUTPUT` lines of an apply over several organizations: the totals and the organizations' names.
+    public static func outputs(_ outcomes: [OrganizationApplyOutcome], names: [String]) -> [(String, String)] {
+        [
+            ("applied", String(outcomes.reduce(0) { $0 + $1.applied })),
+            ("failed", String(outcomes.reduce(0) { $0 + $1.failed })),
+            ("organizations", names.joined(separator: ",")),
+        ]
+    }
+}
+
+extension LoadedOrganization {
+    /// The digest and `manifest_files` of the organization's manifests, relative to its root, as its plan records
+    /// them.
+    public var fingerprint: (digest: String, files: [String: String]) {
+        ManifestDigest.fingerprint(files: sources.map { ($0.path, Data($0.bytes)) }, roots: [organization?.root ?? "."])
+    }
+}
+
+extension SavedPlanVerification.Manifests {
+    /// One organization root's manifests for `apply PLANFILE --manifests` of a plan set: fingerprinted as `plan`
+    /// fingerprints a root, planned again with `client` (its own organization's).
+    public init(
+        organization: LoadedOrganization, paths: [String], client: some CogramClientProtocol, parallelism: Int,
+        options: PlanOptions
+    ) {
+        let fingerprint = organization.fingerprint
+        self.init(paths: paths, digest: { fingerprint.digest }, files: fingerprint.files) {
+            try await readAndPlan(
+                desired: organization.desired, client: client, options: options, scope: nil, parallelism: parallelism).plan
+        }
+    }
+}
