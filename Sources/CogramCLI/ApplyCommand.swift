@@ -20,7 +20,7 @@ struct ApplyCommand: AsyncParsableCommand {
             to do), 1 a change failed, an error stopped it or --deadline passed (no change started after it), 3 \
             saved plan stale, expired, unsigned, altered or made from other manifests (nothing applied), 4 \
             refused by a safety cap (nothing applied), 130 interrupted by SIGINT or SIGTERM (the changes in \
-            flight were finished, no new one started).
+            flight were finished, no new one started). Over several organizations (a plan set, or manifests of several roots; --org to choose): each organization's plan checked before any is applied, then one organization after the other; the worst status of the organizations (130, 1, 4, 3, 2, 0).
             """
     )
 
