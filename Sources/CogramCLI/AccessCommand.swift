@@ -32,6 +32,7 @@ struct AccessCommand: AsyncParsableCommand {
 
     @OptionGroup var reading: ReadOptions
 
+    @OptionGroup var organizations: OrganizationSelection
     @OptionGroup var sandbox: SandboxSelection
     @OptionGroup var connection: ConnectionOptions
 
@@ -45,7 +46,12 @@ struct AccessCommand: AsyncParsableCommand {
         let today = CalendarDay.today()
         var desired = DesiredState()
         if !paths.isEmpty {
-            (desired, _, _) = try Planning.load(paths, command: "access", verbose: connection.verbose)
+            let loaded = ManifestLoader().loadOrganizations(paths: paths)
+            if loaded.isValid, loaded.organizations.count > 1 {
+                return try await reportOrganizations(try organizations.select(loaded), today: today)
+            }
+            if loaded.isValid, !organizations.names.isEmpty { _ = try organizations.select(loaded) }
+            (desired, _, _) = try Planning.load(loaded, paths: paths, command: "access", verbose: connection.verbose)
         }
         let base = ManifestPathBase(directories: desired.organization.map { [$0.root] } ?? paths.map(Self.folder))
         let keySource = connection.keySource(variable: desired.organization?.apiKeyEnv, sandbox: sandbox.isEnabled)
@@ -63,11 +69,7 @@ struct AccessCommand: AsyncParsableCommand {
             }
             try checkAnchor(organization: desired.organization, users: observed.users, keySource: keySource)
             if connection.verbose {
-                let count = await client.requestCount
-                Terminal.writeError(
-                    "Read Cogram with \(plural(count.total, "request")) (\(count.retries) retries, \(count.rateLimited) rate-limited): "
-                        + "\(plural(observed.projects.count, "project")), \(plural(observed.users.count, "user")), "
-                        + "member lists of \(plural(observed.members.count, "project")).\n")
+                Terminal.writeError(rendered: observed.readSummary(await client.requestCount))
             }
             var report = makeAccessReport(
                 evaluation: desired.evaluated(asOf: today, warningWindow: expiry.expiryWarning), desired: desired,
@@ -76,6 +78,27 @@ struct AccessCommand: AsyncParsableCommand {
             return report
         }
         Terminal.writeOutput(rendered: try format.render(report))
+    }
+
+    /// `access` over several organization roots: each organization read with its own key, all at once
+    /// (`readAccess`); one report per organization, or nothing and exit 1 when any of them failed.
+    private func reportOrganizations(_ selected: [LoadedOrganization], today: CalendarDay) async throws {
+        let (parallelism, window, users) = (reading.parallelism, expiry.expiryWarning, users.isEmpty ? nil : Set(users))
+        let results = try await Backend.withOrganizationClients(
+            connection: connection, sandbox: sandbox, organizations: selected,
+            requestsPerMinute: reading.requestsPerMinute, parallelism: parallelism
+        ) { clients in
+            await readAccess(clients.map(\.read), parallelism: max(1, parallelism / clients.count), today: today, warningWindow: window, users: users)
+        }
+        var reports: [AccessReport] = []
+        for (organization, result) in zip(selected, results) {
+            do { reports.append(try result.get()) } catch { Terminal.writeError("error: organization '\(organization.name ?? "unnamed")': \(error)\n") }
+        }
+        guard reports.count == selected.count else {
+            Terminal.writeError("error: not every organization could be read; no report was printed\n")
+            throw ExitCode(1)
+        }
+        Terminal.writeOutput(rendered: try format.render(AccessSet(reports)))
     }
 
     /// A path argument's folder: a directory itself, a file's folder.
@@ -87,16 +110,4 @@ struct AccessCommand: AsyncParsableCommand {
     }
 }
 
-/// `--format human|markdown|csv|json` of `access`.
-enum AccessFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
-    case human, markdown, csv, json
-
-    func render(_ report: AccessReport) throws -> String {
-        switch self {
-        case .human: renderHuman(report)
-        case .markdown: renderMarkdown(report)
-        case .csv: renderCSV(report)
-        case .json: String(decoding: try report.jsonData(), as: UTF8.self)
-        }
-    }
-}
+extension AccessFormat: ExpressibleByArgument {}

@@ -21,34 +21,16 @@ extension PlanCommand {
             connection: connection, sandbox: sandbox, organizations: selected,
             requestsPerMinute: planning.reading.requestsPerMinute, parallelism: planning.reading.parallelism
         ) { clients in
-            let jobs = clients.map { organizationClient in
-                let organization = organizationClient.organization
-                let root = organization.organization?.root ?? "."
+            await OrganizationRead.concurrently(clients.map(\.read)) { read in
                 let fingerprint = ManifestDigest.fingerprint(
-                    files: organization.sources.map { ($0.path, Data($0.bytes)) }, roots: [root])
+                    files: read.organization.sources.map { ($0.path, Data($0.bytes)) }, roots: [read.root])
                 let options = planning.planOptions(
-                    apiURL: organizationClient.identity.apiURL, digest: fingerprint.digest, files: fingerprint.files,
-                    validity: validity)
-                return (organizationClient, options)
-            }
-            return await withTaskGroup(of: (Int, Result<(Plan, PlanSigningKey), any Error>).self) { group in
-                for (index, (organizationClient, options)) in jobs.enumerated() {
-                    group.addTask {
-                        do {
-                            let plan = try await Planning.plan(
-                                desired: organizationClient.organization.desired, client: organizationClient.client,
-                                options: options, parallelism: share, verbose: verbose, scope: nil,
-                                keySource: organizationClient.keySource)
-                            let key = planSigningKey(client: organizationClient.client)
-                            return (index, .success((plan.errors.isEmpty ? try plan.signed(with: key) : plan, key)))
-                        } catch {
-                            return (index, .failure(error))
-                        }
-                    }
-                }
-                var results = [Result<(Plan, PlanSigningKey), any Error>?](repeating: nil, count: jobs.count)
-                for await (index, result) in group { results[index] = result }
-                return results.compactMap { $0 }
+                    apiURL: read.apiURL, digest: fingerprint.digest, files: fingerprint.files, validity: validity)
+                let plan = try await Planning.plan(
+                    desired: read.organization.desired, client: read.run.client, options: options, parallelism: share,
+                    verbose: verbose, scope: nil, keySource: read.run.keySource)
+                let key = planSigningKey(client: read.run.client)
+                return (plan.errors.isEmpty ? try plan.signed(with: key) : plan, key)
             }
         }
         var plans: [Plan] = []

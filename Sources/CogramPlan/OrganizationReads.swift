@@ -1,0 +1,83 @@
+import CogramAPI
+import CogramCore
+import CogramManifest
+import Foundation
+
+/// One organization of a read-only run over several (`drift`, `access`): its manifests, and the run that holds its
+/// key and only its key.
+public struct OrganizationRead<Client: CogramClientProtocol>: Sendable {
+    public var organization: LoadedOrganization
+    public var run: OrganizationRun<Client>
+    /// The API URL as the reports show it.
+    public var apiURL: String
+
+    public init(organization: LoadedOrganization, client: Client, apiURL: String, keySource: String) {
+        self.organization = organization
+        run = OrganizationRun(
+            name: organization.name ?? "unnamed", anchor: organization.organization?.anchor, client: client,
+            keySource: keySource)
+        self.apiURL = apiURL
+    }
+
+    /// Its root: where its report's paths are relative to and what the commands that end its drift name.
+    public var root: String { organization.organization?.root ?? "." }
+
+    /// `body` for every read at once (`OrganizationRuns.concurrently`), the results in the order of `reads`.
+    public static func concurrently<T: Sendable>(
+        _ reads: [Self], _ body: @escaping @Sendable (Self) async throws -> T
+    ) async -> [Result<T, any Error>] {
+        // The names are distinct: two roots with one name are a load error.
+        let byName = Dictionary(reads.map { ($0.run.name, $0) }, uniquingKeysWith: { first, _ in first })
+        return await OrganizationRuns.concurrently(reads.map(\.run)) { run in
+            guard let read = byName[run.name] else { throw CancellationError() }
+            return try await body(read)
+        }
+    }
+}
+
+/// One organization's drift check, as `readDrift` gives it, with the options it planned with (for `--adopt`).
+public struct DriftCheck: Sendable {
+    public var organization: LoadedOrganization
+    public var report: DriftReport
+    public var plan: Plan
+    public var observed: ObservedState
+    public var options: PlanOptions
+
+    /// Its root: what the commands that end its drift name, and where `--adopt` writes.
+    public var root: String { organization.organization?.root ?? "." }
+}
+
+/// `drift` over several organizations: each read in full with its own client, its anchor checked before anything
+/// is compared, all at once. Each organization plans with `options`, its own API URL and its own manifests' digest
+/// (over paths relative to its root).
+public func checkDrift<Client: CogramClientProtocol>(
+    _ reads: [OrganizationRead<Client>], parallelism: Int, options: PlanOptions
+) async -> [Swift.Result<DriftCheck, any Error>] {
+    await OrganizationRead.concurrently(reads) { read in
+        var options = options
+        options.apiURL = read.apiURL
+        options.manifestDigest = ManifestDigest.fingerprint(
+            files: read.organization.sources.map { ($0.path, Data($0.bytes)) }, roots: [read.root]).digest
+        let (report, plan, observed) = try await readDrift(
+            desired: read.organization.desired, client: read.run.client, options: options, parallelism: parallelism,
+            keySource: read.run.keySource)
+        return DriftCheck(organization: read.organization, report: report, plan: plan, observed: observed, options: options)
+    }
+}
+
+/// `access` over several organizations: each read in full with its own client, its anchor checked before its
+/// report is made, all at once. Paths in each report are relative to its organization's root.
+public func readAccess<Client: CogramClientProtocol>(
+    _ reads: [OrganizationRead<Client>], parallelism: Int, today: CalendarDay, warningWindow: Int, users: Set<String>?
+) async -> [Swift.Result<AccessReport, any Error>] {
+    await OrganizationRead.concurrently(reads) { read in
+        let desired = read.organization.desired
+        let observed = try await readFullObservedState(client: read.run.client, parallelism: parallelism)
+        try checkAnchor(organization: desired.organization, users: observed.users, keySource: read.run.keySource)
+        var report = makeAccessReport(
+            evaluation: desired.evaluated(asOf: today, warningWindow: warningWindow), desired: desired,
+            observed: observed, apiURL: read.apiURL, base: ManifestPathBase(directories: [read.root]), users: users)
+        report.keySource = read.run.keySource
+        return report
+    }
+}
