@@ -10,9 +10,7 @@ extension PlanCommand {
     /// its own key, all at once; one section per organization and a line of totals; `--out` saves a plan set.
     func makePlanSet(_ selected: [LoadedOrganization], loaded: OrganizationLoadResult) async throws {
         if connection.verbose { Planning.reportSkipped(loaded.single) }
-        if changedSince.changedSince != nil {
-            throw CLIError("--changed-since plans one organization at a time: give it one organization's folder, or leave it out to plan every organization")
-        }
+        let scopes = try await changedSince.scopes(paths: paths, organizations: selected)
         let validity = parseDuration(expiresIn) ?? 86400
         let planning = self.planning
         let verbose = connection.verbose
@@ -28,7 +26,7 @@ extension PlanCommand {
                     apiURL: read.apiURL, digest: fingerprint.digest, files: fingerprint.files, validity: validity)
                 let plan = try await Planning.plan(
                     desired: read.organization.desired, client: read.run.client, options: options, parallelism: share,
-                    verbose: verbose, scope: nil, keySource: read.run.keySource)
+                    verbose: verbose, scope: scopes[read.run.name], keySource: read.run.keySource)
                 let key = planSigningKey(client: read.run.client)
                 return (plan.errors.isEmpty ? try plan.signed(with: key) : plan, key)
             }

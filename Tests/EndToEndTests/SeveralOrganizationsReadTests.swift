@@ -8,8 +8,8 @@ import CogramTestSupport
 import Foundation
 import Testing
 
-/// `drift` and `access` over two organization roots, through the built binary against `sandbox serve` holding both
-/// organizations in one database, one key each (cli.md, "Several organizations").
+/// `drift`, `access` and `plan --changed-since` over two organization roots, through the built binary against
+/// `sandbox serve` holding both organizations in one database, one key each (cli.md, "Several organizations").
 @Suite struct SeveralOrganizationsReadTests {
     @Test func driftAndAccessReadEachOrganizationWithItsOwnKey() async throws {
         let folder = try makeTemporaryDirectory("cogramctl-orgs-read")
@@ -31,6 +31,9 @@ import Testing
             try SeveralOrganizationsTests.manifest(name, prefix, variable: "COGRAM_API_KEY_\(prefix.uppercased())")
                 .write(to: root.appendingPathComponent("org.yaml"), atomically: true, encoding: .utf8)
         }
+        try ChangedSinceEndToEndTests.git(["init", "-q", "-b", "main"], in: folder)
+        try ChangedSinceEndToEndTests.git(["add", "manifests"], in: folder)
+        try ChangedSinceEndToEndTests.git(["-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-qm", "base"], in: folder)
         let (server, url) = try await SeveralOrganizationsTests.serve(database: database, in: folder)
         let both = ["COGRAM_API_URL": url, "COGRAM_API_KEY_US": usKey, "COGRAM_API_KEY_EU": euKey, "NO_COLOR": "1"]
         let onlyEU = ["COGRAM_API_URL": url, "COGRAM_API_KEY_EU": euKey, "NO_COLOR": "1"]
@@ -50,6 +53,11 @@ import Testing
         let accessSwapped = try await Binary.run(
             ["access", "manifests"],
             environment: ["COGRAM_API_URL": url, "COGRAM_API_KEY_US": euKey, "COGRAM_API_KEY_EU": usKey, "NO_COLOR": "1"], in: folder)
+        // Only Acme US's files change: each organization is scoped by its own root.
+        let usFile = folder.appendingPathComponent("manifests/us/org.yaml")
+        try String(contentsOf: usFile, encoding: .utf8).replacingOccurrences(of: "name: US One", with: "name: US Renamed")
+            .write(to: usFile, atomically: true, encoding: .utf8)
+        let changed = try await Binary.run(["plan", "manifests", "--changed-since", "HEAD"], environment: both, in: folder)
         server.send(SIGINT)
         _ = await server.wait(timeout: 30)
 
@@ -104,7 +112,13 @@ import Testing
         #expect(accessSwapped.status == 1 && accessSwapped.stdout.isEmpty, "\(accessSwapped.stdout)")
         #expect(accessSwapped.stderr.contains("it is the key of another organization"), "\(accessSwapped.stderr)")
 
-        for result in [applyEU, drift, driftJSON, driftEU, driftMissing, csv, accessJSON, accessHuman, accessMissing, accessSwapped] {
+        #expect(changed.status == 0, "\(changed.stderr)")
+        #expect(changed.stderr.contains("Acme EU: Scoped plan: 0 projects changed since HEAD (of 1 in the manifests)"), "\(changed.stderr)")
+        #expect(changed.stderr.contains("Acme US: Scoped plan: 1 project changed since HEAD (of 1 in the manifests)"), "\(changed.stderr)")
+        #expect(changed.stdout.contains("=== Acme EU ===") && changed.stdout.contains("+ project.us-one"), "\(changed.stdout)")
+        #expect(changed.stdout.contains("Totals: 3 changes in 2 organizations (Acme EU: 0, Acme US: 3)."), "\(changed.stdout)")
+
+        for result in [changed, applyEU, drift, driftJSON, driftEU, driftMissing, csv, accessJSON, accessHuman, accessMissing, accessSwapped] {
             #expect(!(result.stdout + result.stderr).contains(usKey) && !(result.stdout + result.stderr).contains(euKey), "keys are never printed")
         }
     }
