@@ -58,6 +58,13 @@ import Testing
         try String(contentsOf: usFile, encoding: .utf8).replacingOccurrences(of: "name: US One", with: "name: US Renamed")
             .write(to: usFile, atomically: true, encoding: .utf8)
         let changed = try await Binary.run(["plan", "manifests", "--changed-since", "HEAD"], environment: both, in: folder)
+        // --adopt in each root: EU's name, changed only in its manifest, is written back from Cogram; US's missing
+        // project cannot be adopted, so the run exits 2 (the worst of 0 and 2).
+        let euFile = folder.appendingPathComponent("manifests/eu/org.yaml")
+        try String(contentsOf: euFile, encoding: .utf8).replacingOccurrences(of: "name: EU One", with: "name: EU Local")
+            .write(to: euFile, atomically: true, encoding: .utf8)
+        let adopt = try await Binary.run(["drift", "manifests", "--adopt"], environment: both, in: folder)
+        let adoptInto = try await Binary.run(["drift", "manifests", "--adopt", "--adopt-into", "manifests/eu/new.yaml"], environment: both, in: folder)
         server.send(SIGINT)
         _ = await server.wait(timeout: 30)
 
@@ -118,7 +125,13 @@ import Testing
         #expect(changed.stdout.contains("=== Acme EU ===") && changed.stdout.contains("+ project.us-one"), "\(changed.stdout)")
         #expect(changed.stdout.contains("Totals: 3 changes in 2 organizations (Acme EU: 0, Acme US: 3)."), "\(changed.stdout)")
 
-        for result in [changed, applyEU, drift, driftJSON, driftEU, driftMissing, csv, accessJSON, accessHuman, accessMissing, accessSwapped] {
+        #expect(adopt.status == 2, "\(adopt.stdout)\(adopt.stderr)")
+        #expect(adopt.stdout.contains("-    name: EU Local\n+    name: EU One\n"), "\(adopt.stdout)")
+        #expect(try String(contentsOf: euFile, encoding: .utf8).contains("name: EU One\n"))
+        #expect(adopt.stderr.contains("Acme US:\n") && adopt.stderr.contains("Not adopted (1):\n  project_missing project.us-one"), "\(adopt.stderr)")
+        #expect(adoptInto.status == 1 && adoptInto.stderr.contains("--adopt-into names one file of one organization"), "\(adoptInto.stderr)")
+
+        for result in [adopt, changed, applyEU, drift, driftJSON, driftEU, driftMissing, csv, accessJSON, accessHuman, accessMissing, accessSwapped] {
             #expect(!(result.stdout + result.stderr).contains(usKey) && !(result.stdout + result.stderr).contains(euKey), "keys are never printed")
         }
     }
