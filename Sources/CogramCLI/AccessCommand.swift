@@ -53,7 +53,7 @@ struct AccessCommand: AsyncParsableCommand {
             if loaded.isValid, !organizations.names.isEmpty { _ = try organizations.select(loaded) }
             (desired, _, _) = try Planning.load(loaded, paths: paths, command: "access", verbose: connection.verbose)
         }
-        let base = ManifestPathBase(directories: desired.organization.map { [$0.root] } ?? paths.map(Self.folder))
+        let base = desired.organization.map { ManifestPathBase(directories: [$0.root]) } ?? ManifestPathBase(pathArguments: paths)
         let keySource = connection.keySource(variable: desired.organization?.apiKeyEnv, sandbox: sandbox.isEnabled)
         let report = try await Backend.withClient(
             connection: connection, sandbox: sandbox, manifestPaths: paths, desired: paths.isEmpty ? nil : desired,
@@ -61,21 +61,16 @@ struct AccessCommand: AsyncParsableCommand {
         ) { client, identity in
             let progress = ReadingProgress()
             progress.start()
-            let observed: ObservedState
+            let read: (report: AccessReport, observed: ObservedState)
             do {
                 defer { progress.finish() }
-                observed = try await readFullObservedState(
-                    client: client, parallelism: reading.parallelism, progress: { progress.record($0) })
+                read = try await readAccessReport(
+                    desired: desired, client: client, apiURL: identity.apiURL, base: base, keySource: keySource,
+                    parallelism: reading.parallelism, today: today, warningWindow: expiry.expiryWarning,
+                    users: users.isEmpty ? nil : Set(users), progress: { progress.record($0) })
             }
-            try checkAnchor(organization: desired.organization, users: observed.users, keySource: keySource)
-            if connection.verbose {
-                Terminal.writeError(rendered: observed.readSummary(await client.requestCount))
-            }
-            var report = makeAccessReport(
-                evaluation: desired.evaluated(asOf: today, warningWindow: expiry.expiryWarning), desired: desired,
-                observed: observed, apiURL: identity.apiURL, base: base, users: users.isEmpty ? nil : Set(users))
-            report.keySource = keySource
-            return report
+            if connection.verbose { Terminal.writeError(rendered: read.observed.readSummary(await client.requestCount)) }
+            return read.report
         }
         Terminal.writeOutput(rendered: try format.render(report))
     }
@@ -99,14 +94,6 @@ struct AccessCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         Terminal.writeOutput(rendered: try format.render(AccessSet(reports)))
-    }
-
-    /// A path argument's folder: a directory itself, a file's folder.
-    static func folder(_ path: String) -> String {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { return path }
-        let folder = (path as NSString).deletingLastPathComponent
-        return folder.isEmpty ? "." : folder
     }
 }
 

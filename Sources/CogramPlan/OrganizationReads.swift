@@ -71,13 +71,25 @@ public func readAccess<Client: CogramClientProtocol>(
     _ reads: [OrganizationRead<Client>], parallelism: Int, today: CalendarDay, warningWindow: Int, users: Set<String>?
 ) async -> [Swift.Result<AccessReport, any Error>] {
     await OrganizationRead.concurrently(reads) { read in
-        let desired = read.organization.desired
-        let observed = try await readFullObservedState(client: read.run.client, parallelism: parallelism)
-        try checkAnchor(organization: desired.organization, users: observed.users, keySource: read.run.keySource)
-        var report = makeAccessReport(
-            evaluation: desired.evaluated(asOf: today, warningWindow: warningWindow), desired: desired,
-            observed: observed, apiURL: read.apiURL, base: ManifestPathBase(directories: [read.root]), users: users)
-        report.keySource = read.run.keySource
-        return report
+        try await readAccessReport(
+            desired: read.organization.desired, client: read.run.client, apiURL: read.apiURL,
+            base: ManifestPathBase(directories: [read.root]), keySource: read.run.keySource, parallelism: parallelism,
+            today: today, warningWindow: warningWindow, users: users).report
     }
+}
+
+/// Reads the organization in full and makes its access report: the whole of `access` but the printing. A key of
+/// another organization (the anchor is not among its users) throws `AnchorMismatch` before the report is made.
+public func readAccessReport(
+    desired: DesiredState, client: some CogramClientProtocol, apiURL: String, base: ManifestPathBase, keySource: String,
+    parallelism: Int, today: CalendarDay, warningWindow: Int, users: Set<String>?,
+    progress: @escaping @Sendable (ObservedReadProgress) -> Void = { _ in }
+) async throws -> (report: AccessReport, observed: ObservedState) {
+    let observed = try await readFullObservedState(client: client, parallelism: parallelism, progress: progress)
+    try checkAnchor(organization: desired.organization, users: observed.users, keySource: keySource)
+    var report = makeAccessReport(
+        evaluation: desired.evaluated(asOf: today, warningWindow: warningWindow), desired: desired, observed: observed,
+        apiURL: apiURL, base: base, users: users)
+    report.keySource = keySource
+    return (report, observed)
 }
