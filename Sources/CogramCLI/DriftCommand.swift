@@ -90,10 +90,7 @@ struct DriftCommand: AsyncParsableCommand {
                     desired: desired, client: client, options: options, parallelism: reading.parallelism, keySource: keySource,
                     progress: { progress.record($0) })
             }
-            if connection.verbose {
-                let count = await client.requestCount
-                Terminal.writeError("Read Cogram with \(plural(count.total, "request")).\n")
-            }
+            if connection.verbose { Terminal.writeError(rendered: observed.readSummary(await client.requestCount)) }
             return (report, plan, observed, options)
         }
         try Planning.reportErrors(plan, sources: sources, command: "drift")
