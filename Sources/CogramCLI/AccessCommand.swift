@@ -85,14 +85,8 @@ struct AccessCommand: AsyncParsableCommand {
         ) { clients in
             await readAccess(clients.map(\.read), parallelism: max(1, parallelism / clients.count), today: today, warningWindow: window, users: users)
         }
-        var reports: [AccessReport] = []
-        for (organization, result) in zip(selected, results) {
-            do { reports.append(try result.get()) } catch { Terminal.writeError("error: organization '\(organization.name ?? "unnamed")': \(error)\n") }
-        }
-        guard reports.count == selected.count else {
-            Terminal.writeError("error: not every organization could be read; no report was printed\n")
-            throw ExitCode(1)
-        }
+        let reports = try Planning.collect(
+            results, of: selected, command: "access", notDone: "no report was printed", failure: "could not be read", plan: { _ in nil })
         Terminal.writeOutput(rendered: try format.render(AccessSet(reports)))
     }
 }

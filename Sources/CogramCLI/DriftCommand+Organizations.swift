@@ -13,37 +13,24 @@ extension DriftCommand {
         }
         var options = PlanOptions(toolVersion: Cogramctl.version, apiURL: "", manifestDigest: "", now: Date(), validity: 0)
         options.expiryWarningDays = expiry.expiryWarning
-        var entries = selected.map { DriftMetricsEntry.failed(organization: $0.name ?? "unnamed", at: options.now) }
-        let parallelism = reading.parallelism
+        let names = selected.map { $0.name ?? "unnamed" }
         let results: [Result<DriftCheck, any Error>]
         do {
             results = try await Backend.withOrganizationClients(
                 connection: connection, sandbox: sandbox, organizations: selected,
-                requestsPerMinute: reading.requestsPerMinute, parallelism: parallelism
-            ) { clients in
+                requestsPerMinute: reading.requestsPerMinute, parallelism: reading.parallelism
+            ) { [parallelism = reading.parallelism] clients in
                 await checkDrift(clients.map(\.read), parallelism: max(1, parallelism / clients.count), options: options)
             }
         } catch {
             // Nothing was read (a missing key, a sandbox that did not start): every organization's check failed.
-            if let metrics { try? DriftMetrics.write(entries, to: metrics) }
+            if let metrics { try? DriftMetrics.write(DriftMetricsEntry.entries([], organizations: names, at: options.now), to: metrics) }
             throw error
         }
-        var checks: [DriftCheck] = []
-        for (index, result) in results.enumerated() {
-            do {
-                let check = try result.get()
-                try Planning.reportErrors(check.plan, sources: check.organization.sources, command: "drift")
-                checks.append(check)
-                entries[index] = .checked(check.report)
-            } catch {
-                if !(error is ExitCode) { Terminal.writeError("error: organization '\(selected[index].name ?? "unnamed")': \(error)\n") }
-            }
-        }
-        if let metrics { try DriftMetrics.write(entries, to: metrics) }
-        guard checks.count == selected.count else {
-            Terminal.writeError("error: not every organization could be checked; no report was printed and nothing was adopted\n")
-            throw ExitCode(1)
-        }
+        if let metrics { try DriftMetrics.write(DriftMetricsEntry.entries(results, organizations: names, at: options.now), to: metrics) }
+        let checks = try Planning.collect(
+            results, of: selected, command: "drift", notDone: "no report was printed and nothing was adopted",
+            failure: "could not be checked", plan: { $0.plan })
         guard !adopt else {
             var statuses: [Int32] = []
             for check in checks {

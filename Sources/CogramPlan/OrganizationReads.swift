@@ -21,18 +21,6 @@ public struct OrganizationRead<Client: CogramClientProtocol>: Sendable {
 
     /// Its root: where its report's paths are relative to and what the commands that end its drift name.
     public var root: String { organization.organization?.root ?? "." }
-
-    /// `body` for every read at once (`OrganizationRuns.concurrently`), the results in the order of `reads`.
-    public static func concurrently<T: Sendable>(
-        _ reads: [Self], _ body: @escaping @Sendable (Self) async throws -> T
-    ) async -> [Result<T, any Error>] {
-        // The names are distinct: two roots with one name are a load error.
-        let byName = Dictionary(reads.map { ($0.run.name, $0) }, uniquingKeysWith: { first, _ in first })
-        return await OrganizationRuns.concurrently(reads.map(\.run)) { run in
-            guard let read = byName[run.name] else { throw CancellationError() }
-            return try await body(read)
-        }
-    }
 }
 
 /// One organization's drift check, as `readDrift` gives it, with the options it planned with (for `--adopt`).
@@ -53,11 +41,10 @@ public struct DriftCheck: Sendable {
 public func checkDrift<Client: CogramClientProtocol>(
     _ reads: [OrganizationRead<Client>], parallelism: Int, options: PlanOptions
 ) async -> [Swift.Result<DriftCheck, any Error>] {
-    await OrganizationRead.concurrently(reads) { read in
+    await OrganizationRuns.concurrently(reads) { read in
         var options = options
         options.apiURL = read.apiURL
-        options.manifestDigest = ManifestDigest.fingerprint(
-            files: read.organization.sources.map { ($0.path, Data($0.bytes)) }, roots: [read.root]).digest
+        options.manifestDigest = read.organization.fingerprint.digest
         let (report, plan, observed) = try await readDrift(
             desired: read.organization.desired, client: read.run.client, options: options, parallelism: parallelism,
             keySource: read.run.keySource)
@@ -70,7 +57,7 @@ public func checkDrift<Client: CogramClientProtocol>(
 public func readAccess<Client: CogramClientProtocol>(
     _ reads: [OrganizationRead<Client>], parallelism: Int, today: CalendarDay, warningWindow: Int, users: Set<String>?
 ) async -> [Swift.Result<AccessReport, any Error>] {
-    await OrganizationRead.concurrently(reads) { read in
+    await OrganizationRuns.concurrently(reads) { read in
         try await readAccessReport(
             desired: read.organization.desired, client: read.run.client, apiURL: read.apiURL,
             base: ManifestPathBase(directories: [read.root]), keySource: read.run.keySource, parallelism: parallelism,

@@ -68,10 +68,11 @@ public enum OrganizationRuns {
         return try results.compactMap { try $0.get() }
     }
 
-    /// `body` for every run at once (for reads: their requests overlap); the results in the order of `runs`. One
-    /// organization's error does not cancel the others.
-    public static func concurrently<Client, T: Sendable>(
-        _ runs: [OrganizationRun<Client>], _ body: @escaping @Sendable (OrganizationRun<Client>) async throws -> T
+    /// `body` for every organization (an `OrganizationRun`, or whatever a command keeps per organization) at once,
+    /// so that reads overlap; the results in the order of `runs`. One organization's error does not cancel the
+    /// others.
+    public static func concurrently<Run: Sendable, T: Sendable>(
+        _ runs: [Run], _ body: @escaping @Sendable (Run) async throws -> T
     ) async -> [Result<T, any Error>] {
         await withTaskGroup(of: (Int, Result<T, any Error>).self) { group in
             for (index, run) in runs.enumerated() {
@@ -92,9 +93,8 @@ public enum OrganizationRuns {
     /// `body` for each run, one after the other in the order of `runs` (for writes: one organization at a time,
     /// so that a report and an interruption concern one organization). A failure does not stop the next; a
     /// `stop` that answers true does (the runs not started get no result).
-    public static func inOrder<Client, T>(
-        _ runs: [OrganizationRun<Client>], stop: () -> Bool = { false },
-        _ body: (OrganizationRun<Client>) async throws -> T
+    public static func inOrder<Run, T>(
+        _ runs: [Run], stop: () -> Bool = { false }, _ body: (Run) async throws -> T
     ) async -> [Result<T, any Error>] {
         var results: [Result<T, any Error>] = []
         for run in runs {
