@@ -29,6 +29,10 @@ struct OrganizationClient: Sendable {
     var identity: BackendIdentity
     /// Where its key came from, for messages (never the key).
     var keySource: String
+
+    var read: OrganizationRead<CogramClient> {
+        OrganizationRead(organization: organization, client: client, apiURL: identity.apiURL, keySource: keySource)
+    }
 }
 
 extension Backend {

@@ -9,8 +9,8 @@ struct SchemaCommand: ParsableCommand {
         discussion: """
             manifest: the YAML manifests (for editors: 'cogramctl schema manifest > cogram-manifest.v1.schema.json'); \
             plan: 'plan --format json', saved plans and 'show --format json'; plan-set: a saved plan of several \
-            organizations; drift and access: those commands' JSON. Each schema's description states its \
-            format_version rules.
+            organizations; drift and access: those commands' JSON; drift-set and access-set: their JSON over several \
+            organizations. Each schema's description states its format_version rules.
             """
     )
 
