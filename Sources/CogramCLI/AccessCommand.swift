@@ -75,7 +75,7 @@ struct AccessCommand: AsyncParsableCommand {
             report.keySource = keySource
             return report
         }
-        Terminal.writeOutput(rendered: try format.render(report))
+        Terminal.writeOutput(renderedBytes: try format.render(report))
     }
 
     /// A path argument's folder: a directory itself, a file's folder.
@@ -91,12 +91,14 @@ struct AccessCommand: AsyncParsableCommand {
 enum AccessFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
     case human, markdown, csv, json
 
-    func render(_ report: AccessReport) throws -> String {
+    /// The report's bytes: the JSON document is written as bytes and goes out as they are, without a round trip
+    /// through `String` (tens of megabytes for a large organization).
+    func render(_ report: AccessReport) throws -> Data {
         switch self {
-        case .human: renderHuman(report)
-        case .markdown: renderMarkdown(report)
-        case .csv: renderCSV(report)
-        case .json: String(decoding: try report.jsonData(), as: UTF8.self)
+        case .human: Data(renderHuman(report).utf8)
+        case .markdown: Data(renderMarkdown(report).utf8)
+        case .csv: Data(renderCSV(report).utf8)
+        case .json: try report.jsonData()
         }
     }
 }
