@@ -41,8 +41,7 @@ struct ImportCommand: AsyncParsableCommand {
     @Flag(help: ArgumentHelp("Propose groups: memberships (email and role) that several projects share are written once under `groups:` (in groups.yaml with --layout per-project) and included with `- group: NAME`. Every project keeps exactly its members and roles."))
     var groups = false
 
-    @Option(help: ArgumentHelp("How many requests may run at once (under the shared rate limit).", valueName: "n"))
-    var parallelism = ClientConfiguration.defaultMaxConcurrentRequests
+    @OptionGroup var read: ReadOptions
 
     @Option(help: ArgumentHelp(
         "Write an 'organization:' section with this name and, as its anchor, the id of the active admin with the smallest id.",
@@ -60,7 +59,6 @@ struct ImportCommand: AsyncParsableCommand {
                 throw ValidationError("--organization-name must be 1-\(OrganizationSection.maxNameLength) characters, without commas or control characters")
             }
         }
-        guard parallelism >= 1, parallelism <= 64 else { throw ValidationError("--parallelism must be between 1 and 64") }
         if layout == .perProject, out == nil {
             throw ValidationError("--layout per-project writes several files; name a directory with --out DIR")
         }
@@ -77,11 +75,12 @@ struct ImportCommand: AsyncParsableCommand {
         let target = try checkedTarget()
         let progress = ImportProgress()
         let (observed, identity) = try await Backend.withClient(
-            connection: connection, sandbox: sandbox, manifestPaths: [], parallelism: parallelism
+            connection: connection, sandbox: sandbox, manifestPaths: [], requestsPerMinute: read.requestsPerMinute,
+            parallelism: read.parallelism
         ) { client, identity in
             progress.start()
             let observed = try await readOrganization(
-                client: client, prefix: prefix, skipUnkeyed: skipUnkeyed, parallelism: parallelism,
+                client: client, prefix: prefix, skipUnkeyed: skipUnkeyed, parallelism: read.parallelism,
                 progress: { progress.record($0) })
             return (observed, identity)
         }

@@ -109,7 +109,7 @@ struct DesiredProjects: Sendable {
     @Test(arguments: [UInt64(11), 2026, 90_001])
     func applyConvergesThroughFaults(seed: UInt64) async throws {
         let faults = FaultOptions(seed: seed, errorBeforeRate: 0.10, errorAfterRate: 0.10, dropRate: 0.05,
-                                  rateLimitBurstRate: 0.02, rateLimitBurstLength: 3)
+                                  rateLimitBurstRate: 0.005, rateLimitBurstLength: 3)
         try await stopping(try await ReliabilityOrganization.start(faults: faults)) { org in
             let desired = try org.write(.make(200))
 

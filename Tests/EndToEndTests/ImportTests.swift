@@ -7,6 +7,11 @@ import Testing
 /// `cogramctl import` against a seeded sandbox: its output plans clean apart from adoptions, and after they are
 /// applied, clean entirely.
 @Suite struct ImportEndToEndTests {
+    /// Import, plan and apply read the whole organization again and again here; at Cogram's 1000 a minute the
+    /// client's pacing alone would take half a minute. Pacing is RateLimitTests' subject, not this suite's.
+    static let unpacedLimit = 1_000_000
+    static let unpaced = ["--rate-limit", String(unpacedLimit)]
+
     /// What `import` says on stderr without `--organization-name`.
     static let organizationHint =
         "hint: no 'organization:' section written; pass --organization-name NAME so that plans name the organization and check that the key reads it\n"
@@ -75,13 +80,13 @@ import Testing
     }
 
     @Test func importThenPlanShowsOnlyAdoptionsAndApplyConverges() async throws {
-        try await stopping(try await TestOrganization.start(projects: Self.seedProjects(), users: Self.users)) { org in
+        try await stopping(try await TestOrganization.start(projects: Self.seedProjects(), users: Self.users, rateLimitPerMinute: Self.unpacedLimit)) { org in
             let adopted = Self.trickyNames.count
             let summary = "Imported 61 projects (6 archived, \(adopted) adopted with a generated external_id), 9 users; "
                 + "left out: 1 deactivated user, 2 archived projects without an external_id."
 
             // Per-project files.
-            let split = try await org.run(["import", "--out", "out", "--layout", "per-project"])
+            let split = try await org.run(["import", "--out", "out", "--layout", "per-project"] + Self.unpaced)
             #expect(split.status == 0, "\(split.stderr)")
             #expect(split.stdout.isEmpty)
             #expect(split.stderr == ImportEndToEndTests.organizationHint + summary + "\n", "no progress when stderr is not a terminal")
@@ -96,7 +101,7 @@ import Testing
             #expect(!organization.contains("gone@"))
 
             // One document on stdout.
-            let single = try await org.run(["import"])
+            let single = try await org.run(["import"] + Self.unpaced)
             #expect(single.status == 0, "\(single.stderr)")
             #expect(single.stderr == ImportEndToEndTests.organizationHint + summary + "\n")
             #expect(single.stdout.hasPrefix("# Schema: `cogramctl schema manifest > cogram-manifest.v1.schema.json` writes it"))
@@ -119,11 +124,11 @@ import Testing
             let expectedPlan = "Plan: 0 to create, \(adopted) to update, 0 to restore, 0 to archive; "
                 + "members: 0 to add, 0 to change, 0 to remove; users: 0 to update."
             for path in ["out", "single"] {
-                let plan = try await org.run(["plan", path, "--detailed-exitcode"])
+                let plan = try await org.run(["plan", path, "--detailed-exitcode"] + Self.unpaced)
                 #expect(plan.status == 2, "\(path): \(plan.stderr)")
                 #expect(plan.stdout.contains(expectedPlan), "\(path): \(plan.stdout)")
             }
-            let json = try await org.run(["plan", "out", "--format", "json"])
+            let json = try await org.run(["plan", "out", "--format", "json"] + Self.unpaced)
             #expect(json.status == 0, "\(json.stderr)")
             let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
             let changes = try #require(document["changes"] as? [[String: Any]])
@@ -136,10 +141,10 @@ import Testing
                 #expect(before["external_id"] is NSNull, "\(change)")
             }
 
-            let apply = try await org.run(["apply", "out", "--auto-approve"])
+            let apply = try await org.run(["apply", "out", "--auto-approve"] + Self.unpaced)
             #expect(apply.status == 0, "\(apply.stderr)")
             for path in ["out", "single"] {
-                let again = try await org.run(["plan", path, "--detailed-exitcode"])
+                let again = try await org.run(["plan", path, "--detailed-exitcode"] + Self.unpaced)
                 #expect(again.status == 0, "\(path): \(again.stdout)\(again.stderr)")
                 #expect(again.stdout.contains("No changes. Cogram matches the manifests."))
             }
@@ -149,20 +154,20 @@ import Testing
             #expect(try org.project("project")?.name == "東京タワー改修")
 
             // Importing again writes the same external ids, now without pins; refuses to overwrite without --force.
-            let refused = try await org.run(["import", "--out", "out", "--layout", "per-project"])
+            let refused = try await org.run(["import", "--out", "out", "--layout", "per-project"] + Self.unpaced)
             #expect(refused.status == 1)
             #expect(refused.stderr.contains("62 files to write already exist in out"), "\(refused.stderr)")
-            let forced = try await org.run(["import", "--out", "out", "--layout", "per-project", "--force"])
+            let forced = try await org.run(["import", "--out", "out", "--layout", "per-project", "--force"] + Self.unpaced)
             #expect(forced.status == 0, "\(forced.stderr)")
             #expect(forced.stderr.contains("Imported 61 projects (6 archived), 9 users;"), "\(forced.stderr)")
-            let clean = try await org.run(["plan", "out", "--detailed-exitcode"])
+            let clean = try await org.run(["plan", "out", "--detailed-exitcode"] + Self.unpaced)
             #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
 
             // With a prefix: only nw- projects, and still nothing to do.
-            let prefixed = try await org.run(["import", "--prefix", "nw-", "--out", "prefixed/all.yaml"])
+            let prefixed = try await org.run(["import", "--prefix", "nw-", "--out", "prefixed/all.yaml"] + Self.unpaced)
             #expect(prefixed.status == 0, "\(prefixed.stderr)")
             #expect(prefixed.stderr.contains("Imported 39 projects (6 archived), 9 users; left out: 1 deactivated user, 2 archived projects without an external_id, 22 projects outside the prefix \"nw-\"."), "\(prefixed.stderr)")
-            let prefixedPlan = try await org.run(["plan", "prefixed", "--detailed-exitcode"])
+            let prefixedPlan = try await org.run(["plan", "prefixed", "--detailed-exitcode"] + Self.unpaced)
             #expect(prefixedPlan.status == 0, "\(prefixedPlan.stdout)\(prefixedPlan.stderr)")
         }
     }
@@ -171,13 +176,13 @@ import Testing
         try await stopping(try await TestOrganization.start(projects: [
             .init(name: "Empty", externalID: "p-empty", members: []),
             .init(id: "prj_loose1", name: "Loose", members: [.init(email: TestOrganization.email("ana"), role: .owner)]),
-        ])) { org in
-            let plain = try await org.run(["import"])
+        ], rateLimitPerMinute: Self.unpacedLimit)) { org in
+            let plain = try await org.run(["import"] + Self.unpaced)
             #expect(plain.status == 0, "\(plain.stderr)")
             #expect(plain.stdout.contains("  - external_id: p-empty\n    name: Empty\n    # members not managed: none in Cogram"), "\(plain.stdout)")
             #expect(plain.stdout.contains("id: prj_loose1"))
 
-            let flags = try await org.run(["import", "--manage-empty-members", "--skip-unkeyed"])
+            let flags = try await org.run(["import", "--manage-empty-members", "--skip-unkeyed"] + Self.unpaced)
             #expect(flags.status == 0, "\(flags.stderr)")
             #expect(flags.stdout.contains("  - external_id: p-empty\n    name: Empty\n    members: []\n"), "\(flags.stdout)")
             #expect(!flags.stdout.contains("prj_loose1"))
@@ -206,10 +211,10 @@ import Testing
     /// `import --groups`, in one file and per project: the crews become groups that several projects use, and
     /// planning the output against the same organization shows no change.
     @Test func importGroupsRoundTripsToNoChanges() async throws {
-        try await stopping(try await TestOrganization.start(projects: Self.crewProjects())) { org in
+        try await stopping(try await TestOrganization.start(projects: Self.crewProjects(), rateLimitPerMinute: Self.unpacedLimit)) { org in
             let summary = "Imported 7 projects, 7 users, 2 groups; left out: 1 deactivated user, 1 active project without an external_id.\n"
 
-            let stdout = try await org.run(["import", "--groups", "--skip-unkeyed"])
+            let stdout = try await org.run(["import", "--groups", "--skip-unkeyed"] + Self.unpaced)
             #expect(stdout.status == 0, "\(stdout.stderr)")
             #expect(stdout.stderr == ImportEndToEndTests.organizationHint + summary)
             let text = stdout.stdout
@@ -232,16 +237,16 @@ import Testing
                 """), "\(text)")
             #expect(text.contains("    members:\n      - email: \(ana)\n        role: viewer\n      - email: \(chloe)\n        role: owner\n"))
             #expect(text.contains("    # members not managed: \(TestOrganization.email("gone")) is a member but not an active user\n"))
-            let again = try await org.run(["import", "--groups", "--skip-unkeyed"])
+            let again = try await org.run(["import", "--groups", "--skip-unkeyed"] + Self.unpaced)
             #expect(again.stdout == text, "the same organization gives the same bytes")
 
             // One file.
-            let single = try await org.run(["import", "--groups", "--skip-unkeyed", "--out", "single/all.yaml"])
+            let single = try await org.run(["import", "--groups", "--skip-unkeyed", "--out", "single/all.yaml"] + Self.unpaced)
             #expect(single.status == 0, "\(single.stderr)")
             #expect(try String(contentsOf: org.directory.appendingPathComponent("single/all.yaml"), encoding: .utf8).contains("\ngroups:\n"))
             try await Self.expectModelineResolves(in: org.directory.appendingPathComponent("single"), file: "all.yaml")
             // Per project, with the empty membership managed.
-            let split = try await org.run(["import", "--groups", "--skip-unkeyed", "--manage-empty-members", "--layout", "per-project", "--out", "split"])
+            let split = try await org.run(["import", "--groups", "--skip-unkeyed", "--manage-empty-members", "--layout", "per-project", "--out", "split"] + Self.unpaced)
             #expect(split.status == 0, "\(split.stderr)")
             #expect(split.stderr == ImportEndToEndTests.organizationHint + summary)
             let files = try FileManager.default.contentsOfDirectory(atPath: org.directory.appendingPathComponent("split").path).sorted()
@@ -257,7 +262,7 @@ import Testing
             #expect(empty.hasSuffix("    members: []\n"))
 
             for path in ["single", "split"] {
-                let plan = try await org.run(["plan", path, "--detailed-exitcode"])
+                let plan = try await org.run(["plan", path, "--detailed-exitcode"] + Self.unpaced)
                 #expect(plan.status == 0, "\(path): \(plan.stdout)\(plan.stderr)")
                 #expect(plan.stdout.contains("No changes. Cogram matches the manifests."), "\(path): \(plan.stdout)")
                 let validate = try await org.run(["validate", path])
@@ -267,16 +272,16 @@ import Testing
             }
 
             // With the unkeyed project adopted: it shares both crews, and only its adoption is planned.
-            let adopting = try await org.run(["import", "--groups", "--out", "adopt/all.yaml"])
+            let adopting = try await org.run(["import", "--groups", "--out", "adopt/all.yaml"] + Self.unpaced)
             #expect(adopting.status == 0, "\(adopting.stderr)")
             let adoptText = try String(contentsOf: org.directory.appendingPathComponent("adopt/all.yaml"), encoding: .utf8)
             #expect(adoptText.contains("  - external_id: loose-site\n    name: Loose Site\n    id: prj_loose  #"), "\(adoptText)")
-            let plan = try await org.run(["plan", "adopt", "--detailed-exitcode"])
+            let plan = try await org.run(["plan", "adopt", "--detailed-exitcode"] + Self.unpaced)
             #expect(plan.status == 2, "\(plan.stderr)")
             #expect(plan.stdout.contains("Plan: 0 to create, 1 to update, 0 to restore, 0 to archive; members: 0 to add, 0 to change, 0 to remove; users: 0 to update."), "\(plan.stdout)")
-            let apply = try await org.run(["apply", "adopt", "--auto-approve"])
+            let apply = try await org.run(["apply", "adopt", "--auto-approve"] + Self.unpaced)
             #expect(apply.status == 0, "\(apply.stderr)")
-            let clean = try await org.run(["plan", "adopt", "--detailed-exitcode"])
+            let clean = try await org.run(["plan", "adopt", "--detailed-exitcode"] + Self.unpaced)
             #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
             #expect(try org.members("loose-site").count == 5)
         }
