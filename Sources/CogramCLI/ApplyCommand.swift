@@ -1,5 +1,6 @@
 import ArgumentParser
 import CogramAPI
+import CogramManifest
 import CogramPlan
 import Foundation
 
@@ -19,7 +20,7 @@ struct ApplyCommand: AsyncParsableCommand {
             to do), 1 a change failed, an error stopped it or --deadline passed (no change started after it), 3 \
             saved plan stale, expired, unsigned, altered or made from other manifests (nothing applied), 4 \
             refused by a safety cap (nothing applied), 130 interrupted by SIGINT or SIGTERM (the changes in \
-            flight were finished, no new one started).
+            flight were finished, no new one started). Over several organizations (a plan set, or manifests of several roots; --org to choose): each organization's plan checked before any is applied, then one organization after the other; the worst status of the organizations (130, 1, 4, 3, 2, 0).
             """
     )
 
@@ -40,12 +41,15 @@ struct ApplyCommand: AsyncParsableCommand {
     }
 
     @OptionGroup var planning: PlanningOptions
+    @OptionGroup var organizations: OrganizationSelection
     @OptionGroup var changedSince: ChangedSinceOption
     @OptionGroup var sandbox: SandboxSelection
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        if paths.count == 1, let saved = try savedPlan(at: paths[0]) {
+        if paths.count == 1, let set = try readPlanSet(paths[0]) {
+            try await applySavedSet(set)
+        } else if paths.count == 1, let saved = try savedPlan(at: paths[0]) {
             try await applySaved(saved)
         } else if !manifests.isEmpty {
             throw CLIError("--manifests goes with a saved plan file (`cogramctl apply PLANFILE --manifests PATH...`); \(paths.joined(separator: " ")) is not one")
@@ -57,7 +61,10 @@ struct ApplyCommand: AsyncParsableCommand {
     // MARK: - From manifests
 
     private func applyManifests() async throws {
-        let (desired, digest, sources) = try Planning.load(paths, command: "apply", verbose: connection.verbose)
+        let loaded = ManifestLoader().loadOrganizations(paths: paths)
+        if loaded.isValid, loaded.organizations.count > 1 { return try await applyOrganizations(try organizations.select(loaded)) }
+        if loaded.isValid, !organizations.names.isEmpty { _ = try organizations.select(loaded) }
+        let (desired, digest, sources) = try Planning.load(loaded, paths: paths, command: "apply", verbose: connection.verbose)
         let scope = try await changedSince.scope(paths: paths, desired: desired)
         let keySource = connection.keySource(variable: desired.organization?.apiKeyEnv, sandbox: sandbox.isEnabled)
         let code: Int32 = try await Backend.withClient(
@@ -87,7 +94,7 @@ struct ApplyCommand: AsyncParsableCommand {
     }
 
     /// Asks on a terminal; refuses without one unless `--auto-approve`.
-    private func confirm() throws -> Bool {
+    func confirm() throws -> Bool {
         if autoApprove { return true }
         guard Terminal.stdinIsTerminal else {
             throw CLIError("refusing to apply without confirmation: standard input is not a terminal. Review the plan and pass --auto-approve, or save it with `plan --out FILE` and run `apply FILE`.")
@@ -103,9 +110,6 @@ struct ApplyCommand: AsyncParsableCommand {
         do {
             return try SavedPlanFile.load(path: path)
         } catch {
-            if let data = FileManager.default.contents(atPath: path), (try? UnverifiedPlanSet(data: data)) != nil {
-                throw CLIError("\(path) is a plan set of several organizations, which this version of cogramctl does not apply yet: nothing was changed. Plan and apply each organization from its own folder (`cogramctl plan ORG_FOLDER --out FILE`, then `cogramctl apply FILE`)")
-            }
             throw CLIError(wrapping: error)
         }
     }
@@ -144,44 +148,52 @@ struct ApplyCommand: AsyncParsableCommand {
                 plan, key: planSigningKey(client: client), apiURL: identity.apiURL, manifests: manifests,
                 options: planning.planOptions(apiURL: identity.apiURL, digest: plan.manifestDigest),
                 client: client, parallelism: planning.reading.parallelism, keySource: keySource)
-            switch verdict {
-            case .wrongOrganization(let mismatch):
-                Terminal.writeError("error: \(mismatch)\n")
-                GitHubActions.appendStepSummary(Planning.failureMarkdown(command: "apply", mismatch))
-                GitHubActions.setOutputs([("applied", "0"), ("failed", "0")])
-                return 1
-            case .invalid(let reason):
-                Terminal.writeError("error: \(reason)\nNothing was changed.\n")
-                return try notApplied(plan, .stale, reasons: [reason], verified: false)
-            case .nothingToDo(let alreadyDone):
-                if alreadyDone > 0 {
-                    let what = alreadyDone == 1 ? "the plan's one change is" : "all \(alreadyDone) changes of this plan are"
-                    Terminal.writeOutput("Nothing to do: \(what) already made in Cogram.\n")
-                } else {
-                    show(plan)
-                }
-                return try finishWithNothingToDo(plan)
-            case .refused(let violations):
-                Planning.reportSafety(violations, asErrors: true)
-                Terminal.writeError("Apply refused by the safety caps; nothing was changed.\n")
-                return try notApplied(plan, .refused, reasons: violations.map(\.description))
-            case .stale(let moved):
-                Terminal.writeError(rendered: renderStale(moved))
-                return try notApplied(plan, .stale, reasons: moved.map { "\($0)" })
-            case .ready(let remaining, let alreadyDone):
-                // Shown only once every check passed: a refused plan prints what is wrong with it, not the plan.
-                if alreadyDone > 0 {
-                    Terminal.writeOutput("\(plural(alreadyDone, "change")) of this plan already made in Cogram (counted as done); applying the other \(remaining.changes.count).\n")
-                }
-                show(remaining)
-                return try await execute(remaining, client: client)
-            }
+            return try await handle(verdict, of: plan, client: client)
         }
         if code != 0 { throw ExitCode(code) }
     }
 
+    /// Reports a saved plan's verdict and, when it is ready, applies it; the exit status. `showing`: the plan is
+    /// shown here (not shown already).
+    func handle(
+        _ verdict: SavedPlanVerification.Verdict, of plan: Plan, client: CogramClient, showing: Bool = true
+    ) async throws -> Int32 {
+        switch verdict {
+        case .wrongOrganization(let mismatch):
+            Terminal.writeError("error: \(mismatch)\n")
+            GitHubActions.appendStepSummary(Planning.failureMarkdown(command: "apply", mismatch))
+            GitHubActions.setOutputs([("applied", "0"), ("failed", "0")])
+            return 1
+        case .invalid(let reason):
+            Terminal.writeError("error: \(reason)\nNothing was changed.\n")
+            return try notApplied(plan, .stale, reasons: [reason], verified: false)
+        case .nothingToDo(let alreadyDone):
+            if alreadyDone > 0 {
+                let what = alreadyDone == 1 ? "the plan's one change is" : "all \(alreadyDone) changes of this plan are"
+                Terminal.writeOutput("Nothing to do: \(what) already made in Cogram.\n")
+            } else if showing {
+                show(plan)
+            }
+            return try finishWithNothingToDo(plan)
+        case .refused(let violations):
+            Planning.reportSafety(violations, asErrors: true)
+            Terminal.writeError("Apply refused by the safety caps; nothing was changed.\n")
+            return try notApplied(plan, .refused, reasons: violations.map(\.description))
+        case .stale(let moved):
+            Terminal.writeError(rendered: renderStale(moved))
+            return try notApplied(plan, .stale, reasons: moved.map { "\($0)" })
+        case .ready(let remaining, let alreadyDone):
+            // Shown only once every check passed: a refused plan prints what is wrong with it, not the plan.
+            if alreadyDone > 0 {
+                Terminal.writeOutput("\(plural(alreadyDone, "change")) of this plan already made in Cogram (counted as done); applying the other \(remaining.changes.count).\n")
+            }
+            if showing { show(remaining) }
+            return try await execute(remaining, client: client)
+        }
+    }
+
     /// The manifests of `--manifests`, loaded once, and the plan they make against Cogram now.
-    private func replanning(client: CogramClient, apiURL: String) throws -> SavedPlanVerification.Manifests {
+    func replanning(client: CogramClient, apiURL: String) throws -> SavedPlanVerification.Manifests {
         let paths = manifests
         let (desired, digest, sources) = try Planning.load(paths, command: "apply")
         let options = planning.planOptions(apiURL: apiURL, digest: digest)
@@ -198,7 +210,7 @@ struct ApplyCommand: AsyncParsableCommand {
 
     /// The plan about to be applied: on stdout in the human format; with `--format json` on stderr, and only when
     /// someone is asked to confirm it.
-    private func show(_ plan: Plan) {
+    func show(_ plan: Plan) {
         switch format {
         case .human:
             Terminal.writeOutput(rendered: renderHuman(plan, color: Terminal.stdoutColor) + "\n")
@@ -210,20 +222,20 @@ struct ApplyCommand: AsyncParsableCommand {
     }
 
     /// Reports an apply that had nothing to do; exit status 0.
-    private func finishWithNothingToDo(_ plan: Plan) throws -> Int32 {
+    func finishWithNothingToDo(_ plan: Plan) throws -> Int32 {
         try report(ApplyReport(results: [], writes: 0, interrupted: false), of: plan)
         return 0
     }
 
     /// Reports an apply that sent nothing (refused or stale) with the reasons; exit status 4 or 3.
     /// A plan whose signature did not verify (`verified: false`) lists none of its changes.
-    private func notApplied(_ plan: Plan, _ status: ApplyStatus, reasons: [String], verified: Bool = true) throws -> Int32 {
+    func notApplied(_ plan: Plan, _ status: ApplyStatus, reasons: [String], verified: Bool = true) throws -> Int32 {
         if format == .json {
             let document = ApplyReportDocument(plan: plan, notApplied: status, reasons: reasons, listingChanges: verified)
             Terminal.writeOutput(rendered: String(decoding: try document.jsonData(), as: UTF8.self) + "\n")
         }
         GitHubActions.appendStepSummary(renderNotAppliedMarkdown(status, reasons: reasons))
-        GitHubActions.setOutputs([("applied", "0"), ("failed", "0")])
+        if Self.tally == nil { GitHubActions.setOutputs([("applied", "0"), ("failed", "0")]) }
         return status == .refused ? 4 : 3
     }
 
@@ -243,6 +255,7 @@ struct ApplyCommand: AsyncParsableCommand {
             Terminal.writeOutput(rendered: String(decoding: data, as: UTF8.self) + "\n")
         }
         GitHubActions.appendStepSummary(renderReportMarkdown(report, apiURL: plan.apiURL))
+        if let tally = Self.tally { return tally.record(report) }
         GitHubActions.setOutputs([
             ("applied", String(report.done + report.reconciled)), ("failed", String(report.failed)),
         ])
@@ -251,7 +264,7 @@ struct ApplyCommand: AsyncParsableCommand {
     // MARK: - Executing
 
     /// Applies with progress and Ctrl-C handling, reports, and returns the exit status.
-    private func execute(_ plan: Plan, client: CogramClient) async throws -> Int32 {
+    func execute(_ plan: Plan, client: CogramClient) async throws -> Int32 {
         // The flag reads the deadline itself; the watch below only says on stderr, as it happens, that it passed.
         let stop = StopFlag(deadline: connection.deadlineInstant)
         let interrupts = InterruptHandler(stop: stop)

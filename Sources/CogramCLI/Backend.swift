@@ -1,6 +1,7 @@
 import ArgumentParser
 import CogramAPI
 import CogramManifest
+import CogramPlan
 import CogramSandbox
 import Foundation
 
@@ -21,29 +22,6 @@ struct SandboxSelection: ParsableArguments {
 
     var isEnabled: Bool { enabled || databasePath != nil }
 
-    /// The error for `--sandbox DB` (a space instead of `=`), which would read the database as a manifest: the
-    /// argument after `--sandbox` is an SQLite file, or is named like one.
-    static func misplacedDatabase(in arguments: [String]) -> String? {
-        for (index, argument) in arguments.enumerated() {
-            if argument == "--" { return nil }
-            guard argument == "--sandbox", index + 1 < arguments.count else { continue }
-            let next = arguments[index + 1]
-            guard !next.hasPrefix("-"), looksLikeDatabase(next) else { continue }
-            return "--sandbox takes its database with '=': write --sandbox=\(next) (with a space, \(next) would be read as a manifest)"
-        }
-        return nil
-    }
-
-    /// Named `*.sqlite`, `*.sqlite3` or `*.db`, or starting with SQLite's file header.
-    static func looksLikeDatabase(_ path: String) -> Bool {
-        let lowered = path.lowercased()
-        if [".sqlite", ".sqlite3", ".db"].contains(where: { lowered.hasSuffix($0) }) { return true }
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        let header = (try? handle.read(upToCount: 16)) ?? Data()
-        return header == Data("SQLite format 3\u{0}".utf8)
-    }
-
     /// The selection for applying a saved plan: a plan made against a sandbox names its database in `api_url`,
     /// and is applied against that database unless `--sandbox=DB` names one (which must then be the same, as
     /// `validateForApply` checks).
@@ -58,60 +36,6 @@ struct SandboxSelection: ParsableArguments {
         return selection
     }
 
-    /// Rewrites `--sandbox=DB` (the spelling of cli.md) into `--sandbox --sandbox-db DB`, which
-    /// swift-argument-parser can parse: it has no option whose value is optional.
-    static func normalize(_ arguments: [String]) -> [String] {
-        var out: [String] = []
-        for argument in arguments {
-            if argument == "--" {
-                out.append(argument)
-                continue
-            }
-            if argument.hasPrefix("--sandbox=") {
-                out.append("--sandbox")
-                out.append("--sandbox-db")
-                out.append(String(argument.dropFirst("--sandbox=".count)))
-            } else {
-                out.append(argument)
-            }
-        }
-        return out
-    }
-}
-
-/// What a command talks to, as a saved plan records it in `api_url`: Cogram's API at a URL, or an embedded
-/// sandbox by its database file (its port changes from run to run, its file does not).
-enum BackendIdentity: Sendable, Hashable {
-    case cogram(URL)
-    case sandbox(databasePath: String)
-
-    private static let sandboxPrefix = "sandbox:"
-
-    /// The `api_url` of a saved plan: the URL for Cogram, `sandbox:<absolute database path>` for a sandbox.
-    var apiURL: String {
-        switch self {
-        case .cogram(let url): url.absoluteString
-        case .sandbox(let path): Self.sandboxPrefix + path
-        }
-    }
-
-    var isSandbox: Bool {
-        if case .sandbox = self { return true }
-        return false
-    }
-
-    /// The identity a saved plan's `api_url` records.
-    init?(apiURL: String) {
-        if apiURL.hasPrefix(Self.sandboxPrefix) {
-            let path = String(apiURL.dropFirst(Self.sandboxPrefix.count))
-            guard path.hasPrefix("/") else { return nil }
-            self = .sandbox(databasePath: path)
-        } else if let url = URL(string: apiURL), url.scheme != nil {
-            self = .cogram(url)
-        } else {
-            return nil
-        }
-    }
 }
 
 /// Where a command's requests go: Cogram's API, or an embedded sandbox started for the length of the command.

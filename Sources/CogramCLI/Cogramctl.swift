@@ -1,6 +1,7 @@
 import ArgumentParser
 import CogramCore
 import CogramPlan
+import CogramSandbox
 import Foundation
 
 /// The root command. `main.swift`-style entry lives in the `cogramctl` target and only calls `Cogramctl.main()`.
@@ -20,11 +21,11 @@ public struct Cogramctl: AsyncParsableCommand {
     /// swift-argument-parser's `main`, except that errors are printed by `exit(escaping:)`.
     public static func run() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        if let problem = SandboxSelection.misplacedDatabase(in: arguments) {
+        if let problem = SandboxArguments.misplacedDatabase(in: arguments) {
             exit(escaping: ValidationError(problem))
         }
         do {
-            var command = try await asyncParseAsRoot(SandboxSelection.normalize(arguments))
+            var command = try await asyncParseAsRoot(SandboxArguments.normalize(arguments))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

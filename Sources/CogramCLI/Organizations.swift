@@ -42,33 +42,25 @@ extension Backend {
         requestsPerMinute: Int?, parallelism: Int?,
         _ body: @escaping ([OrganizationClient]) async throws -> T
     ) async throws -> T {
-        let share = parallelism.map { max(1, $0 / max(1, organizations.count)) }
-        func open(
-            _ settings: [(ClientSettings, String)], database: String?, index: Int, opened: [OrganizationClient]
-        ) async throws -> T {
-            guard index < settings.count else { return try await body(opened) }
-            var configuration = try connection.clientConfiguration(
-                settings: settings[index].0, version: Cogramctl.version, embeddedSandbox: database != nil)
-            if let requestsPerMinute { configuration.requestsPerMinute = requestsPerMinute }
-            if let share { configuration.maxConcurrentRequests = share }
-            let identity = database.map { BackendIdentity.sandbox(databasePath: $0) } ?? .cogram(configuration.baseURL)
-            let organization = organizations[index]
-            let keySource = settings[index].1
-            return try await CogramClient.withClient(configuration) { client in
-                try await open(settings, database: database, index: index + 1, opened: opened + [
-                    OrganizationClient(organization: organization, client: client, identity: identity, keySource: keySource),
-                ])
+        func open(_ settings: [(ClientSettings, String)], database: String?) async throws -> T {
+            try await withClients(
+                connection: connection, settings: settings.map(\.0), database: database,
+                requestsPerMinute: requestsPerMinute, parallelism: parallelism
+            ) { clients in
+                try await body(zip(organizations, zip(clients, settings)).map { organization, pair in
+                    OrganizationClient(organization: organization, client: pair.0.client, identity: pair.0.identity, keySource: pair.1.1)
+                })
             }
         }
         guard sandbox.isEnabled else {
             if connection.apiKeyFile != nil {
                 throw CLIError("--api-key-file holds one key, and these manifests hold several organizations, each with its own key from its api_key_env: remove --api-key-file and set those variables")
             }
-            let settings = try organizations.map { organization in
+            let settings = try OrganizationRuns.resolveKeys(organizations) { organization in
                 let variable = organization.organization?.apiKeyEnv
                 return (try connection.resolveSettings(keyVariable: variable), variable ?? "COGRAM_API_KEY")
             }
-            return try await open(settings, database: nil, index: 0, opened: [])
+            return try await open(settings, database: nil)
         }
         if sandbox.seedPath != nil {
             throw CLIError("--sandbox-seed seeds one organization; with several organizations each is seeded from the sandbox-seed.json beside its root (or from its manifests' emails): remove --sandbox-seed")
@@ -98,10 +90,33 @@ extension Backend {
                 let settings = keys.map {
                     (ClientSettings(apiURL: baseURL, apiKey: $0.apiKey, actor: connection.resolveActor()), OrganizationHeader.sandboxKeySource)
                 }
-                return try await open(settings, database: absolute, index: 0, opened: [])
+                return try await open(settings, database: absolute)
             }
         } catch SandboxError.embeddedStartFailed(_, let reason) {
             throw CLIError("cannot start the embedded sandbox with \(path): \(reason)")
         }
+    }
+}
+
+extension Backend {
+    /// Runs `body` with one client per element of `settings`, in that order. `parallelism` is the whole run's,
+    /// shared among the clients, which run at once; `database` is the embedded sandbox's, when it is one.
+    static func withClients<T: Sendable>(
+        connection: ConnectionOptions, settings: [ClientSettings], database: String?, requestsPerMinute: Int?,
+        parallelism: Int?, _ body: @escaping ([(client: CogramClient, identity: BackendIdentity)]) async throws -> T
+    ) async throws -> T {
+        let share = parallelism.map { max(1, $0 / max(1, settings.count)) }
+        func open(index: Int, opened: [(client: CogramClient, identity: BackendIdentity)]) async throws -> T {
+            guard index < settings.count else { return try await body(opened) }
+            var configuration = try connection.clientConfiguration(
+                settings: settings[index], version: Cogramctl.version, embeddedSandbox: database != nil)
+            if let requestsPerMinute { configuration.requestsPerMinute = requestsPerMinute }
+            if let share { configuration.maxConcurrentRequests = share }
+            let identity = database.map { BackendIdentity.sandbox(databasePath: $0) } ?? .cogram(configuration.baseURL)
+            return try await CogramClient.withClient(configuration) { client in
+                try await open(index: index + 1, opened: opened + [(client, identity)])
+            }
+        }
+        return try await open(index: 0, opened: [])
     }
 }

@@ -16,65 +16,15 @@ extension PlanCommand {
         let validity = parseDuration(expiresIn) ?? 86400
         let planning = self.planning
         let verbose = connection.verbose
-        let share = max(1, planning.reading.parallelism / max(1, selected.count))
         let outcomes = try await Backend.withOrganizationClients(
             connection: connection, sandbox: sandbox, organizations: selected,
             requestsPerMinute: planning.reading.requestsPerMinute, parallelism: planning.reading.parallelism
         ) { clients in
-            let jobs = clients.map { organizationClient in
-                let organization = organizationClient.organization
-                let root = organization.organization?.root ?? "."
-                let fingerprint = ManifestDigest.fingerprint(
-                    files: organization.sources.map { ($0.path, Data($0.bytes)) }, roots: [root])
-                let options = planning.planOptions(
-                    apiURL: organizationClient.identity.apiURL, digest: fingerprint.digest, files: fingerprint.files,
-                    validity: validity)
-                return (organizationClient, options)
-            }
-            return await withTaskGroup(of: (Int, Result<(Plan, PlanSigningKey), any Error>).self) { group in
-                for (index, (organizationClient, options)) in jobs.enumerated() {
-                    group.addTask {
-                        do {
-                            let plan = try await Planning.plan(
-                                desired: organizationClient.organization.desired, client: organizationClient.client,
-                                options: options, parallelism: share, verbose: verbose, scope: nil,
-                                keySource: organizationClient.keySource)
-                            let key = planSigningKey(client: organizationClient.client)
-                            return (index, .success((plan.errors.isEmpty ? try plan.signed(with: key) : plan, key)))
-                        } catch {
-                            return (index, .failure(error))
-                        }
-                    }
-                }
-                var results = [Result<(Plan, PlanSigningKey), any Error>?](repeating: nil, count: jobs.count)
-                for await (index, result) in group { results[index] = result }
-                return results.compactMap { $0 }
-            }
+            await Planning.planEach(clients, planning: planning, validity: validity, verbose: verbose)
         }
-        var plans: [Plan] = []
-        var keys: [String: PlanSigningKey] = [:]
-        var failed: [String] = []
-        for (organization, outcome) in zip(selected, outcomes) {
-            let name = organization.name ?? "unnamed"
-            do {
-                let (plan, key) = try outcome.get()
-                try Planning.reportErrors(plan, sources: organization.sources, command: "plan")
-                plans.append(plan)
-                keys[name] = key
-            } catch is ExitCode {
-                failed.append(name)
-            } catch {
-                Terminal.writeError("error: organization '\(name)': \(error)\n")
-                failed.append(name)
-            }
-        }
-        guard failed.isEmpty else {
-            let message = "the organization\(failed.count == 1 ? "" : "s") \(failed.map { "'\($0)'" }.joined(separator: ", ")) could not be planned; no plan of any organization was printed or saved"
-            Terminal.writeError("error: \(message)\n")
-            GitHubActions.appendStepSummary(Planning.failureMarkdown(command: "plan", CLIError(TerminalMessage(rendered: message))))
-            throw ExitCode(1)
-        }
-        var set = PlanSet(plans: plans)
+        let planned = try Planning.collect(outcomes, of: selected, command: "plan", notDone: "no plan of any organization was printed or saved")
+        let keys = Dictionary(planned.map { ($0.plan.organization?.name ?? "", $0.key) }) { first, _ in first }
+        var set = PlanSet(plans: planned.map(\.plan))
         set = try set.signed(with: PlanSigningKey.forSet(set.names.compactMap { keys[$0] }))
         switch format {
         case .human: Terminal.writeOutput(rendered: renderHuman(set, color: Terminal.stdoutColor) + "\n")
@@ -87,17 +37,60 @@ extension PlanCommand {
         }
         if let out {
             try Self.save(set.jsonData, to: out, what: "the plan set")
-            // The message offers only what this version does: it does not apply plan sets.
             let until = set.plans.map(\.expiresAt).min() ?? ""
-            Terminal.writeError("Saved the plan set of \(set.plans.count) organizations to \(out) (valid until \(until)); show it with `cogramctl show \(out)`. This version does not apply plan sets yet: apply each organization from its own folder.\n")
+            Terminal.writeError("Saved the plan set of \(set.plans.count) organizations to \(out) (valid until \(until)). Apply exactly this plan set with: cogramctl apply \(out)\n")
         }
         GitHubActions.appendStepSummary(renderMarkdown(set))
-        var outputs = [("has-changes", String(!set.isEmpty)), ("change-count", String(set.changeCount))]
-        outputs += [("destructive", String(set.isDestructive)), ("access-removed", String(set.accessRemovedCount))]
-        outputs.append(("organizations", set.names.joined(separator: ",")))
-        if let out { outputs.append(("plan-file", out)) }
-        GitHubActions.setOutputs(outputs)
+        GitHubActions.setOutputs(set.outputs(planFile: out))
         if set.plans.contains(where: { !$0.safetyViolations.isEmpty }) { throw ExitCode(4) }
         if detailedExitcode, !set.isEmpty { throw ExitCode(2) }
+    }
+}
+
+extension Planning {
+    /// The plans of `planEach`, each organization's plan errors reported; when one could not be planned, says
+    /// which (and what was not done) and throws exit 1.
+    static func collect(
+        _ outcomes: [Result<(Plan, PlanSigningKey), any Error>], of selected: [LoadedOrganization], command: String,
+        notDone: String
+    ) throws -> [(plan: Plan, key: PlanSigningKey)] {
+        var planned: [(plan: Plan, key: PlanSigningKey)] = []
+        var failed: [String] = []
+        for (organization, outcome) in zip(selected, outcomes) {
+            do {
+                let (plan, key) = try outcome.get()
+                try reportErrors(plan, sources: organization.sources, command: command)
+                planned.append((plan, key))
+            } catch {
+                if !(error is ExitCode) { Terminal.writeError("error: organization '\(organization.name ?? "unnamed")': \(error)\n") }
+                failed.append(organization.name ?? "unnamed")
+            }
+        }
+        guard failed.isEmpty else {
+            let message = "the organization\(failed.count == 1 ? "" : "s") \(failed.map { "'\($0)'" }.joined(separator: ", ")) could not be planned; \(notDone)"
+            Terminal.writeError("error: \(message)\n")
+            GitHubActions.appendStepSummary(failureMarkdown(command: command, CLIError(TerminalMessage(rendered: message))))
+            throw ExitCode(1)
+        }
+        return planned
+    }
+
+    /// Plans each organization with its own client, all at once, sharing the run's parallelism; a plan without
+    /// errors is signed with its organization's key. One organization's failure is its own.
+    static func planEach(
+        _ clients: [OrganizationClient], planning: PlanningOptions, validity: TimeInterval, verbose: Bool
+    ) async -> [Result<(Plan, PlanSigningKey), any Error>] {
+        let share = max(1, planning.reading.parallelism / max(1, clients.count))
+        return await OrganizationRuns.concurrently(clients) { organizationClient in
+            let organization = organizationClient.organization
+            let fingerprint = organization.fingerprint
+            let options = planning.planOptions(
+                apiURL: organizationClient.identity.apiURL, digest: fingerprint.digest, files: fingerprint.files, validity: validity)
+            let plan = try await Planning.plan(
+                desired: organization.desired, client: organizationClient.client, options: options, parallelism: share,
+                verbose: verbose, scope: nil, keySource: organizationClient.keySource)
+            let key = planSigningKey(client: organizationClient.client)
+            return (plan.errors.isEmpty ? try plan.signed(with: key) : plan, key)
+        }
     }
 }

@@ -262,7 +262,7 @@ extension SandboxCommand.Keys {
                     throw ValidationError("--expires-in may be at most 3650d (ten years)")
                 }
             }
-            if let expiresAt, SandboxKeyExpiry.date(expiresAt) == nil {
+            if let expiresAt, Instant(rfc3339: expiresAt)?.date == nil {
                 throw ValidationError("--expires-at takes an RFC 3339 time such as 2026-12-31T23:59:59Z")
             }
             if name.isEmpty { throw ValidationError("--name must not be empty") }
@@ -279,7 +279,7 @@ extension SandboxCommand.Keys {
             if let expiresIn, let seconds = parseDuration(expiresIn) {
                 expiry = Date().addingTimeInterval(seconds)
             } else if let expiresAt {
-                expiry = SandboxKeyExpiry.date(expiresAt)
+                expiry = Instant(rfc3339: expiresAt)?.date
             }
             let key = try database.withStore { try $0.createAPIKey(organization: org, name: name, expiresAt: expiry) }
             Terminal.writeError("Created API key '\(name)'. It is shown only now; store it safely.\n")
@@ -332,13 +332,6 @@ extension SandboxCommand.Keys {
             }
             Terminal.writeError("Revoked \(count) key\(count == 1 ? "" : "s").\n")
         }
-    }
-}
-
-/// Parses key lifetimes for `keys create`.
-enum SandboxKeyExpiry {
-    static func date(_ text: String) -> Date? {
-        Instant(rfc3339: text)?.date
     }
 }
 

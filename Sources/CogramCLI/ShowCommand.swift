@@ -57,22 +57,13 @@ struct ShowCommand: AsyncParsableCommand {
     /// A plan set (several organizations): checked when every organization's key is at hand (COGRAM_PLAN_KEY, or
     /// each plan's `api_key_env`), then rendered as `plan` renders it.
     private func showSet(_ unverified: UnverifiedPlanSet) throws {
-        let environment = Terminal.environment
-        let shared = environment["COGRAM_PLAN_KEY"].flatMap { $0.isEmpty ? nil : PlanSigningKey.fromSecret($0) }
-        let keys: [PlanSigningKey]? = shared.map { key in unverified.keyVariables.map { _ in key } }
-            ?? {
-                let found = unverified.keyVariables.compactMap { variable in
-                    environment[variable ?? "COGRAM_API_KEY"].flatMap { $0.isEmpty ? nil : PlanSigningKey.derived(fromAPIKey: $0) }
-                }
-                return found.count == unverified.keyVariables.count ? found : nil
-            }()
+        let found = PlanSetApply.signingKeys(unverified, resolved: [:], environment: Terminal.environment)
+        let keys = found.count == unverified.keyVariables.count ? found : nil
         let set: PlanSet
         do {
-            if let keys {
-                set = try unverified.verified { position, _ in keys[position] }
-            } else {
-                set = try unverified.unchecked()
-            }
+            set = try keys.map { keys in
+                try unverified.verified { position, _ in try keys[position] ?? { throw PlanSetError.unsigned }() }
+            } ?? unverified.unchecked()
         } catch {
             Terminal.writeError("error: \(error)\n")
             throw ExitCode(3)

@@ -13,6 +13,15 @@ extension PlanSet {
     public var changeCount: Int { plans.reduce(0) { $0 + $1.changes.count } }
     public var isDestructive: Bool { plans.contains(where: \.isDestructive) }
     public var accessRemovedCount: Int { plans.reduce(0) { $0 + $1.accessRemovedCount } }
+
+    /// The `GITHUB_OUTPUT` lines of `plan` over several organizations (`plan-file` with `--out`).
+    public func outputs(planFile: String?) -> [(String, String)] {
+        var outputs = [("has-changes", String(!isEmpty)), ("change-count", String(changeCount))]
+        outputs += [("destructive", String(isDestructive)), ("access-removed", String(accessRemovedCount))]
+        outputs.append(("organizations", names.joined(separator: ",")))
+        if let planFile { outputs.append(("plan-file", planFile)) }
+        return outputs
+    }
 }
 
 /// Each organization's plan under `=== NAME ===`, then the totals.

@@ -40,8 +40,9 @@ public func renderStale(_ failures: [PreconditionFailure]) -> String {
 /// Projects are read through the endpoint that made the plan (the list), either filtered by the external_id the
 /// project carries (one request each) or with one full `listProjects(status: .all)`, whichever takes fewer
 /// requests given the number of projects the plan saw; users likewise (`listUsers(email:)` per user or one full
-/// list); members with one list per touched project. Filtered reads are checked on our side: a server that ignores
-/// a filter gives the same answer as one that honours it.
+/// list); members with one list per touched project, a project the plan creates included when Cogram already has
+/// it (its members are then done, still to do, or stale like any other). Filtered reads are checked on our side:
+/// a server that ignores a filter gives the same answer as one that honours it.
 public func checkPreconditions(
     plan: Plan, client: some CogramClientProtocol, parallelism: Int = 8
 ) async throws -> [PreconditionFailure] {
@@ -102,6 +103,24 @@ public func checkPreconditions(
                 for p in projects { projectsByID[p.id] = p }
             }
         }
+    }
+
+    // A project the plan creates that Cogram already has (the create is done, or stale): the members the plan adds
+    // to it are checked against it, so that applying the plan again counts those already there as done rather than
+    // asking for them again (a new plan no longer does: it sees them).
+    var createdProjectIDs: [String: String] = [:]
+    for change in plan.changes {
+        guard case .projectAbsent(let externalID) = change.precondition,
+              let found = projectsByExternalID[externalID], found.count == 1 else { continue }
+        createdProjectIDs[externalID] = found[0].id
+    }
+    /// The project a member change writes to: its target's, or the one its project's create already made.
+    func memberProjectID(_ change: Change) -> String? {
+        change.target.projectID ?? change.target.projectExternalID.flatMap { createdProjectIDs[$0] }
+    }
+    for change in plan.changes where change.target.projectID == nil {
+        guard case .memberAbsent = change.precondition, let id = memberProjectID(change) else { continue }
+        memberProjectIDs.insert(id)
     }
 
     let members = try await forEachBounded(memberProjectIDs.sorted(), parallelism: parallelism) { id -> [Member]? in
@@ -182,7 +201,7 @@ public func checkPreconditions(
                      matchesPlan: change.matches(project))
             }
         case .memberAbsent, .member:
-            guard let projectID = change.target.projectID, let userID = change.target.userID else { continue }
+            guard let projectID = memberProjectID(change), let userID = change.target.userID else { continue }
             guard let list = members[projectID], let projectMembers = list else {
                 fail(change, "no project \(projectID)")
                 continue

@@ -1,11 +1,12 @@
 import ArgumentParser
 import CogramAPI
+import CogramSandbox
 @testable import CogramCLI
 import Testing
 
 /// Parses a command line as `cogramctl` does (after its `--sandbox=DB` rewrite), without running it.
 private func parse(_ arguments: [String]) throws -> any ParsableCommand {
-    try Cogramctl.parseAsRoot(SandboxSelection.normalize(arguments))
+    try Cogramctl.parseAsRoot(SandboxArguments.normalize(arguments))
 }
 
 /// The exit status and message `cogramctl` gives for a command line it refuses.
@@ -100,9 +101,9 @@ private func refusal(_ arguments: [String]) -> (code: Int32, message: String)? {
         #expect(plan.sandbox.isEnabled)
         #expect(plan.sandbox.databasePath == "org.sqlite")
         #expect(plan.paths == ["m"])
-        let problem = SandboxSelection.misplacedDatabase(in: ["plan", "--sandbox", "org.sqlite", "m"])
+        let problem = SandboxArguments.misplacedDatabase(in: ["plan", "--sandbox", "org.sqlite", "m"])
         #expect(problem == "--sandbox takes its database with '=': write --sandbox=org.sqlite (with a space, org.sqlite would be read as a manifest)")
-        #expect(SandboxSelection.misplacedDatabase(in: ["plan", "--sandbox", "manifests"]) == nil)
-        #expect(SandboxSelection.misplacedDatabase(in: ["plan", "--", "--sandbox", "x.db"]) == nil)
+        #expect(SandboxArguments.misplacedDatabase(in: ["plan", "--sandbox", "manifests"]) == nil)
+        #expect(SandboxArguments.misplacedDatabase(in: ["plan", "--", "--sandbox", "x.db"]) == nil)
     }
 }

@@ -244,6 +244,40 @@ private func verify(
         #expect(remaining.changes.map(\.target.projectID) == ["prj_9"])
         #expect(await apply(plan: remaining, client: FakeCogram(store: store), parallelism: 1).succeeded)
     }
+
+    /// Issue 23: the members of a project whose create is done are checked against that project: one already there
+    /// is done, one not there yet is still to do (and the re-plan, which now sees the project, calls for it), one
+    /// with another role is stale.
+    @Test func theMembersOfADoneCreateAreCheckedAgainstItsProject() async throws {
+        let store = FakeStore(projects: [], users: F.users)
+        let desired = DesiredState(projects: [
+            F.dproject("acme-new", members: [F.dmember("ana", .owner), F.dmember("ben", .editor)]),
+        ])
+        let plan = try await Self.signed(desired, store: store)
+        let (anaAdd, benAdd) = ("add_member project.acme-new.member.ana@acme.example", "add_member project.acme-new.member.ben@acme.example")
+        #expect(Set(plan.actions) == ["create project.acme-new", anaAdd, benAdd])
+        await store.setProjects([F.project("prj_9", externalID: "acme-new", name: "Project acme-new")])
+        await store.setMembers("prj_9", [F.member("ana", .owner)])
+        guard case .ready(let remaining, let done) = try await verify(plan, store: store, manifests: manifests(desired, store: store)) else {
+            Issue.record("a plan whose create and one member are made was not ready with its manifests")
+            return
+        }
+        #expect(done == 2)
+        #expect(remaining.actions == [benAdd])
+        #expect(remaining.changes.map(\.target.projectID) == ["prj_9"])
+        #expect(await apply(plan: remaining, client: FakeCogram(store: store), parallelism: 1).succeeded)
+        guard case .nothingToDo(let all) = try await verify(plan, store: store, manifests: manifests(desired, store: store)) else {
+            Issue.record("a plan whose every change is made was not nothing to do with its manifests")
+            return
+        }
+        #expect(all == 3)
+        await store.setMembers("prj_9", [F.member("ana", .owner), F.member("ben", .viewer)])
+        guard case .stale(let moved) = try await verify(plan, store: store) else {
+            Issue.record("a member of the created project with another role was not stale")
+            return
+        }
+        #expect(moved.filter { !$0.matchesPlan }.map(\.address) == ["project.acme-new.member.ben@acme.example"])
+    }
 }
 
 @Suite struct UnverifiedPlanTextTests {

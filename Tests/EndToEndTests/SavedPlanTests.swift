@@ -114,4 +114,69 @@ import Testing
         #expect(next.status == 0, "\(next.stdout)\(next.stderr)")
         #expect(next.stdout.contains("No changes. Cogram matches the manifests."), "\(next.stdout)")
     }
+
+    /// Issue 23: the first apply of a saved plan creates a project and fails on one of its members; applying it
+    /// again with `--manifests` resolves the members against the project the create made (those already there are
+    /// done, the one that failed is still to do and called for by the new plan on the existing project), finishes
+    /// it, and a third time says in one line that all is done.
+    @Test func applyingAgainWithManifestsFinishesAPlanWhoseCreateIsDone() async throws {
+        let folder = try makeTemporaryDirectory("cogramctl-finish-create")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = folder.appendingPathComponent("sandbox.sqlite").path
+        let (ana, ben, chloe) = (TestOrganization.email("ana"), TestOrganization.email("ben"), TestOrganization.email("chloe"))
+        let organization = try ServedSandbox.seed(SandboxSeed(
+            organization: "Northwind Build",
+            users: [
+                .init(email: ana, name: "Ana Ruiz", role: .admin), .init(email: ben, name: "Ben Okafor", role: .member),
+                .init(email: chloe, name: "Chloe Martin", role: .member),
+            ],
+            projects: []),
+            database: database)
+        let benID = try ServedSandbox.userID(ben, organization: organization, database: database)
+        try ("version: 1\nprojects:\n" + projectYAML("p-new", name: "New", members: [("ana", "owner"), ("ben", "editor"), ("chloe", "viewer")]))
+            .write(to: folder.appendingPathComponent("manifest.yaml"), atomically: true, encoding: .utf8)
+        let key = "finish-create-key-" + UUID().uuidString
+
+        // Every PUT of ben's membership fails: the create and two of the three members go through.
+        let faulty = try await ServedSandbox.start(
+            database: database, key: key, arguments: ["--fault-fail", "PUT /v1/projects/*/members/\(benID)=503"], in: folder)
+        let plan = try await Binary.run(["plan", ".", "--out", "plan.json"], environment: faulty.environment, in: folder)
+        let first = try await Binary.run(["apply", "plan.json", "--max-retries", "1"], environment: faulty.environment, in: folder)
+        await faulty.stop()
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(first.status == 1, "\(first.stdout)\(first.stderr)")
+        #expect(first.stdout.contains("Apply complete: 3 done, 0 reconciled, 1 failed, 0 skipped."), "\(first.stdout)")
+
+        let port = try #require(faulty.url.split(separator: ":").last.map(String.init))
+        let healthy = try await ServedSandbox.start(database: database, key: key, arguments: ["--port", port], in: folder)
+        #expect(healthy.url == faulty.url)
+        let again = try await Binary.run(["apply", "plan.json", "--manifests", "."], environment: healthy.environment, in: folder)
+        let third = try await Binary.run(["apply", "plan.json", "--manifests", "."], environment: healthy.environment, in: folder)
+        let next = try await Binary.run(["plan", ".", "--detailed-exitcode"], environment: healthy.environment, in: folder)
+        await healthy.stop()
+        #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+        #expect(again.stdout.contains("3 changes of this plan already made in Cogram (counted as done); applying the other 1."), "\(again.stdout)")
+        #expect(again.stdout.contains("Apply complete: 1 done, 0 reconciled, 0 failed, 0 skipped."), "\(again.stdout)")
+        #expect(third.status == 0, "\(third.stdout)\(third.stderr)")
+        #expect(third.stdout == "Nothing to do: all 4 changes of this plan are already made in Cogram.\n", "\(third.stdout)")
+        #expect(next.status == 0, "\(next.stdout)\(next.stderr)")
+        #expect(next.stdout.contains("No changes. Cogram matches the manifests."), "\(next.stdout)")
+    }
+
+    /// Issue 23: a plan that creates a project with members, applied in full, then applied again with
+    /// `--manifests`: every change is already done (the members resolved against the project the create made), so
+    /// it exits 0 with one line.
+    @Test func aFullyAppliedPlanThatCreatesAProjectIsNothingToDoWithManifests() async throws {
+        try await stopping(try await TestOrganization.start(projects: [])) { org in
+            try org.write("version: 1\nprojects:\n" + projectYAML("p-new", name: "New", members: [("ana", "owner"), ("chloe", "viewer")]))
+            let plan = try await org.run(["plan", ".", "--out", "plan.json"])
+            #expect(plan.status == 0, "\(plan.stderr)")
+            let first = try await org.run(["apply", "plan.json", "--manifests", "."])
+            #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+            #expect(try org.members("p-new") == [TestOrganization.email("ana"): .owner, TestOrganization.email("chloe"): .viewer])
+            let again = try await org.run(["apply", "plan.json", "--manifests", "."])
+            #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+            #expect(again.stdout == "Nothing to do: all 3 changes of this plan are already made in Cogram.\n", "\(again.stdout)")
+        }
+    }
 }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CogramAPI
 import CogramSandbox
 import CogramTestSupport
 import Foundation
@@ -140,10 +141,153 @@ import Testing
         #expect(unchecked.stdout.contains("\"kind\" : \"cogramctl-plan-set\""), "\(unchecked.stdout.prefix(200))")
         #expect(tamperedText.contains("Acme ZZ"))
         #expect(tampered.status == 3 && tampered.stdout.isEmpty, "\(tampered.stdout)\(tampered.stderr)")
-        #expect(applySet.status == 1 && applySet.stderr.contains("is a plan set of several organizations"), "\(applySet.stderr)")
+        #expect(applySet.status == 0, "\(applySet.stdout)\(applySet.stderr)")
+        #expect(applySet.stdout.hasSuffix("Totals: 6 changes applied, 0 failed in 2 organizations (Acme EU: 3 applied; Acme US: 3 applied).\n"), "\(applySet.stdout)")
 
         for result in [plan, json, onlyUS, unknown, missing, swapped, shown, applySet] {
             #expect(!(result.stdout + result.stderr).contains(usKey) && !(result.stdout + result.stderr).contains(euKey), "keys are never printed")
         }
+    }
+
+    // MARK: - apply
+
+    /// A database holding Acme US and Acme EU with one key each, a root per organization, and `sandbox serve`
+    /// over it (with `faults`, `--fault-fail` rules).
+    struct Fixture {
+        var folder: URL
+        var database: String
+        var url: String
+        var server: BackgroundBinary
+        var usKey: String
+        var euKey: String
+        var usID: String
+        var euID: String
+
+        static func start(faults: [String] = []) async throws -> Fixture {
+            let folder = try makeTemporaryDirectory("cogramctl-orgs-apply")
+            let database = folder.appendingPathComponent("sandbox.sqlite").path
+            let usKey = "us-" + UUID().uuidString
+            let euKey = "eu-" + UUID().uuidString
+            let (usID, euID) = try {
+                let store = try SandboxStore(path: database)
+                defer { try? store.close() }
+                let us = try store.seed(SeveralOrganizationsTests.seed("Acme US", "us"))
+                let eu = try store.seed(SeveralOrganizationsTests.seed("Acme EU", "eu"))
+                _ = try store.createAPIKey(organization: us, name: "ci", value: usKey)
+                _ = try store.createAPIKey(organization: eu, name: "ci", value: euKey)
+                return (us, eu)
+            }()
+            for (name, prefix) in [("Acme US", "us"), ("Acme EU", "eu")] {
+                let root = folder.appendingPathComponent("manifests").appendingPathComponent(prefix)
+                try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+                try SeveralOrganizationsTests.manifest(name, prefix, variable: "COGRAM_API_KEY_\(prefix.uppercased())")
+                    .write(to: root.appendingPathComponent("org.yaml"), atomically: true, encoding: .utf8)
+            }
+            let server = try BackgroundBinary(
+                ["sandbox", "serve", "--db", database, "--port", "0", "--rate-limit", "100000"] + faults.flatMap { ["--fault-fail", $0] },
+                environment: ["NO_COLOR": "1"], in: folder)
+            let listening = await server.wait(timeout: 60) { server.stderr.contains("listening on http://") }
+            let url = server.stderr.split(separator: "\n").first { $0.contains("listening on http://") }
+                .flatMap { line in line.split(separator: " ").first { $0.hasPrefix("http://") } }.map(String.init)
+            guard listening, let url else {
+                server.send(SIGKILL)
+                _ = await server.wait(timeout: 30)
+                throw ServedSandbox.NotListening(stderr: server.stderr)
+            }
+            return Fixture(
+                folder: folder, database: database, url: url, server: server, usKey: usKey, euKey: euKey, usID: usID, euID: euID)
+        }
+
+        /// The environment with the given keys (both by default) and the API URL.
+        func environment(us: String?? = .none, eu: String?? = .none, extra: [String: String] = [:]) -> [String: String] {
+            var environment = ["COGRAM_API_URL": url, "NO_COLOR": "1"].merging(extra) { a, _ in a }
+            if let key = us ?? usKey { environment["COGRAM_API_KEY_US"] = key }
+            if let key = eu ?? euKey { environment["COGRAM_API_KEY_EU"] = key }
+            return environment
+        }
+
+        func run(_ arguments: [String], _ environment: [String: String]) async throws -> Binary.Result {
+            try await Binary.run(arguments, environment: environment, in: folder)
+        }
+
+        /// Memberships by project name, per organization.
+        func memberships() throws -> (us: [String: [String: ProjectRole]], eu: [String: [String: ProjectRole]]) {
+            (try sandboxMemberships(database, usID), try sandboxMemberships(database, euID))
+        }
+
+        func stop() async {
+            server.send(SIGINT)
+            _ = await server.wait(timeout: 30)
+            try? FileManager.default.removeItem(at: folder)
+        }
+    }
+
+    @Test func applyOfAPlanSetChecksEveryOrganizationBeforeAnyWrite() async throws {
+        let f = try await Fixture.start()
+        let planned = try await f.run(["plan", "manifests", "--out", "set.json"], f.environment())
+        let planKey = ["COGRAM_PLAN_KEY": "plan-key-" + UUID().uuidString]
+        let keyed = try await f.run(["plan", "manifests", "--out", "keyed.json"], f.environment(extra: planKey))
+        let setText = try String(contentsOf: f.folder.appendingPathComponent("set.json"), encoding: .utf8)
+        try setText.replacingOccurrences(of: "US One", with: "US Won")
+            .write(to: f.folder.appendingPathComponent("tampered.json"), atomically: true, encoding: .utf8)
+
+        let missing = try await f.run(["apply", "set.json"], f.environment(eu: .some(nil)))
+        let tampered = try await f.run(["apply", "tampered.json"], f.environment())
+        let swapped = try await f.run(["apply", "keyed.json"], f.environment(us: f.euKey, eu: f.usKey, extra: planKey))
+        let swappedManifests = try await f.run(["apply", "manifests", "--auto-approve"], f.environment(us: f.euKey, eu: f.usKey))
+        let untouched = try f.memberships()
+        let unknown = try await f.run(["apply", "set.json", "--org", "Acme UK"], f.environment())
+        let onlyUS = try await f.run(["apply", "set.json", "--org", "Acme US"], f.environment(eu: .some(nil)))
+        let afterUS = try f.memberships()
+        let rest = try await f.run(
+            ["apply", "set.json", "--org", "Acme EU", "--manifests", "manifests"], f.environment(us: .some(nil)))
+        let after = try f.memberships()
+        await f.stop()
+
+        #expect(planned.status == 0 && keyed.status == 0, "\(planned.stderr)\(keyed.stderr)")
+        #expect(planned.stderr.contains("Apply exactly this plan set with: cogramctl apply set.json"), "\(planned.stderr)")
+        #expect(setText.contains("US One"))
+        #expect(untouched.us.isEmpty && untouched.eu.isEmpty, "nothing written in either organization: \(untouched)")
+
+        #expect(missing.status == 1 && missing.stderr.contains("no Cogram API key in COGRAM_API_KEY_EU"), "\(missing.stderr)")
+        #expect(missing.stdout.isEmpty, "\(missing.stdout)")
+        #expect(tampered.status == 3 && tampered.stderr.contains("plan 2 of the set:"), "\(tampered.stderr)")
+        #expect(tampered.stderr.contains("Nothing was changed.") && tampered.stdout.isEmpty, "\(tampered.stdout)")
+        for result in [swapped, swappedManifests] {
+            #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+            #expect(result.stderr.contains("COGRAM_API_KEY_EU reads an organization with no user of id usr_eu_admin"), "\(result.stderr)")
+            #expect(result.stderr.contains("COGRAM_API_KEY_US reads an organization with no user of id usr_us_admin"), "\(result.stderr)")
+        }
+        #expect(unknown.status == 1 && unknown.stderr.contains("--org 'Acme UK' names no organization of the plan set"), "\(unknown.stderr)")
+
+        #expect(onlyUS.status == 0, "the EU key is not needed with --org: \(onlyUS.stderr)")
+        #expect(onlyUS.stdout.contains("=== Acme US ===") && !onlyUS.stdout.contains("Acme EU"), "\(onlyUS.stdout)")
+        #expect(onlyUS.stdout.hasSuffix("Totals: 3 changes applied, 0 failed in 1 organization (Acme US: 3 applied).\n"), "\(onlyUS.stdout)")
+        #expect(afterUS.us == ["US One": ["admin@us.example": .owner, "ana@us.example": .editor]], "\(afterUS.us)")
+        #expect(afterUS.eu.isEmpty, "\(afterUS.eu)")
+
+        #expect(rest.status == 0, "re-planned from its own root, with its own key: \(rest.stdout)\(rest.stderr)")
+        #expect(rest.stdout.hasPrefix("=== Acme EU ===\n\n") && !rest.stdout.contains("Acme US"), "\(rest.stdout)")
+        #expect(rest.stdout.hasSuffix("Totals: 3 changes applied, 0 failed in 1 organization (Acme EU: 3 applied).\n"), "\(rest.stdout)")
+        #expect(after.eu == ["EU One": ["admin@eu.example": .owner, "ana@eu.example": .editor]], "\(after.eu)")
+
+        for result in [planned, keyed, missing, tampered, swapped, swappedManifests, unknown, onlyUS, rest] {
+            #expect(!(result.stdout + result.stderr).contains(f.usKey) && !(result.stdout + result.stderr).contains(f.euKey), "keys are never printed")
+        }
+    }
+
+    @Test func aFailureInOneOrganizationDoesNotStopTheOther() async throws {
+        let f = try await Fixture.start(faults: ["PUT /v1/projects/*/members/usr_us_admin=409"])
+        let output = f.folder.appendingPathComponent("github-output").path
+        let applied = try await f.run(["apply", "manifests", "--auto-approve"], f.environment(extra: ["GITHUB_OUTPUT": output]))
+        let after = try f.memberships()
+        let outputs = try String(contentsOfFile: output, encoding: .utf8)
+        await f.stop()
+
+        #expect(applied.status == 1, "the worst of 1 (Acme US) and 0 (Acme EU): \(applied.stdout)\(applied.stderr)")
+        #expect(applied.stdout.contains("Totals: 5 changes applied, 1 failed in 2 organizations (Acme EU: 3 applied; Acme US: 2 applied, 1 failed, exit 1).\n"), "\(applied.stdout)")
+        #expect(after.eu == ["EU One": ["admin@eu.example": .owner, "ana@eu.example": .editor]], "\(after.eu)")
+        #expect(after.us == ["US One": ["ana@us.example": .editor]], "\(after.us)")
+        #expect(outputs.hasSuffix("applied=5\nfailed=1\norganizations=Acme EU,Acme US\n"), "\(outputs)")
     }
 }

@@ -1,0 +1,143 @@
+import ArgumentParser
+import CogramAPI
+import CogramManifest
+import CogramPlan
+import Foundation
+
+extension ApplyCommand {
+    /// Set while the organizations of one run are applied: each report is counted for the totals, and the outputs
+    /// are written once, for all of them.
+    @TaskLocal static var tally: ApplyTally?
+
+    /// The plan set in `path`, nil when the file is not one; one that does not read stops here (exit 3).
+    func readPlanSet(_ path: String) throws -> UnverifiedPlanSet? { try Self.refusing { try PlanSetApply.read(path: path) } }
+
+    /// `body`, or exit 3 (nothing sent) when the set cannot be applied; exit 1 for an `--org` it does not hold.
+    static func refusing<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let unknown as PlanSetApply.UnknownOrganizations {
+            throw CLIError(wrapping: unknown)
+        } catch {
+            try refuseSet("\(error)")
+        }
+    }
+
+    /// A plan set that cannot be applied: nothing was sent (exit 3).
+    static func refuseSet(_ reason: String) throws -> Never {
+        Terminal.writeError("error: \(reason)\nNothing was changed.\n")
+        GitHubActions.appendStepSummary(renderNotAppliedMarkdown(.stale, reasons: [reason]))
+        GitHubActions.setOutputs([("applied", "0"), ("failed", "0")])
+        throw ExitCode(3)
+    }
+
+    /// `apply PLANFILE` of a plan set (cli.md, "Plan sets"): the selected organizations' keys first, the set's
+    /// signatures, then every organization's anchor, then every plan's checks, and only then each plan applied.
+    func applySavedSet(_ set: UnverifiedPlanSet) async throws {
+        if sandbox.isEnabled || connection.apiKeyFile != nil {
+            throw CLIError("a plan set is applied with each organization's key from the variable its plan records: remove --sandbox and --api-key-file")
+        }
+        let positions = try Self.refusing { try PlanSetApply.positions(set, names: organizations.names) }
+        if format == .json, positions.count != 1 { throw CLIError("--format json reports one organization: add --org NAME") }
+        let settings = try OrganizationRuns.resolveKeys(positions) { try connection.resolveSettings(keyVariable: set.keyVariables[$0]) }
+        let keys = PlanSetApply.signingKeys(
+            set, resolved: Dictionary(uniqueKeysWithValues: zip(positions, settings.map(\.apiKey))), environment: Terminal.environment)
+        let plans = try Self.refusing { try PlanSetApply.plans(set, positions: positions) { keys[$0] } }
+        let roots = manifests.isEmpty ? nil : ManifestLoader().loadOrganizations(paths: manifests)
+        if let roots { try DiagnosticReporter.check(roots.diagnostics, sources: roots.sources, command: "apply") }
+        let code: Int32 = try await Backend.withClients(
+            connection: connection, settings: settings, database: nil,
+            requestsPerMinute: planning.reading.requestsPerMinute, parallelism: planning.reading.parallelism
+        ) { clients in
+            let entries = try plans.indices.map { index in
+                var plan = plans[index]
+                plan.keySource = plan.organization?.apiKeyEnv ?? "COGRAM_API_KEY"
+                let name = plan.organization?.name ?? "unnamed"
+                let run = OrganizationRun(name: name, anchor: plan.organization?.anchor, client: clients[index].client, keySource: plan.keySource ?? "")
+                let apiURL = clients[index].identity.apiURL
+                let replan = try roots.map { roots in
+                    guard let organization = roots.organizations.first(where: { $0.name == name }) else {
+                        throw CLIError("--manifests \(manifests.joined(separator: " ")) holds no organization '\(name)': give the folder that holds every organization of the plan set")
+                    }
+                    return SavedPlanVerification.Manifests(
+                        organization: organization, paths: manifests, client: clients[index].client, parallelism: planning.reading.parallelism,
+                        options: planning.planOptions(apiURL: apiURL, digest: organization.fingerprint.digest))
+                }
+                return PlanSetApply.Entry(
+                    run: run, plan: plan, key: keys[positions[index]] ?? .derived(fromAPIKey: settings[index].apiKey.unredactedValue),
+                    apiURL: apiURL, options: planning.planOptions(apiURL: apiURL, digest: plan.manifestDigest), manifests: replan)
+            }
+            let (mismatches, verdicts) = try await PlanSetApply.verify(entries, parallelism: planning.reading.parallelism)
+            guard mismatches.isEmpty else {
+                for mismatch in mismatches { Terminal.writeError("error: \(mismatch)\n") }
+                GitHubActions.appendStepSummary(Planning.failureMarkdown(command: "apply", CLIError(TerminalMessage(rendered: mismatches.map(\.description).joined(separator: "\n")))))
+                GitHubActions.setOutputs([("applied", "0"), ("failed", "0")])
+                return 1
+            }
+            return try await applyEach(entries.map { ($0.run.name, $0.plan, $0.run.client) }, verdicts: verdicts, showing: true)
+        }
+        if code != 0 { throw ExitCode(code) }
+    }
+
+    /// `apply PATH…` over several organization roots: every organization planned with its own key, all at once;
+    /// the plans shown in sections, one confirmation for all, then applied one after the other.
+    func applyOrganizations(_ selected: [LoadedOrganization]) async throws {
+        if changedSince.changedSince != nil {
+            throw CLIError("--changed-since applies one organization at a time: give it one organization's folder, or leave it out")
+        }
+        if format == .json, selected.count != 1 { throw CLIError("--format json reports one organization: add --org NAME") }
+        let selected = selected.sorted { ($0.name ?? "") < ($1.name ?? "") }
+        let planning = self.planning
+        let verbose = connection.verbose
+        let code: Int32 = try await Backend.withOrganizationClients(
+            connection: connection, sandbox: sandbox, organizations: selected,
+            requestsPerMinute: planning.reading.requestsPerMinute, parallelism: planning.reading.parallelism
+        ) { clients in
+            let outcomes = await Planning.planEach(clients, planning: planning, validity: 3600, verbose: verbose)
+            let plans = try Planning.collect(outcomes, of: selected, command: "apply", notDone: "nothing was changed in any organization").map(\.plan)
+            if format == .human { Terminal.writeOutput(rendered: renderHuman(PlanSet(plans: plans), color: Terminal.stdoutColor) + "\n\n") }
+            for plan in plans where !plan.safetyViolations.isEmpty {
+                Terminal.writeError("\(plan.organization?.name ?? "unnamed"):\n")
+                Planning.reportSafety(plan.safetyViolations, asErrors: true)
+            }
+            if plans.contains(where: { !$0.safetyViolations.isEmpty }) {
+                Terminal.writeError("Apply refused by the safety caps; nothing was changed in any organization.\n")
+                GitHubActions.setOutputs([("applied", "0"), ("failed", "0")])
+                return 4
+            }
+            if plans.contains(where: { !$0.isEmpty }), !(try confirm()) {
+                Terminal.writeError("Apply cancelled; nothing was changed.\n")
+                return 1
+            }
+            let verdicts = plans.map { plan -> Result<SavedPlanVerification.Verdict, any Error> in
+                .success(plan.isEmpty ? .nothingToDo(alreadyDone: 0) : .ready(plan: plan, alreadyDone: 0))
+            }
+            return try await applyEach(
+                zip(plans, clients).map { ($0.organization?.name ?? "unnamed", $0, $1.client) }, verdicts: verdicts, showing: false)
+        }
+        if code != 0 { throw ExitCode(code) }
+    }
+
+    /// Applies each organization in order under its own heading once every one passed its checks, then the
+    /// totals; the worst exit status (see `PlanSetApply.applyInOrder`).
+    private func applyEach(
+        _ items: [(name: String, plan: Plan, client: CogramClient)],
+        verdicts: [Result<SavedPlanVerification.Verdict, any Error>], showing: Bool
+    ) async throws -> Int32 {
+        let tally = ApplyTally()
+        let outcomes = try await PlanSetApply.applyInOrder(names: items.map(\.name), verdicts: verdicts, tally: tally) { event in
+            switch event {
+            case .heading(let name): if format == .human { Terminal.writeOutput(rendered: "=== \(escapeForTerminal(name)) ===\n\n") }
+            case .notApplied: Terminal.writeOutput("Not applied: the plan of another organization did not pass its checks.\n\n")
+            case .failed(let error): Terminal.writeError("error: \(error)\nNothing was changed in this organization.\n")
+            }
+        } apply: { index, verdict in
+            try await Self.$tally.withValue(tally) {
+                try await handle(verdict, of: items[index].plan, client: items[index].client, showing: showing)
+            }
+        }
+        if format == .human { Terminal.writeOutput(rendered: OrganizationApplyOutcome.totalsLine(outcomes) + "\n") }
+        GitHubActions.setOutputs(OrganizationApplyOutcome.outputs(outcomes, names: items.map(\.name)))
+        return OrganizationRuns.worstExitCode(outcomes.map(\.exitCode))
+    }
+}
