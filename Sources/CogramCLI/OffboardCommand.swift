@@ -36,7 +36,7 @@ struct OffboardCommand: AsyncParsableCommand {
         let today = CalendarDay.today()
         let result = ManifestLoader(today: today).load(paths: paths)
         try DiagnosticReporter.check(result)
-        switch Offboarding.prepare(sources: result.sources, emails: users, today: today) {
+        switch Offboarding.prepare(loaded: result, emails: users, today: today) {
         case .failure(let failure):
             DiagnosticReporter.print(failure.diagnostics, sources: result.sources, limit: nil)
             Terminal.writeError("offboard refused: \(failure.message); nothing was written.\n")

@@ -46,7 +46,7 @@ public struct OffboardOutcome: Sendable {
 
     /// Writes every changed file (atomically, keeping its mode, never through a symlink).
     public func write() throws(EditError) {
-        for file in files { try ManifestFileWriter.replace(file.path, with: file.after, root: root) }
+        try ManifestFileWriter.writeAll(replacing: files, root: root)
     }
 }
 
@@ -56,8 +56,16 @@ public enum Offboarding {
     public static func prepare(
         sources: [SourceFile], emails: [String], today: CalendarDay, limits: LoaderLimits = .default
     ) -> Result<OffboardOutcome, EditFailure> {
+        prepare(loaded: ManifestLoader(limits: limits, today: today).load(sources: sources), emails: emails, today: today, limits: limits)
+    }
+
+    /// `prepare(sources:…)` for manifests the caller has just loaded with the same `today` and `limits`: they
+    /// are not loaded a second time (figure 11 loads 2,000 files; the edited set is loaded again either way).
+    public static func prepare(
+        loaded before: LoadResult, emails: [String], today: CalendarDay, limits: LoaderLimits = .default
+    ) -> Result<OffboardOutcome, EditFailure> {
         let loader = ManifestLoader(limits: limits, today: today)
-        let before = loader.load(sources: sources)
+        let sources = before.sources
         guard let desired = before.desired, before.isValid else {
             return .failure(EditFailure("the manifests do not load; fix these errors first", diagnostics: before.diagnostics.filter { $0.severity == .error }))
         }
