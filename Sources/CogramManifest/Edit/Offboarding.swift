@@ -150,3 +150,32 @@ public enum Offboarding {
 public enum ManifestEmail {
     public static func isPlausible(_ email: String) -> Bool { ManifestDecoder.isPlausibleEmail(email) }
 }
+
+/// One organization's part of an offboarding over several roots.
+public struct OrganizationOffboarding: Sendable {
+    /// The organization's name (from its `organization:` section).
+    public var name: String
+    public var outcome: OffboardOutcome
+}
+
+extension Offboarding {
+    /// Offboards `emails` in each organization of `loaded` (its roots, cli.md "Several organizations"): each root
+    /// is edited on its own, with its own `offboarded:` entry, and must load cleanly afterwards. One organization's
+    /// refusal refuses all of them, so that nothing is written anywhere (the failure names the organization).
+    public static func prepare(
+        organizations: [LoadedOrganization], of loaded: OrganizationLoadResult, emails: [String], today: CalendarDay,
+        limits: LoaderLimits = .default
+    ) -> Result<[OrganizationOffboarding], EditFailure> {
+        var done: [OrganizationOffboarding] = []
+        for organization in organizations {
+            let name = organization.name ?? "unnamed"
+            switch prepare(loaded: loaded.result(of: organization), emails: emails, today: today, limits: limits) {
+            case .failure(let failure):
+                return .failure(EditFailure("in organization '\(name)': \(failure.message)", diagnostics: failure.diagnostics))
+            case .success(let outcome):
+                done.append(OrganizationOffboarding(name: name, outcome: outcome))
+            }
+        }
+        return .success(done)
+    }
+}
