@@ -90,6 +90,18 @@ public struct StableJSONWriter {
         endArray()
     }
 
+    /// An array of objects as the value of `name`: `body` writes the members of each element's object.
+    public mutating func member<S: Sequence>(_ name: String, objects elements: S, _ body: (inout Self, S.Element) -> Void) {
+        key(name)
+        beginArray()
+        for element in elements {
+            beginObject()
+            body(&self, element)
+            endObject()
+        }
+        endArray()
+    }
+
     // MARK: - Layout
 
     private mutating func begin(_ bracket: UInt8) {

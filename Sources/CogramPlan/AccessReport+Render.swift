@@ -205,25 +205,17 @@ extension AccessReport {
         json.beginObject()
         json.member("api_url", apiURL)
         json.member("as_of", day.description)
-        json.key("expiring")
-        json.beginArray()
-        for entry in expiring {
-            json.beginObject()
+        json.member("expiring", objects: expiring) { json, entry in
             json.member("email", entry.email)
             json.member("expires", entry.expires.description)
             json.member("location", entry.location)
             json.member("project", entry.project)
             json.member("role", entry.role)
-            json.endObject()
         }
-        json.endArray()
         json.key("expiry_warning_days")
         json.number(window)
         json.member("format_version", "1")
-        json.key("grants")
-        json.beginArray()
-        for grant in grants {
-            json.beginObject()
+        json.member("grants", objects: grants) { json, grant in
             json.member("email", grant.email)
             json.member("managed_by", grant.managedBy?.description)
             json.member("organization_role", grant.organizationRole)
@@ -233,20 +225,13 @@ extension AccessReport {
             json.member("project_role", grant.projectRole)
             json.member("project_status", grant.projectStatus)
             json.member("user_id", grant.userID)
-            json.endObject()
         }
-        json.endArray()
         json.member("kind", "cogramctl-access")
-        json.key("offboarded_with_access")
-        json.beginArray()
-        for person in offboardedWithAccess {
-            json.beginObject()
+        json.member("offboarded_with_access", objects: offboardedWithAccess) { json, person in
             json.member("email", person.email)
             json.member("location", person.location)
             json.member("projects", strings: person.projects)
-            json.endObject()
         }
-        json.endArray()
         json.key("organization")
         json.beginObject()
         json.member("anchor", anchor)

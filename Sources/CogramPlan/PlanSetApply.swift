@@ -115,13 +115,6 @@ public struct OrganizationApplyOutcome: Sendable, Hashable {
     public var applied: Int
     public var failed: Int
 
-    public init(name: String, exitCode: Int32, applied: Int, failed: Int) {
-        self.name = name
-        self.exitCode = exitCode
-        self.applied = applied
-        self.failed = failed
-    }
-
     /// `Totals: 3 changes applied, 1 failed in 2 organizations (Acme EU: 3 applied, Acme US: 1 failed, exit 1).`
     public static func totalsLine(_ outcomes: [OrganizationApplyOutcome]) -> String {
         let applied = outcomes.reduce(0) { $0 + $1.applied }
