@@ -43,29 +43,59 @@ public func renderHuman(_ report: AccessReport) -> String {
     out += "Access as of \(report.day): "
     out += report.summaryCounts.map { "\($0.count) \($0.label)" }.joined(separator: ", ") + "\n\n"
     let header = ["EMAIL", "ORG ROLE", "PROJECT", "NAME", "STATUS", "ROLE", "MANAGED BY"]
-    // The cells of all rows in one flat array with their widths, and the output appended in place: 200,000 rows
-    // (figure 12) made an array per row and the joined intermediate strings most of this rendering.
-    var cells = header
-    cells.reserveCapacity((report.grants.count + 1) * header.count)
-    for grant in report.grants {
-        cells.append(t(grant.email))
-        cells.append(t(grant.organizationRole))
-        cells.append(t(grant.projectExternalID ?? (grant.projectID.map { "id \($0)" } ?? "-")))
-        cells.append(t(grant.projectName ?? ""))
-        cells.append(t(grant.projectStatus ?? ""))
-        cells.append(t(grant.projectRole ?? ""))
-        cells.append(t(grant.managedBy?.description ?? "no project membership"))
+    // The padded cells of all rows in one flat array with their widths, and the output appended in place: 200,000
+    // rows (figure 12) made an array per row and the joined intermediate strings most of this rendering. Printable
+    // ASCII (nearly every cell) is checked once and counted in bytes; the last column needs no width, so a manifest
+    // entry is written there as its parts rather than made into a string first.
+    let columns = header.count - 1
+    var cells = Array(header.prefix(columns))
+    var counts = cells.map(characterCount)
+    var widths = counts
+    cells.reserveCapacity((report.grants.count + 1) * columns)
+    counts.reserveCapacity((report.grants.count + 1) * columns)
+    func add(_ text: String, column: Int) {
+        let count: Int
+        if isPrintableASCII(text) {
+            cells.append(text)
+            count = text.utf8.count
+        } else {
+            let escaped = t(text)
+            cells.append(escaped)
+            count = characterCount(escaped)
+        }
+        counts.append(count)
+        if count > widths[column] { widths[column] = count }
     }
-    let counts = cells.map(characterCount)
-    var widths = Array(repeating: 0, count: header.count)
-    for (index, count) in counts.enumerated() { widths[index % header.count] = max(widths[index % header.count], count) }
+    for grant in report.grants {
+        add(grant.email, column: 0)
+        add(grant.organizationRole, column: 1)
+        add(grant.projectExternalID ?? (grant.projectID.map { "id \($0)" } ?? "-"), column: 2)
+        add(grant.projectName ?? "", column: 3)
+        add(grant.projectStatus ?? "", column: 4)
+        add(grant.projectRole ?? "", column: 5)
+    }
     let padding = (0...(widths.max() ?? 0)).map { String(repeating: " ", count: $0) }
-    out.reserveCapacity(out.utf8.count + (report.grants.count + 1) * (widths.reduce(0, +) + 2 * widths.count + 1) + 4096)
-    for index in cells.indices {
-        let column = index % header.count
-        if column > 0 { out += "  " }
-        out += cells[index]
-        if column < header.count - 1 { out += padding[widths[column] - counts[index]] } else { out += "\n" }
+    out.reserveCapacity(out.utf8.count + (report.grants.count + 1) * (widths.reduce(0, +) + 2 * columns + 40) + 4096)
+    func writeCells(row: Int) {
+        for column in 0..<columns {
+            let index = row * columns + column
+            out += cells[index]
+            out += padding[widths[column] - counts[index]]
+            out += "  "
+        }
+    }
+    writeCells(row: 0)
+    out += header[columns] + "\n"
+    for (row, grant) in report.grants.enumerated() {
+        writeCells(row: row + 1)
+        if case .entry(let file, let line)? = grant.managedBy, isPrintableASCII(file) {
+            out += file
+            out += ":"
+            out += String(line)
+        } else {
+            out += t(grant.managedBy?.description ?? "no project membership")
+        }
+        out += "\n"
     }
     if !report.usersInNoManifest.isEmpty {
         out += "\nUsers in no manifest:\n"
@@ -135,9 +165,13 @@ public func renderMarkdown(_ report: AccessReport) -> String {
 /// The characters of text the terminal rule has escaped: its bytes when they are all printable ASCII (one
 /// character each), else the grapheme count, which walks the text.
 func characterCount(_ text: String) -> Int {
+    isPrintableASCII(text) ? text.utf8.count : text.count
+}
+
+/// Every byte is printable ASCII: the terminal rule leaves the text as it is, one character per byte.
+func isPrintableASCII(_ text: String) -> Bool {
     var text = text
-    let ascii = text.withUTF8 { bytes in !bytes.contains { $0 < 0x20 || $0 > 0x7E } }
-    return ascii ? text.utf8.count : text.count
+    return text.withUTF8 { bytes in !bytes.contains { $0 < 0x20 || $0 > 0x7E } }
 }
 
 /// A table cell: a `|` inside a code span still splits a GitHub table row, so it is escaped there too.
