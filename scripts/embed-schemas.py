@@ -11,6 +11,7 @@ cases = [
     ("drift", "cogramctl-drift.v1.schema.json"),
     ("access", "cogramctl-access.v1.schema.json"),
     ("planSet", "cogramctl-plan-set.v1.schema.json"),
+    ("applyReportSet", "cogramctl-apply-report-set.v1.schema.json"),
 ]
 def literal(text):
     """One Swift string literal on one line: the schema is data, and one line keeps it out of line-based tools."""

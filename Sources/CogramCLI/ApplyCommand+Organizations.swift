@@ -38,7 +38,6 @@ extension ApplyCommand {
             throw CLIError("a plan set is applied with each organization's key from the variable its plan records: remove --sandbox and --api-key-file")
         }
         let positions = try Self.refusing { try PlanSetApply.positions(set, names: organizations.names) }
-        if format == .json, positions.count != 1 { throw CLIError("--format json reports one organization: add --org NAME") }
         let settings = try OrganizationRuns.resolveKeys(positions) { try connection.resolveSettings(keyVariable: set.keyVariables[$0]) }
         let keys = PlanSetApply.signingKeys(
             set, resolved: Dictionary(uniqueKeysWithValues: zip(positions, settings.map(\.apiKey))), environment: Terminal.environment)
@@ -85,7 +84,6 @@ extension ApplyCommand {
         if changedSince.changedSince != nil {
             throw CLIError("--changed-since applies one organization at a time: give it one organization's folder, or leave it out")
         }
-        if format == .json, selected.count != 1 { throw CLIError("--format json reports one organization: add --org NAME") }
         let selected = selected.sorted { ($0.name ?? "") < ($1.name ?? "") }
         let planning = self.planning
         let verbose = connection.verbose
@@ -102,6 +100,9 @@ extension ApplyCommand {
             }
             if plans.contains(where: { !$0.safetyViolations.isEmpty }) {
                 Terminal.writeError("Apply refused by the safety caps; nothing was changed in any organization.\n")
+                if format == .json, plans.count > 1 {
+                    Terminal.writeOutput(rendered: String(decoding: try ApplyReportSetDocument(refused: plans).jsonData(), as: UTF8.self) + "\n")
+                }
                 GitHubActions.setOutputs([("applied", "0"), ("failed", "0")])
                 return 4
             }
@@ -124,20 +125,31 @@ extension ApplyCommand {
         _ items: [(name: String, plan: Plan, client: CogramClient)],
         verdicts: [Result<SavedPlanVerification.Verdict, any Error>], showing: Bool
     ) async throws -> Int32 {
-        let tally = ApplyTally()
+        let tally = ApplyTally(collectsDocuments: format == .json && items.count > 1)
         let outcomes = try await PlanSetApply.applyInOrder(names: items.map(\.name), verdicts: verdicts, tally: tally) { event in
+            let plan = items[min(tally.documents.count, items.count - 1)].plan
             switch event {
             case .heading(let name): if format == .human { Terminal.writeOutput(rendered: "=== \(escapeForTerminal(name)) ===\n\n") }
-            case .notApplied: Terminal.writeOutput("Not applied: the plan of another organization did not pass its checks.\n\n")
-            case .failed(let error): Terminal.writeError("error: \(error)\nNothing was changed in this organization.\n")
+            case .notApplied:
+                writeNote("Not applied: the plan of another organization did not pass its checks.\n\n")
+                tally.recordMissing(plan, .notStarted, reason: "the plan of another organization did not pass its checks")
+            case .failed(let error):
+                Terminal.writeError("error: \(error)\nNothing was changed in this organization.\n")
+                tally.recordMissing(plan, .failed, reason: "\(error)")
             }
         } apply: { index, verdict in
-            try await Self.$tally.withValue(tally) {
+            let code = try await Self.$tally.withValue(tally) {
                 try await handle(verdict, of: items[index].plan, client: items[index].client, showing: showing)
             }
+            if case .wrongOrganization(let mismatch) = verdict { tally.recordMissing(items[index].plan, .failed, reason: "\(mismatch)") }
+            return code
         }
+        let code = OrganizationRuns.worstExitCode(outcomes.map(\.exitCode))
         if format == .human { Terminal.writeOutput(rendered: OrganizationApplyOutcome.totalsLine(outcomes) + "\n") }
+        if tally.collectsDocuments {
+            Terminal.writeOutput(rendered: String(decoding: try ApplyReportSetDocument(tally.documents, exitCode: code).jsonData(), as: UTF8.self) + "\n")
+        }
         GitHubActions.setOutputs(OrganizationApplyOutcome.outputs(outcomes, names: items.map(\.name)))
-        return OrganizationRuns.worstExitCode(outcomes.map(\.exitCode))
+        return code
     }
 }

@@ -9,7 +9,7 @@ struct SchemaCommand: ParsableCommand {
         discussion: """
             manifest: the YAML manifests (for editors: 'cogramctl schema manifest > cogram-manifest.v1.schema.json'); \
             plan: 'plan --format json', saved plans and 'show --format json'; plan-set: a saved plan of several \
-            organizations; drift and access: those commands' JSON. Each schema's description states its \
+            organizations; drift, access: those commands' JSON; apply-report-set: 'apply --format json' of several. Each schema's description states its \
             format_version rules.
             """
     )

@@ -7,6 +7,7 @@ public enum DocumentSchema: String, CaseIterable, Sendable {
     case drift
     case access
     case planSet = "plan-set"
+    case applyReportSet = "apply-report-set"
 
     /// The file's name in `schemas/` (and in the release archive's `schemas/`).
     public var fileName: String {
@@ -16,6 +17,7 @@ public enum DocumentSchema: String, CaseIterable, Sendable {
         case .drift: "cogramctl-drift.v1.schema.json"
         case .access: "cogramctl-access.v1.schema.json"
         case .planSet: "cogramctl-plan-set.v1.schema.json"
+        case .applyReportSet: "cogramctl-apply-report-set.v1.schema.json"
         }
     }
 }

@@ -137,15 +137,24 @@ public struct OrganizationApplyOutcome: Sendable, Hashable {
     }
 }
 
-/// The reports of the organizations of one apply, as they finish, for the line of totals and the outputs.
+/// The reports of the organizations of one apply, as they finish, for the line of totals and the outputs; with
+/// `collectsDocuments`, their JSON documents too, written once as a `cogramctl-apply-report-set`.
 public final class ApplyTally: Sendable {
     private let recorded = Mutex<[ApplyReport]>([])
+    private let recordedDocuments = Mutex<[ApplyReportDocument]>([])
+    public let collectsDocuments: Bool
 
-    public init() {}
+    public init(collectsDocuments: Bool = false) {
+        self.collectsDocuments = collectsDocuments
+    }
 
     public func record(_ report: ApplyReport) { recorded.withLock { $0.append(report) } }
 
+    public func record(_ document: ApplyReportDocument) { recordedDocuments.withLock { $0.append(document) } }
+
     public var reports: [ApplyReport] { recorded.withLock { $0 } }
+
+    public var documents: [ApplyReportDocument] { recordedDocuments.withLock { $0 } }
 }
 
 // MARK: - Reading and keys

@@ -9,9 +9,10 @@ import Testing
         "drift": "cogramctl-drift.v1.schema.json",
         "access": "cogramctl-access.v1.schema.json",
         "plan-set": "cogramctl-plan-set.v1.schema.json",
+        "apply-report-set": "cogramctl-apply-report-set.v1.schema.json",
     ]
 
-    @Test(arguments: ["manifest", "plan", "drift", "access", "plan-set"])
+    @Test(arguments: ["manifest", "plan", "drift", "access", "plan-set", "apply-report-set"])
     func printsTheFileByteForByte(_ name: String) async throws {
         let result = try await Binary.run(["schema", name])
         #expect(result.status == 0, "\(result.stderr)")
@@ -23,7 +24,7 @@ import Testing
     @Test func unknownNameIsAUsageError() async throws {
         let result = try await Binary.run(["schema", "plans"])
         #expect(result.status == 64)
-        #expect(result.stderr.contains("manifest, plan, drift, access, plan-set"), "\(result.stderr)")
+        #expect(result.stderr.contains("manifest, plan, drift, access, plan-set, apply-report-set"), "\(result.stderr)")
     }
 
     /// The plan-set schema holds a copy of the plan schema (a `$ref` to another file would be fetched over the

@@ -290,4 +290,33 @@ import Testing
         #expect(after.us == ["US One": ["ana@us.example": .editor]], "\(after.us)")
         #expect(outputs.hasSuffix("applied=5\nfailed=1\norganizations=Acme EU,Acme US\n"), "\(outputs)")
     }
+
+    /// `apply --format json` over two organizations: one `cogramctl-apply-report-set` on stdout, each
+    /// organization's report naming it, in name order, with the required keys of the set's schema.
+    @Test func applyFormatJSONPrintsOneReportSet() async throws {
+        let f = try await Fixture.start(faults: ["PUT /v1/projects/*/members/usr_us_admin=409"])
+        let applied = try await f.run(["apply", "manifests", "--auto-approve", "--format", "json"], f.environment())
+        await f.stop()
+
+        #expect(applied.status == 1, "the worst of 1 (Acme US) and 0 (Acme EU): \(applied.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(applied.stdout.utf8)) as? [String: Any], "\(applied.stdout)")
+        let schema = try #require(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: Repository.url("schemas/cogramctl-apply-report-set.v1.schema.json"))) as? [String: Any])
+        #expect(document["kind"] as? String == "cogramctl-apply-report-set")
+        #expect(document["format_version"] as? String == "1")
+        for key in schema["required"] as? [String] ?? [] { #expect(document[key] != nil, "\(key)") }
+        let reports = try #require(document["organizations"] as? [[String: Any]])
+        let reportSchema = (schema["$defs"] as? [String: Any])?["report"] as? [String: Any]
+        for report in reports {
+            for key in reportSchema?["required"] as? [String] ?? [] { #expect(report[key] != nil, "\(key)") }
+            #expect(report["kind"] as? String == "cogramctl-apply-report")
+        }
+        #expect(reports.map { ($0["organization"] as? [String: Any])?["name"] as? String } == ["Acme EU", "Acme US"])
+        #expect(reports.map { $0["status"] as? String } == ["applied", "failed"])
+        let totals = try #require(document["totals"] as? [String: Any])
+        #expect(totals["organizations"] as? Int == 2 && totals["exit_code"] as? Int == 1, "\(totals)")
+        let summary = try #require(totals["summary"] as? [String: Int])
+        #expect(summary["done"] == 5 && summary["failed"] == 1, "\(summary)")
+        #expect(!applied.stdout.contains("===") && !applied.stdout.contains("Totals:"), "only the document on stdout")
+    }
 }
