@@ -8,6 +8,9 @@ extension ApplyCommand {
     /// Set while the organizations of one run are applied: each report is counted for the totals, and the outputs
     /// are written once, for all of them.
     @TaskLocal static var tally: ApplyTally?
+    /// Set while several organizations are applied: one stop and one signal handler for the whole run, so that an
+    /// interrupt between two organizations stops the run too.
+    @TaskLocal static var runStop: (flag: StopFlag, interrupts: InterruptHandler)?
 
     /// The plan set in `path`, nil when the file is not one; one that does not read stops here (exit 3).
     func readPlanSet(_ path: String) throws -> UnverifiedPlanSet? { try Self.refusing { try PlanSetApply.read(path: path) } }
@@ -44,7 +47,7 @@ extension ApplyCommand {
         let plans = try Self.refusing { try PlanSetApply.plans(set, positions: positions) { keys[$0] } }
         let roots = manifests.isEmpty ? nil : ManifestLoader().loadOrganizations(paths: manifests)
         if let roots { try DiagnosticReporter.check(roots.diagnostics, sources: roots.sources, command: "apply") }
-        let code: Int32 = try await Backend.withClients(
+        let code: Int32 = try await withRunStop { _, _ in try await Backend.withClients(
             connection: connection, settings: settings, database: nil,
             requestsPerMinute: planning.reading.requestsPerMinute, parallelism: planning.reading.parallelism
         ) { clients in
@@ -74,7 +77,7 @@ extension ApplyCommand {
                 return 1
             }
             return try await applyEach(entries.map { ($0.run.name, $0.plan, $0.run.client) }, verdicts: verdicts, showing: true)
-        }
+        } }
         if code != 0 { throw ExitCode(code) }
     }
 
@@ -125,8 +128,31 @@ extension ApplyCommand {
         _ items: [(name: String, plan: Plan, client: CogramClient)],
         verdicts: [Result<SavedPlanVerification.Verdict, any Error>], showing: Bool
     ) async throws -> Int32 {
+        try await withRunStop { stop, interrupts in try await applyEach(items, verdicts: verdicts, showing: showing, stop: stop, interrupts: interrupts) }
+    }
+
+    /// `body` with the run's stop flag and signal handler: those of the enclosing run when there is one, else new
+    /// ones installed for `body` (with the `--deadline` watch). Over several organizations one handler covers the
+    /// whole run, so that an interrupt between two organizations, or while their plans are checked, stops it too.
+    func withRunStop<T>(_ body: (StopFlag, InterruptHandler) async throws -> T) async throws -> T {
+        if let run = Self.runStop { return try await body(run.flag, run.interrupts) }
+        let stop = StopFlag(deadline: connection.deadlineInstant)
+        let interrupts = InterruptHandler(stop: stop)
+        interrupts.install()
+        defer { interrupts.uninstall() }
+        let deadlineWatch = connection.stopAtDeadline(stop)
+        defer { deadlineWatch?.cancel() }
+        return try await Self.$runStop.withValue((stop, interrupts)) { try await body(stop, interrupts) }
+    }
+
+    private func applyEach(
+        _ items: [(name: String, plan: Plan, client: CogramClient)],
+        verdicts: [Result<SavedPlanVerification.Verdict, any Error>], showing: Bool, stop: StopFlag, interrupts: InterruptHandler
+    ) async throws -> Int32 {
         let tally = ApplyTally(collectsDocuments: format == .json && items.count > 1)
-        let outcomes = try await PlanSetApply.applyInOrder(names: items.map(\.name), verdicts: verdicts, tally: tally) { event in
+        let outcomes = try await PlanSetApply.applyInOrder(
+            names: items.map(\.name), verdicts: verdicts, tally: tally, stopped: { stop.isStopped ? (interrupts.signalled ? 130 : 1) : nil }
+        ) { event in
             let plan = items[min(tally.documents.count, items.count - 1)].plan
             switch event {
             case .heading(let name): if format == .human { Terminal.writeOutput(rendered: "=== \(escapeForTerminal(name)) ===\n\n") }
@@ -136,6 +162,7 @@ extension ApplyCommand {
             case .failed(let error):
                 Terminal.writeError("error: \(error)\nNothing was changed in this organization.\n")
                 tally.recordMissing(plan, .failed, reason: "\(error)")
+            case .notStarted: tally.recordMissing(plan, .notStarted, reason: "the run was stopped before this organization started")
             }
         } apply: { index, verdict in
             let code = try await Self.$tally.withValue(tally) {
@@ -145,6 +172,9 @@ extension ApplyCommand {
             return code
         }
         let code = OrganizationRuns.worstExitCode(outcomes.map(\.exitCode))
+        if outcomes.contains(where: { $0.state != .finished }) {
+            Terminal.writeError(rendered: OrganizationApplyOutcome.stoppedLine(outcomes) + "\n")
+        }
         if format == .human { Terminal.writeOutput(rendered: OrganizationApplyOutcome.totalsLine(outcomes) + "\n") }
         if tally.collectsDocuments {
             Terminal.writeOutput(rendered: String(decoding: try ApplyReportSetDocument(tally.documents, exitCode: code).jsonData(), as: UTF8.self) + "\n")

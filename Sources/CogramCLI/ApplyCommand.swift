@@ -273,34 +273,30 @@ struct ApplyCommand: AsyncParsableCommand {
 
     /// Applies with progress and Ctrl-C handling, reports, and returns the exit status.
     func execute(_ plan: Plan, client: CogramClient) async throws -> Int32 {
-        // The flag reads the deadline itself; the watch below only says on stderr, as it happens, that it passed.
-        let stop = StopFlag(deadline: connection.deadlineInstant)
-        let interrupts = InterruptHandler(stop: stop)
-        interrupts.install()
-        defer { interrupts.uninstall() }
-        let deadlineWatch = connection.stopAtDeadline(stop)
-        defer { deadlineWatch?.cancel() }
-        let progress = ApplyProgress(total: plan.changes.count)
-        let report = await CogramPlan.apply(
-            plan: plan, client: client, parallelism: planning.reading.parallelism, stop: stop,
-            progress: { progress.record($0) })
-        progress.finish()
-        try self.report(report, of: plan)
-        if connection.verbose {
-            let count = await client.requestCount
-            Terminal.writeError("Sent \(plural(count.total, "request")) (\(count.writes) writes, \(count.retries) retries, \(count.rateLimited) rate-limited).\n")
+        // The flag reads the deadline itself; the watch only says on stderr, as it happens, that it passed.
+        try await withRunStop { stop, interrupts in
+            let progress = ApplyProgress(total: plan.changes.count)
+            let report = await CogramPlan.apply(
+                plan: plan, client: client, parallelism: planning.reading.parallelism, stop: stop,
+                progress: { progress.record($0) })
+            progress.finish()
+            try self.report(report, of: plan)
+            if connection.verbose {
+                let count = await client.requestCount
+                Terminal.writeError("Sent \(plural(count.total, "request")) (\(count.writes) writes, \(count.retries) retries, \(count.rateLimited) rate-limited).\n")
+            }
+            // The stop flag is set by a signal or by the deadline; only the signal handler counts signals.
+            let signalled = interrupts.signalled
+            if report.interrupted {
+                let cause = signalled ? "Interrupted" : "The deadline (--deadline \(connection.deadline ?? "")) passed"
+                Terminal.writeError("\(cause): \(plural(report.skipped, "change")) not started (skipped). Run apply again to finish.\n")
+            } else if !report.succeeded {
+                Terminal.writeError("Some changes failed; the others were applied. Fix the cause and run apply again: it only does what is left.\n")
+            }
+            // 130 for a signal, as shells report a command that SIGINT ended; a passed --deadline is an error (1).
+            if report.interrupted { return signalled ? 130 : 1 }
+            return report.succeeded ? 0 : 1
         }
-        // The stop flag is set by a signal or by the deadline; only the signal handler counts signals.
-        let signalled = interrupts.signalled
-        if report.interrupted {
-            let cause = signalled ? "Interrupted" : "The deadline (--deadline \(connection.deadline ?? "")) passed"
-            Terminal.writeError("\(cause): \(plural(report.skipped, "change")) not started (skipped). Run apply again to finish.\n")
-        } else if !report.succeeded {
-            Terminal.writeError("Some changes failed; the others were applied. Fix the cause and run apply again: it only does what is left.\n")
-        }
-        // 130 for a signal, as shells report a command that SIGINT ended; a passed --deadline is an error (1).
-        if report.interrupted { return signalled ? 130 : 1 }
-        return report.succeeded ? 0 : 1
     }
 }
 
