@@ -46,17 +46,19 @@ where Known: RawRepresentable & Sendable & Hashable, Known.RawValue == String {
     }
 
     /// The known value, or nil for one cogramctl does not know.
-    public var known: Known? {
+    @inlinable public var known: Known? {
         if case .known(let k) = self { return k }
         return nil
     }
 }
 
 /// An observed value compared with a known one: `project.status == .archived`; an unknown value equals none.
-public func == <Known>(lhs: OpenEnum<Known>, rhs: Known) -> Bool { lhs.known == rhs }
-public func != <Known>(lhs: OpenEnum<Known>, rhs: Known) -> Bool { lhs.known != rhs }
-public func == <Known>(lhs: OpenEnum<Known>?, rhs: Known) -> Bool { lhs?.known == rhs }
-public func != <Known>(lhs: OpenEnum<Known>?, rhs: Known) -> Bool { lhs?.known != rhs }
+/// Inlinable, so that other modules compare without a generic call through witness tables (the planner compares
+/// every member's role).
+@inlinable public func == <Known>(lhs: OpenEnum<Known>, rhs: Known) -> Bool { lhs.known == rhs }
+@inlinable public func != <Known>(lhs: OpenEnum<Known>, rhs: Known) -> Bool { lhs.known != rhs }
+@inlinable public func == <Known>(lhs: OpenEnum<Known>?, rhs: Known) -> Bool { lhs?.known == rhs }
+@inlinable public func != <Known>(lhs: OpenEnum<Known>?, rhs: Known) -> Bool { lhs?.known != rhs }
 
 extension OpenEnum: Codable {
     public init(from decoder: any Decoder) throws {

@@ -32,6 +32,7 @@ struct AccessCommand: AsyncParsableCommand {
 
     @OptionGroup var reading: ReadOptions
 
+    @OptionGroup var organizations: OrganizationSelection
     @OptionGroup var sandbox: SandboxSelection
     @OptionGroup var connection: ConnectionOptions
 
@@ -45,9 +46,14 @@ struct AccessCommand: AsyncParsableCommand {
         let today = CalendarDay.today()
         var desired = DesiredState()
         if !paths.isEmpty {
-            (desired, _, _) = try Planning.load(paths, command: "access", verbose: connection.verbose)
+            let loaded = ManifestLoader().loadOrganizations(paths: paths)
+            if loaded.isValid, loaded.organizations.count > 1 {
+                return try await reportOrganizations(try organizations.select(loaded), today: today)
+            }
+            if loaded.isValid, !organizations.names.isEmpty { _ = try organizations.select(loaded) }
+            (desired, _, _) = try Planning.load(loaded, paths: paths, command: "access", verbose: connection.verbose)
         }
-        let base = ManifestPathBase(directories: desired.organization.map { [$0.root] } ?? paths.map(Self.folder))
+        let base = desired.organization.map { ManifestPathBase(directories: [$0.root]) } ?? ManifestPathBase(pathArguments: paths)
         let keySource = connection.keySource(variable: desired.organization?.apiKeyEnv, sandbox: sandbox.isEnabled)
         let report = try await Backend.withClient(
             connection: connection, sandbox: sandbox, manifestPaths: paths, desired: paths.isEmpty ? nil : desired,
@@ -55,48 +61,34 @@ struct AccessCommand: AsyncParsableCommand {
         ) { client, identity in
             let progress = ReadingProgress()
             progress.start()
-            let observed: ObservedState
+            let read: (report: AccessReport, observed: ObservedState)
             do {
                 defer { progress.finish() }
-                observed = try await readFullObservedState(
-                    client: client, parallelism: reading.parallelism, progress: { progress.record($0) })
+                read = try await readAccessReport(
+                    desired: desired, client: client, apiURL: identity.apiURL, base: base, keySource: keySource,
+                    parallelism: reading.parallelism, today: today, warningWindow: expiry.expiryWarning,
+                    users: users.isEmpty ? nil : Set(users), progress: { progress.record($0) })
             }
-            try checkAnchor(organization: desired.organization, users: observed.users, keySource: keySource)
-            if connection.verbose {
-                let count = await client.requestCount
-                Terminal.writeError(
-                    "Read Cogram with \(plural(count.total, "request")) (\(count.retries) retries, \(count.rateLimited) rate-limited): "
-                        + "\(plural(observed.projects.count, "project")), \(plural(observed.users.count, "user")), "
-                        + "member lists of \(plural(observed.members.count, "project")).\n")
-            }
-            var report = makeAccessReport(
-                evaluation: desired.evaluated(asOf: today, warningWindow: expiry.expiryWarning), desired: desired,
-                observed: observed, apiURL: identity.apiURL, base: base, users: users.isEmpty ? nil : Set(users))
-            report.keySource = keySource
-            return report
+            if connection.verbose { Terminal.writeError(rendered: read.observed.readSummary(await client.requestCount)) }
+            return read.report
         }
         Terminal.writeOutput(rendered: try format.render(report))
     }
 
-    /// A path argument's folder: a directory itself, a file's folder.
-    static func folder(_ path: String) -> String {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { return path }
-        let folder = (path as NSString).deletingLastPathComponent
-        return folder.isEmpty ? "." : folder
-    }
-}
-
-/// `--format human|markdown|csv|json` of `access`.
-enum AccessFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
-    case human, markdown, csv, json
-
-    func render(_ report: AccessReport) throws -> String {
-        switch self {
-        case .human: renderHuman(report)
-        case .markdown: renderMarkdown(report)
-        case .csv: renderCSV(report)
-        case .json: String(decoding: try report.jsonData(), as: UTF8.self)
+    /// `access` over several organization roots: each organization read with its own key, all at once
+    /// (`readAccess`); one report per organization, or nothing and exit 1 when any of them failed.
+    private func reportOrganizations(_ selected: [LoadedOrganization], today: CalendarDay) async throws {
+        let (parallelism, window, users) = (reading.parallelism, expiry.expiryWarning, users.isEmpty ? nil : Set(users))
+        let results = try await Backend.withOrganizationClients(
+            connection: connection, sandbox: sandbox, organizations: selected,
+            requestsPerMinute: reading.requestsPerMinute, parallelism: parallelism
+        ) { clients in
+            await readAccess(clients.map(\.read), parallelism: max(1, parallelism / clients.count), today: today, warningWindow: window, users: users)
         }
+        let reports = try Planning.collect(
+            results, of: selected, command: "access", notDone: "no report was printed", failure: "could not be read", plan: { _ in nil })
+        Terminal.writeOutput(rendered: try format.render(AccessSet(reports)))
     }
 }
+
+extension AccessFormat: ExpressibleByArgument {}

@@ -95,7 +95,7 @@ extension ApplyCommand {
             requestsPerMinute: planning.reading.requestsPerMinute, parallelism: planning.reading.parallelism
         ) { clients in
             let outcomes = await Planning.planEach(clients, planning: planning, validity: 3600, verbose: verbose)
-            let plans = try Planning.collect(outcomes, of: selected, command: "apply", notDone: "nothing was changed in any organization").map(\.plan)
+            let plans = try Planning.collect(outcomes, of: selected, command: "apply", notDone: "nothing was changed in any organization", plan: { $0.0 }).map { $0.0 }
             if format == .human { Terminal.writeOutput(rendered: renderHuman(PlanSet(plans: plans), color: Terminal.stdoutColor) + "\n\n") }
             for plan in plans where !plan.safetyViolations.isEmpty {
                 Terminal.writeError("\(plan.organization?.name ?? "unnamed"):\n")

@@ -27,13 +27,19 @@ struct ChangedSinceOption: ParsableArguments {
         } catch let error as WorkspaceError {
             throw CLIError(wrapping: error)
         }
-        switch decision {
-        case .full(let notice):
-            Terminal.writeError("\(notice)\n")
-            return nil
-        case .scoped(let scope, let notice):
-            Terminal.writeError("\(notice)\n")
-            return scope
+        Terminal.writeError("\(decision.notice)\n")
+        return decision.scope
+    }
+
+    /// With several organizations: each one's scope from its own files, by name (absent: a full plan).
+    func scopes(paths: [String], organizations: [LoadedOrganization]) async throws -> [String: ProjectScope] {
+        guard let ref = changedSince else { return [:] }
+        do {
+            let decisions = try await ChangedSince.decide(ref: ref, paths: paths, organizations: organizations)
+            for (_, decision) in decisions { Terminal.writeError("\(decision.notice)\n") }
+            return Dictionary(decisions.compactMap { name, decision in decision.scope.map { (name, $0) } }, uniquingKeysWith: { a, _ in a })
+        } catch let error as WorkspaceError {
+            throw CLIError(wrapping: error)
         }
     }
 }

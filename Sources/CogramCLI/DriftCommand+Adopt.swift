@@ -14,7 +14,7 @@ extension DriftCommand {
         guard format == .human else { throw ValidationError("--adopt prints a diff; --format applies to the report without --adopt") }
     }
 
-    func adoptDrift(_ report: DriftReport, sources: [SourceFile], observed: ObservedState, options: PlanOptions) throws {
+    func adoptDrift(_ report: DriftReport, sources: [SourceFile], observed: ObservedState, options: PlanOptions, paths: [String]) throws {
         guard report.hasDrift else {
             Terminal.writeError("No drift. Cogram matches the manifests; nothing to adopt.\n")
             return

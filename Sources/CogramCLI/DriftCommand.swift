@@ -22,7 +22,7 @@ struct DriftCommand: AsyncParsableCommand {
     var paths: [String]
 
     @Option(help: ArgumentHelp("Output format.", valueName: "human|json|markdown"))
-    var format: PlanFormat = .human
+    var format: DriftFormat = .human
 
     @OptionGroup var reading: ReadOptions
 
@@ -42,6 +42,7 @@ struct DriftCommand: AsyncParsableCommand {
     var metrics: String?
 
     @OptionGroup var expiry: ExpiryWarningOption
+    @OptionGroup var organizations: OrganizationSelection
     @OptionGroup var sandbox: SandboxSelection
     @OptionGroup var connection: ConnectionOptions
 
@@ -50,9 +51,14 @@ struct DriftCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let loaded = ManifestLoader().loadOrganizations(paths: paths)
+        if loaded.isValid, loaded.organizations.count > 1 {
+            return try await checkOrganizations(try organizations.select(loaded))
+        }
+        if loaded.isValid, !organizations.names.isEmpty { _ = try organizations.select(loaded) }
         var organization = DriftOrganization(nil).label
         do {
-            try await check(organization: &organization)
+            try await check(loaded, organization: &organization)
         } catch let error where (error as? ExitCode)?.rawValue != 2 && !(error is DriftMetricsError) {
             // Any failure of the check still tells the collector, so that an alert sees the check failing.
             if let metrics {
@@ -64,8 +70,8 @@ struct DriftCommand: AsyncParsableCommand {
     }
 
     /// The check; `organization` becomes the metrics label as soon as the manifests name it.
-    private func check(organization: inout String) async throws {
-        let (desired, digest, sources) = try Planning.load(paths, command: "drift", verbose: connection.verbose)
+    private func check(_ loaded: OrganizationLoadResult, organization: inout String) async throws {
+        let (desired, digest, sources) = try Planning.load(loaded, paths: paths, command: "drift", verbose: connection.verbose)
         organization = DriftOrganization(desired.organization).label
         let keySource = connection.keySource(variable: desired.organization?.apiKeyEnv, sandbox: sandbox.isEnabled)
         let (report, plan, observed, options) = try await Backend.withClient(
@@ -84,22 +90,17 @@ struct DriftCommand: AsyncParsableCommand {
                     desired: desired, client: client, options: options, parallelism: reading.parallelism, keySource: keySource,
                     progress: { progress.record($0) })
             }
-            if connection.verbose {
-                let count = await client.requestCount
-                Terminal.writeError("Read Cogram with \(plural(count.total, "request")).\n")
-            }
+            if connection.verbose { Terminal.writeError(rendered: observed.readSummary(await client.requestCount)) }
             return (report, plan, observed, options)
         }
         try Planning.reportErrors(plan, sources: sources, command: "drift")
         if let metrics { try DriftMetrics.write([.checked(report)], to: metrics) }
         if adopt {
-            return try adoptDrift(report, sources: sources, observed: observed, options: options)
+            return try adoptDrift(report, sources: sources, observed: observed, options: options, paths: paths)
         }
-        switch format {
-        case .human: Terminal.writeOutput(rendered: renderHuman(report, paths: paths) + renderExpiring(plan.expiring, markdown: false))
-        case .markdown: Terminal.writeOutput(rendered: renderMarkdown(report, paths: paths) + renderExpiring(plan.expiring, markdown: true))
-        case .json: Terminal.writeOutput(rendered: String(decoding: try report.jsonData(), as: UTF8.self))
-        }
+        Terminal.writeOutput(rendered: try format.render(report, expiring: plan.expiring, paths: paths))
         if report.hasDrift { throw ExitCode(2) }
     }
 }
+
+extension DriftFormat: ExpressibleByArgument {}

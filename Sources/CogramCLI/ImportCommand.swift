@@ -48,6 +48,18 @@ struct ImportCommand: AsyncParsableCommand {
         valueName: "name"))
     var organizationName: String?
 
+    @Option(help: ArgumentHelp(
+        "Bootstrap one more organization into this repository: its manifests and 'organization:' section go into this folder (--layout per-project), read with the key in its api_key_env. Refused when the folder is inside or around another organization root, or the organization has a root already.",
+        valueName: "dir"))
+    var orgRoot: String?
+
+    @Option(help: ArgumentHelp("The variable written as 'api_key_env' (default with --org-root: COGRAM_API_KEY_ and the name in capitals).", valueName: "variable"))
+    var apiKeyEnv: String?
+
+    /// Where the files go: `--org-root` is `--out` with the per-project layout.
+    private var destination: String? { orgRoot ?? out }
+    private var keyVariable: String? { orgRoot == nil ? apiKeyEnv : apiKeyEnv ?? organizationName.map(ManifestLoader.suggestedKeyVariable) }
+
     @OptionGroup var sandbox: SandboxSelection
     @OptionGroup var connection: ConnectionOptions
 
@@ -59,7 +71,14 @@ struct ImportCommand: AsyncParsableCommand {
                 throw ValidationError("--organization-name must be 1-\(OrganizationSection.maxNameLength) characters, without commas or control characters")
             }
         }
-        if layout == .perProject, out == nil {
+        if orgRoot != nil || apiKeyEnv != nil, organizationName == nil {
+            throw ValidationError("--org-root and --api-key-env need --organization-name NAME: they write an 'organization:' section")
+        }
+        if orgRoot != nil, out != nil { throw ValidationError("--org-root DIR writes into DIR; leave out --out") }
+        if let apiKeyEnv, !OrganizationSection.isValidKeyVariable(apiKeyEnv) {
+            throw ValidationError("--api-key-env must be COGRAM_API_KEY or COGRAM_API_KEY_ followed by A-Z, 0-9 and _")
+        }
+        if layout == .perProject, destination == nil {
             throw ValidationError("--layout per-project writes several files; name a directory with --out DIR")
         }
         if let prefix {
@@ -72,11 +91,16 @@ struct ImportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let root: NewOrganizationRoot?
+        do {
+            root = try orgRoot.map { try NewOrganizationRoot(directory: $0, name: organizationName ?? "", apiKeyEnv: keyVariable ?? "") }
+        } catch { throw CLIError(wrapping: error) }
+        for warning in root?.warnings ?? [] { Terminal.writeError(rendered: "warning: \(warning)\n") }
         let target = try checkedTarget()
         let progress = ImportProgress()
         let (observed, identity) = try await Backend.withClient(
-            connection: connection, sandbox: sandbox, manifestPaths: [], requestsPerMinute: read.requestsPerMinute,
-            parallelism: read.parallelism
+            connection: connection, sandbox: sandbox, manifestPaths: [], keyVariable: root?.apiKeyEnv,
+            requestsPerMinute: read.requestsPerMinute, parallelism: read.parallelism
         ) { client, identity in
             progress.start()
             let observed = try await readOrganization(
@@ -88,7 +112,8 @@ struct ImportCommand: AsyncParsableCommand {
 
         let organization = makeImport(
             observed: observed, prefix: prefix, manageEmptyMembers: manageEmptyMembers, skipUnkeyed: skipUnkeyed,
-            proposeGroups: groups, organizationName: organizationName)
+            proposeGroups: groups, organizationName: organizationName, apiKeyEnv: keyVariable)
+        do { try root?.check(anchor: organization.anchor) } catch { throw CLIError(wrapping: error) }
         if organizationName == nil {
             Terminal.writeError(
                 "hint: no 'organization:' section written; pass --organization-name NAME so that plans name the organization and check that the key reads it\n")
@@ -135,11 +160,11 @@ struct ImportCommand: AsyncParsableCommand {
 
     /// Where the output goes, checked before anything is read so that a wrong path fails fast.
     private func checkedTarget() throws -> Target {
-        guard let out else { return .stdout }
+        guard let out = destination else { return .stdout }
         let url = URL(fileURLWithPath: out).standardizedFileURL
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
-        switch layout {
+        switch orgRoot == nil ? layout : .perProject {
         case .single:
             if exists, isDirectory.boolValue {
                 throw CLIError("\(out) is a directory; name a file, or use --layout per-project to write one file per project there")
@@ -160,7 +185,7 @@ struct ImportCommand: AsyncParsableCommand {
             do {
                 try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             } catch {
-                throw CLIError("cannot create the directory of \(out ?? "."): \(error.localizedDescription)")
+                throw CLIError("cannot create the directory of \(destination ?? "."): \(error.localizedDescription)")
             }
             let schema = try schemaToWrite(into: url.deletingLastPathComponent())
             try writeFile(files[0].contents, to: url)
@@ -173,13 +198,13 @@ struct ImportCommand: AsyncParsableCommand {
                 if !existing.isEmpty {
                     let shown = existing.prefix(5).joined(separator: ", ") + (existing.count > 5 ? ", …" : "")
                     throw CLIError(
-                        "\(plural(existing.count, "file")) to write already exist in \(out ?? "."): \(shown); remove them or pass --force to overwrite them")
+                        "\(plural(existing.count, "file")) to write already exist in \(destination ?? "."): \(shown); remove them or pass --force to overwrite them")
                 }
             }
             do {
                 try fm.createDirectory(at: directory, withIntermediateDirectories: true)
             } catch {
-                throw CLIError("cannot create \(out ?? "."): \(error.localizedDescription)")
+                throw CLIError("cannot create \(destination ?? "."): \(error.localizedDescription)")
             }
             let schema = try schemaToWrite(into: directory)
             for file in files {
@@ -196,7 +221,7 @@ struct ImportCommand: AsyncParsableCommand {
             if !others.isEmpty {
                 let shown = others.prefix(5).joined(separator: ", ") + (others.count > 5 ? ", …" : "")
                 Terminal.writeError(
-                    "warning: \(out ?? ".") also holds \(plural(others.count, "manifest")) that this import did not write (\(shown)); plan reads \(others.count == 1 ? "it" : "them") too\n")
+                    "warning: \(destination ?? ".") also holds \(plural(others.count, "manifest")) that this import did not write (\(shown)); plan reads \(others.count == 1 ? "it" : "them") too\n")
             }
         }
     }

@@ -29,12 +29,17 @@ struct OrganizationClient: Sendable {
     var identity: BackendIdentity
     /// Where its key came from, for messages (never the key).
     var keySource: String
+
+    var read: OrganizationRead<CogramClient> {
+        OrganizationRead(organization: organization, client: client, apiURL: identity.apiURL, keySource: keySource)
+    }
 }
 
 extension Backend {
     /// Runs `body` with one client per organization, each with the key of that organization's `api_key_env`.
     /// Every key is resolved before any client is made, so that a missing variable stops the run before any
-    /// request. `parallelism` is the whole run's: it is shared among the organizations, which run at once. With
+    /// request. `parallelism` and `requestsPerMinute` hold for each organization, which run at once: each has its
+    /// own key and so its own rate limit at Cogram, and their reads overlap (BENCHMARKS.md, figure 13). With
     /// `--sandbox`, each organization is a sandbox organization of the same name in one database, seeded from
     /// the seed beside its root, with its own key (`api_key_env` is ignored there).
     static func withOrganizationClients<T: Sendable>(
@@ -99,19 +104,19 @@ extension Backend {
 }
 
 extension Backend {
-    /// Runs `body` with one client per element of `settings`, in that order. `parallelism` is the whole run's,
-    /// shared among the clients, which run at once; `database` is the embedded sandbox's, when it is one.
+    /// Runs `body` with one client per element of `settings`, in that order. `parallelism` and
+    /// `requestsPerMinute` hold for each client: each holds its own key, with its own rate limit at Cogram;
+    /// `database` is the embedded sandbox's, when it is one.
     static func withClients<T: Sendable>(
         connection: ConnectionOptions, settings: [ClientSettings], database: String?, requestsPerMinute: Int?,
         parallelism: Int?, _ body: @escaping ([(client: CogramClient, identity: BackendIdentity)]) async throws -> T
     ) async throws -> T {
-        let share = parallelism.map { max(1, $0 / max(1, settings.count)) }
         func open(index: Int, opened: [(client: CogramClient, identity: BackendIdentity)]) async throws -> T {
             guard index < settings.count else { return try await body(opened) }
             var configuration = try connection.clientConfiguration(
                 settings: settings[index], version: Cogramctl.version, embeddedSandbox: database != nil)
             if let requestsPerMinute { configuration.requestsPerMinute = requestsPerMinute }
-            if let share { configuration.maxConcurrentRequests = share }
+            if let parallelism { configuration.maxConcurrentRequests = parallelism }
             let identity = database.map { BackendIdentity.sandbox(databasePath: $0) } ?? .cogram(configuration.baseURL)
             return try await CogramClient.withClient(configuration) { client in
                 try await open(index: index + 1, opened: opened + [(client, identity)])

@@ -10,9 +10,7 @@ extension PlanCommand {
     /// its own key, all at once; one section per organization and a line of totals; `--out` saves a plan set.
     func makePlanSet(_ selected: [LoadedOrganization], loaded: OrganizationLoadResult) async throws {
         if connection.verbose { Planning.reportSkipped(loaded.single) }
-        if changedSince.changedSince != nil {
-            throw CLIError("--changed-since plans one organization at a time: give it one organization's folder, or leave it out to plan every organization")
-        }
+        let scopes = try await changedSince.scopes(paths: paths, organizations: selected)
         let validity = parseDuration(expiresIn) ?? 86400
         let planning = self.planning
         let verbose = connection.verbose
@@ -20,11 +18,11 @@ extension PlanCommand {
             connection: connection, sandbox: sandbox, organizations: selected,
             requestsPerMinute: planning.reading.requestsPerMinute, parallelism: planning.reading.parallelism
         ) { clients in
-            await Planning.planEach(clients, planning: planning, validity: validity, verbose: verbose)
+            await Planning.planEach(clients, planning: planning, validity: validity, verbose: verbose, scopes: scopes)
         }
-        let planned = try Planning.collect(outcomes, of: selected, command: "plan", notDone: "no plan of any organization was printed or saved")
-        let keys = Dictionary(planned.map { ($0.plan.organization?.name ?? "", $0.key) }) { first, _ in first }
-        var set = PlanSet(plans: planned.map(\.plan))
+        let planned = try Planning.collect(outcomes, of: selected, command: "plan", notDone: "no plan of any organization was printed or saved", plan: { $0.0 })
+        let keys = Dictionary(planned.map { ($0.0.organization?.name ?? "", $0.1) }) { first, _ in first }
+        var set = PlanSet(plans: planned.map(\.0))
         set = try set.signed(with: PlanSigningKey.forSet(set.names.compactMap { keys[$0] }))
         switch format {
         case .human: Terminal.writeOutput(rendered: renderHuman(set, color: Terminal.stdoutColor) + "\n")
@@ -48,47 +46,49 @@ extension PlanCommand {
 }
 
 extension Planning {
-    /// The plans of `planEach`, each organization's plan errors reported; when one could not be planned, says
-    /// which (and what was not done) and throws exit 1.
-    static func collect(
-        _ outcomes: [Result<(Plan, PlanSigningKey), any Error>], of selected: [LoadedOrganization], command: String,
-        notDone: String
-    ) throws -> [(plan: Plan, key: PlanSigningKey)] {
-        var planned: [(plan: Plan, key: PlanSigningKey)] = []
+    /// Each organization's result, its plan errors reported (`plan` gives the plan of a result, if any); when one failed,
+    /// says which (and what was not done) and throws exit 1.
+    static func collect<T>(
+        _ outcomes: [Result<T, any Error>], of selected: [LoadedOrganization], command: String, notDone: String,
+        failure: String = "could not be planned", plan: (T) -> Plan?
+    ) throws -> [T] {
+        var done: [T] = []
         var failed: [String] = []
         for (organization, outcome) in zip(selected, outcomes) {
             do {
-                let (plan, key) = try outcome.get()
-                try reportErrors(plan, sources: organization.sources, command: command)
-                planned.append((plan, key))
+                let result = try outcome.get()
+                if let plan = plan(result) { try reportErrors(plan, sources: organization.sources, command: command) }
+                done.append(result)
             } catch {
                 if !(error is ExitCode) { Terminal.writeError("error: organization '\(organization.name ?? "unnamed")': \(error)\n") }
                 failed.append(organization.name ?? "unnamed")
             }
         }
         guard failed.isEmpty else {
-            let message = "the organization\(failed.count == 1 ? "" : "s") \(failed.map { "'\($0)'" }.joined(separator: ", ")) could not be planned; \(notDone)"
+            let message = "the organization\(failed.count == 1 ? "" : "s") \(failed.map { "'\($0)'" }.joined(separator: ", ")) \(failure); \(notDone)"
             Terminal.writeError("error: \(message)\n")
             GitHubActions.appendStepSummary(failureMarkdown(command: command, CLIError(TerminalMessage(rendered: message))))
             throw ExitCode(1)
         }
-        return planned
+        return done
     }
 
-    /// Plans each organization with its own client, all at once, sharing the run's parallelism; a plan without
-    /// errors is signed with its organization's key. One organization's failure is its own.
+    /// Plans each organization with its own client, all at once, each with the run's parallelism (their reads
+    /// overlap: BENCHMARKS.md, figure 13); a plan without errors is signed with its organization's key. One
+    /// organization's failure is its own.
     static func planEach(
-        _ clients: [OrganizationClient], planning: PlanningOptions, validity: TimeInterval, verbose: Bool
+        _ clients: [OrganizationClient], planning: PlanningOptions, validity: TimeInterval, verbose: Bool,
+        scopes: [String: ProjectScope] = [:]
     ) async -> [Result<(Plan, PlanSigningKey), any Error>] {
-        let share = max(1, planning.reading.parallelism / max(1, clients.count))
+        let parallelism = planning.reading.parallelism
         return await OrganizationRuns.concurrently(clients) { organizationClient in
             let organization = organizationClient.organization
             let fingerprint = organization.fingerprint
             let options = planning.planOptions(
                 apiURL: organizationClient.identity.apiURL, digest: fingerprint.digest, files: fingerprint.files, validity: validity)
             let plan = try await Planning.plan(
-                desired: organization.desired, client: organizationClient.client, options: options, parallelism: share,
-                verbose: verbose, scope: nil, keySource: organizationClient.keySource)
+                desired: organization.desired, client: organizationClient.client, options: options, parallelism: parallelism,
+                verbose: verbose, scope: organization.name.flatMap { scopes[$0] }, keySource: organizationClient.keySource)
             let key = planSigningKey(client: organizationClient.client)
             return (plan.errors.isEmpty ? try plan.signed(with: key) : plan, key)
         }

@@ -101,11 +101,7 @@ enum Planning {
         }
         plan.keySource = keySource
         if verbose {
-            let count = await client.requestCount
-            Terminal.writeError(
-                "Read Cogram with \(plural(count.total, "request")) (\(count.retries) retries, \(count.rateLimited) rate-limited): "
-                    + "\(plural(observed.projects.count, "project")), \(plural(observed.users.count, "user")), "
-                    + "member lists of \(plural(observed.members.count, "project")).\n")
+            Terminal.writeError(rendered: observed.readSummary(await client.requestCount))
         }
         return plan
     }

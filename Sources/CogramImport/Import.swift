@@ -21,6 +21,8 @@ public struct ImportedOrganization: Sendable, Hashable {
     public var organizationName: String?
     /// The id of the active admin with the smallest id (compared as bytes): `organization.anchor`.
     public var anchor: String?
+    /// `organization.api_key_env`, written only with a name.
+    public var apiKeyEnv: String?
 
     public var archivedCount: Int { projects.filter(\.archived).count }
     public var adoptedCount: Int { projects.filter { $0.adoptID != nil }.count }
@@ -133,7 +135,7 @@ public func importedProjectIDsNeedingMembers(projects: [Project], prefix: String
 /// - `proposeGroups`: write memberships that several projects share as groups (see `GroupProposal`).
 public func makeImport(
     observed: ObservedState, prefix: String?, manageEmptyMembers: Bool = false, skipUnkeyed: Bool = false,
-    proposeGroups: Bool = false, organizationName: String? = nil
+    proposeGroups: Bool = false, organizationName: String? = nil, apiKeyEnv: String? = nil
 ) -> ImportedOrganization {
     var leftOut = ImportLeftOut()
     let anchor = observed.users.filter { $0.status == .active && $0.role.known == .admin }.map(\.id)
@@ -193,6 +195,7 @@ public func makeImport(
     if let organizationName {
         organization.organizationName = organizationName
         organization.anchor = anchor
+        organization.apiKeyEnv = apiKeyEnv
     }
     if proposeGroups { organization.proposeGroups() }
     return organization

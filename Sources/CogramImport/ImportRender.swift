@@ -122,6 +122,7 @@ extension ImportedOrganization {
         guard let organizationName else { return "" }
         var out = "organization:\n  name: \(YAMLScalarWriter.render(organizationName))\n"
         if let anchor { out += "  anchor: \(YAMLScalarWriter.render(anchor))\n" }
+        if let apiKeyEnv { out += "  api_key_env: \(apiKeyEnv)\n" }
         return out
     }
 

@@ -274,12 +274,14 @@ struct ManifestDecoder {
             let at = location(item)
             switch key {
             case .email(let email)?:
-                if let first = emails[normalizeEmail(email)] {
+                // One hash for the usual, unique email; a duplicate puts the first location back.
+                let normalized = normalizeEmail(email)
+                if let first = emails.updateValue(at, forKey: normalized) {
+                    emails[normalized] = first
                     error(item, "duplicate member '\(email)' \(which); first listed at \(first)")
                     complete = false
                     continue
                 }
-                emails[normalizeEmail(email)] = at
             case .group(let name)?:
                 if let first = groups[name] {
                     error(item, "group '\(name)' is listed twice \(which); first listed at \(first)")
@@ -485,7 +487,12 @@ struct ManifestDecoder {
         // Nearly every email is ASCII; checking its bytes gives the same answer as the Character rules below
         // (for ASCII, `isWhitespace` is exactly 0x09–0x0D and space) without Unicode property lookups, which
         // were a third of the time spent loading a large organization.
-        if value.utf8.allSatisfy({ $0 < 0x80 }) { return isPlausibleASCIIEmail(value.utf8) }
+        let ascii = value.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.allSatisfy { $0 < 0x80 } ? isPlausibleASCIIEmail(bytes) : nil
+        }
+        if let ascii = ascii ?? (value.utf8.allSatisfy({ $0 < 0x80 }) ? isPlausibleASCIIEmail(value.utf8) : nil) {
+            return ascii
+        }
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, value.count <= 254 else { return false }
         let domain = parts[1]
@@ -494,7 +501,7 @@ struct ManifestDecoder {
         return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty }
     }
 
-    private static func isPlausibleASCIIEmail(_ bytes: String.UTF8View) -> Bool {
+    private static func isPlausibleASCIIEmail<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Bool {
         guard bytes.count <= 254 else { return false }
         var atCount = 0
         var localLength = 0

@@ -125,7 +125,7 @@ extension ManifestLoader {
     }
 
     /// `COGRAM_API_KEY_` and the name in upper case, with `_` for anything but A-Z and 0-9.
-    static func suggestedKeyVariable(for name: String) -> String {
+    public static func suggestedKeyVariable(for name: String) -> String {
         var suffix = ""
         for scalar in name.uppercased().unicodeScalars {
             let isWord = ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)

@@ -265,7 +265,8 @@ public struct ManifestLoader: Sendable {
         checkOwnership(desired, diagnostics: &diagnostics)
         let expanded = GroupExpansion.expand(entries, groups: &desired.groups, diagnostics: &diagnostics)
         // Projects with errors of their own took part in the checks of keys and of group names only.
-        desired.projects = entries.indices.filter { entries[$0].isComplete }.map { expanded[$0] }
+        desired.projects = entries.allSatisfy(\.isComplete)
+            ? expanded : entries.indices.filter { entries[$0].isComplete }.map { expanded[$0] }
         checkOffboarded(desired, diagnostics: &diagnostics)
         if let today {
             let evaluation = desired.evaluated(asOf: today, warningWindow: 0)

@@ -136,13 +136,18 @@ func tableSafe(_ cell: String) -> String {
 /// from the app cannot run as a spreadsheet formula.
 public func renderCSV(_ report: AccessReport) -> String {
     var out = csvRow(AccessReport.csvColumns)
-    for grant in report.grants {
-        out += csvRow([
-            grant.email, grant.userID, grant.organizationRole, grant.projectExternalID ?? "", grant.projectID ?? "",
-            grant.projectName ?? "", grant.projectStatus ?? "", grant.projectRole ?? "", grant.managedBy?.description ?? "",
-        ])
-    }
+    for grant in report.grants { out += csvRow(grant.csvCells) }
     return out
+}
+
+extension AccessGrant {
+    /// The cells of its CSV row, in `AccessReport.csvColumns` order.
+    var csvCells: [String] {
+        [
+            email, userID, organizationRole, projectExternalID ?? "", projectID ?? "", projectName ?? "",
+            projectStatus ?? "", projectRole ?? "", managedBy?.description ?? "",
+        ]
+    }
 }
 
 extension AccessReport {
@@ -158,7 +163,10 @@ func csvRow(_ cells: [String]) -> String {
 
 extension AccessReport {
     /// The JSON document `{"kind": "cogramctl-access", …}`, sorted keys, with a final newline.
-    public func jsonData() throws -> Data {
+    public func jsonData() throws -> Data { try StableJSON.data(jsonValue) }
+
+    /// The JSON document as a value, for the access set that holds one per organization.
+    var jsonValue: JSONValue {
         func string(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
         let grants = grants.map { grant -> JSONValue in
             .object([
@@ -181,13 +189,12 @@ extension AccessReport {
                 "expires": .string(entry.expires.description), "location": .string(entry.location),
             ])
         }
-        let document: JSONValue = .object([
+        return .object([
             "kind": .string("cogramctl-access"), "format_version": .string("1"),
             "organization": .object(["name": string(organizationName), "anchor": string(anchor)]),
             "api_url": .string(apiURL), "as_of": .string(day.description), "expiry_warning_days": .number(Double(window)),
             "grants": .array(grants), "users_in_no_manifest": .array(usersInNoManifest.map(JSONValue.string)),
             "offboarded_with_access": .array(offboarded), "expiring": .array(expiring),
         ])
-        return try StableJSON.data(document)
     }
 }

@@ -1,5 +1,6 @@
 import CogramAPI
 import CogramManifest
+import Foundation
 
 /// Who has access to what, for access reviews (`cogramctl access`): one grant per (user, project) membership that
 /// Cogram holds, each with the manifest entry behind it.
@@ -83,6 +84,16 @@ public struct ManifestPathBase: Sendable, Hashable {
 
     public init(directories: [String]) {
         self.directories = directories.map { $0.hasSuffix("/") && $0.count > 1 ? String($0.dropLast()) : $0 }
+    }
+
+    /// The folders of path arguments: a directory itself, a file's folder.
+    public init(pathArguments paths: [String]) {
+        self.init(directories: paths.map { path in
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { return path }
+            let folder = (path as NSString).deletingLastPathComponent
+            return folder.isEmpty ? "." : folder
+        })
     }
 
     /// `file` relative to the first directory that holds it; as it is when none does.

@@ -7,6 +7,8 @@ public enum DocumentSchema: String, CaseIterable, Sendable {
     case drift
     case access
     case planSet = "plan-set"
+    case driftSet = "drift-set"
+    case accessSet = "access-set"
     case applyReportSet = "apply-report-set"
 
     /// The file's name in `schemas/` (and in the release archive's `schemas/`).
@@ -17,20 +19,22 @@ public enum DocumentSchema: String, CaseIterable, Sendable {
         case .drift: "cogramctl-drift.v1.schema.json"
         case .access: "cogramctl-access.v1.schema.json"
         case .planSet: "cogramctl-plan-set.v1.schema.json"
+        case .driftSet: "cogramctl-drift-set.v1.schema.json"
+        case .accessSet: "cogramctl-access-set.v1.schema.json"
         case .applyReportSet: "cogramctl-apply-report-set.v1.schema.json"
         }
     }
 }
 
 extension DocumentSchema {
-    /// The plan schema as the plan set's `$defs.plan` holds it: without `$schema` and `$id`, indented one level, its
-    /// references re-rooted under `#/$defs/plan`. One copy of the plan schema in the binary (scripts/embed-schemas.py
-    /// checks that this gives the plan-set file's bytes).
-    static func nestedPlan(_ plan: String) -> String {
-        var lines = plan.split(separator: "\n", omittingEmptySubsequences: false)
+    /// A document's schema as its set's `$defs.NAME` holds it: without `$schema` and `$id`, indented one level, its
+    /// references re-rooted under `#/$defs/NAME`. One copy of each document's schema in the binary
+    /// (scripts/embed-schemas.py checks that this gives the set files' bytes).
+    static func nested(_ schema: String, as name: String) -> String {
+        var lines = schema.split(separator: "\n", omittingEmptySubsequences: false)
         if lines.last == "" { lines.removeLast() }
         let kept = lines.filter { !$0.hasPrefix("  \"$schema\"") && !$0.hasPrefix("  \"$id\"") }
         let nested = kept.map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n")
-        return String(nested.dropFirst(4)).replacingOccurrences(of: "\"#/$defs/", with: "\"#/$defs/plan/$defs/")
+        return String(nested.dropFirst(4)).replacingOccurrences(of: "\"#/$defs/", with: "\"#/$defs/\(name)/$defs/")
     }
 }

@@ -22,6 +22,21 @@ public enum DriftMetricsEntry: Sendable {
     }
 }
 
+extension DriftMetricsEntry {
+    /// One entry per organization of `names` (in order): its report when its check finished without plan errors
+    /// (an unknown email stops a check as it stops `plan`), else a failed check at `at`.
+    public static func entries(
+        _ results: [Result<DriftCheck, any Error>], organizations names: [String], at: Date
+    ) -> [DriftMetricsEntry] {
+        names.indices.map { index in
+            guard index < results.count, let check = try? results[index].get(), check.plan.errors.isEmpty else {
+                return .failed(organization: names[index], at: at)
+            }
+            return .checked(check.report)
+        }
+    }
+}
+
 /// The Prometheus text exposition of drift checks, for node_exporter's textfile collector.
 ///
 /// Rendered by swift-prometheus (label escaping, `# HELP` and `# TYPE` lines). Each family gets its own registry,

@@ -99,3 +99,12 @@ public func forEachBounded<Value: Sendable>(
         return results
     }
 }
+
+extension ObservedState {
+    /// The `--verbose` line after a read: `Read Cogram with 12 requests (0 retries, 0 rate-limited): 3 projects, …`.
+    public func readSummary(_ count: RequestCount) -> String {
+        func plural(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+        return "Read Cogram with \(plural(count.total, "request")) (\(count.retries) retries, \(count.rateLimited) rate-limited): "
+            + "\(plural(projects.count, "project")), \(plural(users.count, "user")), member lists of \(plural(members.count, "project")).\n"
+    }
+}

@@ -78,18 +78,18 @@ public enum PlanSetApply {
 
     /// Every organization's plan checked before any is applied: the anchors first, all of them, before anything
     /// else is read (a mismatch anywhere makes every verdict `.wrongOrganization` or the check not run:
-    /// `mismatches` is not empty); then each plan as `SavedPlanVerification.verify` checks one, all at once.
+    /// `mismatches` is not empty); then each plan as `SavedPlanVerification.verify` checks one, all at once, each with the whole `parallelism`
+    /// (every organization has its own key and client, so its own budget).
     /// Nothing is written. The verdicts are in the order of `entries`; an error reading one organization is its own.
     public static func verify<Client>(
         _ entries: [Entry<Client>], parallelism: Int, now: Date = Date()
     ) async throws -> (mismatches: [AnchorMismatch], verdicts: [Result<SavedPlanVerification.Verdict, any Error>]) {
         let mismatches = try await OrganizationRuns.anchorMismatches(entries.map(\.run))
         guard mismatches.isEmpty else { return (mismatches, []) }
-        let share = max(1, parallelism / max(1, entries.count))
         let verdicts = await OrganizationRuns.concurrently(entries) { entry in
             try await SavedPlanVerification.verify(
                 entry.plan, key: entry.key, apiURL: entry.apiURL, manifests: entry.manifests, options: entry.options,
-                client: entry.run.client, parallelism: share, now: now, keySource: entry.run.keySource)
+                client: entry.run.client, parallelism: parallelism, now: now, keySource: entry.run.keySource)
         }
         return ([], verdicts)
     }

@@ -193,7 +193,7 @@ private struct Planner {
 
     // MARK: Projects
 
-    private mutating func planCreate(_ d: DesiredProject, users: [String: User]) {
+    private mutating func planCreate(_ d: DesiredProject, users: [User?]) {
         let address = ChangeAddress.project(d.externalID)
         if d.archived {
             warnings.append("\(d.location): \(address) is `archived: true` but does not exist in Cogram; it is not created")
@@ -208,7 +208,7 @@ private struct Planner {
         }
     }
 
-    private mutating func planExisting(_ d: DesiredProject, match: ProjectMatching.Match, users: [String: User]) {
+    private mutating func planExisting(_ d: DesiredProject, match: ProjectMatching.Match, users: [User?]) {
         let p = match.project
         let address = ChangeAddress.project(d.externalID)
         let target = ChangeTarget(projectID: p.id, projectExternalID: d.externalID)
@@ -261,53 +261,67 @@ private struct Planner {
 
     // MARK: Members
 
-    /// Checks every member email against the organization's users; returns the active users by lower-case email.
-    private mutating func resolveMembers(_ d: DesiredProject) -> [String: User] {
-        var found: [String: User] = [:]
-        for member in d.members ?? [] {
-            if let user = activeUser(member.email, location: member.location, what: "member of project \(quoted(d.externalID))") {
-                found[member.normalizedEmail] = user
-            }
+    /// Checks every member email against the organization's users; returns the active user of each of `d.members`
+    /// (nil where there is none), in order.
+    private mutating func resolveMembers(_ d: DesiredProject) -> [User?] {
+        guard let members = d.members, !members.isEmpty else { return [] }
+        var found: [User?] = []
+        found.reserveCapacity(members.count)
+        for member in members {
+            found.append(activeUser(
+                member.email, normalized: member.normalizedEmail, location: member.location,
+                what: "member of project \(quoted(d.externalID))"))
         }
         return found
     }
 
+    /// `users` holds the active user of each of `desiredMembers`, in order (see `resolveMembers`).
     private mutating func planMembers(
-        _ d: DesiredProject, projectID: String?, observedMembers: [Member], desiredMembers: [DesiredMember], users: [String: User]
+        _ d: DesiredProject, projectID: String?, observedMembers: [Member], desiredMembers: [DesiredMember], users: [User?]
     ) {
         let precondition: (Member?) -> Precondition = { $0.map { .member(role: $0.role) } ?? .memberAbsent }
-        let grouped = Dictionary(grouping: observedMembers, by: { normalizeEmail($0.email) })
-        for (email, found) in grouped where found.count > 1 {
-            errors.append(Diagnostic(.error, at: d.location, "\(email) is listed \(found.count) times among the members of \(projectAddress(d.externalID)) in Cogram (users \(idList(found.map(\.userID)))); cogramctl cannot tell which one the manifest means. Fix the duplicate users in the Cogram app, then plan again"))
+        // The observed members by normalized email, as indices into `observedMembers`; `matched` marks the ones some
+        // desired member names. One hash per member and per desired member: this loop runs for every membership.
+        var current: [String: Int] = [:]
+        current.reserveCapacity(observedMembers.count)
+        for (index, member) in observedMembers.enumerated() {
+            guard current.updateValue(index, forKey: normalizeEmail(member.email)) == nil else {
+                reportDuplicateMembers(observedMembers, of: d)
+                return
+            }
         }
-        guard grouped.values.allSatisfy({ $0.count == 1 }) else { return }
-        let current = grouped.mapValues { $0[0] }
+        var matched = [Bool](repeating: false, count: observedMembers.count)
+        let anyOffboarded = !offboarded.isEmpty
         var changed = false
-        for member in desiredMembers {
+        for (position, member) in desiredMembers.enumerated() {
             let email = member.normalizedEmail
-            guard offboarded[email] == nil else { continue }  // planned by planOffboarding
-            guard let user = users[email] else { continue }  // reported as a plan error already
+            let found = current[email]
+            if let found { matched[found] = true }
+            guard !anyOffboarded || offboarded[email] == nil else { continue }  // planned by planOffboarding
+            guard let user = users[position] else { continue }  // reported as a plan error already
             let role = member.role
-            let address = ChangeAddress.member(d.externalID, email: email)
-            let target = ChangeTarget(projectID: projectID, projectExternalID: d.externalID, userID: user.id, email: email)
-            if let existing = current[email] {
+            if let found {
+                let existing = observedMembers[found]
                 if existing.role != role {
                     let expired = evaluation.expiredEntry(project: d.externalID, email: email)
                     changes.append(Change(
-                        .updateMember(from: existing.role, to: role), address: address,
-                        precondition: precondition(existing), target: target,
+                        .updateMember(from: existing.role, to: role), address: .member(d.externalID, email: email),
+                        precondition: precondition(existing),
+                        target: ChangeTarget(projectID: projectID, projectExternalID: d.externalID, userID: user.id, email: email),
                         reason: expired?.reason, projectName: d.name, cause: expired.map(\.cause) ?? cause(of: member, in: d)))
                     changed = true
                 }
             } else {
                 changes.append(Change(
-                    .addMember(role), address: address, precondition: .memberAbsent, target: target, projectName: d.name,
-                    cause: cause(of: member, in: d)))
+                    .addMember(role), address: .member(d.externalID, email: email), precondition: .memberAbsent,
+                    target: ChangeTarget(projectID: projectID, projectExternalID: d.externalID, userID: user.id, email: email),
+                    projectName: d.name, cause: cause(of: member, in: d)))
                 changed = true
             }
         }
-        let wanted = Set(desiredMembers.map(\.normalizedEmail))
-        for (email, member) in current where !wanted.contains(email) && offboarded[email] == nil {
+        for (index, member) in observedMembers.enumerated() where !matched[index] {
+            let email = normalizeEmail(member.email)
+            guard !anyOffboarded || offboarded[email] == nil else { continue }
             let expired = evaluation.expiredEntry(project: d.externalID, email: email)
             changes.append(Change(
                 .removeMember(from: member.role), address: .member(d.externalID, email: email),
@@ -319,6 +333,14 @@ private struct Planner {
         }
         if changed, !desiredMembers.isEmpty, !desiredMembers.contains(where: { $0.role == .owner }) {
             ownerless.append(projectAddress(d.externalID))
+        }
+    }
+
+    /// Cogram lists one email more than once among a project's members: which one the manifest means is unknown.
+    private mutating func reportDuplicateMembers(_ observedMembers: [Member], of d: DesiredProject) {
+        let grouped = Dictionary(grouping: observedMembers, by: { normalizeEmail($0.email) })
+        for (email, found) in grouped where found.count > 1 {
+            errors.append(Diagnostic(.error, at: d.location, "\(email) is listed \(found.count) times among the members of \(projectAddress(d.externalID)) in Cogram (users \(idList(found.map(\.userID)))); cogramctl cannot tell which one the manifest means. Fix the duplicate users in the Cogram app, then plan again"))
         }
     }
 
@@ -336,28 +358,30 @@ private struct Planner {
 
     // MARK: Users
 
-    private mutating func activeUser(_ email: String, location: SourceLocation, what: String) -> User? {
-        let key = normalizeEmail(email)
+    /// `what` is only built for a message: this runs for every member of every project.
+    private mutating func activeUser(
+        _ email: String, normalized key: String, location: SourceLocation, what: @autoclosure () -> String
+    ) -> User? {
         let found = usersByEmail[key] ?? []
         guard let user = found.first else {
             let fix = Suggestion.closest(to: key, in: knownEmails).map { "did you mean \($0)? Otherwise fix the email, or invite them in the Cogram app first" }
                 ?? "invite them in the Cogram app first, or fix the email"
-            errors.append(Diagnostic(.error, at: location, "\(email) (\(what)) is not a user of the organization; \(fix)"))
+            errors.append(Diagnostic(.error, at: location, "\(email) (\(what())) is not a user of the organization; \(fix)"))
             return nil
         }
         guard found.count == 1 else {
-            errors.append(Diagnostic(.error, at: location, "\(email) (\(what)) is the email of \(found.count) Cogram users (\(idList(found.map(\.id)))); cogramctl cannot tell which one is meant. Fix the duplicate users in the Cogram app, then plan again"))
+            errors.append(Diagnostic(.error, at: location, "\(email) (\(what())) is the email of \(found.count) Cogram users (\(idList(found.map(\.id)))); cogramctl cannot tell which one is meant. Fix the duplicate users in the Cogram app, then plan again"))
             return nil
         }
         guard user.status.known != nil else {
             // Not known to be active: leave them alone rather than guess; a member list keeps them where they are.
-            warnings.append("\(location): \(email) (\(what)) has status \(quoted(user.status.rawValue)), which cogramctl does not know; their changes are left out")
+            warnings.append("\(location): \(email) (\(what())) has status \(quoted(user.status.rawValue)), which cogramctl does not know; their changes are left out")
             return nil
         }
         guard user.status == .active else {
             errors.append(Diagnostic(
                 .error, at: location,
-                "\(email) (\(what)) is deactivated in Cogram; remove them from the manifest or reactivate them in the app"))
+                "\(email) (\(what())) is deactivated in Cogram; remove them from the manifest or reactivate them in the app"))
             return nil
         }
         return user
@@ -365,7 +389,7 @@ private struct Planner {
 
     private mutating func planUsers() {
         for d in desired.users where offboarded[d.normalizedEmail] == nil {
-            guard let user = activeUser(d.email, location: d.location, what: "user") else { continue }
+            guard let user = activeUser(d.email, normalized: d.normalizedEmail, location: d.location, what: "user") else { continue }
             // `--target` limits the plan to projects; user changes wait for an untargeted plan.
             guard targets == nil else { continue }
             var fields = UserEdit()

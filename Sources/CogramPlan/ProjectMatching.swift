@@ -20,12 +20,14 @@ struct ProjectMatching {
     init(desired: DesiredState, projects: [Project]) {
         var byID: [String: Project] = [:]
         var byExternalID: [String: Project] = [:]
-        var carriers: [String: [Project]] = [:]
+        byID.reserveCapacity(projects.count)
+        byExternalID.reserveCapacity(projects.count)
+        // The external ids that several projects carry, with every carrier in order.
+        var shared: [String: [Project]] = [:]
         for project in projects {
             byID[project.id] = project
-            if let e = project.externalID {
-                byExternalID[e] = project
-                carriers[e, default: []].append(project)
+            if let e = project.externalID, let earlier = byExternalID.updateValue(project, forKey: e) {
+                shared[e, default: [earlier]].append(project)
             }
         }
         var claimedBy: [String: DesiredProject] = [:]
@@ -33,10 +35,12 @@ struct ProjectMatching {
         // Two projects with one external_id that the manifests manage or name: which one is meant cannot be known,
         // so the plan stops rather than keep one and archive the other.
         var referencedAt: [String: SourceLocation] = [:]
-        for d in desired.projects {
-            for e in [d.externalID] + d.previousExternalIDs where referencedAt[e] == nil { referencedAt[e] = d.location }
+        if !shared.isEmpty {
+            for d in desired.projects {
+                for e in [d.externalID] + d.previousExternalIDs where referencedAt[e] == nil { referencedAt[e] = d.location }
+            }
         }
-        for (externalID, found) in carriers where found.count > 1 {
+        for (externalID, found) in shared {
             let managed = desired.externalIDPrefix.map { externalID.hasPrefix($0) } ?? true
             guard managed || referencedAt[externalID] != nil else { continue }
             ambiguousExternalIDs.insert(externalID)
@@ -44,7 +48,7 @@ struct ProjectMatching {
         }
 
         for (index, d) in desired.projects.enumerated() {
-            if ([d.externalID] + d.previousExternalIDs).contains(where: ambiguousExternalIDs.contains) {
+            if !ambiguousExternalIDs.isEmpty, ([d.externalID] + d.previousExternalIDs).contains(where: ambiguousExternalIDs.contains) {
                 unresolved.insert(index)
                 continue
             }

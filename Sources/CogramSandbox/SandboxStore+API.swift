@@ -43,12 +43,14 @@ extension SandboxStore {
         _ db: Database, _ request: PageRequest, count: String, select: String, arguments: StatementArguments,
         map: (Row) -> T
     ) throws -> Page<T> {
-        let total = try Int.fetchOne(db, sql: count, arguments: arguments) ?? 0
+        // Every list request runs these two; the statements are prepared once per connection (a few filter
+        // combinations in all), not once per request.
+        let total = try Int.fetchOne(db.cachedStatement(sql: count), arguments: arguments) ?? 0
         var items: [T] = []
         if let offset = request.offset, offset < total {
             var pageArguments = arguments
             _ = pageArguments.append(contentsOf: [request.pageSize, offset])
-            items = try Row.fetchAll(db, sql: select + " LIMIT ? OFFSET ?", arguments: pageArguments).map(map)
+            items = try Row.fetchAll(db.cachedStatement(sql: select + " LIMIT ? OFFSET ?"), arguments: pageArguments).map(map)
         }
         return Page(items: items, page: request.page, pageSize: request.pageSize, total: total)
     }
@@ -94,7 +96,8 @@ extension SandboxStore {
         _ db: Database, _ columns: String, from table: String, orgID: String, id: String, orElse missing: StoreError
     ) throws -> Row {
         guard isBindable(id),
-            let row = try Row.fetchOne(db, sql: "SELECT \(columns) FROM \(table) WHERE org_id = ? AND id = ?", arguments: [orgID, id])
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT \(columns) FROM \(table) WHERE org_id = ? AND id = ?"), arguments: [orgID, id])
         else { throw missing }
         return row
     }

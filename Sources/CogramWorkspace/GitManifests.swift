@@ -17,6 +17,19 @@ public enum ChangedSince {
         case full(notice: String)
         /// A plan of these projects, and the line that says so.
         case scoped(ProjectScope, notice: String)
+
+        /// The line for stderr, printed before anything else.
+        public var notice: String {
+            switch self {
+            case .full(let notice), .scoped(_, let notice): notice
+            }
+        }
+
+        /// The scope to plan; nil for a full plan.
+        public var scope: ProjectScope? {
+            if case .scoped(let scope, _) = self { return scope }
+            return nil
+        }
     }
 
     /// The scope for `ref` of the manifests `paths` (loaded as `desired`). The notice is for stderr, printed
@@ -27,7 +40,12 @@ public enum ChangedSince {
             let errors = base.diagnostics.filter { $0.severity == .error }.count
             return .full(notice: "Full plan: the manifests at \(ref) do not load (\(plural(errors, "error"))), so what changed since is unknown.")
         }
-        switch ManifestChanges.between(base: baseDesired, current: desired) {
+        return decide(ref: ref, base: baseDesired, current: desired)
+    }
+
+    /// The decision for the manifests `current`, which were `base` at `ref`.
+    static func decide(ref: String, base: DesiredState, current desired: DesiredState) -> Decision {
+        switch ManifestChanges.between(base: base, current: desired) {
         case .everything(let reason):
             return .full(notice: "Full plan: since \(ref), \(reason).")
         case .projects(let externalIDs):
@@ -35,6 +53,31 @@ public enum ChangedSince {
             return .scoped(scope, notice:
                 "Scoped plan: \(plural(externalIDs.count, "project")) changed since \(ref) (of \(desired.projects.count) in the manifests); "
                     + "drift in other projects is not checked.")
+        }
+    }
+
+    /// `--changed-since` over several organization roots: each organization's scope comes from its own files, by
+    /// comparing its root with the same folder at `ref` (the root there, loaded as its own organization). Every
+    /// organization is planned, an unchanged one with an empty scope (its users section only); one whose root holds
+    /// no organization at `ref`, or manifests that do not load there, gets a full plan. In the organizations' order,
+    /// each notice starting with the organization's name.
+    public static func decide(
+        ref: String, paths: [String], organizations: [LoadedOrganization]
+    ) async throws -> [(organization: String, decision: Decision)] {
+        let base = ManifestLoader().loadOrganizations(sources: try await GitManifests.sources(paths: paths, ref: ref))
+        return organizations.map { organization in
+            let name = organization.name ?? "unnamed"
+            let root = organization.organization?.root
+            guard let then = base.organizations.first(where: { $0.organization?.root == root }) else {
+                let why = base.isValid
+                    ? "its folder holds no organization at \(ref)"
+                    : "the manifests at \(ref) do not load (\(plural(base.diagnostics.filter { $0.severity == .error }.count, "error")))"
+                return (name, .full(notice: "\(name): Full plan: \(why), so what changed since is unknown."))
+            }
+            switch decide(ref: ref, base: then.desired, current: organization.desired) {
+            case .full(let notice): return (name, .full(notice: "\(name): \(notice)"))
+            case .scoped(let scope, let notice): return (name, .scoped(scope, notice: "\(name): \(notice)"))
+            }
         }
     }
 
@@ -47,7 +90,12 @@ public enum ChangedSince {
 /// paths, under the same names as the working tree's files (so that diagnostics and scopes line up).
 public enum GitManifests {
     public static func load(paths: [String], ref: String) async throws -> LoadResult {
-        guard let first = paths.first else { return ManifestLoader().load(sources: []) }
+        ManifestLoader().load(sources: try await sources(paths: paths, ref: ref))
+    }
+
+    /// The manifest files of `paths` as they were at `ref`, under the working tree's names.
+    public static func sources(paths: [String], ref: String) async throws -> [SourceFile] {
+        guard let first = paths.first else { return [] }
         let root = try await repositoryRoot(containing: first)
         let commit = try await resolve(ref, in: root)
         var requests: [(shown: String, inRepository: String)] = []
@@ -70,8 +118,7 @@ public enum GitManifests {
             }
         }
         let contents = try await blobs(requests.map { "\(commit):\($0.inRepository)" }, in: root)
-        let sources = zip(requests, contents).map { SourceFile(path: $0.shown, bytes: $1) }
-        return ManifestLoader().load(sources: sources)
+        return zip(requests, contents).map { SourceFile(path: $0.shown, bytes: $1) }
     }
 
     private static func repositoryRoot(containing path: String) async throws -> String {

@@ -51,7 +51,7 @@ enum AccessCostBench {
                     apiURL: options.apiURL, base: base)
                 let built = Measure.threadCPUTime() - cpu
                 var renderings: [String] = []
-                for (index, render) in [renderHuman, renderMarkdown, renderCSV].enumerated() {
+                for (index, render) in ([renderHuman, renderMarkdown, renderCSV] as [(AccessReport) -> String]).enumerated() {
                     let began = Measure.threadCPUTime()
                     renderings.append(render(report))
                     formatCPU[index] = min(formatCPU[index], Measure.threadCPUTime() - began)

@@ -6,6 +6,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cogram-bench",
         abstract: "Generate synthetic Cogram organizations and benchmark plan, apply, loading and diffing.",
-        subcommands: [GenerateCommand.self, RunCommand.self]
+        subcommands: [GenerateCommand.self, RunCommand.self, ProfileCommand.self]
     )
 }

@@ -21,7 +21,7 @@ struct RunCommand: AsyncParsableCommand {
     var workDir: String?
 
     /// The figure numbers; 7 is a plan scoped to a pull request's changes.
-    static let figures = 1...12
+    static let figures = 1...13
 
     func validate() throws {
         if let bad = only.first(where: { !Self.figures.contains($0) }) {
@@ -50,6 +50,7 @@ struct RunCommand: AsyncParsableCommand {
         if selected.contains(8) { rows += try await ValidationBench.errors(sizes: sizes) }
         if selected.contains(11) { rows += try await OffboardBench.offboard(sizes: sizes, directory: directory) }
         if selected.contains(12) { rows += try await AccessCostBench.cost(sizes: sizes) }
+        if selected.contains(13) { rows += try await bench.organizations() }
         rows.sort { $0.number < $1.number }
         print(ResultRow.table(rows, smoke: smoke))
         if !smoke, rows.contains(where: { $0.met == false }) {

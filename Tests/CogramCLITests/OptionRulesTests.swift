@@ -106,4 +106,13 @@ private func refusal(_ arguments: [String]) -> (code: Int32, message: String)? {
         #expect(SandboxArguments.misplacedDatabase(in: ["plan", "--sandbox", "manifests"]) == nil)
         #expect(SandboxArguments.misplacedDatabase(in: ["plan", "--", "--sandbox", "x.db"]) == nil)
     }
+
+    @Test func orgRootNeedsANameAndNoOut() throws {
+        let needsName = try #require(refusal(["import", "--org-root", "uk"]))
+        #expect(needsName.code == 64 && needsName.message.contains("--org-root and --api-key-env need --organization-name NAME"), "\(needsName.message)")
+        #expect(refusal(["import", "--org-root", "uk", "--organization-name", "Acme UK", "--out", "x"])?.message.contains("leave out --out") == true)
+        #expect(refusal(["import", "--organization-name", "Acme UK", "--api-key-env", "UK_KEY"])?.code == 64)
+        let accepted = try #require(try parse(["import", "--org-root", "uk", "--organization-name", "Acme UK"]) as? ImportCommand)
+        #expect(accepted.orgRoot == "uk" && accepted.apiKeyEnv == nil)
+    }
 }

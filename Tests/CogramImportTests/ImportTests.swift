@@ -262,6 +262,16 @@ import Testing
         #expect(!unnamed.renderSingle(header: header).contains("organization:"))
     }
 
+    @Test func aKeyVariableIsWrittenAsApiKeyEnv() throws {
+        let named = makeImport(
+            observed: ObservedState(users: [F.user("cy", role: .admin)]), prefix: nil, organizationName: "Acme UK",
+            apiKeyEnv: "COGRAM_API_KEY_ACME_UK")
+        let text = named.renderSingle(header: header)
+        #expect(text.contains("organization:\n  name: Acme UK\n  anchor: usr_cy\n  api_key_env: COGRAM_API_KEY_ACME_UK\n"), "\(text)")
+        let loaded = ManifestLoader().load(sources: [SourceFile(path: "m.yaml", bytes: Array(text.utf8))])
+        #expect(loaded.desired?.organization?.apiKeyEnv == "COGRAM_API_KEY_ACME_UK", "\(loaded.diagnostics)")
+    }
+
     /// `members: []` would make an empty membership authoritative, so that a member added later in the app is
     /// removed by the next apply; it is written only on request.
     @Test func anEmptyMembershipIsLeftUnmanagedUnlessAsked() throws {

@@ -84,6 +84,33 @@ private func load(_ path: String) throws -> DesiredState {
         #expect(notice == "Scoped plan: 1 project changed since main (of 2 in the manifests); drift in other projects is not checked.")
     }
 
+    /// Several organization roots: each organization's scope comes from its own root; an unchanged one gets an
+    /// empty scope, one that is new since the ref a full plan.
+    @Test func eachOrganizationIsScopedByItsOwnRoot() async throws {
+        let repository = try await Repository.make()
+        defer { repository.remove() }
+        func organization(_ name: String, _ variable: String, _ projects: [(externalID: String, name: String)]) -> String {
+            manifest(projects).replacingOccurrences(
+                of: "version: 1\n", with: "version: 1\norganization:\n  name: \(name)\n  api_key_env: \(variable)\n")
+        }
+        try repository.write("orgs/us/org.yaml", organization("Acme US", "COGRAM_API_KEY_US", [("us-web", "Web"), ("us-api", "API")]))
+        try repository.write("orgs/eu/org.yaml", organization("Acme EU", "COGRAM_API_KEY_EU", [("eu-web", "Web")]))
+        try await repository.commit("two organizations")
+        try repository.write("orgs/us/org.yaml", organization("Acme US", "COGRAM_API_KEY_US", [("us-web", "Web site"), ("us-api", "API")]))
+        try repository.write("orgs/uk/org.yaml", organization("Acme UK", "COGRAM_API_KEY_UK", [("uk-web", "Web")]))
+
+        let path = repository.root.appendingPathComponent("orgs").path
+        let loaded = ManifestLoader().loadOrganizations(paths: [path])
+        #expect(loaded.isValid, "\(loaded.diagnostics)")
+        let decisions = try await ChangedSince.decide(ref: "main", paths: [path], organizations: loaded.organizations)
+        #expect(decisions.map(\.organization) == ["Acme EU", "Acme UK", "Acme US"])
+        #expect(decisions[0].decision.scope?.externalIDs == [], "unchanged: its users section only")
+        #expect(decisions[0].decision.notice.hasPrefix("Acme EU: Scoped plan: 0 projects changed since main"), "\(decisions[0].decision)")
+        #expect(decisions[1].decision == .full(notice: "Acme UK: Full plan: its folder holds no organization at main, so what changed since is unknown."))
+        #expect(decisions[2].decision.scope?.externalIDs == ["us-web"])
+        #expect(decisions[2].decision.notice.hasPrefix("Acme US: Scoped plan: 1 project changed since main (of 2 in the manifests)"))
+    }
+
     @Test func manifestsThatDoNotLoadAtTheRefMeanAFullPlan() async throws {
         let repository = try await Repository.make()
         defer { repository.remove() }

@@ -110,6 +110,32 @@ import Testing
         #expect(job.outputs("drift")["has-changes"] == "false")
     }
 
+    /// Several organizations (examples/organizations): one plan set, the `organizations` output, and one comment
+    /// with the totals and a section per organization; no key variable is needed against the sandbox.
+    @Test func planOfSeveralOrganizationsIsOneCommentWithASectionEach() async throws {
+        let job = try Job()
+        defer { try? FileManager.default.removeItem(at: job.workspace) }
+        try FileManager.default.copyItem(
+            at: Repository.url("examples/organizations"), to: job.workspace.appendingPathComponent("organizations"))
+        let plan = try await job.step("run.sh", id: "plan", inputs: [
+            "COMMAND": "plan", "PATHS": "organizations", "PLAN_FILE": "plan.json", "ARGS": "--sandbox=\(job.database)",
+        ])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        let outputs = job.outputs("plan")
+        #expect(outputs["exit-code"] == "0", "\(plan.stderr)")
+        #expect(outputs["organizations"] == "Northwind Build UK,Northwind Build US", "\(outputs)")
+        #expect(outputs["change-count"] == "13" && outputs["plan-file"] == "plan.json", "\(outputs)")
+        let saved = try String(contentsOfFile: job.file("plan.json"), encoding: .utf8)
+        #expect(saved.contains("\"kind\" : \"cogramctl-plan-set\""), "\(saved.prefix(200))")
+        let comment = try String(contentsOfFile: try #require(outputs["comment-file"]), encoding: .utf8)
+        #expect(comment.hasPrefix("## cogramctl plan: 2 organizations\n"), "\(comment.prefix(300))")
+        let uk = try #require(comment.range(of: "\n## Northwind Build UK\n"), "\(comment)")
+        let us = try #require(comment.range(of: "\n## Northwind Build US\n"), "\(comment)")
+        #expect(uk.lowerBound < us.lowerBound)
+        #expect(comment.contains("project.nwuk-thames-lock") && comment.contains("project.nwus-harbor-bridge"), "\(comment)")
+        #expect(comment.components(separatedBy: "<sub>From [run 7]").count == 2, "one comment, one footer")
+    }
+
     /// The reviewed plan, applied after the merge with the manifests it must still match.
     @Test func theReviewedPlanIsAppliedWithItsManifests() async throws {
         let job = try Job()
@@ -200,7 +226,7 @@ import Testing
             let input = name.lowercased().replacingOccurrences(of: "_", with: "-")
             #expect(action.contains("INPUT_\(name): ${{ inputs.\(input) }}"), "\(name)")
         }
-        for output in ["has-changes", "change-count", "destructive", "access-removed", "plan-file", "applied", "failed", "exit-code"] {
+        for output in ["has-changes", "change-count", "destructive", "access-removed", "plan-file", "organizations", "applied", "failed", "exit-code"] {
             #expect(action.contains("value: ${{ steps.run.outputs.\(output) }}"), "\(output)")
         }
     }
@@ -209,7 +235,7 @@ import Testing
     /// beside it; only cogramctl's own action keeps the release tag that users replace with theirs.
     @Test func thirdPartyActionsArePinnedToACommit() throws {
         let files = ["action.yml", "examples/ci/github/cogram-plan.yml", "examples/ci/github/cogram-apply.yml",
-                     "examples/ci/github/cogram-drift.yml"]
+                     "examples/ci/github/cogram-drift.yml", "examples/ci/github/cogram-organizations.yml"]
         var thirdParty = 0
         for file in files {
             let text = try String(contentsOf: Repository.url(file), encoding: .utf8)

@@ -3,9 +3,11 @@
 # say and hands the job what it needs next.
 #
 # Inputs arrive as environment variables (INPUT_COMMAND, INPUT_PATHS, INPUT_PLAN_FILE, INPUT_CHANGED_SINCE,
-# INPUT_API_URL, INPUT_ARGS); the API key comes from COGRAM_API_KEY in the step's environment and is never
-# handled here. cogramctl itself appends its outputs (has-changes, change-count, destructive, access-removed,
-# plan-file; applied, failed) to GITHUB_OUTPUT and its Markdown to GITHUB_STEP_SUMMARY. This script adds
+# INPUT_API_URL, INPUT_ARGS); the API keys come from the step's environment (COGRAM_API_KEY, or each
+# organization root's api_key_env variable) and are never handled here. cogramctl itself appends its outputs
+# (has-changes, change-count, destructive, access-removed, plan-file, and with several organizations
+# organizations=NAME,NAME; applied, failed) to GITHUB_OUTPUT and its Markdown to GITHUB_STEP_SUMMARY. A plan of
+# several organizations is one plan set, so the comment is one too: the totals and a section per organization. This script adds
 # `exit-code` and, for plans, `comment-file`: the Markdown of the sticky pull-request comment. It always exits 0, so that the comment is
 # posted even for a failed plan; the action's last step fails the job with `exit-code`.
 set -uo pipefail

@@ -39,7 +39,7 @@ enum OrganizationRoots {
     }
 
     /// The files of `directory` (not below it) whose text has a line starting with `organization:`.
-    private static func organizationFiles(in directory: String) -> [String] {
+    static func organizationFiles(in directory: String) -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
         var files: [String] = []
         for name in names.sorted() where (name.hasSuffix(".yaml") || name.hasSuffix(".yml")) && !name.hasPrefix(".") {
@@ -55,5 +55,61 @@ enum OrganizationRoots {
             }
         }
         return files
+    }
+}
+
+/// An organization root found by scanning a folder: the file that holds `organization:` and its section (nil when
+/// the section does not decode; the folder is a root all the same).
+public struct FoundOrganizationRoot: Sendable, Hashable {
+    /// The file as shown (relative to the current directory when inside it).
+    public var file: String
+    /// The root's absolute, standardized folder.
+    public var directory: String
+    public var section: OrganizationSection?
+
+    public init(file: String, directory: String, section: OrganizationSection?) {
+        self.file = file
+        self.directory = directory
+        self.section = section
+    }
+
+    /// `'Acme US' (us/org.yaml:2:1)`, or the file alone when its section did not decode.
+    public var described: String {
+        guard let section else { return "the root of \(OutputEscaping.terminal(file))" }
+        return "'\(OutputEscaping.terminal(section.name))' (\(section.location))"
+    }
+}
+
+extension ManifestLoader {
+    /// The organization roots at or below `directory`, without loading the manifests (which may not load together
+    /// yet): hidden folders are passed over, as when loading. For `import --org-root`, which adds a root.
+    public func organizationRoots(below directory: String) -> [FoundOrganizationRoot] {
+        let top = Self.absolute(directory)
+        let current = Self.absolute(".")
+        func shown(_ path: String) -> String {
+            path.hasPrefix(current + "/") ? String(path.dropFirst(current.count + 1)) : path
+        }
+        var folders = [top]
+        if let enumerator = FileManager.default.enumerator(atPath: top) {
+            while let relative = enumerator.nextObject() as? String {
+                if (relative as NSString).lastPathComponent.hasPrefix(".") {
+                    enumerator.skipDescendants()
+                    continue
+                }
+                if (enumerator.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory {
+                    folders.append(top + "/" + relative)
+                }
+            }
+        }
+        var roots: [FoundOrganizationRoot] = []
+        for folder in folders {
+            for file in OrganizationRoots.organizationFiles(in: folder) {
+                let path = shown(file)
+                let bytes = FileManager.default.contents(atPath: file).map { [UInt8]($0) } ?? []
+                let section = Self.decode(SourceFile(path: path, bytes: bytes), limits: limits).0?.organization
+                roots.append(FoundOrganizationRoot(file: path, directory: (folder as NSString).standardizingPath, section: section))
+            }
+        }
+        return roots
     }
 }

@@ -1,0 +1,65 @@
+import CogramAPI
+import CogramCore
+import Foundation
+
+/// What `access` reports over several organization roots (cli.md, "Plan sets"): one access report per
+/// organization, in name order. JSON: `{"kind": "cogramctl-access-set", "format_version", "organizations": [access
+/// document, …]}`; CSV: one table with a leading `organization` column; human and Markdown: a section per
+/// organization and a line of totals.
+public struct AccessSet: Sendable, Hashable {
+    public static let kind = "cogramctl-access-set"
+
+    /// Ordered by organization name.
+    public var reports: [AccessReport]
+
+    public init(_ reports: [AccessReport]) {
+        self.reports = reports.sorted { $0.organizationLabel < $1.organizationLabel }
+    }
+
+    /// `Totals: 5 memberships of 4 users in 2 organizations (Acme EU: 2, Acme US: 3).`
+    public var totalsLine: String {
+        let memberships = reports.reduce(0) { $0 + $1.memberships.count }
+        let users = reports.reduce(0) { $0 + $1.userCount }
+        let each = reports.map { "\($0.organizationName ?? "unnamed"): \($0.memberships.count)" }.joined(separator: ", ")
+        return "Totals: \(memberships) membership\(memberships == 1 ? "" : "s") of \(users) user\(users == 1 ? "" : "s") in "
+            + "\(reports.count) organization\(reports.count == 1 ? "" : "s") (\(each))."
+    }
+
+    /// The JSON document, sorted keys, with a final newline.
+    public func jsonData() throws -> Data {
+        try StableJSON.data(JSONValue.object([
+            "kind": .string(Self.kind), "format_version": .string("1"),
+            "organizations": .array(reports.map(\.jsonValue)),
+        ]))
+    }
+}
+
+/// Each organization's report under `=== NAME ===`, then the totals.
+public func renderHuman(_ set: AccessSet) -> String {
+    var sections = set.reports.map { "=== \(escapeForTerminal($0.organizationName ?? "unnamed")) ===\n\n" + renderHuman($0) }
+    sections.append(escapeForTerminal(set.totalsLine) + "\n")
+    return sections.joined(separator: "\n")
+}
+
+/// One document for an auditor: the totals, then each organization's report one heading level down.
+public func renderMarkdown(_ set: AccessSet) -> String {
+    var out = "# Access report: \(set.reports.count) organization\(set.reports.count == 1 ? "" : "s")\n\n"
+    out += "**\(markdownEscape(set.totalsLine))**\n"
+    for report in set.reports {
+        // Only the report's own headings start a line with `#`: its rows are table rows and list items.
+        let lines = renderMarkdown(report).split(separator: "\n", omittingEmptySubsequences: false)
+        out += "\n" + lines.map { $0.hasPrefix("#") ? "#" + $0 : String($0) }.joined(separator: "\n")
+    }
+    return out
+}
+
+/// One CSV table of every organization's rows, each with the organization's name in a leading `organization`
+/// column, in the set's order (cli.md, "Access report").
+public func renderCSV(_ set: AccessSet) -> String {
+    var out = csvRow(["organization"] + AccessReport.csvColumns)
+    for report in set.reports {
+        let name = report.organizationName ?? "unnamed"
+        for grant in report.grants { out += csvRow([name] + grant.csvCells) }
+    }
+    return out
+}
