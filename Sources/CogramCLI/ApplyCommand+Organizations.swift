@@ -2,6 +2,7 @@ import ArgumentParser
 import CogramAPI
 import CogramManifest
 import CogramPlan
+import CogramSandbox
 import Foundation
 
 extension ApplyCommand {
@@ -37,23 +38,41 @@ extension ApplyCommand {
     /// `apply PLANFILE` of a plan set (cli.md, "Plan sets"): the selected organizations' keys first, the set's
     /// signatures, then every organization's anchor, then every plan's checks, and only then each plan applied.
     func applySavedSet(_ set: UnverifiedPlanSet) async throws {
-        if sandbox.isEnabled || connection.apiKeyFile != nil {
-            throw CLIError("a plan set is applied with each organization's key from the variable its plan records: remove --sandbox and --api-key-file")
+        if connection.apiKeyFile != nil {
+            throw CLIError("a plan set is applied with each organization's key from the variable its plan records (with --sandbox, the sandbox's): remove --api-key-file")
         }
         let positions = try Self.refusing { try PlanSetApply.positions(set, names: organizations.names) }
-        let settings = try OrganizationRuns.resolveKeys(positions) { try connection.resolveSettings(keyVariable: set.keyVariables[$0]) }
+        guard sandbox.isEnabled else {
+            let settings = try OrganizationRuns.resolveKeys(positions) { try connection.resolveSettings(keyVariable: set.keyVariables[$0]) }
+            return try await applySavedSet(set, positions: positions, settings: settings, database: nil, environment: Terminal.environment)
+        }
+        let plans = try Self.refusing { try set.unchecked().plans }
+        let seeds = positions.map { SandboxOrganizationSeed(name: plans[$0].organization?.name ?? "", anchor: plans[$0].organization?.anchor) }
+        try await Backend.withSandboxOrganizations(
+            connection: connection, sandbox: sandbox, seeds: seeds, requestsPerMinute: planning.reading.requestsPerMinute
+        ) { settings, database in
+            // The sandbox's keys signed these plans: a key in a plan's variable (of a plan not selected) did not.
+            try await applySavedSet(
+                set, positions: positions, settings: settings.map(\.0), database: database,
+                environment: Terminal.environment.filter { $0.key == "COGRAM_PLAN_KEY" })
+        }
+    }
+
+    private func applySavedSet(
+        _ set: UnverifiedPlanSet, positions: [Int], settings: [ClientSettings], database: String?, environment: [String: String]
+    ) async throws {
         let keys = PlanSetApply.signingKeys(
-            set, resolved: Dictionary(uniqueKeysWithValues: zip(positions, settings.map(\.apiKey))), environment: Terminal.environment)
+            set, resolved: Dictionary(uniqueKeysWithValues: zip(positions, settings.map(\.apiKey))), environment: environment)
         let plans = try Self.refusing { try PlanSetApply.plans(set, positions: positions) { keys[$0] } }
         let roots = manifests.isEmpty ? nil : ManifestLoader().loadOrganizations(paths: manifests)
         if let roots { try DiagnosticReporter.check(roots.diagnostics, sources: roots.sources, command: "apply") }
         let code: Int32 = try await withRunStop { _, _ in try await Backend.withClients(
-            connection: connection, settings: settings, database: nil,
+            connection: connection, settings: settings, database: database,
             requestsPerMinute: planning.reading.requestsPerMinute, parallelism: planning.reading.parallelism
         ) { clients in
             let entries = try plans.indices.map { index in
                 var plan = plans[index]
-                plan.keySource = plan.organization?.apiKeyEnv ?? "COGRAM_API_KEY"
+                plan.keySource = database == nil ? plan.organization?.apiKeyEnv ?? "COGRAM_API_KEY" : OrganizationHeader.sandboxKeySource
                 let name = plan.organization?.name ?? "unnamed"
                 let run = OrganizationRun(name: name, anchor: plan.organization?.anchor, client: clients[index].client, keySource: plan.keySource ?? "")
                 let apiURL = clients[index].identity.apiURL

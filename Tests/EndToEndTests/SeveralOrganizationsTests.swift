@@ -364,4 +364,25 @@ import Testing
         #expect(after.eu == ["EU One": ["admin@eu.example": .owner, "ana@eu.example": .editor]], "\(after.eu)")
         #expect(after.us == ["US One": ["admin@us.example": .owner, "ana@us.example": .editor]], "\(after.us)")
     }
+
+    /// `plan --sandbox --out` over two roots, then `apply set.json --sandbox`, with no key anywhere: each
+    /// organization applied in the embedded sandbox with its own sandbox key, which also checks the signatures.
+    @Test func aPlanSetSavedAgainstTheSandboxAppliesWithSandbox() async throws {
+        let folder = try makeTemporaryDirectory("cogramctl-orgs-sandbox-set")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for (name, prefix) in [("Acme US", "us"), ("Acme EU", "eu")] {
+            let root = folder.appendingPathComponent("manifests").appendingPathComponent(prefix)
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            try Self.manifest(name, prefix, variable: "COGRAM_API_KEY_\(prefix.uppercased())")
+                .write(to: root.appendingPathComponent("org.yaml"), atomically: true, encoding: .utf8)
+        }
+        let planned = try await Binary.run(["plan", "manifests", "--sandbox", "--out", "set.json"], environment: ["NO_COLOR": "1"], in: folder)
+        let applied = try await Binary.run(["apply", "set.json", "--sandbox"], environment: ["NO_COLOR": "1"], in: folder)
+        let again = try await Binary.run(["plan", "manifests", "--sandbox", "--detailed-exitcode"], environment: ["NO_COLOR": "1"], in: folder)
+
+        #expect(planned.status == 0, "\(planned.stdout)\n\(planned.stderr)")
+        #expect(applied.status == 0, "\(applied.stdout)\n\(applied.stderr)")
+        #expect(applied.stdout.contains("Totals: 6 changes applied, 0 failed in 2 organizations"), "\(applied.stdout)")
+        #expect(again.status == 0, "nothing left to do in either organization: \(again.stdout)\n\(again.stderr)")
+    }
 }
