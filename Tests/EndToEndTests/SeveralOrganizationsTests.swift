@@ -377,10 +377,12 @@ import Testing
                 .write(to: root.appendingPathComponent("org.yaml"), atomically: true, encoding: .utf8)
         }
         let planned = try await Binary.run(["plan", "manifests", "--sandbox", "--out", "set.json"], environment: ["NO_COLOR": "1"], in: folder)
-        let applied = try await Binary.run(["apply", "set.json", "--sandbox"], environment: ["NO_COLOR": "1"], in: folder)
+        let hint = try #require(planned.stderr.split(separator: "Apply exactly this plan set with: cogramctl ").last?.split(separator: "\n").first)
+        let applied = try await Binary.run(hint.split(separator: " ").map(String.init), environment: ["NO_COLOR": "1"], in: folder)
         let again = try await Binary.run(["plan", "manifests", "--sandbox", "--detailed-exitcode"], environment: ["NO_COLOR": "1"], in: folder)
 
         #expect(planned.status == 0, "\(planned.stdout)\n\(planned.stderr)")
+        #expect(hint.hasPrefix("apply set.json --sandbox="), "the hint names the database: \(hint)")
         #expect(applied.status == 0, "\(applied.stdout)\n\(applied.stderr)")
         #expect(applied.stdout.contains("Totals: 6 changes applied, 0 failed in 2 organizations"), "\(applied.stdout)")
         #expect(again.status == 0, "nothing left to do in either organization: \(again.stdout)\n\(again.stderr)")
