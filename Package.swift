@@ -47,9 +47,11 @@ let package = Package(
             name: "CogramCore",
             swiftSettings: strict
         ),
+        // `syncfs`, which Swift's Glibc module does not declare: one flush for all the files an edit writes.
+        .target(name: "CFileSync"),
         .target(
             name: "CogramManifest",
-            dependencies: ["CLibYAML", "CogramCore"],
+            dependencies: ["CLibYAML", "CFileSync", "CogramCore"],
             swiftSettings: strict
         ),
         .target(

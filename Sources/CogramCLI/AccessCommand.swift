@@ -72,7 +72,7 @@ struct AccessCommand: AsyncParsableCommand {
             if connection.verbose { Terminal.writeError(rendered: read.observed.readSummary(await client.requestCount)) }
             return read.report
         }
-        Terminal.writeOutput(rendered: try format.render(report))
+        Terminal.writeOutput(renderedBytes: try format.render(report))
     }
 
     /// `access` over several organization roots: each organization read with its own key, all at once
@@ -83,11 +83,11 @@ struct AccessCommand: AsyncParsableCommand {
             connection: connection, sandbox: sandbox, organizations: selected,
             requestsPerMinute: reading.requestsPerMinute, parallelism: parallelism
         ) { clients in
-            await readAccess(clients.map(\.read), parallelism: max(1, parallelism / clients.count), today: today, warningWindow: window, users: users)
+            await readAccess(clients.map(\.read), parallelism: parallelism, today: today, warningWindow: window, users: users)
         }
         let reports = try Planning.collect(
             results, of: selected, command: "access", notDone: "no report was printed", failure: "could not be read", plan: { _ in nil })
-        Terminal.writeOutput(rendered: try format.render(AccessSet(reports)))
+        Terminal.writeOutput(renderedBytes: try format.render(AccessSet(reports)))
     }
 }
 

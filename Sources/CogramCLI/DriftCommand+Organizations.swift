@@ -20,7 +20,7 @@ extension DriftCommand {
                 connection: connection, sandbox: sandbox, organizations: selected,
                 requestsPerMinute: reading.requestsPerMinute, parallelism: reading.parallelism
             ) { [parallelism = reading.parallelism] clients in
-                await checkDrift(clients.map(\.read), parallelism: max(1, parallelism / clients.count), options: options)
+                await checkDrift(clients.map(\.read), parallelism: parallelism, options: options)
             }
         } catch {
             // Nothing was read (a missing key, a sandbox that did not start): every organization's check failed.

@@ -25,6 +25,8 @@ struct OffboardCommand: AsyncParsableCommand {
     @Flag(help: "Print the diff and write nothing.")
     var dryRun = false
 
+    @OptionGroup var organizations: OrganizationSelection
+
     func validate() throws {
         guard !users.isEmpty else { throw ValidationError("give at least one --user EMAIL") }
         for user in users where !ManifestEmail.isPlausible(user) {
@@ -34,34 +36,60 @@ struct OffboardCommand: AsyncParsableCommand {
 
     func run() async throws {
         let today = CalendarDay.today()
-        let result = ManifestLoader(today: today).load(paths: paths)
+        let loaded = ManifestLoader(today: today).loadOrganizations(paths: paths)
+        if loaded.isValid, loaded.organizations.count > 1 {
+            // Each root edited on its own; every organization is prepared before anything is written anywhere.
+            try DiagnosticReporter.check(loaded.diagnostics, sources: loaded.sources)
+            switch Offboarding.prepare(organizations: try organizations.select(loaded), of: loaded, emails: users, today: today) {
+            case .failure(let failure): try refuse(failure, sources: loaded.sources)
+            case .success(let parts): try finish(parts.map { ("\($0.name): ", $0.outcome) })
+            }
+            return
+        }
+        if loaded.isValid, !organizations.names.isEmpty { _ = try organizations.select(loaded) }
+        let result = loaded.single
         try DiagnosticReporter.check(result)
-        switch Offboarding.prepare(sources: result.sources, emails: users, today: today) {
-        case .failure(let failure):
-            DiagnosticReporter.print(failure.diagnostics, sources: result.sources, limit: nil)
-            Terminal.writeError("offboard refused: \(failure.message); nothing was written.\n")
-            throw ExitCode(1)
-        case .success(let outcome):
+        switch Offboarding.prepare(loaded: result, emails: users, today: today) {
+        case .failure(let failure): try refuse(failure, sources: result.sources)
+        case .success(let outcome): try finish([("", outcome)])
+        }
+    }
+
+    private func refuse(_ failure: EditFailure, sources: [SourceFile]) throws -> Never {
+        DiagnosticReporter.print(failure.diagnostics, sources: sources, limit: nil)
+        Terminal.writeError("offboard refused: \(failure.message); nothing was written.\n")
+        throw ExitCode(1)
+    }
+
+    /// Prints every diff, then writes each organization's files (unless `--dry-run`); `label` names the
+    /// organization in the messages when there are several.
+    private func finish(_ parts: [(label: String, outcome: OffboardOutcome)]) throws {
+        for (label, outcome) in parts {
             for email in outcome.alreadyOffboarded {
-                Terminal.writeError("\(email) is already offboarded; nothing to do for them.\n")
+                Terminal.writeError("\(label)\(email) is already offboarded; nothing to do for them.\n")
             }
-            guard !outcome.nothingToDo else {
-                Terminal.writeError("Nothing to do.\n")
-                return
-            }
-            Terminal.writeOutput(rendered: outcome.diff)
-            if dryRun {
-                Terminal.writeError("Dry run: nothing was written.\n")
-                return
-            }
+        }
+        let edits = parts.filter { !$0.outcome.nothingToDo }
+        guard !edits.isEmpty else {
+            Terminal.writeError("Nothing to do.\n")
+            return
+        }
+        for (_, outcome) in edits { Terminal.writeOutput(rendered: outcome.diff) }
+        if dryRun {
+            Terminal.writeError("Dry run: nothing was written.\n")
+            return
+        }
+        for (index, (label, outcome)) in edits.enumerated() {
             do {
                 try outcome.write()
             } catch {
-                Terminal.writeError("\(error.description)\n")
+                let written = edits[..<index].map { $0.label.dropLast(2) }.joined(separator: ", ")
+                Terminal.writeError("\(label)\(error.description)\n" + (written.isEmpty ? "" : "Already written for \(written).\n"))
                 throw ExitCode(1)
             }
+            let removed = outcome.removedEntries.count
             Terminal.writeError(
-                "Offboarded \(outcome.offboarded.joined(separator: ", ")): removed \(outcome.removedEntries.count) \(outcome.removedEntries.count == 1 ? "entry" : "entries") "
+                "\(label)Offboarded \(outcome.offboarded.joined(separator: ", ")): removed \(removed) \(removed == 1 ? "entry" : "entries") "
                     + "in \(plural(outcome.files.count, "file")). The next plan removes them from every project the key can read.\n")
         }
     }

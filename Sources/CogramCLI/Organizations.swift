@@ -5,7 +5,7 @@ import CogramPlan
 import CogramSandbox
 import Foundation
 
-/// `--org NAME` (repeatable), shared by `plan`, `apply`, `drift` and `access`.
+/// `--org NAME` (repeatable), shared by `plan`, `apply`, `drift`, `access` and `offboard`.
 struct OrganizationSelection: ParsableArguments {
     @Option(name: .customLong("org"), help: ArgumentHelp("Only this organization, by the name in its `organization:` section; repeatable. The other organizations' keys are not needed.", valueName: "name"))
     var names: [String] = []

@@ -46,4 +46,8 @@ enum Terminal {
     static func writeOutput(rendered text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
+
+    static func writeOutput(renderedBytes data: Data) {
+        FileHandle.standardOutput.write(data)
+    }
 }

@@ -17,6 +17,12 @@ public enum OutputEscaping {
     /// `\r`, `\t` or `\u{1B}`, and bidi controls as `\u{202E}`, so that outside text stays on its line, cannot move
     /// the cursor or colour the screen, cannot start a workflow command, and reads in the order it is stored.
     public static func terminal(_ text: String) -> String {
+        if ASCIIText.isPrintable(text) { return text }
+        return terminalScalars(text)
+    }
+
+    /// `terminal` for any text, scalar by scalar.
+    static func terminalScalars(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: { ControlCharacters.contains($0) || isBidiControl($0) }) else { return text }
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
@@ -55,6 +61,14 @@ public enum OutputEscaping {
     /// inside `://` (`https\u{200B}://`) and after `www` before a dot, so that GitHub neither notifies anyone nor
     /// makes a link of text that came from outside.
     public static func markdownText(_ text: String) -> String {
+        // Printable ASCII has nothing for the terminal rule and no multi-byte scalar, so the rules below can be
+        // applied to its bytes (every report cell goes through here: figure 12).
+        if let escaped = ASCIIText.markdownText(text) { return escaped }
+        return markdownTextScalars(text)
+    }
+
+    /// `markdownText` for any text, scalar by scalar.
+    static func markdownTextScalars(_ text: String) -> String {
         let safe = terminal(text)
         var out = String.UnicodeScalarView()
         let scalars = Array(safe.unicodeScalars)
@@ -88,19 +102,40 @@ public enum OutputEscaping {
         let safe = terminal(text)
         var longest = 0
         var run = 0
-        for ch in safe {
-            run = ch == "`" ? run + 1 : 0
-            longest = max(longest, run)
+        if ASCIIText.isPrintable(safe) {
+            // One byte is one character here; a backtick cannot carry a combining mark.
+            for byte in safe.utf8 {
+                run = byte == UInt8(ascii: "`") ? run + 1 : 0
+                longest = max(longest, run)
+            }
+        } else {
+            for ch in safe {
+                run = ch == "`" ? run + 1 : 0
+                longest = max(longest, run)
+            }
         }
         let fence = String(repeating: "`", count: longest + 1)
         let pad = safe.hasPrefix("`") || safe.hasSuffix("`") || safe.hasPrefix(" ") && safe.hasSuffix(" ") ? " " : ""
-        return fence + pad + safe + pad + fence
+        var out = ""
+        out.reserveCapacity(safe.utf8.count + 2 * (fence.utf8.count + pad.utf8.count))
+        out += fence
+        out += pad
+        out += safe
+        out += pad
+        out += fence
+        return out
     }
 
     /// One CSV field (RFC 4180): a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
     /// leading `'` so that a spreadsheet does not run it as a formula; then quoted when it holds a comma, a quote,
     /// CR or LF. Bidi controls are escaped (the terminal rule) because a spreadsheet shows them reordered too.
     public static func csvField(_ value: String) -> String {
+        if ASCIIText.isPlainCSVField(value) { return value }
+        return csvFieldScalars(value)
+    }
+
+    /// `csvField` for any text, scalar by scalar.
+    static func csvFieldScalars(_ value: String) -> String {
         var value = value
         if value.unicodeScalars.contains(where: isBidiControl) {
             var out = String.UnicodeScalarView()
@@ -119,4 +154,84 @@ public enum OutputEscaping {
         guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
+}
+
+/// Byte-level checks for the common case, printable ASCII, where each rule above is decided per byte; anything
+/// else (controls, non-ASCII) takes the scalar paths, so the fast paths cannot disagree with them on it.
+enum ASCIIText {
+    /// Every byte is printable ASCII (0x20…0x7E): no control character, no bidi control, one scalar per byte.
+    static func isPrintable(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            for byte in bytes where byte < 0x20 || byte > 0x7E { return false }
+            return true
+        }
+    }
+
+    /// A CSV cell that stays as it is: printable ASCII that neither starts a formula nor needs quotes.
+    static func isPlainCSVField(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            if let first = bytes.first {
+                switch first {
+                case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"): return false
+                default: break
+                }
+            }
+            for byte in bytes {
+                if byte < 0x20 || byte > 0x7E || byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") { return false }
+            }
+            return true
+        }
+    }
+
+    /// `OutputEscaping.markdownText` of printable ASCII, byte by byte; nil for any other text.
+    static func markdownText(_ text: String) -> String? {
+        let original = text
+        var text = text
+        return text.withUTF8 { bytes -> String? in
+            var changed = false
+            for byte in bytes {
+                guard byte >= 0x20, byte <= 0x7E else { return nil }
+                switch byte {
+                case UInt8(ascii: "\\"), UInt8(ascii: "`"), UInt8(ascii: "*"), UInt8(ascii: "_"), UInt8(ascii: "["),
+                     UInt8(ascii: "]"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "|"), UInt8(ascii: "#"),
+                     UInt8(ascii: "@"), UInt8(ascii: ":"), UInt8(ascii: "."):
+                    changed = true
+                default: break
+                }
+            }
+            return changed ? escapeMarkdown(bytes) : original
+        }
+    }
+
+    private static let breaker: [UInt8] = [0xE2, 0x80, 0x8B]
+
+    private static func escapeMarkdown(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 8)
+        for i in bytes.indices {
+            let byte = bytes[i]
+            switch byte {
+            case UInt8(ascii: "\\"), UInt8(ascii: "`"), UInt8(ascii: "*"), UInt8(ascii: "_"), UInt8(ascii: "["),
+                 UInt8(ascii: "]"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "|"), UInt8(ascii: "#"):
+                out.append(UInt8(ascii: "\\"))
+                out.append(byte)
+            case UInt8(ascii: "@"):
+                out.append(byte)
+                out += breaker
+            case UInt8(ascii: ":") where i + 2 < bytes.count && bytes[i + 1] == UInt8(ascii: "/") && bytes[i + 2] == UInt8(ascii: "/"):
+                out += breaker
+                out.append(byte)
+            case UInt8(ascii: ".") where i >= 3 && isW(bytes[i - 3]) && isW(bytes[i - 2]) && isW(bytes[i - 1]):
+                out += breaker
+                out.append(byte)
+            default:
+                out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func isW(_ byte: UInt8) -> Bool { byte == UInt8(ascii: "w") || byte == UInt8(ascii: "W") }
 }

@@ -89,12 +89,8 @@ public enum NewOrganizationRootError: EscapedErrorDescription, Sendable, Hashabl
 
     public var description: String {
         switch self {
-        case .insideRoot(let directory, let root):
-            "--org-root \(OutputEscaping.terminal(directory)) is inside the organization root of \(root.described); "
-                + "roots must not nest: choose a folder outside every root, for example beside it"
-        case .aroundRoot(let directory, let root):
-            "--org-root \(OutputEscaping.terminal(directory)) holds the organization root of \(root.described); "
-                + "roots must not nest: choose a folder that holds no other root, for example beside it"
+        case .insideRoot(let directory, let root): Self.nesting(directory, "is inside", root, "outside every root")
+        case .aroundRoot(let directory, let root): Self.nesting(directory, "holds", root, "that holds no other root")
         case .sameName(let root):
             "the repository has a root for this organization already: \(root.described); import it there with "
                 + "--out, or choose another --organization-name"
@@ -106,5 +102,10 @@ public enum NewOrganizationRootError: EscapedErrorDescription, Sendable, Hashabl
                 + "\(OutputEscaping.terminal(anchor))): that is the wrong key for a new organization; put the new "
                 + "organization's key in the variable and import again"
         }
+    }
+
+    private static func nesting(_ directory: String, _ relation: String, _ root: FoundOrganizationRoot, _ choice: String) -> String {
+        "--org-root \(OutputEscaping.terminal(directory)) \(relation) the organization root of \(root.described); "
+            + "roots must not nest: choose a folder \(choice), for example beside it"
     }
 }

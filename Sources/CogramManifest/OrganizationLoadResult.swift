@@ -36,6 +36,15 @@ public struct OrganizationLoadResult: Sendable {
         return organizations.filter { $0.name.map(wanted.contains) ?? false }
     }
 
+    /// One organization of this result as a result of its own: its state, its files and the diagnostics located
+    /// in them, for the offline commands that edit one root at a time (`offboard`).
+    public func result(of organization: LoadedOrganization) -> LoadResult {
+        let files = Set(organization.sources.map(\.path))
+        return LoadResult(
+            desired: organization.desired, diagnostics: diagnostics.filter { $0.location.map { files.contains($0.file) } ?? false },
+            sources: organization.sources)
+    }
+
     /// The result as one organization, for commands that handle one at a time: several organizations are an
     /// error that asks for one organization's folder.
     public var single: LoadResult {

@@ -16,16 +16,16 @@ extension AccessReport {
 
     /// The number of distinct users among the grants.
     var userCount: Int { Set(grants.map(\.userID)).count }
-    var memberships: [AccessGrant] { grants.filter { $0.projectID != nil } }
+    var membershipCount: Int { grants.count { $0.projectID != nil } }
 
     func count(_ managedBy: (ManagedBy) -> Bool) -> Int {
-        grants.filter { $0.managedBy.map(managedBy) ?? false }.count
+        grants.count { $0.managedBy.map(managedBy) ?? false }
     }
 
     var summaryCounts: [(label: String, count: Int)] {
         [
             ("users", userCount),
-            ("memberships", memberships.count),
+            ("memberships", membershipCount),
             ("managed by a manifest entry", count { if case .entry = $0 { true } else { false } }),
             ("unmanaged", count { $0 == .unmanaged }),
             ("not in manifests (pending removal)", count { $0 == .notInManifests }),
@@ -43,20 +43,29 @@ public func renderHuman(_ report: AccessReport) -> String {
     out += "Access as of \(report.day): "
     out += report.summaryCounts.map { "\($0.count) \($0.label)" }.joined(separator: ", ") + "\n\n"
     let header = ["EMAIL", "ORG ROLE", "PROJECT", "NAME", "STATUS", "ROLE", "MANAGED BY"]
-    let rows = report.grants.map { grant in
-        [
-            grant.email, grant.organizationRole, grant.projectExternalID ?? (grant.projectID.map { "id \($0)" } ?? "-"),
-            grant.projectName ?? "", grant.projectStatus ?? "", grant.projectRole ?? "",
-            grant.managedBy?.description ?? "no project membership",
-        ].map { t($0) }
+    // The cells of all rows in one flat array with their widths, and the output appended in place: 200,000 rows
+    // (figure 12) made an array per row and the joined intermediate strings most of this rendering.
+    var cells = header
+    cells.reserveCapacity((report.grants.count + 1) * header.count)
+    for grant in report.grants {
+        cells.append(t(grant.email))
+        cells.append(t(grant.organizationRole))
+        cells.append(t(grant.projectExternalID ?? (grant.projectID.map { "id \($0)" } ?? "-")))
+        cells.append(t(grant.projectName ?? ""))
+        cells.append(t(grant.projectStatus ?? ""))
+        cells.append(t(grant.projectRole ?? ""))
+        cells.append(t(grant.managedBy?.description ?? "no project membership"))
     }
-    var widths = header.map(\.count)
-    for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
-    for row in [header] + rows {
-        let line = row.enumerated().map { i, cell in
-            i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cell.count)
-        }.joined(separator: "  ")
-        out += line + "\n"
+    let counts = cells.map(characterCount)
+    var widths = Array(repeating: 0, count: header.count)
+    for (index, count) in counts.enumerated() { widths[index % header.count] = max(widths[index % header.count], count) }
+    let padding = (0...(widths.max() ?? 0)).map { String(repeating: " ", count: $0) }
+    out.reserveCapacity(out.utf8.count + (report.grants.count + 1) * (widths.reduce(0, +) + 2 * widths.count + 1) + 4096)
+    for index in cells.indices {
+        let column = index % header.count
+        if column > 0 { out += "  " }
+        out += cells[index]
+        if column < header.count - 1 { out += padding[widths[column] - counts[index]] } else { out += "\n" }
     }
     if !report.usersInNoManifest.isEmpty {
         out += "\nUsers in no manifest:\n"
@@ -88,6 +97,7 @@ public func renderMarkdown(_ report: AccessReport) -> String {
     out += "\n## Access\n\n"
     out += "| Email | Organization role | Project | Name | Status | Project role | Managed by |\n"
     out += "|---|---|---|---|---|---|---|\n"
+    out.reserveCapacity(out.utf8.count + report.grants.count * 200 + 4096)
     for grant in report.grants {
         let managedBy: String
         switch grant.managedBy {
@@ -101,7 +111,12 @@ public func renderMarkdown(_ report: AccessReport) -> String {
             e(grant.email), e(grant.organizationRole), project, e(grant.projectName ?? ""), e(grant.projectStatus ?? ""),
             e(grant.projectRole ?? ""), managedBy,
         ]
-        out += "| " + cells.map(tableSafe).joined(separator: " | ") + " |\n"
+        out += "| "
+        for (i, cell) in cells.enumerated() {
+            if i > 0 { out += " | " }
+            out += tableSafe(cell)
+        }
+        out += " |\n"
     }
     out += "\n## Users in no manifest\n\n"
     out += report.usersInNoManifest.isEmpty ? "None.\n" : report.usersInNoManifest.map { "- \(e($0))\n" }.joined()
@@ -115,6 +130,14 @@ public func renderMarkdown(_ report: AccessReport) -> String {
         return "- \(e(entry.email)): \(e(entry.role)) in \(scope) until \(entry.expires) (\(markdownCode(entry.location)))\n"
     }.joined()
     return out
+}
+
+/// The characters of text the terminal rule has escaped: its bytes when they are all printable ASCII (one
+/// character each), else the grapheme count, which walks the text.
+func characterCount(_ text: String) -> Int {
+    var text = text
+    let ascii = text.withUTF8 { bytes in !bytes.contains { $0 < 0x20 || $0 > 0x7E } }
+    return ascii ? text.utf8.count : text.count
 }
 
 /// A table cell: a `|` inside a code span still splits a GitHub table row, so it is escaped there too.
@@ -135,8 +158,10 @@ func tableSafe(_ cell: String) -> String {
 /// cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, so that a project name
 /// from the app cannot run as a spreadsheet formula.
 public func renderCSV(_ report: AccessReport) -> String {
-    var out = csvRow(AccessReport.csvColumns)
-    for grant in report.grants { out += csvRow(grant.csvCells) }
+    var out = ""
+    out.reserveCapacity(256 + report.grants.count * 160)
+    appendCSVRow(AccessReport.csvColumns, to: &out)
+    for grant in report.grants { appendCSVRow(grant.csvCells, to: &out) }
     return out
 }
 
@@ -157,44 +182,62 @@ extension AccessReport {
     ]
 }
 
-func csvRow(_ cells: [String]) -> String {
-    cells.map(csvField).joined(separator: ",") + "\r\n"
+/// One CSV record with its CRLF, appended to `out`.
+func appendCSVRow(_ cells: [String], to out: inout String) {
+    for (i, cell) in cells.enumerated() {
+        if i > 0 { out += "," }
+        out += csvField(cell)
+    }
+    out += "\r\n"
 }
 
 extension AccessReport {
-    /// The JSON document `{"kind": "cogramctl-access", …}`, sorted keys, with a final newline.
-    public func jsonData() throws -> Data { try StableJSON.data(jsonValue) }
+    /// The JSON document `{"kind": "cogramctl-access", …}` in `StableJSON`'s form (sorted keys, a final newline).
+    public func jsonData() throws -> Data {
+        var json = StableJSONWriter(capacity: 64 + grants.count * 400)
+        writeJSON(to: &json)
+        return json.finish()
+    }
 
-    /// The JSON document as a value, for the access set that holds one per organization.
-    var jsonValue: JSONValue {
-        func string(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
-        let grants = grants.map { grant -> JSONValue in
-            .object([
-                "email": .string(grant.email), "user_id": .string(grant.userID),
-                "organization_role": .string(grant.organizationRole), "project_external_id": string(grant.projectExternalID),
-                "project_id": string(grant.projectID), "project_name": string(grant.projectName),
-                "project_status": string(grant.projectStatus), "project_role": string(grant.projectRole),
-                "managed_by": string(grant.managedBy?.description),
-            ])
+    /// Writes the document as it goes (also as one element of an access set): every object's keys below are in
+    /// sorted order.
+    func writeJSON(to json: inout StableJSONWriter) {
+        json.beginObject()
+        json.member("api_url", apiURL)
+        json.member("as_of", day.description)
+        json.member("expiring", objects: expiring) { json, entry in
+            json.member("email", entry.email)
+            json.member("expires", entry.expires.description)
+            json.member("location", entry.location)
+            json.member("project", entry.project)
+            json.member("role", entry.role)
         }
-        let offboarded = offboardedWithAccess.map { person -> JSONValue in
-            .object([
-                "email": .string(person.email), "projects": .array(person.projects.map(JSONValue.string)),
-                "location": .string(person.location),
-            ])
+        json.key("expiry_warning_days")
+        json.number(window)
+        json.member("format_version", "1")
+        json.member("grants", objects: grants) { json, grant in
+            json.member("email", grant.email)
+            json.member("managed_by", grant.managedBy?.description)
+            json.member("organization_role", grant.organizationRole)
+            json.member("project_external_id", grant.projectExternalID)
+            json.member("project_id", grant.projectID)
+            json.member("project_name", grant.projectName)
+            json.member("project_role", grant.projectRole)
+            json.member("project_status", grant.projectStatus)
+            json.member("user_id", grant.userID)
         }
-        let expiring = expiring.map { entry -> JSONValue in
-            .object([
-                "email": .string(entry.email), "project": string(entry.project), "role": .string(entry.role),
-                "expires": .string(entry.expires.description), "location": .string(entry.location),
-            ])
+        json.member("kind", "cogramctl-access")
+        json.member("offboarded_with_access", objects: offboardedWithAccess) { json, person in
+            json.member("email", person.email)
+            json.member("location", person.location)
+            json.member("projects", strings: person.projects)
         }
-        return .object([
-            "kind": .string("cogramctl-access"), "format_version": .string("1"),
-            "organization": .object(["name": string(organizationName), "anchor": string(anchor)]),
-            "api_url": .string(apiURL), "as_of": .string(day.description), "expiry_warning_days": .number(Double(window)),
-            "grants": .array(grants), "users_in_no_manifest": .array(usersInNoManifest.map(JSONValue.string)),
-            "offboarded_with_access": .array(offboarded), "expiring": .array(expiring),
-        ])
+        json.key("organization")
+        json.beginObject()
+        json.member("anchor", anchor)
+        json.member("name", organizationName)
+        json.endObject()
+        json.member("users_in_no_manifest", strings: usersInNoManifest)
+        json.endObject()
     }
 }

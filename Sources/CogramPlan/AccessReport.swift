@@ -128,22 +128,28 @@ public func makeAccessReport(
         granted[match.id] = byEmail
     }
 
-    var usersByID: [String: User] = [:]
-    for user in observed.users { usersByID[user.id] = user }
+    // Each user's email is normalized once, not once per membership; only offboarded people's projects are
+    // collected (the report lists no one else's).
+    var usersByID: [String: (user: User, email: String)] = [:]
+    for user in observed.users { usersByID[user.id] = (user, normalizeEmail(user.email)) }
+    let offboardedEmails = Set(desired.offboarded.map(\.normalizedEmail))
     var grants: [AccessGrant] = []
+    grants.reserveCapacity(observed.members.values.reduce(observed.users.count) { $0 + $1.count })
     var hasMembership = Set<String>()
     var projectsOf: [String: [String]] = [:]
     for project in observed.projects {
         guard let members = observed.members[project.id] else { continue }
         for member in members {
-            let user = usersByID[member.userID]
+            let known = usersByID[member.userID]
+            let user = known?.user
             let email = user?.email ?? member.email
-            projectsOf[normalizeEmail(email), default: []].append(project.externalID ?? project.id)
-            guard wanted(email) else { continue }
+            let normalized = known?.email ?? normalizeEmail(email)
+            if offboardedEmails.contains(normalized) { projectsOf[normalized, default: []].append(project.externalID ?? project.id) }
+            guard only.map({ $0.contains(normalized) }) ?? true else { continue }
             hasMembership.insert(member.userID)
             let managedBy: ManagedBy
             if let byEmail = granted[project.id] {
-                managedBy = byEmail[normalizeEmail(email)].map {
+                managedBy = byEmail[normalized].map {
                     .entry(file: base.relative($0.location.file), line: $0.location.line)
                 } ?? .notInManifests
             } else {

@@ -18,19 +18,25 @@ public struct AccessSet: Sendable, Hashable {
 
     /// `Totals: 5 memberships of 4 users in 2 organizations (Acme EU: 2, Acme US: 3).`
     public var totalsLine: String {
-        let memberships = reports.reduce(0) { $0 + $1.memberships.count }
+        let memberships = reports.reduce(0) { $0 + $1.membershipCount }
         let users = reports.reduce(0) { $0 + $1.userCount }
-        let each = reports.map { "\($0.organizationName ?? "unnamed"): \($0.memberships.count)" }.joined(separator: ", ")
+        let each = reports.map { "\($0.organizationName ?? "unnamed"): \($0.membershipCount)" }.joined(separator: ", ")
         return "Totals: \(memberships) membership\(memberships == 1 ? "" : "s") of \(users) user\(users == 1 ? "" : "s") in "
             + "\(reports.count) organization\(reports.count == 1 ? "" : "s") (\(each))."
     }
 
     /// The JSON document, sorted keys, with a final newline.
     public func jsonData() throws -> Data {
-        try StableJSON.data(JSONValue.object([
-            "kind": .string(Self.kind), "format_version": .string("1"),
-            "organizations": .array(reports.map(\.jsonValue)),
-        ]))
+        var json = StableJSONWriter(capacity: 64 + reports.reduce(0) { $0 + $1.grants.count * 400 })
+        json.beginObject()
+        json.member("format_version", "1")
+        json.member("kind", Self.kind)
+        json.key("organizations")
+        json.beginArray()
+        for report in reports { report.writeJSON(to: &json) }
+        json.endArray()
+        json.endObject()
+        return json.finish()
     }
 }
 
@@ -56,10 +62,12 @@ public func renderMarkdown(_ set: AccessSet) -> String {
 /// One CSV table of every organization's rows, each with the organization's name in a leading `organization`
 /// column, in the set's order (cli.md, "Access report").
 public func renderCSV(_ set: AccessSet) -> String {
-    var out = csvRow(["organization"] + AccessReport.csvColumns)
+    var out = ""
+    out.reserveCapacity(256 + set.reports.reduce(0) { $0 + $1.grants.count * 180 })
+    appendCSVRow(["organization"] + AccessReport.csvColumns, to: &out)
     for report in set.reports {
         let name = report.organizationName ?? "unnamed"
-        for grant in report.grants { out += csvRow([name] + grant.csvCells) }
+        for grant in report.grants { appendCSVRow([name] + grant.csvCells, to: &out) }
     }
     return out
 }

@@ -26,8 +26,7 @@ public struct AdoptionOutcome: Sendable {
 
     /// Creates the new files (exclusively) and replaces the changed ones (atomically, keeping their mode).
     public func write() throws(EditError) {
-        for file in newFiles { try ManifestFileWriter.create(file.path, with: file.after, root: root) }
-        for file in files { try ManifestFileWriter.replace(file.path, with: file.after, root: root) }
+        try ManifestFileWriter.writeAll(replacing: files, creating: newFiles, root: root)
     }
 }
 

@@ -121,15 +121,7 @@ public struct OrganizationApplyOutcome: Sendable, Hashable {
     public var exitCode: Int32
     public var applied: Int
     public var failed: Int
-    public var state: State
-
-    public init(name: String, exitCode: Int32, applied: Int, failed: Int, state: State = .finished) {
-        self.name = name
-        self.exitCode = exitCode
-        self.applied = applied
-        self.failed = failed
-        self.state = state
-    }
+    public var state: State = .finished
 
     /// `Totals: 3 changes applied, 1 failed in 2 organizations (Acme EU: 3 applied, Acme US: 1 failed, exit 1).`
     public static func totalsLine(_ outcomes: [OrganizationApplyOutcome]) -> String {

@@ -19,7 +19,7 @@ enum OffboardBench {
                 let today = CalendarDay(parsing: "2026-12-06")!
                 let result = ManifestLoader(today: today).load(paths: [root.path])
                 guard result.isValid else { throw BenchFailure("the generated manifests do not load: \(result.diagnostics.prefix(3))") }
-                let outcome = try Offboarding.prepare(sources: result.sources, emails: ["leaver@acme.example"], today: today).get()
+                let outcome = try Offboarding.prepare(loaded: result, emails: ["leaver@acme.example"], today: today).get()
                 try outcome.write()
                 best = min(best, Date().timeIntervalSince(started))
                 bestCPU = min(bestCPU, Measure.threadCPUTime() - cpu)

@@ -131,4 +131,31 @@ import Testing
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "version: 1\nusers: []\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["link.yaml", "m.yaml"])
     }
+
+    @Test func aBatchIsWrittenWholeOrNotAtAll() throws {
+        let directory = try makeTemporaryDirectory("cogram-edit-batch")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(atPath: directory.path + "/sub", withIntermediateDirectories: false)
+        let paths = [directory.path + "/a.yaml", directory.path + "/sub/b.yaml"]
+        for path in paths { try "version: 1\n".write(toFile: path, atomically: false, encoding: .utf8) }
+        func edit(_ path: String, _ text: String) -> FileEdit { FileEdit(path: path, before: [], after: Array(text.utf8)) }
+
+        try ManifestFileWriter.writeAll(
+            replacing: paths.map { edit($0, "version: 1\nusers: []\n") }, creating: [edit(directory.path + "/sub/new.yaml", "version: 1\n")],
+            root: directory.path)
+        for path in paths { #expect(try String(contentsOfFile: path, encoding: .utf8) == "version: 1\nusers: []\n") }
+        #expect(FileManager.default.fileExists(atPath: directory.path + "/sub/new.yaml"))
+
+        // The last file goes through a symlink: refused before any rename, and the new file of this call removed.
+        let link = directory.path + "/link.yaml"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: paths[0])
+        #expect(throws: EditError.self) {
+            try ManifestFileWriter.writeAll(
+                replacing: paths.map { edit($0, "changed\n") } + [edit(link, "changed\n")],
+                creating: [edit(directory.path + "/other.yaml", "version: 1\n")], root: directory.path)
+        }
+        for path in paths { #expect(try String(contentsOfFile: path, encoding: .utf8) == "version: 1\nusers: []\n") }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["a.yaml", "link.yaml", "sub"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path + "/sub").sorted() == ["b.yaml", "new.yaml"])
+    }
 }

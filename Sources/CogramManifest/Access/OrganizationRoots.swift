@@ -67,12 +67,6 @@ public struct FoundOrganizationRoot: Sendable, Hashable {
     public var directory: String
     public var section: OrganizationSection?
 
-    public init(file: String, directory: String, section: OrganizationSection?) {
-        self.file = file
-        self.directory = directory
-        self.section = section
-    }
-
     /// `'Acme US' (us/org.yaml:2:1)`, or the file alone when its section did not decode.
     public var described: String {
         guard let section else { return "the root of \(OutputEscaping.terminal(file))" }

@@ -46,7 +46,7 @@ public struct OffboardOutcome: Sendable {
 
     /// Writes every changed file (atomically, keeping its mode, never through a symlink).
     public func write() throws(EditError) {
-        for file in files { try ManifestFileWriter.replace(file.path, with: file.after, root: root) }
+        try ManifestFileWriter.writeAll(replacing: files, root: root)
     }
 }
 
@@ -56,8 +56,16 @@ public enum Offboarding {
     public static func prepare(
         sources: [SourceFile], emails: [String], today: CalendarDay, limits: LoaderLimits = .default
     ) -> Result<OffboardOutcome, EditFailure> {
+        prepare(loaded: ManifestLoader(limits: limits, today: today).load(sources: sources), emails: emails, today: today, limits: limits)
+    }
+
+    /// `prepare(sources:…)` for manifests the caller has just loaded with the same `today` and `limits`: they
+    /// are not loaded a second time (figure 11 loads 2,000 files; the edited set is loaded again either way).
+    public static func prepare(
+        loaded before: LoadResult, emails: [String], today: CalendarDay, limits: LoaderLimits = .default
+    ) -> Result<OffboardOutcome, EditFailure> {
         let loader = ManifestLoader(limits: limits, today: today)
-        let before = loader.load(sources: sources)
+        let sources = before.sources
         guard let desired = before.desired, before.isValid else {
             return .failure(EditFailure("the manifests do not load; fix these errors first", diagnostics: before.diagnostics.filter { $0.severity == .error }))
         }
@@ -141,4 +149,33 @@ public enum Offboarding {
 /// The offline email check the loader applies, for command-line arguments.
 public enum ManifestEmail {
     public static func isPlausible(_ email: String) -> Bool { ManifestDecoder.isPlausibleEmail(email) }
+}
+
+/// One organization's part of an offboarding over several roots.
+public struct OrganizationOffboarding: Sendable {
+    /// The organization's name (from its `organization:` section).
+    public var name: String
+    public var outcome: OffboardOutcome
+}
+
+extension Offboarding {
+    /// Offboards `emails` in each organization of `loaded` (its roots, cli.md "Several organizations"): each root
+    /// is edited on its own, with its own `offboarded:` entry, and must load cleanly afterwards. One organization's
+    /// refusal refuses all of them, so that nothing is written anywhere (the failure names the organization).
+    public static func prepare(
+        organizations: [LoadedOrganization], of loaded: OrganizationLoadResult, emails: [String], today: CalendarDay,
+        limits: LoaderLimits = .default
+    ) -> Result<[OrganizationOffboarding], EditFailure> {
+        var done: [OrganizationOffboarding] = []
+        for organization in organizations {
+            let name = organization.name ?? "unnamed"
+            switch prepare(loaded: loaded.result(of: organization), emails: emails, today: today, limits: limits) {
+            case .failure(let failure):
+                return .failure(EditFailure("in organization '\(name)': \(failure.message)", diagnostics: failure.diagnostics))
+            case .success(let outcome):
+                done.append(OrganizationOffboarding(name: name, outcome: outcome))
+            }
+        }
+        return .success(done)
+    }
 }

@@ -1,0 +1,174 @@
+import Foundation
+
+/// Writes a document in `StableJSON`'s exact form (two-space indent, `"key" : value`, slashes unescaped, a final
+/// newline) while it is produced, without building a tree of values first: for documents of hundreds of thousands
+/// of objects (the access report, figure 12) the tree and the encoder's sorting cost more than the rest of the
+/// rendering. The caller writes each object's keys in ascending UTF-8 order, which is the order `StableJSON`
+/// sorts them into; debug builds check it.
+public struct StableJSONWriter {
+    private var bytes: [UInt8] = []
+    private var indent = 0
+    /// The open containers, innermost last.
+    private var open: [Frame] = []
+
+    private struct Frame {
+        var isArray: Bool
+        var isEmpty = true
+        #if DEBUG
+        var lastKey: String?
+        #endif
+    }
+
+    public init(capacity: Int = 0) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// The document, with its final newline.
+    public mutating func finish() -> Data {
+        precondition(open.isEmpty, "StableJSONWriter: a container is still open")
+        bytes.append(0x0A)
+        return Data(bytes)
+    }
+
+    // MARK: - Containers
+
+    public mutating func beginObject() { begin(UInt8(ascii: "{")) }
+    public mutating func endObject() { end(UInt8(ascii: "}")) }
+    public mutating func beginArray() { begin(UInt8(ascii: "[")) }
+    public mutating func endArray() { end(UInt8(ascii: "]")) }
+
+    /// Starts the member `name` of the open object; its value is written next.
+    public mutating func key(_ name: String) {
+        precondition(open.last.map { !$0.isArray } ?? false, "StableJSONWriter: a key outside an object")
+        #if DEBUG
+        if let last = open[open.count - 1].lastKey {
+            assert(last.utf8.lexicographicallyPrecedes(name.utf8), "StableJSONWriter: key \(name) after \(last)")
+        }
+        open[open.count - 1].lastKey = name
+        #endif
+        separate()
+        quoted(name)
+        bytes.append(0x20)
+        bytes.append(UInt8(ascii: ":"))
+        bytes.append(0x20)
+    }
+
+    // MARK: - Values
+
+    /// A string value, or the next element of an open array.
+    public mutating func string(_ value: String) {
+        element()
+        quoted(value)
+    }
+
+    /// `value` as a string, or `null`.
+    public mutating func string(_ value: String?) {
+        if let value { string(value) } else { null() }
+    }
+
+    public mutating func null() {
+        element()
+        bytes.append(contentsOf: "null".utf8)
+    }
+
+    public mutating func number(_ value: Int) {
+        element()
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    /// `key(name)` then `string(value)`.
+    public mutating func member(_ name: String, _ value: String?) {
+        key(name)
+        string(value)
+    }
+
+    /// An array of strings as the value of `name`.
+    public mutating func member(_ name: String, strings: [String]) {
+        key(name)
+        beginArray()
+        for value in strings { string(value) }
+        endArray()
+    }
+
+    /// An array of objects as the value of `name`: `body` writes the members of each element's object.
+    public mutating func member<S: Sequence>(_ name: String, objects elements: S, _ body: (inout Self, S.Element) -> Void) {
+        key(name)
+        beginArray()
+        for element in elements {
+            beginObject()
+            body(&self, element)
+            endObject()
+        }
+        endArray()
+    }
+
+    // MARK: - Layout
+
+    private mutating func begin(_ bracket: UInt8) {
+        element()
+        bytes.append(bracket)
+        bytes.append(0x0A)
+        indent += 1
+        open.append(Frame(isArray: bracket == UInt8(ascii: "[")))
+    }
+
+    private mutating func end(_ bracket: UInt8) {
+        precondition(!open.isEmpty, "StableJSONWriter: nothing to close")
+        open.removeLast()
+        bytes.append(0x0A)
+        indent -= 1
+        writeIndent()
+        bytes.append(bracket)
+    }
+
+    /// Before a value: in an array, the separator and indent of a new element (in an object, `key` wrote them).
+    private mutating func element() {
+        if open.last?.isArray == true { separate() }
+    }
+
+    private mutating func separate() {
+        let last = open.count - 1
+        if open[last].isEmpty {
+            open[last].isEmpty = false
+        } else {
+            bytes.append(UInt8(ascii: ","))
+            bytes.append(0x0A)
+        }
+        writeIndent()
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    private mutating func writeIndent() {
+        for _ in 0..<indent { bytes.append(0x20); bytes.append(0x20) }
+    }
+
+    /// A JSON string as Foundation's encoder writes it: `"` and `\` escaped, `\b \f \n \r \t`, other C0 controls
+    /// as `\u00xx` (lower-case hex), everything else (DEL, non-ASCII, `/`) as it is.
+    private mutating func quoted(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var value = value
+        value.withUTF8 { source in
+            var start = 0
+            for (i, byte) in source.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[start..<i]))
+                bytes.append(UInt8(ascii: "\\"))
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(byte)
+                case 0x08: bytes.append(UInt8(ascii: "b"))
+                case 0x0C: bytes.append(UInt8(ascii: "f"))
+                case 0x0A: bytes.append(UInt8(ascii: "n"))
+                case 0x0D: bytes.append(UInt8(ascii: "r"))
+                case 0x09: bytes.append(UInt8(ascii: "t"))
+                default:
+                    bytes.append(contentsOf: "u00".utf8)
+                    bytes.append(Self.hexDigits[Int(byte >> 4)])
+                    bytes.append(Self.hexDigits[Int(byte & 0x0F)])
+                }
+                start = i + 1
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[start...]))
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}
