@@ -20,7 +20,7 @@ for file in bin/cogramctl share/man/man1/cogramctl.1 completions/cogramctl.bash 
     SECURITY.md schemas/cogram-manifest.v1.schema.json schemas/cogramctl-plan.v1.schema.json \
     schemas/cogramctl-plan-set.v1.schema.json schemas/cogramctl-drift.v1.schema.json \
     schemas/cogramctl-access.v1.schema.json schemas/cogramctl-drift-set.v1.schema.json \
-    schemas/cogramctl-access-set.v1.schema.json schemas/cogram-api.v1.openapi.yaml examples/northwind/organization.yaml \
+    schemas/cogramctl-access-set.v1.schema.json schemas/cogramctl-apply-report-set.v1.schema.json schemas/cogram-api.v1.openapi.yaml examples/northwind/organization.yaml \
     examples/ci/github/cogram-plan.yml docs/manifest.md docs/import.md docs/ci.md; do
     [ -s "$root/$file" ] || { echo "error: $file is missing from the archive" >&2; exit 1; }
 done
@@ -52,7 +52,7 @@ YAML
 (cd "$work" && env -i "$binary" validate manifest.yaml)
 
 echo "== packed schemas against the packed binary"
-for pair in manifest:cogram-manifest plan:cogramctl-plan plan-set:cogramctl-plan-set drift:cogramctl-drift access:cogramctl-access drift-set:cogramctl-drift-set access-set:cogramctl-access-set; do
+for pair in manifest:cogram-manifest plan:cogramctl-plan plan-set:cogramctl-plan-set drift:cogramctl-drift access:cogramctl-access drift-set:cogramctl-drift-set access-set:cogramctl-access-set apply-report-set:cogramctl-apply-report-set; do
     env -i "$binary" schema "${pair%%:*}" > "$work/printed.json"
     cmp "$work/printed.json" "$root/schemas/${pair#*:}.v1.schema.json" \
         || { echo "error: schemas/${pair#*:}.v1.schema.json differs from \`cogramctl schema ${pair%%:*}\`" >&2; exit 1; }

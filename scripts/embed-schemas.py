@@ -13,6 +13,7 @@ cases = [
     ("planSet", "cogramctl-plan-set.v1.schema.json"),
     ("driftSet", "cogramctl-drift-set.v1.schema.json"),
     ("accessSet", "cogramctl-access-set.v1.schema.json"),
+    ("applyReportSet", "cogramctl-apply-report-set.v1.schema.json"),
 ]
 # A set's schema holds its document's schema under $defs.NAME: the set case, and the case and name of the document.
 nested_cases = {"planSet": ("plan", "plan"), "driftSet": ("drift", "drift"), "accessSet": ("access", "access")}

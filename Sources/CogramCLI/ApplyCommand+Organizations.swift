@@ -2,12 +2,16 @@ import ArgumentParser
 import CogramAPI
 import CogramManifest
 import CogramPlan
+import CogramSandbox
 import Foundation
 
 extension ApplyCommand {
     /// Set while the organizations of one run are applied: each report is counted for the totals, and the outputs
     /// are written once, for all of them.
     @TaskLocal static var tally: ApplyTally?
+    /// Set while several organizations are applied: one stop and one signal handler for the whole run, so that an
+    /// interrupt between two organizations stops the run too.
+    @TaskLocal static var runStop: (flag: StopFlag, interrupts: InterruptHandler)?
 
     /// The plan set in `path`, nil when the file is not one; one that does not read stops here (exit 3).
     func readPlanSet(_ path: String) throws -> UnverifiedPlanSet? { try Self.refusing { try PlanSetApply.read(path: path) } }
@@ -34,24 +38,41 @@ extension ApplyCommand {
     /// `apply PLANFILE` of a plan set (cli.md, "Plan sets"): the selected organizations' keys first, the set's
     /// signatures, then every organization's anchor, then every plan's checks, and only then each plan applied.
     func applySavedSet(_ set: UnverifiedPlanSet) async throws {
-        if sandbox.isEnabled || connection.apiKeyFile != nil {
-            throw CLIError("a plan set is applied with each organization's key from the variable its plan records: remove --sandbox and --api-key-file")
+        if connection.apiKeyFile != nil {
+            throw CLIError("a plan set is applied with each organization's key from the variable its plan records (with --sandbox, the sandbox's): remove --api-key-file")
         }
         let positions = try Self.refusing { try PlanSetApply.positions(set, names: organizations.names) }
-        if format == .json, positions.count != 1 { throw CLIError("--format json reports one organization: add --org NAME") }
-        let settings = try OrganizationRuns.resolveKeys(positions) { try connection.resolveSettings(keyVariable: set.keyVariables[$0]) }
+        guard sandbox.isEnabled else {
+            let settings = try OrganizationRuns.resolveKeys(positions) { try connection.resolveSettings(keyVariable: set.keyVariables[$0]) }
+            return try await applySavedSet(set, positions: positions, settings: settings, database: nil, environment: Terminal.environment)
+        }
+        let plans = try Self.refusing { try set.unchecked().plans }
+        let seeds = positions.map { SandboxOrganizationSeed(name: plans[$0].organization?.name ?? "", anchor: plans[$0].organization?.anchor) }
+        try await Backend.withSandboxOrganizations(
+            connection: connection, sandbox: sandbox, seeds: seeds, requestsPerMinute: planning.reading.requestsPerMinute
+        ) { settings, database in
+            // The sandbox's keys signed these plans: a key in a plan's variable (of a plan not selected) did not.
+            try await applySavedSet(
+                set, positions: positions, settings: settings.map(\.0), database: database,
+                environment: Terminal.environment.filter { $0.key == "COGRAM_PLAN_KEY" })
+        }
+    }
+
+    private func applySavedSet(
+        _ set: UnverifiedPlanSet, positions: [Int], settings: [ClientSettings], database: String?, environment: [String: String]
+    ) async throws {
         let keys = PlanSetApply.signingKeys(
-            set, resolved: Dictionary(uniqueKeysWithValues: zip(positions, settings.map(\.apiKey))), environment: Terminal.environment)
+            set, resolved: Dictionary(uniqueKeysWithValues: zip(positions, settings.map(\.apiKey))), environment: environment)
         let plans = try Self.refusing { try PlanSetApply.plans(set, positions: positions) { keys[$0] } }
         let roots = manifests.isEmpty ? nil : ManifestLoader().loadOrganizations(paths: manifests)
         if let roots { try DiagnosticReporter.check(roots.diagnostics, sources: roots.sources, command: "apply") }
-        let code: Int32 = try await Backend.withClients(
-            connection: connection, settings: settings, database: nil,
+        let code: Int32 = try await withRunStop { _, _ in try await Backend.withClients(
+            connection: connection, settings: settings, database: database,
             requestsPerMinute: planning.reading.requestsPerMinute, parallelism: planning.reading.parallelism
         ) { clients in
             let entries = try plans.indices.map { index in
                 var plan = plans[index]
-                plan.keySource = plan.organization?.apiKeyEnv ?? "COGRAM_API_KEY"
+                plan.keySource = database == nil ? plan.organization?.apiKeyEnv ?? "COGRAM_API_KEY" : OrganizationHeader.sandboxKeySource
                 let name = plan.organization?.name ?? "unnamed"
                 let run = OrganizationRun(name: name, anchor: plan.organization?.anchor, client: clients[index].client, keySource: plan.keySource ?? "")
                 let apiURL = clients[index].identity.apiURL
@@ -75,7 +96,7 @@ extension ApplyCommand {
                 return 1
             }
             return try await applyEach(entries.map { ($0.run.name, $0.plan, $0.run.client) }, verdicts: verdicts, showing: true)
-        }
+        } }
         if code != 0 { throw ExitCode(code) }
     }
 
@@ -85,7 +106,6 @@ extension ApplyCommand {
         if changedSince.changedSince != nil {
             throw CLIError("--changed-since applies one organization at a time: give it one organization's folder, or leave it out")
         }
-        if format == .json, selected.count != 1 { throw CLIError("--format json reports one organization: add --org NAME") }
         let selected = selected.sorted { ($0.name ?? "") < ($1.name ?? "") }
         let planning = self.planning
         let verbose = connection.verbose
@@ -102,6 +122,9 @@ extension ApplyCommand {
             }
             if plans.contains(where: { !$0.safetyViolations.isEmpty }) {
                 Terminal.writeError("Apply refused by the safety caps; nothing was changed in any organization.\n")
+                if format == .json, plans.count > 1 {
+                    Terminal.writeOutput(rendered: String(decoding: try ApplyReportSetDocument(refused: plans).jsonData(), as: UTF8.self) + "\n")
+                }
                 GitHubActions.setOutputs([("applied", "0"), ("failed", "0")])
                 return 4
             }
@@ -124,20 +147,58 @@ extension ApplyCommand {
         _ items: [(name: String, plan: Plan, client: CogramClient)],
         verdicts: [Result<SavedPlanVerification.Verdict, any Error>], showing: Bool
     ) async throws -> Int32 {
-        let tally = ApplyTally()
-        let outcomes = try await PlanSetApply.applyInOrder(names: items.map(\.name), verdicts: verdicts, tally: tally) { event in
+        try await withRunStop { stop, interrupts in try await applyEach(items, verdicts: verdicts, showing: showing, stop: stop, interrupts: interrupts) }
+    }
+
+    /// `body` with the run's stop flag and signal handler: those of the enclosing run when there is one, else new
+    /// ones installed for `body` (with the `--deadline` watch). Over several organizations one handler covers the
+    /// whole run, so that an interrupt between two organizations, or while their plans are checked, stops it too.
+    func withRunStop<T>(_ body: (StopFlag, InterruptHandler) async throws -> T) async throws -> T {
+        if let run = Self.runStop { return try await body(run.flag, run.interrupts) }
+        let stop = StopFlag(deadline: connection.deadlineInstant)
+        let interrupts = InterruptHandler(stop: stop)
+        interrupts.install()
+        defer { interrupts.uninstall() }
+        let deadlineWatch = connection.stopAtDeadline(stop)
+        defer { deadlineWatch?.cancel() }
+        return try await Self.$runStop.withValue((stop, interrupts)) { try await body(stop, interrupts) }
+    }
+
+    private func applyEach(
+        _ items: [(name: String, plan: Plan, client: CogramClient)],
+        verdicts: [Result<SavedPlanVerification.Verdict, any Error>], showing: Bool, stop: StopFlag, interrupts: InterruptHandler
+    ) async throws -> Int32 {
+        let tally = ApplyTally(collectsDocuments: format == .json && items.count > 1)
+        let outcomes = try await PlanSetApply.applyInOrder(
+            names: items.map(\.name), verdicts: verdicts, tally: tally, stopped: { stop.isStopped ? (interrupts.signalled ? 130 : 1) : nil }
+        ) { event in
+            let plan = items[min(tally.documents.count, items.count - 1)].plan
             switch event {
             case .heading(let name): if format == .human { Terminal.writeOutput(rendered: "=== \(escapeForTerminal(name)) ===\n\n") }
-            case .notApplied: Terminal.writeOutput("Not applied: the plan of another organization did not pass its checks.\n\n")
-            case .failed(let error): Terminal.writeError("error: \(error)\nNothing was changed in this organization.\n")
+            case .notApplied:
+                writeNote("Not applied: the plan of another organization did not pass its checks.\n\n")
+                tally.recordMissing(plan, .notStarted, reason: "the plan of another organization did not pass its checks")
+            case .failed(let error):
+                Terminal.writeError("error: \(error)\nNothing was changed in this organization.\n")
+                tally.recordMissing(plan, .failed, reason: "\(error)")
+            case .notStarted: tally.recordMissing(plan, .notStarted, reason: "the run was stopped before this organization started")
             }
         } apply: { index, verdict in
-            try await Self.$tally.withValue(tally) {
+            let code = try await Self.$tally.withValue(tally) {
                 try await handle(verdict, of: items[index].plan, client: items[index].client, showing: showing)
             }
+            if case .wrongOrganization(let mismatch) = verdict { tally.recordMissing(items[index].plan, .failed, reason: "\(mismatch)") }
+            return code
+        }
+        let code = OrganizationRuns.worstExitCode(outcomes.map(\.exitCode))
+        if outcomes.contains(where: { $0.state != .finished }) {
+            Terminal.writeError(rendered: OrganizationApplyOutcome.stoppedLine(outcomes) + "\n")
         }
         if format == .human { Terminal.writeOutput(rendered: OrganizationApplyOutcome.totalsLine(outcomes) + "\n") }
+        if tally.collectsDocuments {
+            Terminal.writeOutput(rendered: String(decoding: try ApplyReportSetDocument(tally.documents, exitCode: code).jsonData(), as: UTF8.self) + "\n")
+        }
         GitHubActions.setOutputs(OrganizationApplyOutcome.outputs(outcomes, names: items.map(\.name)))
-        return OrganizationRuns.worstExitCode(outcomes.map(\.exitCode))
+        return code
     }
 }

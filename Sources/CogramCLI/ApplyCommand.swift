@@ -170,7 +170,7 @@ struct ApplyCommand: AsyncParsableCommand {
         case .nothingToDo(let alreadyDone):
             if alreadyDone > 0 {
                 let what = alreadyDone == 1 ? "the plan's one change is" : "all \(alreadyDone) changes of this plan are"
-                Terminal.writeOutput("Nothing to do: \(what) already made in Cogram.\n")
+                writeNote("Nothing to do: \(what) already made in Cogram.\n")
             } else if showing {
                 show(plan)
             }
@@ -185,7 +185,7 @@ struct ApplyCommand: AsyncParsableCommand {
         case .ready(let remaining, let alreadyDone):
             // Shown only once every check passed: a refused plan prints what is wrong with it, not the plan.
             if alreadyDone > 0 {
-                Terminal.writeOutput("\(plural(alreadyDone, "change")) of this plan already made in Cogram (counted as done); applying the other \(remaining.changes.count).\n")
+                writeNote("\(plural(alreadyDone, "change")) of this plan already made in Cogram (counted as done); applying the other \(remaining.changes.count).\n")
             }
             if showing { show(remaining) }
             return try await execute(remaining, client: client)
@@ -231,8 +231,7 @@ struct ApplyCommand: AsyncParsableCommand {
     /// A plan whose signature did not verify (`verified: false`) lists none of its changes.
     func notApplied(_ plan: Plan, _ status: ApplyStatus, reasons: [String], verified: Bool = true) throws -> Int32 {
         if format == .json {
-            let document = ApplyReportDocument(plan: plan, notApplied: status, reasons: reasons, listingChanges: verified)
-            Terminal.writeOutput(rendered: String(decoding: try document.jsonData(), as: UTF8.self) + "\n")
+            try write(ApplyReportDocument(plan: plan, notApplied: status, reasons: reasons, listingChanges: verified), of: plan)
         }
         GitHubActions.appendStepSummary(renderNotAppliedMarkdown(status, reasons: reasons))
         if Self.tally == nil { GitHubActions.setOutputs([("applied", "0"), ("failed", "0")]) }
@@ -250,9 +249,7 @@ struct ApplyCommand: AsyncParsableCommand {
                 let listing: ReportListing = Terminal.stdoutIsTerminal || report.interrupted ? .everyChange : .exceptions
                 Terminal.writeOutput(rendered: renderReport(report, color: Terminal.stdoutColor, listing: listing))
             }
-        case .json:
-            let data = try ApplyReportDocument(plan: plan, report: report).jsonData()
-            Terminal.writeOutput(rendered: String(decoding: data, as: UTF8.self) + "\n")
+        case .json: try write(ApplyReportDocument(plan: plan, report: report), of: plan)
         }
         GitHubActions.appendStepSummary(renderReportMarkdown(report, apiURL: plan.apiURL))
         if let tally = Self.tally { return tally.record(report) }
@@ -261,38 +258,45 @@ struct ApplyCommand: AsyncParsableCommand {
         ])
     }
 
+    /// A note on stdout beside the human report; on stderr with `--format json`, where stdout holds the document.
+    func writeNote(_ text: String) {
+        if format == .json { Terminal.writeError(rendered: text) } else { Terminal.writeOutput(rendered: text) }
+    }
+
+    /// The JSON report on stdout; kept for the set's document instead when several organizations are applied.
+    private func write(_ document: ApplyReportDocument, of plan: Plan) throws {
+        if let tally = Self.tally, tally.collectsDocuments { return tally.record(document.naming(plan.organization?.name)) }
+        Terminal.writeOutput(rendered: String(decoding: try document.jsonData(), as: UTF8.self) + "\n")
+    }
+
     // MARK: - Executing
 
     /// Applies with progress and Ctrl-C handling, reports, and returns the exit status.
     func execute(_ plan: Plan, client: CogramClient) async throws -> Int32 {
-        // The flag reads the deadline itself; the watch below only says on stderr, as it happens, that it passed.
-        let stop = StopFlag(deadline: connection.deadlineInstant)
-        let interrupts = InterruptHandler(stop: stop)
-        interrupts.install()
-        defer { interrupts.uninstall() }
-        let deadlineWatch = connection.stopAtDeadline(stop)
-        defer { deadlineWatch?.cancel() }
-        let progress = ApplyProgress(total: plan.changes.count)
-        let report = await CogramPlan.apply(
-            plan: plan, client: client, parallelism: planning.reading.parallelism, stop: stop,
-            progress: { progress.record($0) })
-        progress.finish()
-        try self.report(report, of: plan)
-        if connection.verbose {
-            let count = await client.requestCount
-            Terminal.writeError("Sent \(plural(count.total, "request")) (\(count.writes) writes, \(count.retries) retries, \(count.rateLimited) rate-limited).\n")
+        // The flag reads the deadline itself; the watch only says on stderr, as it happens, that it passed.
+        try await withRunStop { stop, interrupts in
+            let progress = ApplyProgress(total: plan.changes.count)
+            let report = await CogramPlan.apply(
+                plan: plan, client: client, parallelism: planning.reading.parallelism, stop: stop,
+                progress: { progress.record($0) })
+            progress.finish()
+            try self.report(report, of: plan)
+            if connection.verbose {
+                let count = await client.requestCount
+                Terminal.writeError("Sent \(plural(count.total, "request")) (\(count.writes) writes, \(count.retries) retries, \(count.rateLimited) rate-limited).\n")
+            }
+            // The stop flag is set by a signal or by the deadline; only the signal handler counts signals.
+            let signalled = interrupts.signalled
+            if report.interrupted {
+                let cause = signalled ? "Interrupted" : "The deadline (--deadline \(connection.deadline ?? "")) passed"
+                Terminal.writeError("\(cause): \(plural(report.skipped, "change")) not started (skipped). Run apply again to finish.\n")
+            } else if !report.succeeded {
+                Terminal.writeError("Some changes failed; the others were applied. Fix the cause and run apply again: it only does what is left.\n")
+            }
+            // 130 for a signal, as shells report a command that SIGINT ended; a passed --deadline is an error (1).
+            if report.interrupted { return signalled ? 130 : 1 }
+            return report.succeeded ? 0 : 1
         }
-        // The stop flag is set by a signal or by the deadline; only the signal handler counts signals.
-        let signalled = interrupts.signalled
-        if report.interrupted {
-            let cause = signalled ? "Interrupted" : "The deadline (--deadline \(connection.deadline ?? "")) passed"
-            Terminal.writeError("\(cause): \(plural(report.skipped, "change")) not started (skipped). Run apply again to finish.\n")
-        } else if !report.succeeded {
-            Terminal.writeError("Some changes failed; the others were applied. Fix the cause and run apply again: it only does what is left.\n")
-        }
-        // 130 for a signal, as shells report a command that SIGINT ended; a passed --deadline is an error (1).
-        if report.interrupted { return signalled ? 130 : 1 }
-        return report.succeeded ? 0 : 1
     }
 }
 

@@ -67,6 +67,24 @@ extension Backend {
             }
             return try await open(settings, database: nil)
         }
+        let seeds = organizations.map { organization in
+            let desired = organization.desired
+            let emails = desired.users.map(\.normalizedEmail) + desired.projects.flatMap { $0.members ?? [] }.map(\.normalizedEmail)
+            return SandboxOrganizationSeed(
+                name: organization.name ?? "", seedPath: organization.organization.flatMap { SandboxOrganizationSeed.besideRoot($0.root) },
+                emails: Set(emails), anchor: organization.organization?.anchor)
+        }
+        return try await withSandboxOrganizations(
+            connection: connection, sandbox: sandbox, seeds: seeds, requestsPerMinute: requestsPerMinute
+        ) { settings, database in try await open(settings, database: database) }
+    }
+
+    /// The embedded sandbox serving one organization per seed (made and seeded when the database lacks it) for
+    /// the length of `body`: each organization's client settings with its own key, and the database's path.
+    static func withSandboxOrganizations<T>(
+        connection: ConnectionOptions, sandbox: SandboxSelection, seeds: [SandboxOrganizationSeed], requestsPerMinute: Int?,
+        _ body: ([(ClientSettings, String)], String) async throws -> T
+    ) async throws -> T {
         if sandbox.seedPath != nil {
             throw CLIError("--sandbox-seed seeds one organization; with several organizations each is seeded from the sandbox-seed.json beside its root (or from its manifests' emails): remove --sandbox-seed")
         }
@@ -76,13 +94,6 @@ extension Backend {
             at: URL(fileURLWithPath: absolute).deletingLastPathComponent(), withIntermediateDirectories: true)
         var options = SandboxOptions(databasePath: absolute)
         if let requestsPerMinute { options.rateLimitPerMinute = max(options.rateLimitPerMinute, requestsPerMinute) }
-        let seeds = organizations.map { organization in
-            let desired = organization.desired
-            let emails = desired.users.map(\.normalizedEmail) + desired.projects.flatMap { $0.members ?? [] }.map(\.normalizedEmail)
-            return SandboxOrganizationSeed(
-                name: organization.name ?? "", seedPath: organization.organization.flatMap { SandboxOrganizationSeed.besideRoot($0.root) },
-                emails: Set(emails), anchor: organization.organization?.anchor)
-        }
         let rate = options.rateLimitPerMinute
         do {
             return try await Sandbox.withOrganizations(options, organizations: seeds) { baseURL, keys in
@@ -95,7 +106,7 @@ extension Backend {
                 let settings = keys.map {
                     (ClientSettings(apiURL: baseURL, apiKey: $0.apiKey, actor: connection.resolveActor()), OrganizationHeader.sandboxKeySource)
                 }
-                return try await open(settings, database: absolute)
+                return try await body(settings, absolute)
             }
         } catch SandboxError.embeddedStartFailed(_, let reason) {
             throw CLIError("cannot start the embedded sandbox with \(path): \(reason)")

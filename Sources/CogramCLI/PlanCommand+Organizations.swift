@@ -36,7 +36,9 @@ extension PlanCommand {
         if let out {
             try Self.save(set.jsonData, to: out, what: "the plan set")
             let until = set.plans.map(\.expiresAt).min() ?? ""
-            Terminal.writeError("Saved the plan set of \(set.plans.count) organizations to \(out) (valid until \(until)). Apply exactly this plan set with: cogramctl apply \(out)\n")
+            let database = set.plans.first.flatMap { BackendIdentity(apiURL: $0.apiURL) }.flatMap { if case .sandbox(let path) = $0 { path } else { nil } }
+            let command = "cogramctl apply \(out)" + (database.map { " --sandbox=\(Backend.relativePath($0))" } ?? "")
+            Terminal.writeError("Saved the plan set of \(set.plans.count) organizations to \(out) (valid until \(until)). Apply exactly this plan set with: \(command)\n")
         }
         GitHubActions.appendStepSummary(renderMarkdown(set))
         GitHubActions.setOutputs(set.outputs(planFile: out))

@@ -10,7 +10,8 @@ struct SchemaCommand: ParsableCommand {
             manifest: the YAML manifests (for editors: 'cogramctl schema manifest > cogram-manifest.v1.schema.json'); \
             plan: 'plan --format json', saved plans and 'show --format json'; plan-set: a saved plan of several \
             organizations; drift and access: those commands' JSON; drift-set and access-set: their JSON over several \
-            organizations. Each schema's description states its format_version rules.
+            organizations; apply-report-set: 'apply --format json' of several. Each schema's description states \
+            its format_version rules.
             """
     )
 

@@ -16,6 +16,9 @@ public enum ApplyStatus: String, Sendable, Hashable, Codable {
     case refused
     /// A saved plan that is expired, for another API, or whose preconditions moved (exit 3).
     case stale
+    /// Nothing sent in this organization of several: another organization's plan did not pass its checks, or an
+    /// interrupt came before it started (only in a `cogramctl-apply-report-set`).
+    case notStarted = "not_started"
 
     public init(_ report: ApplyReport) {
         if report.interrupted {
@@ -64,8 +67,15 @@ public struct ApplyReportDocument: Codable, Sendable, Hashable {
         public var detail: String?
     }
 
+    /// The organization, in a `cogramctl-apply-report-set` only (absent in a lone report).
+    public struct Organization: Codable, Sendable, Hashable {
+        /// The name in its `organization:` section, or null for an unnamed organization.
+        public var name: String?
+    }
+
     public var formatVersion = "1"
     public var kind = "cogramctl-apply-report"
+    public var organization: Organization?
     public var toolVersion: String
     public var apiURL: String
     public var status: ApplyStatus
@@ -76,7 +86,7 @@ public struct ApplyReportDocument: Codable, Sendable, Hashable {
     public var errors: [String]
 
     enum CodingKeys: String, CodingKey {
-        case formatVersion = "format_version", kind, toolVersion = "tool_version", apiURL = "api_url", status
+        case formatVersion = "format_version", kind, organization, toolVersion = "tool_version", apiURL = "api_url", status
         case summary, changes, errors
     }
 
@@ -88,7 +98,12 @@ public struct ApplyReportDocument: Codable, Sendable, Hashable {
     /// The document for an apply that sent nothing (`refused` or `stale`), saying why.
     /// `listingChanges: false` for a plan that is not known to be authentic: none of its changes is named.
     public init(plan: Plan, notApplied status: ApplyStatus, reasons: [String], listingChanges: Bool = true) {
-        let reason = status == .refused ? "refused by the safety caps" : "the saved plan is stale"
+        let reason = switch status {
+        case .refused: "refused by the safety caps"
+        case .notStarted: "not started"
+        case .failed: "not applied: " + (reasons.first ?? "an error")
+        default: "the saved plan is stale"
+        }
         let results = (listingChanges ? plan.changes : []).map { ChangeResult(action: $0.action, address: $0.address.description, outcome: .skipped(reason)) }
         self.init(plan: plan, status: status, results: results, errors: reasons)
     }
@@ -126,7 +141,7 @@ public func renderReportMarkdown(_ report: ApplyReport, apiURL: String, limit: I
     case .noChanges: "Nothing to apply"
     case .failed: "Apply finished with failures"
     case .interrupted: "Apply interrupted"
-    case .refused, .stale: "Nothing applied"
+    case .refused, .stale, .notStarted: "Nothing applied"
     }
     var lines = [
         "### cogramctl apply", "",

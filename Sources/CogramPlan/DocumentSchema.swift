@@ -9,6 +9,7 @@ public enum DocumentSchema: String, CaseIterable, Sendable {
     case planSet = "plan-set"
     case driftSet = "drift-set"
     case accessSet = "access-set"
+    case applyReportSet = "apply-report-set"
 
     /// The file's name in `schemas/` (and in the release archive's `schemas/`).
     public var fileName: String {
@@ -20,6 +21,7 @@ public enum DocumentSchema: String, CaseIterable, Sendable {
         case .planSet: "cogramctl-plan-set.v1.schema.json"
         case .driftSet: "cogramctl-drift-set.v1.schema.json"
         case .accessSet: "cogramctl-access-set.v1.schema.json"
+        case .applyReportSet: "cogramctl-apply-report-set.v1.schema.json"
         }
     }
 }

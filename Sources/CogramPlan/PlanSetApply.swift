@@ -110,18 +110,28 @@ extension SavedPlanVerification.Verdict {
 
 /// What applying one organization of several came to, for the line of totals.
 public struct OrganizationApplyOutcome: Sendable, Hashable {
+    /// How far the organization got: its apply ran to the end (whatever it did), was stopped part-way by an
+    /// interrupt or `--deadline`, or never started because the run was stopped before it.
+    public enum State: String, Sendable, Hashable {
+        case finished, interrupted
+        case notStarted = "not started"
+    }
+
     public var name: String
     public var exitCode: Int32
     public var applied: Int
     public var failed: Int
+    public var state: State = .finished
 
     /// `Totals: 3 changes applied, 1 failed in 2 organizations (Acme EU: 3 applied, Acme US: 1 failed, exit 1).`
     public static func totalsLine(_ outcomes: [OrganizationApplyOutcome]) -> String {
         let applied = outcomes.reduce(0) { $0 + $1.applied }
         let failed = outcomes.reduce(0) { $0 + $1.failed }
         let each = outcomes.map { outcome in
+            if outcome.state == .notStarted { return "\(escapeForTerminal(outcome.name)): not started" }
             var text = "\(escapeForTerminal(outcome.name)): \(outcome.applied) applied"
             if outcome.failed > 0 { text += ", \(outcome.failed) failed" }
+            if outcome.state == .interrupted { text += ", interrupted" }
             if outcome.exitCode != 0 { text += ", exit \(outcome.exitCode)" }
             return text
         }.joined(separator: "; ")
@@ -130,15 +140,24 @@ public struct OrganizationApplyOutcome: Sendable, Hashable {
     }
 }
 
-/// The reports of the organizations of one apply, as they finish, for the line of totals and the outputs.
+/// The reports of the organizations of one apply, as they finish, for the line of totals and the outputs; with
+/// `collectsDocuments`, their JSON documents too, written once as a `cogramctl-apply-report-set`.
 public final class ApplyTally: Sendable {
     private let recorded = Mutex<[ApplyReport]>([])
+    private let recordedDocuments = Mutex<[ApplyReportDocument]>([])
+    public let collectsDocuments: Bool
 
-    public init() {}
+    public init(collectsDocuments: Bool = false) {
+        self.collectsDocuments = collectsDocuments
+    }
 
     public func record(_ report: ApplyReport) { recorded.withLock { $0.append(report) } }
 
+    public func record(_ document: ApplyReportDocument) { recordedDocuments.withLock { $0.append(document) } }
+
     public var reports: [ApplyReport] { recorded.withLock { $0 } }
+
+    public var documents: [ApplyReportDocument] { recordedDocuments.withLock { $0 } }
 }
 
 // MARK: - Reading and keys
@@ -183,21 +202,29 @@ extension PlanSetApply {
         case notApplied
         /// Reading it failed while checking: nothing applied in it.
         case failed(any Error)
+        /// The run was stopped (an interrupt, `--deadline`) before this organization started.
+        case notStarted(String)
     }
 
     /// Each organization in order, once every one passed its checks (`verdicts`); when one did not, nothing is
     /// applied anywhere: `apply` reports the verdicts that did not pass, the others get `.notApplied`. A failure
-    /// in one organization does not stop the next; an interruption (exit 130) does. `apply` reports (and, when
-    /// ready, applies) one verdict and returns its exit status; what it applied is read from the reports it
-    /// records in `tally` meanwhile.
+    /// in one organization does not stop the next; a stop does: `stopped` answers, before each organization,
+    /// nil to go on or the exit status of the organizations not started (130 for a signal, 1 for `--deadline`),
+    /// which get `.notStarted`. `apply` reports (and, when ready, applies) one verdict and returns its exit
+    /// status; what it applied is read from the reports it records in `tally` meanwhile.
     public static func applyInOrder(
         names: [String], verdicts: [Result<SavedPlanVerification.Verdict, any Error>], tally: ApplyTally,
+        stopped: () -> Int32? = { nil },
         report: (Event) -> Void, apply: (Int, SavedPlanVerification.Verdict) async throws -> Int32
     ) async rethrows -> [OrganizationApplyOutcome] {
         let passed = verdicts.allSatisfy { (try? $0.get())?.exitCode == 0 }
         var outcomes: [OrganizationApplyOutcome] = []
         for (index, verdict) in verdicts.enumerated() {
-            if outcomes.last?.exitCode == 130 { break }
+            if let code = outcomes.last?.exitCode == 130 ? 130 : stopped() {
+                report(.notStarted(names[index]))
+                outcomes.append(OrganizationApplyOutcome(name: names[index], exitCode: code, applied: 0, failed: 0, state: .notStarted))
+                continue
+            }
             report(.heading(names[index]))
             let before = tally.reports.count
             var code: Int32 = 0
@@ -213,13 +240,23 @@ extension PlanSetApply {
             let reports = tally.reports.dropFirst(before)
             outcomes.append(OrganizationApplyOutcome(
                 name: names[index], exitCode: code, applied: reports.reduce(0) { $0 + $1.done + $1.reconciled },
-                failed: reports.reduce(0) { $0 + $1.failed }))
+                failed: reports.reduce(0) { $0 + $1.failed }, state: reports.contains(where: \.interrupted) ? .interrupted : .finished))
         }
         return outcomes
     }
 }
 
 extension OrganizationApplyOutcome {
+    /// After a stop, each organization's state on one line: `Stopped: Acme EU finished (3 applied); Acme US
+    /// interrupted (1 applied); Acme ZZ not started. Run apply again to finish.`
+    public static func stoppedLine(_ outcomes: [OrganizationApplyOutcome]) -> String {
+        let each = outcomes.map { outcome in
+            let name = escapeForTerminal(outcome.name)
+            return outcome.state == .notStarted ? "\(name) not started" : "\(name) \(outcome.state.rawValue) (\(outcome.applied) applied)"
+        }
+        return "Stopped: " + each.joined(separator: "; ") + ". Run apply again to finish."
+    }
+
     /// The `GITHUB_OUTPUT` lines of an apply over several organizations: the totals and the organizations' names.
     public static func outputs(_ outcomes: [OrganizationApplyOutcome], names: [String]) -> [(String, String)] {
         [

@@ -11,9 +11,10 @@ import Testing
         "plan-set": "cogramctl-plan-set.v1.schema.json",
         "drift-set": "cogramctl-drift-set.v1.schema.json",
         "access-set": "cogramctl-access-set.v1.schema.json",
+        "apply-report-set": "cogramctl-apply-report-set.v1.schema.json",
     ]
 
-    @Test(arguments: ["manifest", "plan", "drift", "access", "plan-set", "drift-set", "access-set"])
+    @Test(arguments: ["manifest", "plan", "drift", "access", "plan-set", "drift-set", "access-set", "apply-report-set"])
     func printsTheFileByteForByte(_ name: String) async throws {
         let result = try await Binary.run(["schema", name])
         #expect(result.status == 0, "\(result.stderr)")
@@ -25,7 +26,7 @@ import Testing
     @Test func unknownNameIsAUsageError() async throws {
         let result = try await Binary.run(["schema", "plans"])
         #expect(result.status == 64)
-        #expect(result.stderr.contains("manifest, plan, drift, access, plan-set, drift-set, access-set"), "\(result.stderr)")
+        #expect(result.stderr.contains("manifest, plan, drift, access, plan-set, drift-set, access-set, apply-report-set"), "\(result.stderr)")
     }
 
     /// Each set's schema holds a copy of its document's schema (a `$ref` to another file would be fetched over the

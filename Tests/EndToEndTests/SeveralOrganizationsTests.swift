@@ -163,7 +163,7 @@ import Testing
         var usID: String
         var euID: String
 
-        static func start(faults: [String] = []) async throws -> Fixture {
+        static func start(faults: [String] = [], serving: [String] = []) async throws -> Fixture {
             let folder = try makeTemporaryDirectory("cogramctl-orgs-apply")
             let database = folder.appendingPathComponent("sandbox.sqlite").path
             let usKey = "us-" + UUID().uuidString
@@ -184,7 +184,7 @@ import Testing
                     .write(to: root.appendingPathComponent("org.yaml"), atomically: true, encoding: .utf8)
             }
             let server = try BackgroundBinary(
-                ["sandbox", "serve", "--db", database, "--port", "0", "--rate-limit", "100000"] + faults.flatMap { ["--fault-fail", $0] },
+                ["sandbox", "serve", "--db", database, "--port", "0", "--rate-limit", "100000"] + faults.flatMap { ["--fault-fail", $0] } + serving,
                 environment: ["NO_COLOR": "1"], in: folder)
             let listening = await server.wait(timeout: 60) { server.stderr.contains("listening on http://") }
             let url = server.stderr.split(separator: "\n").first { $0.contains("listening on http://") }
@@ -289,5 +289,102 @@ import Testing
         #expect(after.eu == ["EU One": ["admin@eu.example": .owner, "ana@eu.example": .editor]], "\(after.eu)")
         #expect(after.us == ["US One": ["ana@us.example": .editor]], "\(after.us)")
         #expect(outputs.hasSuffix("applied=5\nfailed=1\norganizations=Acme EU,Acme US\n"), "\(outputs)")
+    }
+
+    /// `apply --format json` over two organizations: one `cogramctl-apply-report-set` on stdout, each
+    /// organization's report naming it, in name order, with the required keys of the set's schema.
+    @Test func applyFormatJSONPrintsOneReportSet() async throws {
+        let f = try await Fixture.start(faults: ["PUT /v1/projects/*/members/usr_us_admin=409"])
+        let applied = try await f.run(["apply", "manifests", "--auto-approve", "--format", "json"], f.environment())
+        await f.stop()
+
+        #expect(applied.status == 1, "the worst of 1 (Acme US) and 0 (Acme EU): \(applied.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(applied.stdout.utf8)) as? [String: Any], "\(applied.stdout)")
+        let schema = try #require(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: Repository.url("schemas/cogramctl-apply-report-set.v1.schema.json"))) as? [String: Any])
+        #expect(document["kind"] as? String == "cogramctl-apply-report-set")
+        #expect(document["format_version"] as? String == "1")
+        for key in schema["required"] as? [String] ?? [] { #expect(document[key] != nil, "\(key)") }
+        let reports = try #require(document["organizations"] as? [[String: Any]])
+        let reportSchema = (schema["$defs"] as? [String: Any])?["report"] as? [String: Any]
+        for report in reports {
+            for key in reportSchema?["required"] as? [String] ?? [] { #expect(report[key] != nil, "\(key)") }
+            #expect(report["kind"] as? String == "cogramctl-apply-report")
+        }
+        #expect(reports.map { ($0["organization"] as? [String: Any])?["name"] as? String } == ["Acme EU", "Acme US"])
+        #expect(reports.map { $0["status"] as? String } == ["applied", "failed"])
+        let totals = try #require(document["totals"] as? [String: Any])
+        #expect(totals["organizations"] as? Int == 2 && totals["exit_code"] as? Int == 1, "\(totals)")
+        let summary = try #require(totals["summary"] as? [String: Int])
+        #expect(summary["done"] == 5 && summary["failed"] == 1, "\(summary)")
+        #expect(!applied.stdout.contains("===") && !applied.stdout.contains("Totals:"), "only the document on stdout")
+    }
+
+    /// An interrupt while a plan set's organizations are checked (every read slowed down so that the window is
+    /// wide) stops the run before any organization starts: the reads in flight finish, nothing is written in
+    /// either organization, each is reported not started, exit 130.
+    @Test(arguments: [SIGINT, SIGTERM])
+    func anInterruptBeforeAnyOrganizationStartsAppliesNone(signal: Int32) async throws {
+        let f = try await Fixture.start(serving: ["--fault-latency-ms", "1500"])
+        let planned = try await f.run(["plan", "manifests", "--out", "set.json"], f.environment())
+        let apply = try BackgroundBinary(["apply", "set.json"], environment: f.environment(), in: f.folder)
+        try await Task.sleep(for: .seconds(2.5))
+        apply.send(signal)
+        let status = await apply.wait(timeout: 120)
+        let after = try f.memberships()
+        await f.stop()
+
+        #expect(planned.status == 0, "\(planned.stderr)")
+        #expect(status == 130, "exit \(status)\n\(apply.stdout)\n\(apply.stderr)")
+        #expect(apply.stderr.contains("Interrupt: finishing the changes in flight"), "\(apply.stderr)")
+        #expect(apply.stderr.contains("Stopped: Acme EU not started; Acme US not started. Run apply again to finish."), "\(apply.stderr)")
+        #expect(apply.stdout.hasSuffix("(Acme EU: not started; Acme US: not started).\n"), "\(apply.stdout)")
+        #expect(after.us.isEmpty && after.eu.isEmpty, "nothing written in either organization: \(after)")
+    }
+
+    /// An interrupt while the first organization applies lets its changes in flight finish, applies no further
+    /// organization, reports each one's state and exits 130; the next apply finishes both.
+    @Test func anInterruptDuringOneOrganizationStartsNoOther() async throws {
+        let f = try await Fixture.start(serving: ["--fault-latency-ms", "700"])
+        let apply = try BackgroundBinary(["apply", "manifests", "--auto-approve"], environment: f.environment(), in: f.folder)
+        let started = await apply.wait(timeout: 120) { apply.stdout.contains("=== Acme EU ===") }
+        apply.send(SIGINT)
+        let status = await apply.wait(timeout: 120)
+        let between = try f.memberships()
+        let again = try await f.run(["apply", "manifests", "--auto-approve"], f.environment())
+        let after = try f.memberships()
+        await f.stop()
+
+        #expect(started, "\(apply.stderr)")
+        #expect(status == 130, "exit \(status)\n\(apply.stdout)\n\(apply.stderr)")
+        #expect(apply.stderr.contains("Acme US not started. Run apply again to finish."), "\(apply.stderr)")
+        #expect(apply.stdout.contains("; Acme US: not started).\n") && apply.stdout.components(separatedBy: "=== Acme US ===").count == 2, "only in the plan shown: \(apply.stdout)")
+        #expect(between.us.isEmpty, "no write in the organization not started: \(between.us)")
+        #expect(again.status == 0, "\(again.stdout)\n\(again.stderr)")
+        #expect(after.eu == ["EU One": ["admin@eu.example": .owner, "ana@eu.example": .editor]], "\(after.eu)")
+        #expect(after.us == ["US One": ["admin@us.example": .owner, "ana@us.example": .editor]], "\(after.us)")
+    }
+
+    /// `plan --sandbox --out` over two roots, then `apply set.json --sandbox`, with no key anywhere: each
+    /// organization applied in the embedded sandbox with its own sandbox key, which also checks the signatures.
+    @Test func aPlanSetSavedAgainstTheSandboxAppliesWithSandbox() async throws {
+        let folder = try makeTemporaryDirectory("cogramctl-orgs-sandbox-set")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for (name, prefix) in [("Acme US", "us"), ("Acme EU", "eu")] {
+            let root = folder.appendingPathComponent("manifests").appendingPathComponent(prefix)
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            try Self.manifest(name, prefix, variable: "COGRAM_API_KEY_\(prefix.uppercased())")
+                .write(to: root.appendingPathComponent("org.yaml"), atomically: true, encoding: .utf8)
+        }
+        let planned = try await Binary.run(["plan", "manifests", "--sandbox", "--out", "set.json"], environment: ["NO_COLOR": "1"], in: folder)
+        let hint = try #require(planned.stderr.split(separator: "Apply exactly this plan set with: cogramctl ").last?.split(separator: "\n").first)
+        let applied = try await Binary.run(hint.split(separator: " ").map(String.init), environment: ["NO_COLOR": "1"], in: folder)
+        let again = try await Binary.run(["plan", "manifests", "--sandbox", "--detailed-exitcode"], environment: ["NO_COLOR": "1"], in: folder)
+
+        #expect(planned.status == 0, "\(planned.stdout)\n\(planned.stderr)")
+        #expect(hint.hasPrefix("apply set.json --sandbox="), "the hint names the database: \(hint)")
+        #expect(applied.status == 0, "\(applied.stdout)\n\(applied.stderr)")
+        #expect(applied.stdout.contains("Totals: 6 changes applied, 0 failed in 2 organizations"), "\(applied.stdout)")
+        #expect(again.status == 0, "nothing left to do in either organization: \(again.stdout)\n\(again.stderr)")
     }
 }
