@@ -66,13 +66,17 @@ public func renderHuman(_ report: AccessReport) -> String {
         counts.append(count)
         if count > widths[column] { widths[column] = count }
     }
-    for grant in report.grants {
-        add(grant.email, column: 0)
-        add(grant.organizationRole, column: 1)
-        add(grant.projectExternalID ?? (grant.projectID.map { "id \($0)" } ?? "-"), column: 2)
-        add(grant.projectName ?? "", column: 3)
-        add(grant.projectStatus ?? "", column: 4)
-        add(grant.projectRole ?? "", column: 5)
+    // Through the buffer, each field is read in place: `for grant in report.grants` copied every grant (nine
+    // strings retained and released) in both loops.
+    report.grants.withUnsafeBufferPointer { grants in
+        for index in grants.indices {
+            add(grants[index].email, column: 0)
+            add(grants[index].organizationRole, column: 1)
+            add(grants[index].projectExternalID ?? (grants[index].projectID.map { "id \($0)" } ?? "-"), column: 2)
+            add(grants[index].projectName ?? "", column: 3)
+            add(grants[index].projectStatus ?? "", column: 4)
+            add(grants[index].projectRole ?? "", column: 5)
+        }
     }
     let padding = (0...(widths.max() ?? 0)).map { String(repeating: " ", count: $0) }
     out.reserveCapacity(out.utf8.count + (report.grants.count + 1) * (widths.reduce(0, +) + 2 * columns + 40) + 4096)
@@ -86,16 +90,19 @@ public func renderHuman(_ report: AccessReport) -> String {
     }
     writeCells(row: 0)
     out += header[columns] + "\n"
-    for (row, grant) in report.grants.enumerated() {
-        writeCells(row: row + 1)
-        if case .entry(let file, let line)? = grant.managedBy, isPrintableASCII(file) {
-            out += file
-            out += ":"
-            out += String(line)
-        } else {
-            out += t(grant.managedBy?.description ?? "no project membership")
+    report.grants.withUnsafeBufferPointer { grants in
+        for row in grants.indices {
+            writeCells(row: row + 1)
+            let managedBy = grants[row].managedBy
+            if case .entry(let file, let line)? = managedBy, isPrintableASCII(file) {
+                out += file
+                out += ":"
+                out += String(line)
+            } else {
+                out += t(managedBy?.description ?? "no project membership")
+            }
+            out += "\n"
         }
-        out += "\n"
     }
     if !report.usersInNoManifest.isEmpty {
         out += "\nUsers in no manifest:\n"

@@ -204,7 +204,7 @@ public func makeAccessReport(
         emails: emails, emailSlots: emailSlots,
         projectKeys: observed.projects.map { (true, $0.externalID ?? "", $0.id) } + [(false, "", "")],
         projectSlots: projectSlots)
-    grants = order.map { grants[$0] }
+    permute(&grants, into: order)
 
     var named = Set<String>()
     for user in desired.users { named.insert(user.normalizedEmail) }
@@ -229,13 +229,33 @@ public func makeAccessReport(
         day: evaluation.day, window: evaluation.window)
 }
 
+/// Puts `elements[order[p]]` at each position p, moving elements along the permutation's cycles instead of
+/// copying them into a new array (a copy of a grant retains nine strings).
+func permute<Element>(_ elements: inout [Element], into order: [Int]) {
+    var order = order
+    elements.withUnsafeMutableBufferPointer { elements in
+        for start in order.indices {
+            var current = start
+            while order[current] != start {
+                let next = order[current]
+                elements.swapAt(current, next)
+                order[current] = current
+                current = next
+            }
+            order[current] = current
+        }
+    }
+}
+
 /// `grants` in `grantOrder`, equal grants in their given order.
 func sortedByGrantOrder(_ grants: [AccessGrant]) -> [AccessGrant] {
     let order = grantOrderIndices(
         emails: grants.map { normalizeEmail($0.email) }, emailSlots: Array(grants.indices),
         projectKeys: grants.map { ($0.projectID != nil, $0.projectExternalID ?? "", $0.projectID ?? "") },
         projectSlots: Array(grants.indices))
-    return order.map { grants[$0] }
+    var grants = grants
+    permute(&grants, into: order)
+    return grants
 }
 
 /// The positions of rows in `grantOrder`, equal rows in their given order. A row is its email's slot in `emails`
