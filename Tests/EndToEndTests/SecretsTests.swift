@@ -100,9 +100,10 @@ import Testing
                     || unauthorized.stderr.lowercased().contains("api key"), "\(unauthorized.stderr.suffix(800))")
             _ = try await run("wrong key apply", ["apply", ".", "--auto-approve", "--verbose"], extra: ["COGRAM_API_KEY": wrongKey], expect: 1)
             let deadPort = try Self.closedPort()
-            let refused = try await run("dead server", ["plan", ".", "--verbose"], extra: ["COGRAM_API_URL": "http://127.0.0.1:\(deadPort)"], expect: 1)
+            // One retry is enough to log a retry decision; the default five would wait out seconds of backoff.
+            let refused = try await run("dead server", ["plan", ".", "--verbose", "--max-retries", "1"], extra: ["COGRAM_API_URL": "http://127.0.0.1:\(deadPort)"], expect: 1)
             #expect(!refused.stderr.isEmpty)
-            _ = try await run("dead server import", ["import", "--out", "imported-dead", "--verbose"],
+            _ = try await run("dead server import", ["import", "--out", "imported-dead", "--verbose", "--max-retries", "1"],
                               extra: ["COGRAM_API_URL": "http://127.0.0.1:\(deadPort)"], expect: 1)
             _ = try await run("https refused", ["plan", ".", "--verbose"], extra: ["COGRAM_API_URL": "http://example.com"], expect: nil)
 
