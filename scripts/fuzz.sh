@@ -22,13 +22,18 @@ build() {
     # CogramCore first, as the module CogramManifest re-exports (instrumented too: its rules run on every input).
     swiftc "${flags[@]}" -module-name CogramCore -emit-module -emit-module-path "$out/modules/CogramCore.swiftmodule" \
         -emit-library -static -o "$out/libCogramCore.a" Sources/CogramCore/*.swift
+    # The C shim the loader's file writer imports (`syncfs`), with a module map of its own (SwiftPM makes one).
+    mkdir -p "$out/CFileSync"
+    printf 'module CFileSync {\n    header "%s"\n    export *\n}\n' "$PWD/Sources/CFileSync/include/CFileSync.h" \
+        > "$out/CFileSync/module.modulemap"
+    clang -c -fsanitize=address -O0 -g -I Sources/CFileSync/include -o "$out/CFileSync.o" Sources/CFileSync/CFileSync.c
     # One module of the loader's sources plus the entry file: internals stay reachable, SwiftPM is not involved.
     # -parse-as-library: the entry file has top-level declarations only; libFuzzer provides main.
     local sources=()
     while IFS= read -r -d '' file; do sources+=("$file"); done < <(find Sources/CogramManifest -name '*.swift' -print0 | sort -z)
     swiftc "${flags[@]}" -use-ld=lld \
         -module-name CogramManifest \
-        -I Sources/CLibYAML -lyaml -I "$out/modules" -L "$out" -lCogramCore \
+        -I Sources/CLibYAML -lyaml -I "$out/modules" -L "$out" -lCogramCore -I "$out/CFileSync" "$out/CFileSync.o" \
         "${sources[@]}" Fuzz/ManifestFuzzer.swift \
         -o "$binary"
     echo "built $binary"
