@@ -38,9 +38,18 @@ struct ServedSandbox: Sendable {
 
     /// Serves `database` (holding one organization) with `key` and `arguments` added to the command line.
     static func start(database: String, key: String, arguments: [String] = [], in folder: URL) async throws -> ServedSandbox {
+        let (server, url) = try await launch(
+            database: database, environment: ["COGRAM_SANDBOX_API_KEY": key, "NO_COLOR": "1"], arguments: arguments, in: folder)
+        return ServedSandbox(server: server, url: url, key: key)
+    }
+
+    /// Starts `sandbox serve` on a free port with `environment` and waits until it says its URL.
+    static func launch(
+        database: String, environment: [String: String], arguments: [String] = [], in folder: URL
+    ) async throws -> (BackgroundBinary, String) {
         let server = try BackgroundBinary(
             ["sandbox", "serve", "--db", database, "--port", "0", "--rate-limit", "100000"] + arguments,
-            environment: ["COGRAM_SANDBOX_API_KEY": key, "NO_COLOR": "1"], in: folder)
+            environment: environment, in: folder)
         let listening = await server.wait(timeout: 60) { server.stderr.contains("listening on http://") }
         let url = server.stderr.split(separator: "\n").first { $0.contains("listening on http://") }
             .flatMap { line in line.split(separator: " ").first { $0.hasPrefix("http://") } }.map(String.init)
@@ -49,7 +58,7 @@ struct ServedSandbox: Sendable {
             _ = await server.wait(timeout: 30)
             throw NotListening(stderr: server.stderr)
         }
-        return ServedSandbox(server: server, url: url, key: key)
+        return (server, url)
     }
 
     /// The environment that points the binary at this server.

@@ -38,18 +38,7 @@ import Testing
 
     /// `sandbox serve` over a database that holds several organizations and their keys already (no key of its own).
     static func serve(database: String, in folder: URL) async throws -> (BackgroundBinary, String) {
-        let server = try BackgroundBinary(
-            ["sandbox", "serve", "--db", database, "--port", "0", "--rate-limit", "100000"],
-            environment: ["NO_COLOR": "1"], in: folder)
-        let listening = await server.wait(timeout: 60) { server.stderr.contains("listening on http://") }
-        let url = server.stderr.split(separator: "\n").first { $0.contains("listening on http://") }
-            .flatMap { line in line.split(separator: " ").first { $0.hasPrefix("http://") } }.map(String.init)
-        guard listening, let url else {
-            server.send(SIGKILL)
-            _ = await server.wait(timeout: 30)
-            throw ServedSandbox.NotListening(stderr: server.stderr)
-        }
-        return (server, url)
+        try await ServedSandbox.launch(database: database, environment: ["NO_COLOR": "1"], in: folder)
     }
 
     @Test func planPlansEachOrganizationWithItsOwnKey() async throws {
