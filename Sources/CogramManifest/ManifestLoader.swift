@@ -269,13 +269,15 @@ public struct ManifestLoader: Sendable {
             desired.groups.append(contentsOf: fragment.groups)
             entries.append(contentsOf: fragment.projects)
         }
-        desired.projects = entries.map(\.project)
+        // The checks of keys see every project, expanded already: one array of projects is built, not two.
+        // Diagnostics are sorted by location at the end, so the order of the checks does not show.
+        desired.projects = GroupExpansion.expand(entries, groups: &desired.groups, diagnostics: &diagnostics)
         checkUniqueness(&desired, diagnostics: &diagnostics)
         checkOwnership(desired, diagnostics: &diagnostics)
-        let expanded = GroupExpansion.expand(entries, groups: &desired.groups, diagnostics: &diagnostics)
         // Projects with errors of their own took part in the checks of keys and of group names only.
-        desired.projects = entries.allSatisfy(\.isComplete)
-            ? expanded : entries.indices.filter { entries[$0].isComplete }.map { expanded[$0] }
+        if !entries.allSatisfy(\.isComplete) {
+            desired.projects = entries.indices.filter { entries[$0].isComplete }.map { desired.projects[$0] }
+        }
         checkOffboarded(desired, diagnostics: &diagnostics)
         if let today {
             let evaluation = desired.evaluated(asOf: today, warningWindow: 0)

@@ -292,7 +292,9 @@ private struct ComposerSession {
             let pairs = resolveMerges(Array(scratch[frame.childrenStart...]))
             document.children.append(contentsOf: pairs)
         } else {
-            document.children.append(contentsOf: scratch[frame.childrenStart...])
+            scratch.withUnsafeBufferPointer { written in
+                document.children.append(contentsOf: UnsafeBufferPointer(rebasing: written[frame.childrenStart...]))
+            }
         }
         // One pass over the children as kept; the end offset over the children as written, which are the same
         // unless merges were resolved.
@@ -311,7 +313,8 @@ private struct ComposerSession {
                 }
             }
         }
-        scratch.removeLast(scratch.count - frame.childrenStart)
+        // Usually a few children: popping them costs less than the general `removeSubrange`.
+        while scratch.count > frame.childrenStart { scratch.removeLast() }
         let count = Int32(truncatingIfNeeded: document.children.count) - start
         let id = append(YAMLDocument.Node(
             kind: frame.isMapping ? .mapping : .sequence, style: .plain, tag: frame.tag, line: frame.line,
