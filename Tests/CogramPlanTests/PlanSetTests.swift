@@ -27,6 +27,19 @@ import Testing
         return try JSONSerialization.data(withJSONObject: json)
     }
 
+    /// The set's JSON with `fields` set in the `organization` of the plan at each position (from 0).
+    private func editedOrganizations(_ set: PlanSet, _ fields: [Int: [String: Any]]) throws -> Data {
+        try edited(set) { json in
+            var plans = json["plans"] as! [[String: Any]]
+            for (position, fields) in fields {
+                var organization = plans[position]["organization"] as! [String: Any]
+                organization.merge(fields) { $1 }
+                plans[position]["organization"] = organization
+            }
+            json["plans"] = plans
+        }
+    }
+
     private func verify(_ data: Data) throws -> PlanSet {
         try UnverifiedPlanSet(data: data).verified(key: keys)
     }
@@ -89,37 +102,17 @@ import Testing
 
     @Test func swappedNamesOrKeyVariablesBreakTheInnerSignatures() throws {
         let set = try TwoOrganizationPlans.signedSet()
-        let swappedNames = try edited(set) { json in
-            var plans = json["plans"] as! [[String: Any]]
-            var first = plans[0]["organization"] as! [String: Any]
-            var second = plans[1]["organization"] as! [String: Any]
-            (first["name"], second["name"]) = (second["name"], first["name"])
-            plans[0]["organization"] = first
-            plans[1]["organization"] = second
-            json["plans"] = plans
-        }
+        let swappedNames = try editedOrganizations(set, [0: ["name": "Acme US"], 1: ["name": "Acme EU"]])
         #expect(throws: PlanSetError.plan(position: 1, .badSignature("the API key"))) { try verify(swappedNames) }
         // Plan 1 (Acme EU) made to name the US key variable: checked with the US key, its signature fails.
-        let swappedVariables = try edited(set) { json in
-            var plans = json["plans"] as! [[String: Any]]
-            var first = plans[0]["organization"] as! [String: Any]
-            first["api_key_env"] = "COGRAM_API_KEY_US"
-            plans[0]["organization"] = first
-            json["plans"] = plans
-        }
+        let swappedVariables = try editedOrganizations(set, [0: ["api_key_env": "COGRAM_API_KEY_US"]])
         #expect(try UnverifiedPlanSet(data: swappedVariables).keyVariables == ["COGRAM_API_KEY_US", "COGRAM_API_KEY_US"])
         #expect(throws: PlanSetError.plan(position: 1, .badSignature("the API key"))) { try verify(swappedVariables) }
     }
 
     @Test func onlyKindAndKeyVariablesAreReadBeforeVerification() throws {
         let set = try TwoOrganizationPlans.signedSet()
-        let badVariable = try edited(set) { json in
-            var plans = json["plans"] as! [[String: Any]]
-            var organization = plans[1]["organization"] as! [String: Any]
-            organization["api_key_env"] = "AWS_SECRET_ACCESS_KEY\u{1B}[2J"
-            plans[1]["organization"] = organization
-            json["plans"] = plans
-        }
+        let badVariable = try editedOrganizations(set, [1: ["api_key_env": "AWS_SECRET_ACCESS_KEY\u{1B}[2J"]])
         #expect(throws: PlanSetError.badKeyVariable(plan: 2)) { try UnverifiedPlanSet(data: badVariable) }
         // Neither the variable nor the kind found is printed.
         #expect(!PlanSetError.badKeyVariable(plan: 2).description.contains("AWS"))
