@@ -2,7 +2,7 @@
 /// reached more than once keeps one role: a direct `email` entry wins over any group; among groups the highest
 /// role wins (owner > editor > viewer), the first group listed on a tie.
 enum GroupExpansion {
-    static func expand(_ entries: [ProjectEntry], groups: inout [DesiredGroup], diagnostics: inout [Diagnostic]) -> [DesiredProject] {
+    static func expand(_ entries: some Sequence<ProjectEntry>, groups: inout [DesiredGroup], diagnostics: inout [Diagnostic]) -> [DesiredProject] {
         var byName: [String: DesiredGroup] = [:]
         groups = groups.filter { group in
             if let first = byName[group.name] {

@@ -275,8 +275,8 @@ struct ManifestDecoder {
         emails.reserveCapacity(items.count)
         for item in items {
             // The usual entry, straight to its member: no tuple of optionals to copy for each of many thousands.
-            if let member = plainMember(item) {
-                let normalized = normalizeEmail(member.email)
+            if let plain = plainMember(item) {
+                let (member, normalized) = plain
                 if let first = emails.updateValue(item, forKey: normalized) {
                     emails[normalized] = first
                     error(item, "duplicate member '\(member.email)' \(which); first listed at \(location(first))")
@@ -351,8 +351,8 @@ struct ManifestDecoder {
 
     /// The usual member entry, a valid `email` and `role` and no other key, read by a path that has nothing to
     /// report and so needs no mutable access; nil sends the entry through the checks that report (and give the
-    /// same member when there is nothing to report).
-    private func plainMember(_ node: NodeID) -> DesiredMember? {
+    /// same member when there is nothing to report). The member comes with its normalized email.
+    private func plainMember(_ node: NodeID) -> (DesiredMember, String)? {
         guard document.kind(node) == .mapping, document.pairCount(node) == 2 else { return nil }
         var emailNode: NodeID = -1
         var roleNode: NodeID = -1
@@ -367,9 +367,19 @@ struct ManifestDecoder {
             }
         }
         guard emailNode >= 0, roleNode >= 0, let role = knownProjectRole(roleNode),
-              document.kind(emailNode) == .scalar, !document.isNull(emailNode), let email = document.scalar(emailNode),
-              Self.isPlausibleEmail(email) else { return nil }
-        return DesiredMember(email: email, role: role, location: location(node))
+              document.kind(emailNode) == .scalar, !document.isNull(emailNode) else { return nil }
+        // An ASCII email is checked, and found lower-case or not, on its bytes in one pass before its `String`
+        // is made (ASCII bytes make a `String` of the same bytes, so the answer is the one `isPlausibleEmail`
+        // gives); anything else takes the `String` path.
+        var hasUpper = false
+        let ascii = document.withScalarBytes(emailNode) { bytes in Self.isPlausibleASCIIEmail(bytes, hasUpper: &hasUpper) }
+        guard ascii != false, let email = document.scalar(emailNode) else { return nil }
+        if ascii == nil {
+            guard Self.isPlausibleEmail(email) else { return nil }
+            return (DesiredMember(email: email, role: role, location: location(node)), normalizeEmail(email))
+        }
+        let member = DesiredMember(email: email, role: role, location: location(node))
+        return (member, hasUpper ? email.lowercased() : email)
     }
 
     /// A project role written as one of its names, found by comparing bytes; nil for anything else, which
@@ -544,8 +554,9 @@ struct ManifestDecoder {
         // Nearly every email is ASCII; checking its bytes gives the same answer as the Character rules below
         // (for ASCII, `isWhitespace` is exactly 0x09–0x0D and space) without Unicode property lookups, which
         // were a third of the time spent loading a large organization.
-        let ascii = value.utf8.withContiguousStorageIfAvailable { bytes in isPlausibleASCIIEmail(bytes) }
-        if let ascii = ascii ?? isPlausibleASCIIEmail(value.utf8) {
+        var hasUpper = false
+        var contiguous = value
+        if let ascii = contiguous.withUTF8({ bytes in isPlausibleASCIIEmail(bytes, hasUpper: &hasUpper) }) {
             return ascii
         }
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
@@ -557,37 +568,58 @@ struct ManifestDecoder {
     }
 
     /// The answer for an all-ASCII email; nil when a byte is not ASCII (the Character rules decide then), so every
-    /// byte is looked at before the answer is given.
-    private static func isPlausibleASCIIEmail<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Bool? {
-        var plausible = bytes.count <= 254
+    /// byte is looked at before the answer is given. `hasUpper` is set when an ASCII email has an upper-case letter.
+    private static func isPlausibleASCIIEmail(_ bytes: UnsafeBufferPointer<UInt8>, hasUpper: inout Bool) -> Bool? {
+        // One pass ORs each byte's class from a table, so the loop over every byte has no branch that depends
+        // on the byte (a comparison per character class mispredicted often); the domain is then looked at alone.
+        var seen: UInt8 = 0
         var atCount = 0
-        var localLength = 0
-        var domainLength = 0
-        var domainDots = 0
-        var previous: UInt8 = 0
-        for byte in bytes {
-            switch byte {
-            case 0x80...:
-                return nil
-            case 0x09...0x0D, UInt8(ascii: " "), UInt8(ascii: ","), UInt8(ascii: "<"), UInt8(ascii: ">"):
-                plausible = false
-            case UInt8(ascii: "@"):
-                atCount += 1
-            default:
-                if atCount == 0 {
-                    localLength += 1
-                } else {
-                    // Labels must be non-empty: no dot first, last or twice in a row in the domain.
-                    if byte == UInt8(ascii: ".") {
-                        if domainLength == 0 || previous == UInt8(ascii: ".") { plausible = false }
-                        domainDots += 1
-                    }
-                    domainLength += 1
+        var atIndex = 0
+        emailByteClasses.withUnsafeBufferPointer { classes in
+            for index in bytes.indices {
+                let byteClass = classes[Int(bytes[index])]
+                seen |= byteClass
+                if byteClass == EmailByteClass.at {
+                    atCount += 1
+                    atIndex = index
                 }
+            }
+        }
+        if seen & EmailByteClass.nonASCII != 0 { return nil }
+        hasUpper = seen & EmailByteClass.upper != 0
+        guard bytes.count <= 254, seen & EmailByteClass.excluded == 0, atCount == 1, atIndex > 0 else { return false }
+        // Labels must be non-empty: no dot first, last or twice in a row in the domain, and at least one dot.
+        let dot = UInt8(ascii: ".")
+        let domain = UnsafeBufferPointer(rebasing: bytes[(atIndex + 1)...])
+        guard let first = domain.first, first != dot, domain.last != dot else { return false }
+        var dots = 0
+        var previous: UInt8 = 0
+        for byte in domain {
+            if byte == dot {
+                if previous == dot { return false }
+                dots += 1
             }
             previous = byte
         }
-        return plausible && atCount == 1 && localLength > 0 && domainDots > 0 && previous != UInt8(ascii: ".")
+        return dots > 0
+    }
+
+    private enum EmailByteClass {
+        static let nonASCII: UInt8 = 1
+        /// White space (0x09–0x0D, space), `,`, `<` and `>`.
+        static let excluded: UInt8 = 2
+        static let at: UInt8 = 4
+        static let upper: UInt8 = 8
+    }
+
+    private static let emailByteClasses: [UInt8] = (0...255).map { (value: Int) -> UInt8 in
+        switch value {
+        case 0x80...: EmailByteClass.nonASCII
+        case 0x09...0x0D, 0x20, 0x2C, 0x3C, 0x3E: EmailByteClass.excluded
+        case 0x40: EmailByteClass.at
+        case 0x41...0x5A: EmailByteClass.upper
+        default: 0
+        }
     }
 
     /// A plain decimal integer (no sign, at most 6 digits) of at least `minimum`.

@@ -244,7 +244,10 @@ public struct ManifestLoader: Sendable {
         _ fragments: [ManifestFragment], files: [String], today: CalendarDay? = nil, diagnostics: inout [Diagnostic]
     ) -> DesiredState {
         var desired = DesiredState(files: files)
-        var entries: [ProjectEntry] = []
+        // Each file's projects stay in their file's array: appending them to one array would copy (and later
+        // release) every field of every project.
+        var entryLists: [[ProjectEntry]] = []
+        entryLists.reserveCapacity(fragments.count)
         for fragment in fragments {
             // Files are split by root before they are merged: a second section here is in the same folder.
             if let organization = fragment.organization {
@@ -267,16 +270,17 @@ public struct ManifestLoader: Sendable {
             setOnce(fragment.policies, into: &desired.policies, key: "policies", at: \.location, &diagnostics)
             desired.users.append(contentsOf: fragment.users)
             desired.groups.append(contentsOf: fragment.groups)
-            entries.append(contentsOf: fragment.projects)
+            entryLists.append(fragment.projects)
         }
         // The checks of keys see every project, expanded already: one array of projects is built, not two.
         // Diagnostics are sorted by location at the end, so the order of the checks does not show.
-        desired.projects = GroupExpansion.expand(entries, groups: &desired.groups, diagnostics: &diagnostics)
+        desired.projects = GroupExpansion.expand(entryLists.joined(), groups: &desired.groups, diagnostics: &diagnostics)
         checkUniqueness(&desired, diagnostics: &diagnostics)
         checkOwnership(desired, diagnostics: &diagnostics)
         // Projects with errors of their own took part in the checks of keys and of group names only.
-        if !entries.allSatisfy(\.isComplete) {
-            desired.projects = entries.indices.filter { entries[$0].isComplete }.map { desired.projects[$0] }
+        if !entryLists.allSatisfy({ list in list.indices.allSatisfy { list[$0].isComplete } }) {
+            let complete = entryLists.flatMap { list in list.indices.map { list[$0].isComplete } }
+            desired.projects = complete.indices.filter { complete[$0] }.map { desired.projects[$0] }
         }
         checkOffboarded(desired, diagnostics: &diagnostics)
         if let today {
@@ -297,40 +301,50 @@ public struct ManifestLoader: Sendable {
     }
 
     private static func checkUniqueness(_ desired: inout DesiredState, diagnostics: inout [Diagnostic]) {
+        // Fields are read in place (a loop over `desired`'s arrays would copy every user and project), and the
+        // users are filtered only when one is a duplicate.
         var users: [String: SourceLocation] = [:]
-        users.reserveCapacity(desired.users.count)
-        desired.users = desired.users.filter { user in
-            if let first = users[user.normalizedEmail] {
-                diagnostics.append(Diagnostic(.error, at: user.location, "duplicate user '\(user.email)'; first listed at \(first)"))
-                return false
+        let allUsers = desired.users
+        users.reserveCapacity(allUsers.count)
+        var duplicateUsers: Set<Int> = []
+        for index in allUsers.indices {
+            let normalized = allUsers[index].normalizedEmail
+            if let first = users[normalized] {
+                diagnostics.append(Diagnostic(.error, at: allUsers[index].location,
+                    "duplicate user '\(allUsers[index].email)'; first listed at \(first)"))
+                duplicateUsers.insert(index)
+                continue
             }
-            users[user.normalizedEmail] = user.location
-            return true
+            users[normalized] = allUsers[index].location
+        }
+        if !duplicateUsers.isEmpty {
+            desired.users = allUsers.indices.filter { !duplicateUsers.contains($0) }.map { allUsers[$0] }
         }
         // External ids and previous external ids share one namespace: each names one Cogram project.
         var keys: [String: (SourceLocation, String)] = [:]
         keys.reserveCapacity(desired.projects.count)
         var ids: [String: SourceLocation] = [:]
-        for project in desired.projects {
-            if let (first, kind) = keys[project.externalID] {
-                diagnostics.append(Diagnostic(.error, at: project.location,
-                    "duplicate project external_id '\(project.externalID)'; already used as \(kind) at \(first)"))
+        let projects = desired.projects
+        for index in projects.indices {
+            if let (first, kind) = keys[projects[index].externalID] {
+                diagnostics.append(Diagnostic(.error, at: projects[index].location,
+                    "duplicate project external_id '\(projects[index].externalID)'; already used as \(kind) at \(first)"))
             } else {
-                keys[project.externalID] = (project.location, "external_id")
+                keys[projects[index].externalID] = (projects[index].location, "external_id")
             }
-            for previous in project.previousExternalIDs {
+            for previous in projects[index].previousExternalIDs {
                 if let (first, kind) = keys[previous] {
-                    diagnostics.append(Diagnostic(.error, at: project.location,
-                        "previous external_id '\(previous)' of '\(project.externalID)' is already used as \(kind) at \(first)"))
+                    diagnostics.append(Diagnostic(.error, at: projects[index].location,
+                        "previous external_id '\(previous)' of '\(projects[index].externalID)' is already used as \(kind) at \(first)"))
                 } else {
-                    keys[previous] = (project.location, "a previous external_id")
+                    keys[previous] = (projects[index].location, "a previous external_id")
                 }
             }
-            if let id = project.id {
+            if let id = projects[index].id {
                 if let first = ids[id] {
-                    diagnostics.append(Diagnostic(.error, at: project.location, "project id '\(id)' is adopted twice; first at \(first)"))
+                    diagnostics.append(Diagnostic(.error, at: projects[index].location, "project id '\(id)' is adopted twice; first at \(first)"))
                 } else {
-                    ids[id] = project.location
+                    ids[id] = projects[index].location
                 }
             }
         }

@@ -101,3 +101,19 @@ import Testing
         ])
     }
 }
+
+/// Member emails take a path that checks their bytes in place; these are the rules the `String` check applies.
+@Suite struct MemberEmailBytesTests {
+    @Test func theByteCheckGivesTheRulesOfTheStringCheck() {
+        let emails = [
+            "a@.example", "a@x.example.", "a@x..example", "@x.example", "a@example", "a b@x.example", "a@b@x.example",
+            "Ana@X.example", "ana@x.example", "a..b@x.example", "é@x.example", "a@", "a<b@x.example", "a\\tb@x.example",
+        ]
+        let entries = emails.map { "      - {email: \"\($0)\", role: owner}\n" }.joined()
+        let found = messages("version: 1\nprojects:\n  - external_id: p\n    name: P\n    members:\n" + entries)
+        let invalidLines = found.filter { $0.contains(": invalid email '") }.map { $0.prefix { $0 != ":" } }
+        #expect(invalidLines == ["6", "7", "8", "9", "10", "11", "12", "17", "18", "19"])
+        #expect(found.contains("14:9: duplicate member 'ana@x.example' in project 'p'; first listed at test.yaml:13:9"))
+        #expect(found.count == 11)
+    }
+}

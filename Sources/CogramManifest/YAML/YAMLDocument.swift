@@ -190,6 +190,14 @@ public struct YAMLDocument: Sendable {
         }
     }
 
+    /// `body` over a scalar's bytes where they are, so a check of them needs no `String`.
+    func withScalarBytes<Result>(_ id: NodeID, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        let node = nodes[Int(id)]
+        return bytes.withUnsafeBufferPointer { buffer in
+            body(UnsafeBufferPointer(rebasing: buffer[Int(node.start)..<Int(node.start + node.count)]))
+        }
+    }
+
     /// Whether a scalar's text is all ASCII.
     func scalarIsASCII(_ id: NodeID) -> Bool {
         let node = nodes[Int(id)]
