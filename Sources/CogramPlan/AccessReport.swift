@@ -119,25 +119,36 @@ public func makeAccessReport(
     let state = evaluation.state
 
     // Per Cogram project id: what stands behind each member the manifests grant as of the day, for projects whose
-    // members they manage. The relative path is worked out once per file, not once per member.
+    // members they manage, as a range of (email number, entry) pairs. Each normalized email the entries name has a
+    // number, so that a membership is matched by indexing an array rather than by hashing its email in a table
+    // per project. The relative path is worked out once per file, not once per member.
     let matching = ProjectMatching(desired: state, projects: observed.projects)
-    var granted: [String: [String: ManagedBy]] = [:]
+    var emailNumbers: [String: Int] = [:]
+    var grantedEntries: [(email: Int, managedBy: ManagedBy)] = []
+    var granted: [String: Range<Int>] = [:]
     var relativeFile: (file: String, relative: String)?
     // Projects and members are read in place through their buffers: iterating copied every project and member
     // (each of their strings retained and released).
     state.projects.withUnsafeBufferPointer { projects in
         for index in projects.indices {
             guard !projects[index].archived, let members = projects[index].members, let match = matching.matches[index] else { continue }
-            var byEmail: [String: ManagedBy] = [:]
-            byEmail.reserveCapacity(members.count)
+            let start = grantedEntries.count
             members.withUnsafeBufferPointer { members in
                 for member in members.indices {
                     let location = members[member].location
                     if relativeFile?.file != location.file { relativeFile = (location.file, base.relative(location.file)) }
-                    byEmail[members[member].normalizedEmail] = .entry(file: relativeFile!.relative, line: location.line)
+                    let email = members[member].normalizedEmail
+                    let number: Int
+                    if let known = emailNumbers[email] {
+                        number = known
+                    } else {
+                        number = emailNumbers.count
+                        emailNumbers[email] = number
+                    }
+                    grantedEntries.append((number, .entry(file: relativeFile!.relative, line: location.line)))
                 }
             }
-            granted[match.id] = byEmail
+            granted[match.id] = start..<grantedEntries.count
         }
     }
 
@@ -175,9 +186,15 @@ public func makeAccessReport(
     var projectSlots: [Int] = []
     projectSlots.reserveCapacity(memberships + observed.users.count)
     var projectsOf: [String: [String]] = [:]
+    // Per slot: its email's number, -1 when no entry names it. While a project's members are read, `entryOf` holds
+    // what stands behind each email number of its entries (a later entry for the same email replacing an earlier).
+    var slotNumbers = emails.map { emailNumbers[$0] ?? -1 }
+    var entryOf = [ManagedBy?](repeating: nil, count: emailNumbers.count)
     for (projectIndex, project) in observed.projects.enumerated() {
         guard let members = observed.members[project.id] else { continue }
-        let byEmail = granted[project.id]
+        let entries = granted[project.id]
+        if let entries { for entry in grantedEntries[entries] { entryOf[entry.email] = entry.managedBy } }
+        defer { if let entries { for entry in grantedEntries[entries] { entryOf[entry.email] = nil } } }
         let status = project.status.rawValue
         members.withUnsafeBufferPointer { members in
             for member in members.indices {
@@ -191,13 +208,20 @@ public func makeAccessReport(
                 } else {
                     slot = emails.count
                     emails.append(normalizeEmail(email))
+                    slotNumbers.append(emailNumbers[emails[slot]] ?? -1)
                     offboarded = !offboardedEmails.isEmpty && offboardedEmails.contains(emails[slot])
                 }
                 let normalized = emails[slot]
                 if offboarded { projectsOf[normalized, default: []].append(project.externalID ?? project.id) }
                 guard only.map({ $0.contains(normalized) }) ?? true else { continue }
                 if let known { hasMembership[known] = true }
-                let managedBy: ManagedBy = byEmail.map { $0[normalized] ?? .notInManifests } ?? .unmanaged
+                let managedBy: ManagedBy
+                if entries == nil {
+                    managedBy = .unmanaged
+                } else {
+                    let number = slotNumbers[slot]
+                    managedBy = (number < 0 ? nil : entryOf[number]) ?? .notInManifests
+                }
                 grants.append(AccessGrant(
                     email: email, userID: members[member].userID, organizationRole: known.map { userRoles[$0] } ?? "unknown",
                     projectExternalID: project.externalID, projectID: project.id, projectName: project.name,
