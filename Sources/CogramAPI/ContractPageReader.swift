@@ -139,12 +139,13 @@ enum ContractPageReader {
             var value = 0
             var digits = 0
             while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
-                if digits == 1, value == 0 { return nil }
+                // A leading zero, or more digits than an `Int` surely holds (checked before they could overflow).
+                if digits == 1 && value == 0 || digits == 18 { return nil }
                 value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
                 digits += 1
                 index += 1
             }
-            guard digits > 0, digits <= 18 else { return nil }
+            guard digits > 0 else { return nil }
             // A fraction or an exponent makes it a number `JSONDecoder` may read otherwise.
             if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) {
                 return nil
