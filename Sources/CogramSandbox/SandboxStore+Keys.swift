@@ -180,7 +180,7 @@ extension SandboxStore {
             var expiresAt: Int64?
             var revoked: Bool
         }
-        let stored: Stored? = try await pool.read { db in
+        let stored: Stored? = try readNow { db in
             try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT id, org_id, name, key_hash, expires_at, revoked_at FROM api_keys WHERE key_hash = ?"),
                 arguments: [hash]

@@ -208,18 +208,21 @@ public final class SandboxStore: Sendable {
 
     // MARK: - Row mapping
 
+    // The mappings read columns by position (in the order of the column lists below), which costs less than
+    // looking each name up in every row of every list.
+
     static func project(from row: Row) -> Project {
         Project(
-            id: row["id"], name: row["name"], description: row["description"], externalID: row["external_id"],
-            status: ProjectStatus(rawValue: row["status"]) ?? .active,
-            createdAt: Timestamp.format(row["created_at"]), updatedAt: Timestamp.format(row["updated_at"]))
+            id: row[0], name: row[1], description: row[2], externalID: row[3],
+            status: ProjectStatus(rawValue: row[4]) ?? .active,
+            createdAt: Timestamp.format(row[5]), updatedAt: Timestamp.format(row[6]))
     }
 
     static func user(from row: Row) -> User {
         User(
-            id: row["id"], email: row["email"], name: row["name"],
-            role: OrganizationRole(rawValue: row["role"]) ?? .member, externalID: row["external_id"],
-            status: UserStatus(rawValue: row["status"]) ?? .active)
+            id: row[0], email: row[1], name: row[2],
+            role: OrganizationRole(rawValue: row[3]) ?? .member, externalID: row[4],
+            status: UserStatus(rawValue: row[5]) ?? .active)
     }
 
     static let projectColumns = "id, name, description, external_id, status, created_at, updated_at"
@@ -233,7 +236,17 @@ public final class SandboxStore: Sendable {
 
     static func member(from row: Row) -> Member {
         Member(
-            userID: row["user_id"], email: row["email"], name: row["name"],
-            role: ProjectRole(rawValue: row["role"]) ?? .viewer, addedAt: Timestamp.format(row["added_at"]))
+            userID: row[0], email: row[1], name: row[2],
+            role: ProjectRole(rawValue: row[3]) ?? .viewer, addedAt: Timestamp.format(row[4]))
+    }
+
+    /// A read on the calling thread, for the server's per-request reads.
+    ///
+    /// GRDB's async `read` hops to a dispatch queue to wait for a reader and again to run on it, and back: four
+    /// thread switches around a query that takes microseconds, about a fifth of the server's CPU per request.
+    /// Here the query runs where the request already is. It briefly occupies one of Swift concurrency's threads,
+    /// which is harmless for indexed reads of a WAL database (they never wait on the writer).
+    func readNow<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.read(body)
     }
 }
