@@ -197,7 +197,12 @@ extension SandboxStore {
 
     func listMembers(orgID: String, projectID: String, page: PageRequest) async throws -> Page<Member> {
         try readNow { db in
-            _ = try Self.fetchProject(db, orgID: orgID, id: projectID)
+            // Only whether the project exists: no copy of its row.
+            guard Self.isBindable(projectID),
+                try Bool.fetchOne(
+                    db.cachedStatement(sql: "SELECT 1 FROM projects WHERE org_id = ? AND id = ?"), arguments: [orgID, projectID]
+                ) != nil
+            else { throw StoreError.projectNotFound(id: projectID) }
             return try Self.paged(
                 db, page, count: "SELECT COUNT(*) FROM members WHERE org_id = ? AND project_id = ?",
                 select: Self.memberSelect + " WHERE m.org_id = ? AND m.project_id = ? ORDER BY m.seq, m.user_id",
