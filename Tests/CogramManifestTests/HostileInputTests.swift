@@ -6,7 +6,6 @@ import Darwin
 #endif
 import CogramManifest
 import Foundation
-import Synchronization
 import Testing
 
 // Hostile and broken manifests: every one is refused with a located error, quickly, without a crash.
@@ -302,7 +301,7 @@ enum HostileCorpus {
                                        sourceLocation: Testing.SourceLocation = #_sourceLocation) async throws {
         let started = Date()
         // The timeout bounds a regression (a quadratic loop) to a failure instead of a hung CI job.
-        let result = try await HostileBinary.run(["validate", path], timeout: max(budget * 4, 20))
+        let result = try await Binary.run(["validate", path], environment: ["NO_COLOR": "1"], timeout: max(budget * 4, 20))
         let elapsed = Date().timeIntervalSince(started)
         let name = (path as NSString).lastPathComponent
         #expect(result.status == 1, "\(name): exit \(result.status)", sourceLocation: sourceLocation)
@@ -314,62 +313,4 @@ enum HostileCorpus {
         if let message { #expect(result.stderr.contains(message), "\(name): \(result.stderr.prefix(500))", sourceLocation: sourceLocation) }
         #expect(elapsed < budget, "\(name) took \(String(format: "%.2f", elapsed)) s", sourceLocation: sourceLocation)
     }
-}
-
-/// Runs the built `cogramctl` (found as EndToEndTests' `Binary` finds it: beside the test bundle, or
-/// `COGRAMCTL_BIN`) without blocking a cooperative thread; kills it after `timeout` seconds.
-enum HostileBinary {
-    struct Result: Sendable {
-        var status: Int32
-        var stderr: String
-    }
-
-    static let path: String = {
-        if let override = ProcessInfo.processInfo.environment["COGRAMCTL_BIN"] { return override }
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("cogramctl").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return Repository.url(".build/debug/cogramctl").path
-    }()
-
-    static func run(_ arguments: [String], timeout: TimeInterval) async throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.currentDirectoryURL = Repository.root
-        process.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "NO_COLOR": "1"]
-        let err = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        let box = HostileDataBox()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            box.set(err.fileHandleForReading.readDataToEndOfFile())
-            group.leave()
-        }
-        group.enter()
-        process.terminationHandler = { _ in group.leave() }
-        try process.run()
-        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            group.notify(queue: .global()) { continuation.resume() }
-        }
-        watchdog.cancel()
-        // A signal (crash, or the watchdog) is never reported as exit 1.
-        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-        return Result(status: status, stderr: String(decoding: box.get(), as: UTF8.self))
-    }
-}
-
-private final class HostileDataBox: Sendable {
-    private let data = Mutex(Data())
-    func set(_ value: Data) { data.withLock { $0 = value } }
-    func get() -> Data { data.withLock { $0 } }
 }

@@ -182,16 +182,18 @@ private func summary(_ plan: Plan) -> [String: [String]] {
 
         """
 
+    /// Cogram as `expiringYAML` asks it to be: no changes, only entries that expire.
+    static let expiringObserved = ObservedState(
+        projects: [F.project("prj_1", externalID: "acme-x", name: "X")],
+        users: [F.user("ana", role: .admin), F.user("ben")],
+        members: ["prj_1": [F.member("ana", .owner), F.member("ben", .editor)]])
+
     @Test(arguments: [
         ("2027-03-16", 14, false), ("2027-03-17", 14, true), ("2027-03-31", 14, true), ("2027-04-01", 14, false),
         ("2027-03-31", 0, true), ("2027-03-30", 0, false), ("2027-01-01", 90, true),
     ])
     func expiringMeansTodayUpToTheEndOfTheWindow(today: String, window: Int, listed: Bool) throws {
-        let observed = ObservedState(
-            projects: [F.project("prj_1", externalID: "acme-x", name: "X")],
-            users: [F.user("ana", role: .admin), F.user("ben")],
-            members: ["prj_1": [F.member("ana", .owner), F.member("ben", .editor)]])
-        let plan = F.plan(try loadYAML(Self.expiringYAML), observed) {
+        let plan = F.plan(try loadYAML(Self.expiringYAML), Self.expiringObserved) {
             $0.now = try! noon(today)
             $0.expiryWarningDays = window
         }
@@ -215,11 +217,7 @@ private func summary(_ plan: Plan) -> [String: [String]] {
         ("2027-04-01", 24.0, "2027-04-02T12:00:00Z"),   // expired entries count as absent and cap nothing
     ])
     func aSavedPlanIsValidAtMostUntilTheEndOfTheDayAnEntryExpires(today: String, hours: Double, expected: String) throws {
-        let observed = ObservedState(
-            projects: [F.project("prj_1", externalID: "acme-x", name: "X")],
-            users: [F.user("ana", role: .admin), F.user("ben")],
-            members: ["prj_1": [F.member("ana", .owner), F.member("ben", .editor)]])
-        let plan = F.plan(try loadYAML(Self.expiringYAML), observed) {
+        let plan = F.plan(try loadYAML(Self.expiringYAML), Self.expiringObserved) {
             $0.now = try! noon(today)
             $0.validity = hours * 3600
             $0.expiryWarningDays = 0
@@ -330,11 +328,7 @@ private func summary(_ plan: Plan) -> [String: [String]] {
     }
 
     @Test func aPlanWithNothingToChangeStillListsWhatExpires() throws {
-        let observed = ObservedState(
-            projects: [F.project("prj_1", externalID: "acme-x", name: "X")],
-            users: [F.user("ana", role: .admin), F.user("ben")],
-            members: ["prj_1": [F.member("ana", .owner), F.member("ben", .editor)]])
-        let plan = F.plan(try loadYAML(Self.expiringYAML), observed) { $0.now = try! noon("2027-03-30") }
+        let plan = F.plan(try loadYAML(Self.expiringYAML), Self.expiringObserved) { $0.now = try! noon("2027-03-30") }
         #expect(plan.changes.isEmpty && plan.expiring.count == 2)
         let human = renderHuman(plan, color: false)
         #expect(human.hasPrefix("Organization: unnamed organization\nAPI: https://api.cogram.com, key from COGRAM_API_KEY\n\nExpiring soon (within the warning window; not changes of this plan):\n  ana@acme.example: admin in the organization until 2027-03-31 (org.yaml:3)"))

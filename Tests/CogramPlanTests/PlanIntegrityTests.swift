@@ -28,6 +28,15 @@ import Testing
         json["changes"] = changes
     }
 
+    /// Sets `key` of the `object` (`target`, `after`) of the change at `address`; `nil` removes it.
+    private func editChange(_ json: inout [String: Any], address: String, set key: String, in object: String = "target", to value: Any?) {
+        editChange(&json, address: address) { change in
+            var fields = change[object] as! [String: Any]
+            fields[key] = value
+            change[object] = fields
+        }
+    }
+
     // MARK: Signature
 
     @Test func aSignedPlanVerifiesAndSurvivesSaving() throws {
@@ -41,11 +50,7 @@ import Testing
     @Test func anyEditBreaksTheSignature() throws {
         let signed = try richPlan().signed(with: key)
         let edits: [(inout [String: Any]) -> Void] = [
-            { json in self.editChange(&json, address: "project.acme-bridge") { c in
-                var t = c["target"] as! [String: Any]
-                t["project_id"] = "prj_5"
-                c["target"] = t
-            } },
+            { json in self.editChange(&json, address: "project.acme-bridge", set: "project_id", to: "prj_5") },
             { $0["expires_at"] = "2027-01-01T00:00:00Z" },
             { json in
                 var inventory = json["inventory"] as! [String: Any]
@@ -120,11 +125,7 @@ import Testing
         let plan = richPlan()
         let i = index(of: "user.ben@acme.example", in: plan)
         let error = try loadError(plan) { json in
-            editChange(&json, address: "user.ben@acme.example") { c in
-                var t = c["target"] as! [String: Any]
-                t["email"] = "cat@acme.example"
-                c["target"] = t
-            }
+            editChange(&json, address: "user.ben@acme.example", set: "email", to: "cat@acme.example")
         }
         #expect(error == "changes[\(i)].address: update_user user.ben@acme.example: the address does not name the target (user.cat@acme.example)")
     }
@@ -137,11 +138,7 @@ import Testing
         } == "changes[\(member)].after.role: \(plan.changes[member].action.rawValue) project.acme-bridge.member.dan@acme.example: the role to set is not owner, editor or viewer")
         let user = index(of: "user.ben@acme.example", in: plan)
         #expect(try loadError(plan) { json in
-            editChange(&json, address: "user.ben@acme.example") { c in
-                var after = c["after"] as! [String: Any]
-                after["role"] = "owner"
-                c["after"] = after
-            }
+            editChange(&json, address: "user.ben@acme.example", set: "role", in: "after", to: "owner")
         } == "changes[\(user)].after.role: update_user user.ben@acme.example: the role to set is not admin, member or guest")
     }
 
@@ -154,18 +151,10 @@ import Testing
         let member = index(of: "project.acme-bridge.member.dan@acme.example", in: plan)
         let action = plan.changes[member].action.rawValue
         #expect(try loadError(plan) { json in
-            editChange(&json, address: "project.acme-bridge.member.dan@acme.example") { c in
-                var after = c["after"] as! [String: Any]
-                after["name"] = "Pwned"
-                c["after"] = after
-            }
+            editChange(&json, address: "project.acme-bridge.member.dan@acme.example", set: "name", in: "after", to: "Pwned")
         } == "changes[\(member)].after: \(action) project.acme-bridge.member.dan@acme.example: it holds fields a \(action) change cannot set")
         #expect(try loadError(plan) { json in
-            editChange(&json, address: "project.acme-old-site") { c in
-                var target = c["target"] as! [String: Any]
-                target["project_id"] = nil
-                c["target"] = target
-            }
+            editChange(&json, address: "project.acme-old-site", set: "project_id", to: nil)
         } == "changes[\(archive)].target: archive project.acme-old-site: the target has no project_id")
     }
 
@@ -218,17 +207,18 @@ import Testing
         return (FakeStore(projects: observed.projects, members: observed.members, users: observed.users), desired)
     }
 
-    @Test func aTargetIDSwappedForAnotherProjectIsRefusedWithNothingWritten() async throws {
+    /// The rich fixture's store, and the plan made from what is read of it.
+    private func richStoreAndPlan() async throws -> (FakeStore, Plan) {
         let (store, desired) = richStore()
         let observed = try await readObservedState(desired: desired, client: FakeCogram(store: store), parallelism: 2)
-        let plan = F.plan(desired, observed)
+        return (store, F.plan(desired, observed))
+    }
+
+    @Test func aTargetIDSwappedForAnotherProjectIsRefusedWithNothingWritten() async throws {
+        let (store, plan) = try await richStoreAndPlan()
         // The rename of acme-bridge, aimed at the unmanaged project prj_5.
         let tampered = try edited(plan) { json in
-            editChange(&json, address: "project.acme-bridge") { c in
-                var t = c["target"] as! [String: Any]
-                t["project_id"] = "prj_5"
-                c["target"] = t
-            }
+            editChange(&json, address: "project.acme-bridge", set: "project_id", to: "prj_5")
         }
         #expect(tampered.structuralProblems().isEmpty)
         let failures = try await checkPreconditions(plan: tampered, client: FakeCogram(store: store))
@@ -237,16 +227,10 @@ import Testing
     }
 
     @Test func aUserIDSwappedForAnotherUserIsRefused() async throws {
-        let (store, desired) = richStore()
-        let observed = try await readObservedState(desired: desired, client: FakeCogram(store: store), parallelism: 2)
-        let plan = F.plan(desired, observed)
+        let (store, plan) = try await richStoreAndPlan()
         // ben's promotion to admin, aimed at eve's id.
         let tampered = try edited(plan) { json in
-            editChange(&json, address: "user.ben@acme.example") { c in
-                var t = c["target"] as! [String: Any]
-                t["user_id"] = "usr_cat"
-                c["target"] = t
-            }
+            editChange(&json, address: "user.ben@acme.example", set: "user_id", to: "usr_cat")
         }
         let failures = try await checkPreconditions(plan: tampered, client: FakeCogram(store: store))
         let failure = try #require(failures.first { $0.address == "user.ben@acme.example" })
@@ -263,11 +247,7 @@ import Testing
         let observed = try await readObservedState(desired: desired, client: FakeCogram(store: store), parallelism: 2)
         let plan = F.plan(desired, observed)
         let tampered = try edited(plan) { json in
-            editChange(&json, address: "project.acme-old-site") { c in
-                var t = c["target"] as! [String: Any]
-                t["project_id"] = "prj_x"
-                c["target"] = t
-            }
+            editChange(&json, address: "project.acme-old-site", set: "project_id", to: "prj_x")
         }
         let failures = try await checkPreconditions(plan: tampered, client: FakeCogram(store: store))
         #expect(failures.contains { $0.address == "project.acme-old-site" && $0.fields == ["target"] })

@@ -9,22 +9,12 @@ import Testing
 /// Which plans of a set `apply` takes, and what `--org` checks without the other organizations' keys
 /// (docs/plan-and-apply.md, "Applying several organizations").
 @Suite struct PlanSetApplyTests {
-    private let usKey = PlanSigningKey.derived(fromAPIKey: "us-api-key-0123456789")
-    private let euKey = PlanSigningKey.derived(fromAPIKey: "eu-api-key-0123456789")
-
-    private func plan(_ name: String, variable: String) -> Plan {
-        let (desired, observed) = F.rich()
-        var plan = F.plan(desired, observed)
-        plan.organization = PlanOrganization(name: name, anchor: "usr_\(variable.suffix(2).lowercased())", apiKeyEnv: variable)
-        return plan
-    }
+    private let usKey = TwoOrganizationPlans.usKey
+    private let euKey = TwoOrganizationPlans.euKey
 
     /// A set of Acme EU (position 0) and Acme US (position 1); `outer` signs the set itself.
     private func set(outer: PlanSigningKey? = nil) throws -> UnverifiedPlanSet {
-        let us = try plan("Acme US", variable: "COGRAM_API_KEY_US").signed(with: usKey)
-        let eu = try plan("Acme EU", variable: "COGRAM_API_KEY_EU").signed(with: euKey)
-        let set = try PlanSet(plans: [us, eu]).signed(with: outer ?? .forSet([euKey, usKey]))
-        return try UnverifiedPlanSet(data: set.jsonData())
+        try UnverifiedPlanSet(data: TwoOrganizationPlans.signedSet(outer: outer).jsonData())
     }
 
     @Test func orgSelectsByNameAndRefusesANameTheSetDoesNotHold() throws {

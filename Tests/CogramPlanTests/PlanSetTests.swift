@@ -9,22 +9,8 @@ import Testing
 /// The plan set (cli.md, "Plan sets"): one signed plan per organization in name order, and a signature over the
 /// ordered (organization, inner signature) pairs.
 @Suite struct PlanSetTests {
-    private let usKey = PlanSigningKey.derived(fromAPIKey: "us-api-key-0123456789")
-    private let euKey = PlanSigningKey.derived(fromAPIKey: "eu-api-key-0123456789")
-
-    private func plan(_ name: String, variable: String) -> Plan {
-        let (desired, observed) = F.rich()
-        var plan = F.plan(desired, observed)
-        plan.organization = PlanOrganization(name: name, anchor: "usr_\(variable.suffix(2).lowercased())", apiKeyEnv: variable)
-        return plan
-    }
-
-    /// A signed set of Acme EU (key variable …_EU) and Acme US (…_US), given in the wrong order on purpose.
-    private func signedSet() throws -> PlanSet {
-        let us = try plan("Acme US", variable: "COGRAM_API_KEY_US").signed(with: usKey)
-        let eu = try plan("Acme EU", variable: "COGRAM_API_KEY_EU").signed(with: euKey)
-        return try PlanSet(plans: [us, eu]).signed(with: .forSet([euKey, usKey]))
-    }
+    private let usKey = TwoOrganizationPlans.usKey
+    private let euKey = TwoOrganizationPlans.euKey
 
     /// The key of each plan, by its key variable, as apply finds it.
     private func keys(_ position: Int, _ variable: String?) throws -> PlanSigningKey {
@@ -41,12 +27,25 @@ import Testing
         return try JSONSerialization.data(withJSONObject: json)
     }
 
+    /// The set's JSON with `fields` set in the `organization` of the plan at each position (from 0).
+    private func editedOrganizations(_ set: PlanSet, _ fields: [Int: [String: Any]]) throws -> Data {
+        try edited(set) { json in
+            var plans = json["plans"] as! [[String: Any]]
+            for (position, fields) in fields {
+                var organization = plans[position]["organization"] as! [String: Any]
+                organization.merge(fields) { $1 }
+                plans[position]["organization"] = organization
+            }
+            json["plans"] = plans
+        }
+    }
+
     private func verify(_ data: Data) throws -> PlanSet {
         try UnverifiedPlanSet(data: data).verified(key: keys)
     }
 
     @Test func aSignedSetRoundTripsInNameOrder() throws {
-        let set = try signedSet()
+        let set = try TwoOrganizationPlans.signedSet()
         #expect(set.names == ["Acme EU", "Acme US"])
         let data = try set.jsonData()
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -65,8 +64,8 @@ import Testing
     @Test func withAPlanKeyTheSetIsSignedWithIt() throws {
         let shared = PlanSigningKey.fromSecret("a shared plan key")
         let set = try PlanSet(plans: [
-            try plan("Acme US", variable: "COGRAM_API_KEY_US").signed(with: shared),
-            try plan("Acme EU", variable: "COGRAM_API_KEY_EU").signed(with: shared),
+            try TwoOrganizationPlans.plan("Acme US", variable: "COGRAM_API_KEY_US").signed(with: shared),
+            try TwoOrganizationPlans.plan("Acme EU", variable: "COGRAM_API_KEY_EU").signed(with: shared),
         ]).signed(with: .forSet([shared, shared]))
         #expect(PlanSigningKey.forSet([shared, shared]).source == .planKey)
         let loaded = try UnverifiedPlanSet(data: set.jsonData()).verified { _, _ in .fromSecret("a shared plan key") }
@@ -77,7 +76,7 @@ import Testing
     }
 
     @Test func aTamperedInnerPlanIsRefusedByPosition() throws {
-        let data = try edited(try signedSet()) { json in
+        let data = try edited(try TwoOrganizationPlans.signedSet()) { json in
             var plans = json["plans"] as! [[String: Any]]
             plans[1]["expires_at"] = "2999-01-01T00:00:00Z"
             json["plans"] = plans
@@ -87,7 +86,7 @@ import Testing
     }
 
     @Test func reorderedOrDroppedPlansBreakTheSetsSignature() throws {
-        let set = try signedSet()
+        let set = try TwoOrganizationPlans.signedSet()
         let reordered = try edited(set) { json in json["plans"] = (json["plans"] as! [Any]).reversed() as [Any] }
         // The inner plans still verify (each with the key its variable names); the set does not.
         #expect(throws: PlanSetError.badSignature("the keys of all its organizations")) { try verify(reordered) }
@@ -102,42 +101,22 @@ import Testing
     }
 
     @Test func swappedNamesOrKeyVariablesBreakTheInnerSignatures() throws {
-        let set = try signedSet()
-        let swappedNames = try edited(set) { json in
-            var plans = json["plans"] as! [[String: Any]]
-            var first = plans[0]["organization"] as! [String: Any]
-            var second = plans[1]["organization"] as! [String: Any]
-            (first["name"], second["name"]) = (second["name"], first["name"])
-            plans[0]["organization"] = first
-            plans[1]["organization"] = second
-            json["plans"] = plans
-        }
+        let set = try TwoOrganizationPlans.signedSet()
+        let swappedNames = try editedOrganizations(set, [0: ["name": "Acme US"], 1: ["name": "Acme EU"]])
         #expect(throws: PlanSetError.plan(position: 1, .badSignature("the API key"))) { try verify(swappedNames) }
         // Plan 1 (Acme EU) made to name the US key variable: checked with the US key, its signature fails.
-        let swappedVariables = try edited(set) { json in
-            var plans = json["plans"] as! [[String: Any]]
-            var first = plans[0]["organization"] as! [String: Any]
-            first["api_key_env"] = "COGRAM_API_KEY_US"
-            plans[0]["organization"] = first
-            json["plans"] = plans
-        }
+        let swappedVariables = try editedOrganizations(set, [0: ["api_key_env": "COGRAM_API_KEY_US"]])
         #expect(try UnverifiedPlanSet(data: swappedVariables).keyVariables == ["COGRAM_API_KEY_US", "COGRAM_API_KEY_US"])
         #expect(throws: PlanSetError.plan(position: 1, .badSignature("the API key"))) { try verify(swappedVariables) }
     }
 
     @Test func onlyKindAndKeyVariablesAreReadBeforeVerification() throws {
-        let set = try signedSet()
-        let badVariable = try edited(set) { json in
-            var plans = json["plans"] as! [[String: Any]]
-            var organization = plans[1]["organization"] as! [String: Any]
-            organization["api_key_env"] = "AWS_SECRET_ACCESS_KEY\u{1B}[2J"
-            plans[1]["organization"] = organization
-            json["plans"] = plans
-        }
+        let set = try TwoOrganizationPlans.signedSet()
+        let badVariable = try editedOrganizations(set, [1: ["api_key_env": "AWS_SECRET_ACCESS_KEY\u{1B}[2J"]])
         #expect(throws: PlanSetError.badKeyVariable(plan: 2)) { try UnverifiedPlanSet(data: badVariable) }
         // Neither the variable nor the kind found is printed.
         #expect(!PlanSetError.badKeyVariable(plan: 2).description.contains("AWS"))
-        let plainPlan = try plan("Acme US", variable: "COGRAM_API_KEY_US").signed(with: usKey).jsonData()
+        let plainPlan = try TwoOrganizationPlans.plan("Acme US", variable: "COGRAM_API_KEY_US").signed(with: usKey).jsonData()
         #expect(throws: PlanSetError.wrongKind) { try UnverifiedPlanSet(data: plainPlan) }
         let otherKind = try edited(set) { json in json["kind"] = "evil\u{1B}[2J" }
         #expect(throws: PlanSetError.wrongKind) { try UnverifiedPlanSet(data: otherKind) }

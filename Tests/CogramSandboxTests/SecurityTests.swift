@@ -114,7 +114,7 @@ private func percentEncoded(_ text: String) -> String {
         try await withSandbox { h in
             _ = try h.store.seed(betaSeed())
             let ana = try h.userID("ana@acme.example")
-            let bob = try #require(try h.store.allUsers(organization: "Beta Corp").first { $0.email == "bob@beta.example" }?.id)
+            let bob = try h.userID("bob@beta.example", organization: "Beta Corp")
             let attempts: [(HTTPRequest.Method, String, String?)] = [
                 (.get, "/v1/projects/prj_beta01/members", nil),
                 // An A user into B's project, B's own user into B's project, B's user out of B's project.
@@ -143,7 +143,7 @@ private func percentEncoded(_ text: String) -> String {
     @Test func usersOfAnotherOrganizationAreInvisibleAndUnchanged() async throws {
         try await withSandbox { h in
             _ = try h.store.seed(betaSeed())
-            let bob = try #require(try h.store.allUsers(organization: "Beta Corp").first { $0.email == "bob@beta.example" }?.id)
+            let bob = try h.userID("bob@beta.example", organization: "Beta Corp")
             for body in [#"{"role":"guest"}"#, #"{"external_id":"E-1"}"#, #"{"external_id":null}"#] {
                 let response = try await h.send(.patch, "/v1/users/\(bob)", json: body)
                 #expect(response.status == .notFound, "\(body)")
@@ -169,7 +169,7 @@ private func percentEncoded(_ text: String) -> String {
         try await withSandbox { h in
             _ = try h.store.seed(betaSeed())
             let ana = try h.userID("ana@acme.example")
-            let bob = try #require(try h.store.allUsers(organization: "Beta Corp").first { $0.email == "bob@beta.example" }?.id)
+            let bob = try h.userID("bob@beta.example", organization: "Beta Corp")
             let requests: [(HTTPRequest.Method, String, String?)] = [
                 (.get, "/v1/projects/prj_beta01", nil),
                 (.patch, "/v1/projects/prj_beta01", #"{"name":"x"}"#),

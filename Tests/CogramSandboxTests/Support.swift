@@ -59,6 +59,11 @@ struct Harness: Sendable {
     func userID(_ email: String) throws -> String {
         try #require(try store.allUsers(organization: sandbox.organization!.id).first { $0.email.lowercased() == email.lowercased() }?.id)
     }
+
+    /// The id of the user with exactly `email` in another organization of the same database.
+    func userID(_ email: String, organization: String) throws -> String {
+        try #require(try store.allUsers(organization: organization).first { $0.email == email }?.id)
+    }
 }
 
 func withSandbox<T: Sendable>(

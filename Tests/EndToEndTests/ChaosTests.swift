@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CogramAPI
 import CogramSandbox
+import CogramTestSupport
 import Foundation
 import Testing
 

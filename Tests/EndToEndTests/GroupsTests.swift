@@ -1,4 +1,5 @@
 import CogramAPI
+import CogramTestSupport
 import Foundation
 import Testing
 

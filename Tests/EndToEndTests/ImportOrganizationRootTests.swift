@@ -16,18 +16,10 @@ import Testing
         let folder = try makeTemporaryDirectory("cogramctl-org-root")
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = folder.appendingPathComponent("sandbox.sqlite").path
-        let usKey = "us-" + UUID().uuidString
-        let ukKey = "uk-" + UUID().uuidString
-        do {
-            let store = try SandboxStore(path: database)
-            defer { try? store.close() }
-            let us = try store.seed(SeveralOrganizationsTests.seed("Acme US", "us"))
-            var ukSeed = SeveralOrganizationsTests.seed("Acme UK", "uk")
-            ukSeed.projects = [.init(name: "Thames Lock", externalID: "uk-thames", members: [.init(email: "ana@uk.example", role: .owner)])]
-            let uk = try store.seed(ukSeed)
-            _ = try store.createAPIKey(organization: us, name: "ci", value: usKey)
-            _ = try store.createAPIKey(organization: uk, name: "ci", value: ukKey)
-        }
+        var ukSeed = SeveralOrganizationsTests.seed("Acme UK", "uk")
+        ukSeed.projects = [.init(name: "Thames Lock", externalID: "uk-thames", members: [.init(email: "ana@uk.example", role: .owner)])]
+        let seeded = try ServedSandbox.seed([(SeveralOrganizationsTests.seed("Acme US", "us"), "us"), (ukSeed, "uk")], database: database)
+        let (usKey, ukKey) = (seeded[0].key, seeded[1].key)
         let repository = folder.appendingPathComponent("repo")
         try FileManager.default.createDirectory(at: repository.appendingPathComponent(".git"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: repository.appendingPathComponent("orgs/us"), withIntermediateDirectories: true)

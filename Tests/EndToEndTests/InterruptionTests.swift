@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CogramSandbox
+import CogramTestSupport
 import Foundation
 import Synchronization
 import Testing

@@ -38,19 +38,11 @@ import Testing
     @Test func aPromotionThatAlwaysFailsKeepsTheOldOwnerUntilItSucceeds() async throws {
         let folder = try makeTemporaryDirectory("cogramctl-handover")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let database = folder.appendingPathComponent("sandbox.sqlite").path
         let (ana, ben, chloe) = (TestOrganization.email("ana"), TestOrganization.email("ben"), TestOrganization.email("chloe"))
-        let organization = try ServedSandbox.seed(SandboxSeed(
-            organization: "Northwind Build",
-            users: [
-                .init(email: ana, name: "Ana Ruiz", role: .admin), .init(email: ben, name: "Ben Okafor", role: .member),
-                .init(email: chloe, name: "Chloe Martin", role: .member),
-            ],
-            projects: [.init(name: "A", externalID: "p-a", members: [.init(email: ana, role: .owner), .init(email: chloe, role: .viewer)])]),
-            database: database)
-        let benID = try ServedSandbox.userID(ben, organization: organization, database: database)
-        try ("version: 1\nprojects:\n" + projectYAML("p-a", name: "A", members: [("ben", "owner"), ("chloe", "viewer")]))
-            .write(to: folder.appendingPathComponent("manifest.yaml"), atomically: true, encoding: .utf8)
+        let (database, organization, benID) = try ServedSandbox.seedNorthwind(
+            projects: [.init(name: "A", externalID: "p-a", members: [.init(email: ana, role: .owner), .init(email: chloe, role: .viewer)])],
+            manifest: "version: 1\nprojects:\n" + projectYAML("p-a", name: "A", members: [("ben", "owner"), ("chloe", "viewer")]),
+            in: folder)
         let key = "handover-key-" + UUID().uuidString
         // `email → role` of p-a's members, read with the server stopped.
         func members() throws -> [String: ProjectRole] {

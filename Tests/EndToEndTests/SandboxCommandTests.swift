@@ -1,4 +1,5 @@
 import CogramSandbox
+import CogramTestSupport
 import Foundation
 import Testing
 

@@ -71,48 +71,22 @@ import Testing
     /// Issue 22: a persistent fault makes the first apply of a saved plan fail part way; served again without
     /// it, applying the same plan again finishes it, and a third time says in one line that all is done.
     @Test func applyingASavedPlanAgainFinishesIt() async throws {
-        let folder = try makeTemporaryDirectory("cogramctl-finish")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let database = folder.appendingPathComponent("sandbox.sqlite").path
-        let (ana, ben, chloe) = (TestOrganization.email("ana"), TestOrganization.email("ben"), TestOrganization.email("chloe"))
-        let organization = try ServedSandbox.seed(SandboxSeed(
-            organization: "Northwind Build",
-            users: [
-                .init(email: ana, name: "Ana Ruiz", role: .admin), .init(email: ben, name: "Ben Okafor", role: .member),
-                .init(email: chloe, name: "Chloe Martin", role: .member),
-            ],
-            projects: [.init(name: "A", externalID: "p-a", members: [.init(email: ana, role: .owner)])]),
-            database: database)
-        let benID = try ServedSandbox.userID(ben, organization: organization, database: database)
-        try ("version: 1\nprojects:\n" + projectYAML("p-a", name: "A2", members: [("ana", "owner"), ("ben", "editor"), ("chloe", "viewer")]))
-            .write(to: folder.appendingPathComponent("manifest.yaml"), atomically: true, encoding: .utf8)
-        let key = "finish-key-" + UUID().uuidString
-
-        // Every PUT of ben's membership fails; the plan (reads only) is made against the same server.
-        let faulty = try await ServedSandbox.start(
-            database: database, key: key, arguments: ["--fault-fail", "PUT /v1/projects/*/members/\(benID)=503"], in: folder)
-        let plan = try await Binary.run(["plan", ".", "--out", "plan.json"], environment: faulty.environment, in: folder)
-        let first = try await Binary.run(["apply", "plan.json", "--max-retries", "1"], environment: faulty.environment, in: folder)
-        await faulty.stop()
-        #expect(plan.status == 0, "\(plan.stderr)")
-        #expect(first.status == 1, "\(first.stdout)\(first.stderr)")
-        #expect(first.stdout.contains("Apply complete: 2 done, 0 reconciled, 1 failed, 0 skipped."), "\(first.stdout)")
-
-        // The same database on the same port (the plan names the API by its URL), without the fault.
-        let port = try #require(faulty.url.split(separator: ":").last.map(String.init))
-        let healthy = try await ServedSandbox.start(database: database, key: key, arguments: ["--port", port], in: folder)
-        #expect(healthy.url == faulty.url)
-        let again = try await Binary.run(["apply", "plan.json", "--manifests", "."], environment: healthy.environment, in: folder)
-        let third = try await Binary.run(["apply", "plan.json", "--manifests", "."], environment: healthy.environment, in: folder)
-        let next = try await Binary.run(["plan", ".", "--detailed-exitcode"], environment: healthy.environment, in: folder)
-        await healthy.stop()
-        #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
-        #expect(again.stdout.contains("2 changes of this plan already made in Cogram (counted as done); applying the other 1."), "\(again.stdout)")
-        #expect(again.stdout.contains("Apply complete: 1 done, 0 reconciled, 0 failed, 0 skipped."), "\(again.stdout)")
-        #expect(third.status == 0, "\(third.stdout)\(third.stderr)")
-        #expect(third.stdout == "Nothing to do: all 3 changes of this plan are already made in Cogram.\n", "\(third.stdout)")
-        #expect(next.status == 0, "\(next.stdout)\(next.stderr)")
-        #expect(next.stdout.contains("No changes. Cogram matches the manifests."), "\(next.stdout)")
+        let ana = TestOrganization.email("ana")
+        let run = try await Self.applyAgainAfterAFailure(
+            folder: "cogramctl-finish", key: "finish-key",
+            projects: [.init(name: "A", externalID: "p-a", members: [.init(email: ana, role: .owner)])],
+            manifest: "version: 1\nprojects:\n" + projectYAML("p-a", name: "A2", members: [("ana", "owner"), ("ben", "editor"), ("chloe", "viewer")]))
+        #expect(run.plan.status == 0, "\(run.plan.stderr)")
+        #expect(run.first.status == 1, "\(run.first.stdout)\(run.first.stderr)")
+        #expect(run.first.stdout.contains("Apply complete: 2 done, 0 reconciled, 1 failed, 0 skipped."), "\(run.first.stdout)")
+        #expect(run.healthyURL == run.faultyURL)
+        #expect(run.again.status == 0, "\(run.again.stdout)\(run.again.stderr)")
+        #expect(run.again.stdout.contains("2 changes of this plan already made in Cogram (counted as done); applying the other 1."), "\(run.again.stdout)")
+        #expect(run.again.stdout.contains("Apply complete: 1 done, 0 reconciled, 0 failed, 0 skipped."), "\(run.again.stdout)")
+        #expect(run.third.status == 0, "\(run.third.stdout)\(run.third.stderr)")
+        #expect(run.third.stdout == "Nothing to do: all 3 changes of this plan are already made in Cogram.\n", "\(run.third.stdout)")
+        #expect(run.next.status == 0, "\(run.next.stdout)\(run.next.stderr)")
+        #expect(run.next.stdout.contains("No changes. Cogram matches the manifests."), "\(run.next.stdout)")
     }
 
     /// Issue 23: the first apply of a saved plan creates a project and fails on one of its members; applying it
@@ -120,47 +94,53 @@ import Testing
     /// done, the one that failed is still to do and called for by the new plan on the existing project), finishes
     /// it, and a third time says in one line that all is done.
     @Test func applyingAgainWithManifestsFinishesAPlanWhoseCreateIsDone() async throws {
-        let folder = try makeTemporaryDirectory("cogramctl-finish-create")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let database = folder.appendingPathComponent("sandbox.sqlite").path
-        let (ana, ben, chloe) = (TestOrganization.email("ana"), TestOrganization.email("ben"), TestOrganization.email("chloe"))
-        let organization = try ServedSandbox.seed(SandboxSeed(
-            organization: "Northwind Build",
-            users: [
-                .init(email: ana, name: "Ana Ruiz", role: .admin), .init(email: ben, name: "Ben Okafor", role: .member),
-                .init(email: chloe, name: "Chloe Martin", role: .member),
-            ],
-            projects: []),
-            database: database)
-        let benID = try ServedSandbox.userID(ben, organization: organization, database: database)
-        try ("version: 1\nprojects:\n" + projectYAML("p-new", name: "New", members: [("ana", "owner"), ("ben", "editor"), ("chloe", "viewer")]))
-            .write(to: folder.appendingPathComponent("manifest.yaml"), atomically: true, encoding: .utf8)
-        let key = "finish-create-key-" + UUID().uuidString
+        let run = try await Self.applyAgainAfterAFailure(
+            folder: "cogramctl-finish-create", key: "finish-create-key", projects: [],
+            manifest: "version: 1\nprojects:\n" + projectYAML("p-new", name: "New", members: [("ana", "owner"), ("ben", "editor"), ("chloe", "viewer")]))
+        #expect(run.plan.status == 0, "\(run.plan.stderr)")
+        #expect(run.first.status == 1, "\(run.first.stdout)\(run.first.stderr)")
+        #expect(run.first.stdout.contains("Apply complete: 3 done, 0 reconciled, 1 failed, 0 skipped."), "\(run.first.stdout)")
+        #expect(run.healthyURL == run.faultyURL)
+        #expect(run.again.status == 0, "\(run.again.stdout)\(run.again.stderr)")
+        #expect(run.again.stdout.contains("3 changes of this plan already made in Cogram (counted as done); applying the other 1."), "\(run.again.stdout)")
+        #expect(run.again.stdout.contains("Apply complete: 1 done, 0 reconciled, 0 failed, 0 skipped."), "\(run.again.stdout)")
+        #expect(run.third.status == 0, "\(run.third.stdout)\(run.third.stderr)")
+        #expect(run.third.stdout == "Nothing to do: all 4 changes of this plan are already made in Cogram.\n", "\(run.third.stdout)")
+        #expect(run.next.status == 0, "\(run.next.stdout)\(run.next.stderr)")
+        #expect(run.next.stdout.contains("No changes. Cogram matches the manifests."), "\(run.next.stdout)")
+    }
 
-        // Every PUT of ben's membership fails: the create and two of the three members go through.
+    /// What the commands of a resumed saved plan printed, and the URLs of the two servers.
+    struct ResumedRun {
+        var plan, first, again, third, next: Binary.Result
+        var faultyURL, healthyURL: String
+    }
+
+    /// Northwind Build (`ServedSandbox.seedNorthwind`) with `projects` and `manifest`, served with every PUT of ben's
+    /// membership failing: `plan --out` and a first apply of that plan. Then the same database on the same port
+    /// (the plan names the API by its URL) without the fault: the plan applied again twice with `--manifests`, and a
+    /// fresh `plan --detailed-exitcode`.
+    static func applyAgainAfterAFailure(
+        folder name: String, key keyPrefix: String, projects: [SandboxSeed.Project], manifest: String
+    ) async throws -> ResumedRun {
+        let folder = try makeTemporaryDirectory(name)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (database, _, benID) = try ServedSandbox.seedNorthwind(projects: projects, manifest: manifest, in: folder)
+        let key = keyPrefix + "-" + UUID().uuidString
+
         let faulty = try await ServedSandbox.start(
             database: database, key: key, arguments: ["--fault-fail", "PUT /v1/projects/*/members/\(benID)=503"], in: folder)
         let plan = try await Binary.run(["plan", ".", "--out", "plan.json"], environment: faulty.environment, in: folder)
         let first = try await Binary.run(["apply", "plan.json", "--max-retries", "1"], environment: faulty.environment, in: folder)
         await faulty.stop()
-        #expect(plan.status == 0, "\(plan.stderr)")
-        #expect(first.status == 1, "\(first.stdout)\(first.stderr)")
-        #expect(first.stdout.contains("Apply complete: 3 done, 0 reconciled, 1 failed, 0 skipped."), "\(first.stdout)")
 
         let port = try #require(faulty.url.split(separator: ":").last.map(String.init))
         let healthy = try await ServedSandbox.start(database: database, key: key, arguments: ["--port", port], in: folder)
-        #expect(healthy.url == faulty.url)
         let again = try await Binary.run(["apply", "plan.json", "--manifests", "."], environment: healthy.environment, in: folder)
         let third = try await Binary.run(["apply", "plan.json", "--manifests", "."], environment: healthy.environment, in: folder)
         let next = try await Binary.run(["plan", ".", "--detailed-exitcode"], environment: healthy.environment, in: folder)
         await healthy.stop()
-        #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
-        #expect(again.stdout.contains("3 changes of this plan already made in Cogram (counted as done); applying the other 1."), "\(again.stdout)")
-        #expect(again.stdout.contains("Apply complete: 1 done, 0 reconciled, 0 failed, 0 skipped."), "\(again.stdout)")
-        #expect(third.status == 0, "\(third.stdout)\(third.stderr)")
-        #expect(third.stdout == "Nothing to do: all 4 changes of this plan are already made in Cogram.\n", "\(third.stdout)")
-        #expect(next.status == 0, "\(next.stdout)\(next.stderr)")
-        #expect(next.stdout.contains("No changes. Cogram matches the manifests."), "\(next.stdout)")
+        return ResumedRun(plan: plan, first: first, again: again, third: third, next: next, faultyURL: faulty.url, healthyURL: healthy.url)
     }
 
     /// Issue 23: a plan that creates a project with members, applied in full, then applied again with

@@ -17,6 +17,14 @@ import Testing
     /// A key that cannot occur by accident, and the parts of it a leak might show (a prefix, the random part).
     static func makeKey() -> String { "cgk_live_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() }
 
+    /// `key` and a newline in `directory/key`, with permissions `mode`; the file's path.
+    static func writeKeyFile(_ key: String, mode: Int, in directory: URL) throws -> String {
+        let file = directory.appendingPathComponent("key").path
+        try (key + "\n").write(toFile: file, atomically: false, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: file)
+        return file
+    }
+
     static func fragments(of key: String) -> [String] {
         [key, String(key.dropFirst(9)), String(key.dropFirst(9).prefix(12)), String(key.suffix(12))]
     }
@@ -162,9 +170,7 @@ import Testing
         let key = Self.makeKey()
         try await stopping(try await ReliabilityOrganization.start(key: key)) { org in
             try org.write(.make(1, prefix: "kf"))
-            let file = org.directory.appendingPathComponent("key").path
-            try (key + "\n").write(toFile: file, atomically: false, encoding: .utf8)
-            try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: file)
+            let file = try Self.writeKeyFile(key, mode: mode, in: org.directory)
             let result = try await Binary.run(["plan", ".", "--api-key-file", file],
                                               environment: ["COGRAM_API_URL": org.sandbox.baseURL, "NO_COLOR": "1"], in: org.directory)
             #expect(result.status != 0)
@@ -180,9 +186,7 @@ import Testing
         let key = Self.makeKey()
         try await stopping(try await ReliabilityOrganization.start(key: key)) { org in
             try org.write(.make(1, prefix: "kf"))
-            let file = org.directory.appendingPathComponent("key").path
-            try (key + "\n").write(toFile: file, atomically: false, encoding: .utf8)
-            try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: file)
+            let file = try Self.writeKeyFile(key, mode: mode, in: org.directory)
             // No COGRAM_API_KEY: the file is the only source of the key.
             let result = try await Binary.run(["plan", ".", "--api-key-file", file, "--verbose", "--detailed-exitcode"],
                                               environment: ["COGRAM_API_URL": org.sandbox.baseURL, "NO_COLOR": "1"], in: org.directory)

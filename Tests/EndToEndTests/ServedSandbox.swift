@@ -29,6 +29,40 @@ struct ServedSandbox: Sendable {
         return try store.seed(seed)
     }
 
+    /// Seeds every organization of `seeds` into `database`, each with an API key of its own named `ci` and valued
+    /// `<keyPrefix>-<UUID>` (unique, so that a test can search every output for it); their ids and keys, in order.
+    static func seed(_ seeds: [(seed: SandboxSeed, keyPrefix: String)], database: String) throws -> [(id: String, key: String)] {
+        let store = try SandboxStore(path: database)
+        defer { try? store.close() }
+        return try seeds.map { seed, keyPrefix in
+            let id = try store.seed(seed)
+            let key = keyPrefix + "-" + UUID().uuidString
+            _ = try store.createAPIKey(organization: id, name: "ci", value: key)
+            return (id, key)
+        }
+    }
+
+    /// Seeds `folder/sandbox.sqlite` with Northwind Build's ana (admin), ben and chloe (members) and `projects`, and
+    /// writes `manifest` as `folder/manifest.yaml`: the database, the organization's id, and ben's user id (the
+    /// fault rules that make one membership fail name ben by id).
+    static func seedNorthwind(
+        projects: [SandboxSeed.Project], manifest: String, in folder: URL
+    ) throws -> (database: String, organization: String, benID: String) {
+        let database = folder.appendingPathComponent("sandbox.sqlite").path
+        let (ana, ben, chloe) = (TestOrganization.email("ana"), TestOrganization.email("ben"), TestOrganization.email("chloe"))
+        let organization = try seed(SandboxSeed(
+            organization: "Northwind Build",
+            users: [
+                .init(email: ana, name: "Ana Ruiz", role: .admin), .init(email: ben, name: "Ben Okafor", role: .member),
+                .init(email: chloe, name: "Chloe Martin", role: .member),
+            ],
+            projects: projects),
+            database: database)
+        let benID = try userID(ben, organization: organization, database: database)
+        try manifest.write(to: folder.appendingPathComponent("manifest.yaml"), atomically: true, encoding: .utf8)
+        return (database, organization, benID)
+    }
+
     /// The id of the user with `email` in `database` (read with no server running, or beside one).
     static func userID(_ email: String, organization: String, database: String) throws -> String {
         let store = try SandboxStore(path: database)

@@ -14,23 +14,8 @@ import Testing
     @Test func driftAndAccessReadEachOrganizationWithItsOwnKey() async throws {
         let folder = try makeTemporaryDirectory("cogramctl-orgs-read")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let database = folder.appendingPathComponent("sandbox.sqlite").path
-        let usKey = "us-" + UUID().uuidString
-        let euKey = "eu-" + UUID().uuidString
-        do {
-            let store = try SandboxStore(path: database)
-            defer { try? store.close() }
-            let us = try store.seed(SeveralOrganizationsTests.seed("Acme US", "us"))
-            let eu = try store.seed(SeveralOrganizationsTests.seed("Acme EU", "eu"))
-            _ = try store.createAPIKey(organization: us, name: "ci", value: usKey)
-            _ = try store.createAPIKey(organization: eu, name: "ci", value: euKey)
-        }
-        for (name, prefix) in [("Acme US", "us"), ("Acme EU", "eu")] {
-            let root = folder.appendingPathComponent("manifests/\(prefix)")
-            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-            try SeveralOrganizationsTests.manifest(name, prefix, variable: "COGRAM_API_KEY_\(prefix.uppercased())")
-                .write(to: root.appendingPathComponent("org.yaml"), atomically: true, encoding: .utf8)
-        }
+        let (database, seededUS, seededEU) = try SeveralOrganizationsTests.seedUSAndEU(in: folder)
+        let (usKey, euKey) = (seededUS.key, seededEU.key)
         try ChangedSinceEndToEndTests.git(["init", "-q", "-b", "main"], in: folder)
         try ChangedSinceEndToEndTests.git(["add", "manifests"], in: folder)
         try ChangedSinceEndToEndTests.git(["-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-qm", "base"], in: folder)

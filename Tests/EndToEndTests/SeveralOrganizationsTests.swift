@@ -36,6 +36,27 @@ import Testing
         """
     }
 
+    /// Acme US and Acme EU (`seed`) in `folder/sandbox.sqlite` with a key each, and their roots (`writeRoots`).
+    static func seedUSAndEU(
+        in folder: URL
+    ) throws -> (database: String, us: (id: String, key: String), eu: (id: String, key: String)) {
+        let database = folder.appendingPathComponent("sandbox.sqlite").path
+        let seeded = try ServedSandbox.seed([(seed("Acme US", "us"), "us"), (seed("Acme EU", "eu"), "eu")], database: database)
+        try writeRoots(in: folder)
+        return (database, seeded[0], seeded[1])
+    }
+
+    /// A root per organization, `folder/manifests/us` and `folder/manifests/eu`, each holding its `manifest` (the
+    /// key from `COGRAM_API_KEY_US` or `COGRAM_API_KEY_EU`).
+    static func writeRoots(in folder: URL) throws {
+        for (name, prefix) in [("Acme US", "us"), ("Acme EU", "eu")] {
+            let root = folder.appendingPathComponent("manifests").appendingPathComponent(prefix)
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            try manifest(name, prefix, variable: "COGRAM_API_KEY_\(prefix.uppercased())")
+                .write(to: root.appendingPathComponent("org.yaml"), atomically: true, encoding: .utf8)
+        }
+    }
+
     /// `sandbox serve` over a database that holds several organizations and their keys already (no key of its own).
     static func serve(database: String, in folder: URL) async throws -> (BackgroundBinary, String) {
         try await ServedSandbox.launch(database: database, environment: ["NO_COLOR": "1"], in: folder)
@@ -44,24 +65,8 @@ import Testing
     @Test func planPlansEachOrganizationWithItsOwnKey() async throws {
         let folder = try makeTemporaryDirectory("cogramctl-orgs")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let database = folder.appendingPathComponent("sandbox.sqlite").path
-        let usKey = "us-" + UUID().uuidString
-        let euKey = "eu-" + UUID().uuidString
-        do {
-            let store = try SandboxStore(path: database)
-            defer { try? store.close() }
-            let us = try store.seed(Self.seed("Acme US", "us"))
-            let eu = try store.seed(Self.seed("Acme EU", "eu"))
-            _ = try store.createAPIKey(organization: us, name: "ci", value: usKey)
-            _ = try store.createAPIKey(organization: eu, name: "ci", value: euKey)
-        }
-        let manifests = folder.appendingPathComponent("manifests")
-        for (name, prefix) in [("Acme US", "us"), ("Acme EU", "eu")] {
-            let root = manifests.appendingPathComponent(prefix)
-            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-            try Self.manifest(name, prefix, variable: "COGRAM_API_KEY_\(prefix.uppercased())")
-                .write(to: root.appendingPathComponent("org.yaml"), atomically: true, encoding: .utf8)
-        }
+        let (database, seededUS, seededEU) = try Self.seedUSAndEU(in: folder)
+        let (usKey, euKey) = (seededUS.key, seededEU.key)
         let (server, url) = try await Self.serve(database: database, in: folder)
         let outputFile = folder.appendingPathComponent("github-output").path
         let both = ["COGRAM_API_URL": url, "COGRAM_API_KEY_US": usKey, "COGRAM_API_KEY_EU": euKey, "NO_COLOR": "1"]
@@ -154,37 +159,12 @@ import Testing
 
         static func start(faults: [String] = [], serving: [String] = []) async throws -> Fixture {
             let folder = try makeTemporaryDirectory("cogramctl-orgs-apply")
-            let database = folder.appendingPathComponent("sandbox.sqlite").path
-            let usKey = "us-" + UUID().uuidString
-            let euKey = "eu-" + UUID().uuidString
-            let (usID, euID) = try {
-                let store = try SandboxStore(path: database)
-                defer { try? store.close() }
-                let us = try store.seed(SeveralOrganizationsTests.seed("Acme US", "us"))
-                let eu = try store.seed(SeveralOrganizationsTests.seed("Acme EU", "eu"))
-                _ = try store.createAPIKey(organization: us, name: "ci", value: usKey)
-                _ = try store.createAPIKey(organization: eu, name: "ci", value: euKey)
-                return (us, eu)
-            }()
-            for (name, prefix) in [("Acme US", "us"), ("Acme EU", "eu")] {
-                let root = folder.appendingPathComponent("manifests").appendingPathComponent(prefix)
-                try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-                try SeveralOrganizationsTests.manifest(name, prefix, variable: "COGRAM_API_KEY_\(prefix.uppercased())")
-                    .write(to: root.appendingPathComponent("org.yaml"), atomically: true, encoding: .utf8)
-            }
-            let server = try BackgroundBinary(
-                ["sandbox", "serve", "--db", database, "--port", "0", "--rate-limit", "100000"] + faults.flatMap { ["--fault-fail", $0] } + serving,
-                environment: ["NO_COLOR": "1"], in: folder)
-            let listening = await server.wait(timeout: 60) { server.stderr.contains("listening on http://") }
-            let url = server.stderr.split(separator: "\n").first { $0.contains("listening on http://") }
-                .flatMap { line in line.split(separator: " ").first { $0.hasPrefix("http://") } }.map(String.init)
-            guard listening, let url else {
-                server.send(SIGKILL)
-                _ = await server.wait(timeout: 30)
-                throw ServedSandbox.NotListening(stderr: server.stderr)
-            }
+            let (database, us, eu) = try SeveralOrganizationsTests.seedUSAndEU(in: folder)
+            let (server, url) = try await ServedSandbox.launch(
+                database: database, environment: ["NO_COLOR": "1"], arguments: faults.flatMap { ["--fault-fail", $0] } + serving,
+                in: folder)
             return Fixture(
-                folder: folder, database: database, url: url, server: server, usKey: usKey, euKey: euKey, usID: usID, euID: euID)
+                folder: folder, database: database, url: url, server: server, usKey: us.key, euKey: eu.key, usID: us.id, euID: eu.id)
         }
 
         /// The environment with the given keys (both by default) and the API URL.
@@ -359,12 +339,7 @@ import Testing
     @Test func aPlanSetSavedAgainstTheSandboxAppliesWithSandbox() async throws {
         let folder = try makeTemporaryDirectory("cogramctl-orgs-sandbox-set")
         defer { try? FileManager.default.removeItem(at: folder) }
-        for (name, prefix) in [("Acme US", "us"), ("Acme EU", "eu")] {
-            let root = folder.appendingPathComponent("manifests").appendingPathComponent(prefix)
-            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-            try Self.manifest(name, prefix, variable: "COGRAM_API_KEY_\(prefix.uppercased())")
-                .write(to: root.appendingPathComponent("org.yaml"), atomically: true, encoding: .utf8)
-        }
+        try Self.writeRoots(in: folder)
         let planned = try await Binary.run(["plan", "manifests", "--sandbox", "--out", "set.json"], environment: ["NO_COLOR": "1"], in: folder)
         let hint = try #require(planned.stderr.split(separator: "Apply exactly this plan set with: cogramctl ").last?.split(separator: "\n").first)
         let applied = try await Binary.run(hint.split(separator: " ").map(String.init), environment: ["NO_COLOR": "1"], in: folder)

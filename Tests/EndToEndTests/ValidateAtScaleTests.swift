@@ -1,3 +1,4 @@
+import CogramTestSupport
 import Foundation
 import Testing
 
