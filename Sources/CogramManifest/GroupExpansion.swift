@@ -19,12 +19,9 @@ enum GroupExpansion {
             var project = entry.project
             guard let memberEntries = entry.memberEntries else { return project }
             project.memberEntries = memberEntries
-            // Without group references the members are the direct entries, which the decoder keeps unique: no
-            // index by email is needed (most projects; this runs for every membership).
-            if !memberEntries.contains(where: \.isGroupReference) {
-                project.members = memberEntries.compactMap(\.directMember)
-                return project
-            }
+            // Without group references the members are the direct entries, which the decoder keeps unique and
+            // has already set as the project's members (most projects; this runs for every membership).
+            if !memberEntries.contains(where: \.isGroupReference) { return project }
             project.members = members(of: memberEntries, groups: byName, asOf: nil) { reference in
                 if byName[reference.name] == nil {
                     diagnostics.append(Diagnostic(.error, at: reference.location,
@@ -92,10 +89,5 @@ extension DesiredMemberEntry {
     var isGroupReference: Bool {
         if case .group = self { return true }
         return false
-    }
-
-    var directMember: DesiredMember? {
-        if case .direct(let member) = self { return member }
-        return nil
     }
 }

@@ -250,51 +250,74 @@ struct ManifestDecoder {
                 error(value, "members must be a list: use [] for a project with no members, or remove the key to leave its membership unmanaged")
             } else if let items = list(value, what: "members") {
                 let which = externalID.map { "in project '\($0)'" } ?? "in this project"
-                let (decoded, complete) = decodeMemberEntries(items, which: which)
+                let (decoded, direct, complete) = decodeMemberEntries(items, which: which)
                 entries = decoded
-                project.members = []
+                // Without group references the members are the direct entries; group expansion fills in the rest.
+                project.members = direct ?? []
                 if !complete { valid = false }
             }
         }
         return externalID == nil ? nil : ProjectEntry(project: project, isComplete: valid, memberEntries: entries)
     }
 
-    /// A project's member entries, and whether every one is valid. Duplicates are found among every entry whose
-    /// email or group could be read, even one with other errors.
-    private mutating func decodeMemberEntries(_ items: ArraySlice<NodeID>, which: String) -> ([MemberEntry], Bool) {
+    /// A project's member entries, its direct members when no entry is a group reference (else nil), and whether
+    /// every entry is valid. Duplicates are found among every entry whose email or group could be read, even one
+    /// with other errors.
+    private mutating func decodeMemberEntries(_ items: ArraySlice<NodeID>, which: String) -> ([MemberEntry], [DesiredMember]?, Bool) {
         var entries: [MemberEntry] = []
         entries.reserveCapacity(items.count)
+        var direct: [DesiredMember]? = []
+        direct?.reserveCapacity(items.count)
         var complete = true
-        var emails: [String: SourceLocation] = [:]
-        var groups: [String: SourceLocation] = [:]
+        // The first entry's node, not its location: a location is made only for a duplicate.
+        var emails: [String: NodeID] = [:]
+        var groups: [String: NodeID] = [:]
         emails.reserveCapacity(items.count)
         for item in items {
+            // The usual entry, straight to its member: no tuple of optionals to copy for each of many thousands.
+            if let member = plainMember(item) {
+                let normalized = normalizeEmail(member.email)
+                if let first = emails.updateValue(item, forKey: normalized) {
+                    emails[normalized] = first
+                    error(item, "duplicate member '\(member.email)' \(which); first listed at \(location(first))")
+                    complete = false
+                    continue
+                }
+                direct?.append(member)
+                entries.append(.direct(member))
+                continue
+            }
             let (key, entry) = decodeMemberEntry(item)
             if entry == nil { complete = false }
-            let at = location(item)
             switch key {
             case .email(let email)?:
-                // One hash for the usual, unique email; a duplicate puts the first location back.
+                // One hash for the usual, unique email; a duplicate puts the first node back.
                 let normalized = normalizeEmail(email)
-                if let first = emails.updateValue(at, forKey: normalized) {
+                if let first = emails.updateValue(item, forKey: normalized) {
                     emails[normalized] = first
-                    error(item, "duplicate member '\(email)' \(which); first listed at \(first)")
+                    error(item, "duplicate member '\(email)' \(which); first listed at \(location(first))")
                     complete = false
                     continue
                 }
             case .group(let name)?:
                 if let first = groups[name] {
-                    error(item, "group '\(name)' is listed twice \(which); first listed at \(first)")
+                    error(item, "group '\(name)' is listed twice \(which); first listed at \(location(first))")
                     complete = false
                     continue
                 }
-                groups[name] = at
+                groups[name] = item
             case nil:
                 break
             }
-            if let entry { entries.append(entry) }
+            if let entry {
+                switch entry {
+                case .direct(let member): direct?.append(member)
+                case .group: direct = nil
+                }
+                entries.append(entry)
+            }
         }
-        return (entries, complete)
+        return (entries, direct, complete)
     }
 
     private enum EntryKey {
@@ -305,7 +328,7 @@ struct ManifestDecoder {
     /// The entry's email or group when it could be read, and the entry when it is wholly valid.
     private mutating func decodeMemberEntry(_ node: NodeID) -> (EntryKey?, MemberEntry?) {
         guard let fields = mapping(node, MemberKey.self) else { return (nil, nil) }
-        let role = fields[.role].flatMap { enumeration($0, field: "role", as: ProjectRole.self) }
+        let role = fields[.role].flatMap { knownProjectRole($0) ?? enumeration($0, field: "role", as: ProjectRole.self) }
         let roleIsValid = fields[.role] == nil || role != nil
         let expires = fields[.expires].flatMap { day($0, field: "expires") }
         let expiresIsValid = fields[.expires] == nil || expires != nil
@@ -324,6 +347,40 @@ struct ManifestDecoder {
         guard let email else { return (nil, nil) }
         guard let role, expiresIsValid else { return (.email(email), nil) }
         return (.email(email), .direct(DesiredMember(email: email, role: role, location: location(node), expires: expires)))
+    }
+
+    /// The usual member entry, a valid `email` and `role` and no other key, read by a path that has nothing to
+    /// report and so needs no mutable access; nil sends the entry through the checks that report (and give the
+    /// same member when there is nothing to report).
+    private func plainMember(_ node: NodeID) -> DesiredMember? {
+        guard document.kind(node) == .mapping, document.pairCount(node) == 2 else { return nil }
+        var emailNode: NodeID = -1
+        var roleNode: NodeID = -1
+        for index in 0..<2 {
+            let key = document.key(node, index)
+            if document.scalarEquals(key, "email") {
+                emailNode = document.value(node, index)
+            } else if document.scalarEquals(key, "role") {
+                roleNode = document.value(node, index)
+            } else {
+                return nil
+            }
+        }
+        guard emailNode >= 0, roleNode >= 0, let role = knownProjectRole(roleNode),
+              document.kind(emailNode) == .scalar, !document.isNull(emailNode), let email = document.scalar(emailNode),
+              Self.isPlausibleEmail(email) else { return nil }
+        return DesiredMember(email: email, role: role, location: location(node))
+    }
+
+    /// A project role written as one of its names, found by comparing bytes; nil for anything else, which
+    /// `enumeration` then reads or reports.
+    private func knownProjectRole(_ node: NodeID) -> ProjectRole? {
+        // Only an explicit `!!null` could make a role's name null; that is left to `enumeration` to report.
+        guard document.tag(node) != .null else { return nil }
+        if document.scalarEquals(node, "owner") { return .owner }
+        if document.scalarEquals(node, "editor") { return .editor }
+        if document.scalarEquals(node, "viewer") { return .viewer }
+        return nil
     }
 
     private mutating func decodeGroup(_ node: NodeID) -> DesiredGroup? {
@@ -487,10 +544,8 @@ struct ManifestDecoder {
         // Nearly every email is ASCII; checking its bytes gives the same answer as the Character rules below
         // (for ASCII, `isWhitespace` is exactly 0x09–0x0D and space) without Unicode property lookups, which
         // were a third of the time spent loading a large organization.
-        let ascii = value.utf8.withContiguousStorageIfAvailable { bytes in
-            bytes.allSatisfy { $0 < 0x80 } ? isPlausibleASCIIEmail(bytes) : nil
-        }
-        if let ascii = ascii ?? (value.utf8.allSatisfy({ $0 < 0x80 }) ? isPlausibleASCIIEmail(value.utf8) : nil) {
+        let ascii = value.utf8.withContiguousStorageIfAvailable { bytes in isPlausibleASCIIEmail(bytes) }
+        if let ascii = ascii ?? isPlausibleASCIIEmail(value.utf8) {
             return ascii
         }
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
@@ -501,8 +556,10 @@ struct ManifestDecoder {
         return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty }
     }
 
-    private static func isPlausibleASCIIEmail<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Bool {
-        guard bytes.count <= 254 else { return false }
+    /// The answer for an all-ASCII email; nil when a byte is not ASCII (the Character rules decide then), so every
+    /// byte is looked at before the answer is given.
+    private static func isPlausibleASCIIEmail<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Bool? {
+        var plausible = bytes.count <= 254
         var atCount = 0
         var localLength = 0
         var domainLength = 0
@@ -510,8 +567,10 @@ struct ManifestDecoder {
         var previous: UInt8 = 0
         for byte in bytes {
             switch byte {
+            case 0x80...:
+                return nil
             case 0x09...0x0D, UInt8(ascii: " "), UInt8(ascii: ","), UInt8(ascii: "<"), UInt8(ascii: ">"):
-                return false
+                plausible = false
             case UInt8(ascii: "@"):
                 atCount += 1
             default:
@@ -520,7 +579,7 @@ struct ManifestDecoder {
                 } else {
                     // Labels must be non-empty: no dot first, last or twice in a row in the domain.
                     if byte == UInt8(ascii: ".") {
-                        if domainLength == 0 || previous == UInt8(ascii: ".") { return false }
+                        if domainLength == 0 || previous == UInt8(ascii: ".") { plausible = false }
                         domainDots += 1
                     }
                     domainLength += 1
@@ -528,7 +587,7 @@ struct ManifestDecoder {
             }
             previous = byte
         }
-        return atCount == 1 && localLength > 0 && domainDots > 0 && previous != UInt8(ascii: ".")
+        return plausible && atCount == 1 && localLength > 0 && domainDots > 0 && previous != UInt8(ascii: ".")
     }
 
     /// A plain decimal integer (no sign, at most 6 digits) of at least `minimum`.

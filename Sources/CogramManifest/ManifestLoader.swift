@@ -71,8 +71,9 @@ public struct ManifestLoader: Sendable {
     public func loadOrganizations(sources: [SourceFile], diagnostics earlier: [Diagnostic] = []) -> OrganizationLoadResult {
         var diagnostics = earlier
         var decoded: [DecodedFile] = []
+        var spare = YAMLDocument()
         for source in sources {
-            let (fragment, found) = Self.decode(source, limits: limits)
+            let (fragment, found) = Self.decode(source, limits: limits, spare: &spare)
             diagnostics.append(contentsOf: found)
             decoded.append(DecodedFile(source: source, fragment: fragment))
         }
@@ -89,9 +90,17 @@ public struct ManifestLoader: Sendable {
 
     /// Decodes one source in memory: the unit the loader, its tests and the fuzzer share.
     static func decode(_ source: SourceFile, limits: LoaderLimits) -> (ManifestFragment?, [Diagnostic]) {
-        let (document, composeDiagnostics) = YAMLComposer.compose(source, limits: limits)
-        guard let document else { return (nil, composeDiagnostics) }
-        var decoder = ManifestDecoder(file: source.path, document: document)
+        var spare = YAMLDocument()
+        return decode(source, limits: limits, spare: &spare)
+    }
+
+    /// Decodes one source, composing it into the arrays of `spare`, which are free for the next file once this
+    /// returns.
+    static func decode(_ source: SourceFile, limits: LoaderLimits, spare: inout YAMLDocument) -> (ManifestFragment?, [Diagnostic]) {
+        let (composed, composeDiagnostics) = YAMLComposer.compose(source, limits: limits, into: &spare)
+        guard composed else { return (nil, composeDiagnostics) }
+        // The decoder shares the arrays until it is gone, at the return; then `spare` is their only owner again.
+        var decoder = ManifestDecoder(file: source.path, document: spare)
         var fragment = decoder.decode()
         fragment.organization?.root = OrganizationRoots.directory(of: source.path)
         return (fragment, composeDiagnostics + decoder.diagnostics)
@@ -260,13 +269,15 @@ public struct ManifestLoader: Sendable {
             desired.groups.append(contentsOf: fragment.groups)
             entries.append(contentsOf: fragment.projects)
         }
-        desired.projects = entries.map(\.project)
+        // The checks of keys see every project, expanded already: one array of projects is built, not two.
+        // Diagnostics are sorted by location at the end, so the order of the checks does not show.
+        desired.projects = GroupExpansion.expand(entries, groups: &desired.groups, diagnostics: &diagnostics)
         checkUniqueness(&desired, diagnostics: &diagnostics)
         checkOwnership(desired, diagnostics: &diagnostics)
-        let expanded = GroupExpansion.expand(entries, groups: &desired.groups, diagnostics: &diagnostics)
         // Projects with errors of their own took part in the checks of keys and of group names only.
-        desired.projects = entries.allSatisfy(\.isComplete)
-            ? expanded : entries.indices.filter { entries[$0].isComplete }.map { expanded[$0] }
+        if !entries.allSatisfy(\.isComplete) {
+            desired.projects = entries.indices.filter { entries[$0].isComplete }.map { desired.projects[$0] }
+        }
         checkOffboarded(desired, diagnostics: &diagnostics)
         if let today {
             let evaluation = desired.evaluated(asOf: today, warningWindow: 0)
@@ -287,6 +298,7 @@ public struct ManifestLoader: Sendable {
 
     private static func checkUniqueness(_ desired: inout DesiredState, diagnostics: inout [Diagnostic]) {
         var users: [String: SourceLocation] = [:]
+        users.reserveCapacity(desired.users.count)
         desired.users = desired.users.filter { user in
             if let first = users[user.normalizedEmail] {
                 diagnostics.append(Diagnostic(.error, at: user.location, "duplicate user '\(user.email)'; first listed at \(first)"))
@@ -297,6 +309,7 @@ public struct ManifestLoader: Sendable {
         }
         // External ids and previous external ids share one namespace: each names one Cogram project.
         var keys: [String: (SourceLocation, String)] = [:]
+        keys.reserveCapacity(desired.projects.count)
         var ids: [String: SourceLocation] = [:]
         for project in desired.projects {
             if let (first, kind) = keys[project.externalID] {

@@ -35,32 +35,56 @@ public enum YAMLComposer {
     static let maxSourceBytes = 1 << 30
 
     public static func compose(_ source: SourceFile, limits: LoaderLimits = .default) -> (document: YAMLDocument?, diagnostics: [Diagnostic]) {
+        var document = YAMLDocument()
+        let (composed, diagnostics) = compose(source, limits: limits, into: &document)
+        return (composed ? document : nil, diagnostics)
+    }
+
+    /// Composes into `document`, replacing what it held but keeping its arrays' memory: loading many files through
+    /// one document touches memory the process already has instead of faulting in fresh pages for every file.
+    /// Returns whether a document was composed; when not, `document` holds nothing of use.
+    static func compose(
+        _ source: SourceFile, limits: LoaderLimits, into document: inout YAMLDocument
+    ) -> (composed: Bool, diagnostics: [Diagnostic]) {
         guard source.bytes.count <= maxSourceBytes else {
-            return (nil, [.fileTooLarge(source.path, bytes: source.bytes.count, limit: maxSourceBytes)])
+            return (false, [.fileTooLarge(source.path, bytes: source.bytes.count, limit: maxSourceBytes)])
         }
-        var session = ComposerSession(source: source, limits: limits)
-        return session.run()
+        // libyaml reads the source's own bytes, pinned for the whole composition, rather than a copy of them.
+        return source.bytes.withUnsafeBufferPointer { input in
+            var session = ComposerSession(source: source, input: input, limits: limits)
+            swap(&session.document, &document)
+            session.clearDocument()
+            let result = session.run()
+            swap(&session.document, &document)
+            return result
+        }
     }
 }
 
-/// Owns the libyaml parser and the input buffer for the length of one composition.
+/// Owns the libyaml parser for the length of one composition. The input it reads is borrowed: the caller keeps it
+/// alive and in place until the handle is gone (`YAMLComposer.compose` holds the source's bytes pinned meanwhile).
 private final class ParserHandle {
     let parser: UnsafeMutablePointer<yaml_parser_t>
-    /// libyaml reads from this buffer until the parser is deleted, so it lives exactly as long as the parser.
-    private let input: UnsafeMutableBufferPointer<UInt8>
+    /// libyaml wants a non-null pointer even for an empty input; an empty array may not have one.
+    private let placeholder: UnsafeMutablePointer<UInt8>?
 
-    init(bytes: [UInt8]) {
+    init(input: UnsafeBufferPointer<UInt8>) {
         parser = .allocate(capacity: 1)
-        input = .allocate(capacity: max(bytes.count, 1))
-        _ = input.initialize(from: bytes)
         yaml_parser_initialize(parser)
-        yaml_parser_set_input_string(parser, input.baseAddress, bytes.count)
+        if let base = input.baseAddress {
+            placeholder = nil
+            yaml_parser_set_input_string(parser, base, input.count)
+        } else {
+            let empty = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+            placeholder = empty
+            yaml_parser_set_input_string(parser, empty, 0)
+        }
     }
 
     deinit {
         yaml_parser_delete(parser)
         parser.deallocate()
-        input.deallocate()
+        placeholder?.deallocate()
     }
 }
 
@@ -87,7 +111,7 @@ private struct ComposerSession {
         var isFlow: Bool
     }
 
-    private var document = YAMLDocument()
+    fileprivate(set) var document = YAMLDocument()
     private var stack: [Frame] = []
     /// The children of every open list and mapping, innermost last; moved to `document.children` when one closes.
     private var scratch: [NodeID] = []
@@ -96,37 +120,45 @@ private struct ComposerSession {
     private var aliasExpansionBytes: Int64 = 0
     private var hasRoot = false
 
-    init(source: SourceFile, limits: LoaderLimits) {
+    init(source: SourceFile, input: UnsafeBufferPointer<UInt8>, limits: LoaderLimits) {
         self.source = source
         self.limits = limits
-        parserHandle = ParserHandle(bytes: source.bytes)
+        parserHandle = ParserHandle(input: input)
+    }
+
+    /// Empties `document` for this source, keeping the memory of its arrays.
+    mutating func clearDocument() {
+        document.nodes.removeAll(keepingCapacity: true)
+        document.bytes.removeAll(keepingCapacity: true)
+        document.children.removeAll(keepingCapacity: true)
+        document.root = 0
         // Scalars' text is at most the source's bytes; a line of YAML is a few nodes.
         document.bytes.reserveCapacity(source.bytes.count)
         document.nodes.reserveCapacity(source.bytes.count / 12)
         document.children.reserveCapacity(source.bytes.count / 12)
     }
 
-    mutating func run() -> (document: YAMLDocument?, diagnostics: [Diagnostic]) {
+    mutating func run() -> (composed: Bool, diagnostics: [Diagnostic]) {
         var documents = 0
         var event = yaml_event_t()
         loop: while true {
             guard yaml_parser_parse(parser, &event) == 1 else {
                 diagnostics.append(parserError())
-                return (nil, diagnostics)
+                return (false, diagnostics)
             }
             let keepGoing = handle(&event, documents: &documents)
             yaml_event_delete(&event)
             switch keepGoing {
             case .next: continue
             case .end: break loop
-            case .fatal: return (nil, diagnostics)
+            case .fatal: return (false, diagnostics)
             }
         }
         if documents == 0 {
             diagnostics.append(error(Mark(line: 1, column: 1), "the file is empty; a manifest starts with 'version: 1'"))
-            return (nil, diagnostics)
+            return (false, diagnostics)
         }
-        return hasRoot ? (document, diagnostics) : (nil, diagnostics)
+        return (hasRoot, diagnostics)
     }
 
     private enum Step { case next, end, fatal }
@@ -252,24 +284,38 @@ private struct ComposerSession {
         // A block collection's end event sits at the next token, past comments and blank lines; its own last byte
         // is where its last child ends. A flow collection ends at its closing bracket.
         var endOffset = frame.isFlow ? flowEnd : frame.startOffset
-        if !frame.isFlow {
-            for child in scratch[frame.childrenStart...] { endOffset = max(endOffset, document.nodes[Int(child)].endOffset) }
-        }
-        if frame.isMapping, needsResolving(scratch[frame.childrenStart...]) {
+        var size: Int32 = 1
+        var weight: Int64 = 0
+        let resolving = frame.isMapping && needsResolving(scratch[frame.childrenStart...])
+        if resolving {
             if scratch[frame.childrenStart...].contains(where: { isMergeKey($0) }) { flags.insert(.merged) }
             let pairs = resolveMerges(Array(scratch[frame.childrenStart...]))
             document.children.append(contentsOf: pairs)
         } else {
-            document.children.append(contentsOf: scratch[frame.childrenStart...])
+            scratch.withUnsafeBufferPointer { written in
+                document.children.append(contentsOf: UnsafeBufferPointer(rebasing: written[frame.childrenStart...]))
+            }
         }
-        scratch.removeSubrange(frame.childrenStart...)
+        // One pass over the children as kept; the end offset over the children as written, which are the same
+        // unless merges were resolved.
+        let endFromKept = !frame.isFlow && !resolving
+        document.nodes.withUnsafeBufferPointer { nodes in
+            document.children.withUnsafeBufferPointer { children in
+                for child in children[Int(start)...] {
+                    size &+= nodes[Int(child)].size
+                    weight &+= nodes[Int(child)].weight
+                    if endFromKept { endOffset = max(endOffset, nodes[Int(child)].endOffset) }
+                }
+            }
+            if resolving, !frame.isFlow {
+                scratch.withUnsafeBufferPointer { written in
+                    for child in written[frame.childrenStart...] { endOffset = max(endOffset, nodes[Int(child)].endOffset) }
+                }
+            }
+        }
+        // Usually a few children: popping them costs less than the general `removeSubrange`.
+        while scratch.count > frame.childrenStart { scratch.removeLast() }
         let count = Int32(truncatingIfNeeded: document.children.count) - start
-        var size: Int32 = 1
-        var weight: Int64 = 0
-        for child in document.children[Int(start)...] {
-            size &+= document.nodes[Int(child)].size
-            weight &+= document.nodes[Int(child)].weight
-        }
         let id = append(YAMLDocument.Node(
             kind: frame.isMapping ? .mapping : .sequence, style: .plain, tag: frame.tag, line: frame.line,
             column: frame.column, start: start, count: count, size: size, weight: weight, startOffset: frame.startOffset,
@@ -319,7 +365,7 @@ private struct ComposerSession {
         for i in stride(from: base, to: pairs.endIndex, by: 2) {
             let key = pairs[i]
             guard document.kind(key) == .scalar else { continue }
-            if isMergeKey(key) || !document.scalarIsASCII(key) { return true }
+            if !document.scalarIsASCII(key) || isMergeKey(key) { return true }
             for j in stride(from: base, to: i, by: 2) where document.scalarsEqual(pairs[j], key) { return true }
         }
         return false

@@ -42,11 +42,13 @@ public struct YAMLDocument: Sendable {
         case scalar, sequence, mapping
     }
 
+    /// Fields ordered so that the node packs into 40 bytes: the composer writes one per scalar, list and mapping.
     struct Node: Sendable {
         var kind: Kind
         var style: ScalarStyle
         /// The resolved tag when one was written and fits, else nil (`!` counts as none).
         var tag: YAMLTag?
+        var flags: NodeFlags
         var line: Int32
         var column: Int32
         /// Scalars: offset of the text in `bytes`. Lists and mappings: offset of the children in `children`.
@@ -55,14 +57,31 @@ public struct YAMLDocument: Sendable {
         var count: Int32
         /// Number of nodes in this subtree, aliases counted as what they expand to; bounds alias expansion.
         var size: Int32
+        /// Byte offset in the source where the node starts (its anchor or tag excluded for scalars' text), and
+        /// where its last byte ends: what the in-place editor works from.
+        var startOffset: Int32
+        var endOffset: Int32
         /// Bytes of scalar text in this subtree, aliases counted as what they expand to; bounds alias expansion
         /// in bytes, since the decoder makes a string of every scalar an alias repeats.
         var weight: Int64
-        /// Byte offset in the source where the node starts (its anchor or tag excluded for scalars' text), and
-        /// where its last byte ends: what the in-place editor works from.
-        var startOffset: Int32 = 0
-        var endOffset: Int32 = 0
-        var flags: NodeFlags = []
+
+        init(
+            kind: Kind, style: ScalarStyle, tag: YAMLTag?, line: Int32, column: Int32, start: Int32, count: Int32,
+            size: Int32, weight: Int64, startOffset: Int32 = 0, endOffset: Int32 = 0, flags: NodeFlags = []
+        ) {
+            self.kind = kind
+            self.style = style
+            self.tag = tag
+            self.flags = flags
+            self.line = line
+            self.column = column
+            self.start = start
+            self.count = count
+            self.size = size
+            self.startOffset = startOffset
+            self.endOffset = endOffset
+            self.weight = weight
+        }
     }
 
     /// What the in-place editor must know to refuse an unsafe edit.
@@ -174,7 +193,15 @@ public struct YAMLDocument: Sendable {
     /// Whether a scalar's text is all ASCII.
     func scalarIsASCII(_ id: NodeID) -> Bool {
         let node = nodes[Int(id)]
-        return bytes[Int(node.start)..<Int(node.start + node.count)].allSatisfy { $0 < 0x80 }
+        return bytes.withUnsafeBufferPointer { buffer in
+            var index = Int(node.start)
+            let end = index + Int(node.count)
+            while index < end {
+                if buffer[index] >= 0x80 { return false }
+                index += 1
+            }
+            return true
+        }
     }
 
     /// The items of a list, or the keys and values of a mapping (key, value, key, value…).
