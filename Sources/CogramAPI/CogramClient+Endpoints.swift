@@ -26,7 +26,8 @@ extension CogramClient {
         return PageSequence(pageSize: pageSize, method: "GET", url: url(path + Self.encodeQuery(query))) { [self] page in
             let full = query + [("page", String(page)), ("page_size", String(pageSize))]
             let response = try await send(.GET, path, query: full)
-            return try decode(ListPage<Item>.self, from: response, method: .GET, url: url(path + Self.encodeQuery(full)))
+            if let page = ContractPageReader.read(Item.self, from: response.body) { return page }
+            return try decode(ListPage<Item>.self, from: response, method: .GET, url: self.url(path + Self.encodeQuery(full)))
         }
     }
 }

@@ -71,7 +71,10 @@ public struct ListPage<Item: Decodable & Sendable>: Decodable, Sendable {
 
     private static func more(in container: KeyedDecodingContainer<AnyKey>) -> Bool? {
         for name in ["has_more", "hasMore", "has_next"] {
-            if let value = try? container.decode(Bool.self, forKey: AnyKey(name)) { return value }
+            // A missing key is checked first: a thrown `keyNotFound` costs more than the whole lookup.
+            let key = AnyKey(name)
+            guard container.contains(key) else { continue }
+            if let value = try? container.decode(Bool.self, forKey: key) { return value }
         }
         for name in ["next", "next_page", "next_url"] {
             let key = AnyKey(name)

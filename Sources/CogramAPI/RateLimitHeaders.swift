@@ -28,7 +28,7 @@ public enum RateLimitHeaders {
     /// Reads `X-RateLimit-Reset`: a number of seconds, or a Unix time in seconds (≥ 10⁹, a delta that large being
     /// over 31 years) or in milliseconds (≥ 10¹²). A reset in the past is 0; any wait is capped at `maxResetWait`.
     public static func reset(_ value: String, now: Date = Date()) -> Reset? {
-        guard let number = Double(value.trimmingCharacters(in: .whitespaces)), number.isFinite, number >= 0 else {
+        guard let number = Double(value.trimmingWhitespace()), number.isFinite, number >= 0 else {
             return nil
         }
         let format: ResetFormat
@@ -56,7 +56,7 @@ public enum RateLimitHeaders {
     /// Reads `Retry-After`: a non-negative number of seconds, or an HTTP-date (RFC 9110: IMF-fixdate, and the
     /// obsolete RFC 850 and asctime forms). A date in the past is 0 seconds.
     public static func retryAfter(_ value: String, now: Date = Date()) -> (seconds: Double, format: RetryAfterFormat)? {
-        let text = value.trimmingCharacters(in: .whitespaces)
+        let text = value.trimmingWhitespace()
         if let seconds = Int(text) {
             return seconds >= 0 ? (Double(seconds), .seconds) : nil
         }
@@ -71,5 +71,17 @@ public enum RateLimitHeaders {
             }
         }
         return nil
+    }
+}
+
+extension String {
+    /// `trimmingCharacters(in: .whitespaces)`, without Foundation's cost for the usual value that has nothing to
+    /// trim (read from every answer's headers).
+    func trimmingWhitespace() -> String {
+        // `.whitespaces` is Unicode's Zs and the tab; in ASCII only the space and the tab are among them, so a value
+        // whose first and last bytes are other ASCII characters has nothing to trim.
+        func kept(_ byte: UInt8) -> Bool { byte < 0x80 && byte != 0x20 && byte != 0x09 }
+        if let first = utf8.first, let last = utf8.last, kept(first), kept(last) { return self }
+        return trimmingCharacters(in: .whitespaces)
     }
 }

@@ -47,7 +47,12 @@ enum Terminal {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 
-    static func writeOutput(renderedBytes data: Data) {
-        FileHandle.standardOutput.write(data)
+    /// A renderer's UTF-8 bytes, written as they are (a `Data` over them for the call, not a copy).
+    static func writeOutput(renderedBytes bytes: [UInt8]) {
+        bytes.withUnsafeBytes { buffer in
+            guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
+            FileHandle.standardOutput.write(
+                Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: buffer.count, deallocator: .none))
+        }
     }
 }

@@ -134,6 +134,11 @@ public enum OutputEscaping {
         return csvFieldScalars(value)
     }
 
+    /// Whether `csvField` returns `value` as it is: printable ASCII that neither starts a formula nor needs quotes.
+    public static func isPlainCSVField(_ value: String) -> Bool {
+        ASCIIText.isPlainCSVField(value)
+    }
+
     /// `csvField` for any text, scalar by scalar.
     static func csvFieldScalars(_ value: String) -> String {
         var value = value

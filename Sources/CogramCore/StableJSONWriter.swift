@@ -25,9 +25,14 @@ public struct StableJSONWriter {
 
     /// The document, with its final newline.
     public mutating func finish() -> Data {
+        Data(finishBytes())
+    }
+
+    /// The document's bytes, with its final newline, without copying them into a `Data`.
+    public mutating func finishBytes() -> [UInt8] {
         precondition(open.isEmpty, "StableJSONWriter: a container is still open")
         bytes.append(0x0A)
-        return Data(bytes)
+        return bytes
     }
 
     // MARK: - Containers
@@ -80,6 +85,18 @@ public struct StableJSONWriter {
     public mutating func member(_ name: String, _ value: String?) {
         key(name)
         string(value)
+    }
+
+    /// `member(name, "\(file):\(line)")` without making the string first (a manifest location, once per row of
+    /// the access report).
+    public mutating func member(_ name: String, file: String, line: Int) {
+        key(name)
+        element()
+        bytes.append(UInt8(ascii: "\""))
+        escaped(file)
+        bytes.append(UInt8(ascii: ":"))
+        bytes.append(contentsOf: String(line).utf8)
+        bytes.append(UInt8(ascii: "\""))
     }
 
     /// An array of strings as the value of `name`.
@@ -140,13 +157,19 @@ public struct StableJSONWriter {
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     private mutating func writeIndent() {
-        for _ in 0..<indent { bytes.append(0x20); bytes.append(0x20) }
+        bytes.append(contentsOf: repeatElement(0x20, count: 2 * indent))
     }
 
     /// A JSON string as Foundation's encoder writes it: `"` and `\` escaped, `\b \f \n \r \t`, other C0 controls
     /// as `\u00xx` (lower-case hex), everything else (DEL, non-ASCII, `/`) as it is.
     private mutating func quoted(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
+        escaped(value)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// The inside of `quoted(value)`.
+    private mutating func escaped(_ value: String) {
         var value = value
         value.withUTF8 { source in
             var start = 0
@@ -169,6 +192,5 @@ public struct StableJSONWriter {
             }
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[start...]))
         }
-        bytes.append(UInt8(ascii: "\""))
     }
 }

@@ -4,25 +4,23 @@ import Foundation
 public enum AccessFormat: String, CaseIterable, Sendable {
     case human, markdown, csv, json
 
-    /// The document's bytes: JSON is written as bytes and goes out as they are, without a round trip through
-    /// `String` (tens of megabytes for a large organization).
-    public func render(_ report: AccessReport) throws -> Data {
-        try pick({ renderHuman(report) }, { renderMarkdown(report) }, { renderCSV(report) }, report.jsonData)
-    }
-
-    public func render(_ set: AccessSet) throws -> Data {
-        try pick({ renderHuman(set) }, { renderMarkdown(set) }, { renderCSV(set) }, set.jsonData)
-    }
-
-    /// The rendering this format names, made only when it is the one asked for.
-    private func pick(
-        _ human: () -> String, _ markdown: () -> String, _ csv: () -> String, _ json: () throws -> Data
-    ) rethrows -> Data {
+    /// The document's UTF-8 bytes: JSON, CSV and the human table are written as bytes and go out as they are,
+    /// without a round trip through `String` or a copy into a `Data` (tens of megabytes for a large organization).
+    public func render(_ report: AccessReport) -> [UInt8] {
         switch self {
-        case .human: Data(human().utf8)
-        case .markdown: Data(markdown().utf8)
-        case .csv: Data(csv().utf8)
-        case .json: try json()
+        case .human: renderHumanBytes(report)
+        case .markdown: Array(renderMarkdown(report).utf8)
+        case .csv: renderCSVBytes(report)
+        case .json: report.jsonBytes()
+        }
+    }
+
+    public func render(_ set: AccessSet) -> [UInt8] {
+        switch self {
+        case .human: Array(renderHuman(set).utf8)
+        case .markdown: Array(renderMarkdown(set).utf8)
+        case .csv: Array(renderCSV(set).utf8)
+        case .json: set.jsonBytes()
         }
     }
 }

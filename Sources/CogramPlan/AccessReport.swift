@@ -119,20 +119,37 @@ public func makeAccessReport(
     let state = evaluation.state
 
     // Per Cogram project id: what stands behind each member the manifests grant as of the day, for projects whose
-    // members they manage. The relative path is worked out once per file, not once per member.
+    // members they manage, as a range of (email number, entry) pairs. Each normalized email the entries name has a
+    // number, so that a membership is matched by indexing an array rather than by hashing its email in a table
+    // per project. The relative path is worked out once per file, not once per member.
     let matching = ProjectMatching(desired: state, projects: observed.projects)
-    var granted: [String: [String: ManagedBy]] = [:]
+    var emailNumbers: [String: Int] = [:]
+    var grantedEntries: [(email: Int, managedBy: ManagedBy)] = []
+    var granted: [String: Range<Int>] = [:]
     var relativeFile: (file: String, relative: String)?
-    for (index, project) in state.projects.enumerated() {
-        guard let members = project.members, !project.archived, let match = matching.matches[index] else { continue }
-        var byEmail: [String: ManagedBy] = [:]
-        byEmail.reserveCapacity(members.count)
-        for member in members {
-            let file = member.location.file
-            if relativeFile?.file != file { relativeFile = (file, base.relative(file)) }
-            byEmail[member.normalizedEmail] = .entry(file: relativeFile!.relative, line: member.location.line)
+    // Projects and members are read in place through their buffers: iterating copied every project and member
+    // (each of their strings retained and released).
+    state.projects.withUnsafeBufferPointer { projects in
+        for index in projects.indices {
+            guard !projects[index].archived, let members = projects[index].members, let match = matching.matches[index] else { continue }
+            let start = grantedEntries.count
+            members.withUnsafeBufferPointer { members in
+                for member in members.indices {
+                    let location = members[member].location
+                    if relativeFile?.file != location.file { relativeFile = (location.file, base.relative(location.file)) }
+                    let email = members[member].normalizedEmail
+                    let number: Int
+                    if let known = emailNumbers[email] {
+                        number = known
+                    } else {
+                        number = emailNumbers.count
+                        emailNumbers[email] = number
+                    }
+                    grantedEntries.append((number, .entry(file: relativeFile!.relative, line: location.line)))
+                }
+            }
+            granted[match.id] = start..<grantedEntries.count
         }
-        granted[match.id] = byEmail
     }
 
     // Each user's email is normalized once, not once per membership, and each user has a slot: its normalized
@@ -143,13 +160,20 @@ public func makeAccessReport(
     emails.reserveCapacity(observed.users.count)
     var offboardedSlot: [Bool] = []
     offboardedSlot.reserveCapacity(observed.users.count)
-    var usersByID: [String: (user: User, slot: Int)] = [:]
+    var usersByID: [String: Int] = [:]
     usersByID.reserveCapacity(observed.users.count)
+    // The email and organization role each of a known user's rows shows, by slot.
+    var userEmails: [String] = []
+    userEmails.reserveCapacity(observed.users.count)
+    var userRoles: [String] = []
+    userRoles.reserveCapacity(observed.users.count)
     for (slot, user) in observed.users.enumerated() {
         let email = normalizeEmail(user.email)
         emails.append(email)
+        userEmails.append(user.email)
+        userRoles.append(user.role.rawValue)
         offboardedSlot.append(!offboardedEmails.isEmpty && offboardedEmails.contains(email))
-        usersByID[user.id] = (user, slot)
+        usersByID[user.id] = slot
     }
     var hasMembership = [Bool](repeating: false, count: observed.users.count)
     let memberships = observed.members.values.reduce(0) { $0 + $1.count }
@@ -162,40 +186,54 @@ public func makeAccessReport(
     var projectSlots: [Int] = []
     projectSlots.reserveCapacity(memberships + observed.users.count)
     var projectsOf: [String: [String]] = [:]
+    // Per slot: its email's number, -1 when no entry names it. While a project's members are read, `entryOf` holds
+    // what stands behind each email number of its entries (a later entry for the same email replacing an earlier).
+    var slotNumbers = emails.map { emailNumbers[$0] ?? -1 }
+    var entryOf = [ManagedBy?](repeating: nil, count: emailNumbers.count)
     for (projectIndex, project) in observed.projects.enumerated() {
         guard let members = observed.members[project.id] else { continue }
-        let byEmail = granted[project.id]
+        let entries = granted[project.id]
+        if let entries { for entry in grantedEntries[entries] { entryOf[entry.email] = entry.managedBy } }
+        defer { if let entries { for entry in grantedEntries[entries] { entryOf[entry.email] = nil } } }
         let status = project.status.rawValue
-        for member in members {
-            let known = usersByID[member.userID]
-            let user = known?.user
-            let email = user?.email ?? member.email
-            let slot: Int
-            let offboarded: Bool
-            if let known {
-                slot = known.slot
-                offboarded = offboardedSlot[slot]
-            } else {
-                slot = emails.count
-                emails.append(normalizeEmail(email))
-                offboarded = !offboardedEmails.isEmpty && offboardedEmails.contains(emails[slot])
+        members.withUnsafeBufferPointer { members in
+            for member in members.indices {
+                let known = usersByID[members[member].userID]
+                let email = known.map { userEmails[$0] } ?? members[member].email
+                let slot: Int
+                let offboarded: Bool
+                if let known {
+                    slot = known
+                    offboarded = offboardedSlot[slot]
+                } else {
+                    slot = emails.count
+                    emails.append(normalizeEmail(email))
+                    slotNumbers.append(emailNumbers[emails[slot]] ?? -1)
+                    offboarded = !offboardedEmails.isEmpty && offboardedEmails.contains(emails[slot])
+                }
+                let normalized = emails[slot]
+                if offboarded { projectsOf[normalized, default: []].append(project.externalID ?? project.id) }
+                guard only.map({ $0.contains(normalized) }) ?? true else { continue }
+                if let known { hasMembership[known] = true }
+                let managedBy: ManagedBy
+                if entries == nil {
+                    managedBy = .unmanaged
+                } else {
+                    let number = slotNumbers[slot]
+                    managedBy = (number < 0 ? nil : entryOf[number]) ?? .notInManifests
+                }
+                grants.append(AccessGrant(
+                    email: email, userID: members[member].userID, organizationRole: known.map { userRoles[$0] } ?? "unknown",
+                    projectExternalID: project.externalID, projectID: project.id, projectName: project.name,
+                    projectStatus: status, projectRole: members[member].role.rawValue, managedBy: managedBy))
+                emailSlots.append(slot)
+                projectSlots.append(projectIndex)
             }
-            let normalized = emails[slot]
-            if offboarded { projectsOf[normalized, default: []].append(project.externalID ?? project.id) }
-            guard only.map({ $0.contains(normalized) }) ?? true else { continue }
-            if let known { hasMembership[known.slot] = true }
-            let managedBy: ManagedBy = byEmail.map { $0[normalized] ?? .notInManifests } ?? .unmanaged
-            grants.append(AccessGrant(
-                email: email, userID: member.userID, organizationRole: user?.role.rawValue ?? "unknown",
-                projectExternalID: project.externalID, projectID: project.id, projectName: project.name,
-                projectStatus: status, projectRole: member.role.rawValue, managedBy: managedBy))
-            emailSlots.append(slot)
-            projectSlots.append(projectIndex)
         }
     }
     for (slot, user) in observed.users.enumerated() where wanted(user.email) {
         // A user's membership is recorded under the slot that `usersByID` keeps for its id.
-        guard let known = usersByID[user.id], !hasMembership[known.slot] else { continue }
+        guard let known = usersByID[user.id], !hasMembership[known] else { continue }
         grants.append(AccessGrant(email: user.email, userID: user.id, organizationRole: user.role.rawValue))
         emailSlots.append(slot)
         projectSlots.append(observed.projects.count)
@@ -206,12 +244,21 @@ public func makeAccessReport(
         projectSlots: projectSlots)
     permute(&grants, into: order)
 
-    var named = Set<String>()
-    for user in desired.users { named.insert(user.normalizedEmail) }
-    for group in desired.groups { for member in group.members { named.insert(member.normalizedEmail) } }
-    for project in desired.projects { for member in project.members ?? [] { named.insert(member.normalizedEmail) } }
-    for person in desired.offboarded { named.insert(person.normalizedEmail) }
-    let usersInNoManifest = observed.users.map(\.email).filter { !named.contains(normalizeEmail($0)) && wanted($0) }.sorted()
+    // The users' emails that no manifest names: those named as users, group members and offboarded people are
+    // removed first, then project members until none is left (with a `users:` list that names everyone, before
+    // any of the 200,000 project members is hashed).
+    var unnamed = Set(emails.prefix(observed.users.count))
+    for user in desired.users { unnamed.remove(user.normalizedEmail) }
+    for group in desired.groups { for member in group.members { unnamed.remove(member.normalizedEmail) } }
+    for person in desired.offboarded { unnamed.remove(person.normalizedEmail) }
+    projects: for project in desired.projects where !unnamed.isEmpty {
+        for member in project.members ?? [] {
+            unnamed.remove(member.normalizedEmail)
+            if unnamed.isEmpty { break projects }
+        }
+    }
+    let usersInNoManifest = observed.users.indices.filter { unnamed.contains(emails[$0]) && wanted(observed.users[$0].email) }
+        .map { observed.users[$0].email }.sorted()
 
     let offboarded = desired.offboarded.compactMap { person -> OffboardedAccess? in
         guard wanted(person.email), let projects = projectsOf[person.normalizedEmail], !projects.isEmpty else { return nil }
@@ -283,13 +330,24 @@ func grantOrderIndices(
         if x.externalID != y.externalID { return x.externalID < y.externalID }
         return x.id < y.id
     }
-    var rows = [(email: Int, project: Int, index: Int)]()
-    rows.reserveCapacity(emailSlots.count)
-    for index in emailSlots.indices {
-        rows.append((emailRanks[emailSlots[index]], projectRanks[projectSlots[index]], index))
+    // Ranks are below the number of keys, so two stable counting sorts, by project and then by email, give the
+    // order of (email, project, position) in linear time.
+    let byProject = countingSorted(Array(emailSlots.indices), buckets: projectKeys.count) { projectRanks[projectSlots[$0]] }
+    return countingSorted(byProject, buckets: emails.count) { emailRanks[emailSlots[$0]] }
+}
+
+/// `rows` stably sorted by `key`, each key in `0..<buckets`.
+private func countingSorted(_ rows: [Int], buckets: Int, key: (Int) -> Int) -> [Int] {
+    var starts = [Int](repeating: 0, count: buckets + 1)
+    for row in rows { starts[key(row) + 1] += 1 }
+    for bucket in 0..<buckets { starts[bucket + 1] += starts[bucket] }
+    var sorted = [Int](repeating: 0, count: rows.count)
+    for row in rows {
+        let bucket = key(row)
+        sorted[starts[bucket]] = row
+        starts[bucket] += 1
     }
-    rows.sort { $0.email != $1.email ? $0.email < $1.email : $0.project != $1.project ? $0.project < $1.project : $0.index < $1.index }
-    return rows.map(\.index)
+    return sorted
 }
 
 /// Email, then project external_id (a user's row without a project first), then project id.

@@ -27,6 +27,10 @@ public struct AccessSet: Sendable, Hashable {
 
     /// The JSON document, sorted keys, with a final newline.
     public func jsonData() throws -> Data {
+        Data(jsonBytes())
+    }
+
+    func jsonBytes() -> [UInt8] {
         var json = StableJSONWriter(capacity: 64 + reports.reduce(0) { $0 + $1.grants.count * 400 })
         json.beginObject()
         json.member("format_version", "1")
@@ -36,7 +40,7 @@ public struct AccessSet: Sendable, Hashable {
         for report in reports { report.writeJSON(to: &json) }
         json.endArray()
         json.endObject()
-        return json.finish()
+        return json.finishBytes()
     }
 }
 

@@ -57,6 +57,15 @@ import Testing
                 AccessGrant(
                     email: "a@x.example", userID: "usr_2", organizationRole: "admin", projectExternalID: nil, projectID: "prj_9",
                     projectName: hostile, projectStatus: "archived", projectRole: "owner", managedBy: .entry(file: "a b/c.yaml", line: 3)),
+                AccessGrant(
+                    email: "d@x.example", userID: "usr_3", organizationRole: "member", projectExternalID: "p", projectID: "prj_1",
+                    projectName: "P", projectStatus: "active", projectRole: "viewer", managedBy: .entry(file: hostile, line: 0)),
+                AccessGrant(
+                    email: "d@x.example", userID: "usr_3", organizationRole: "member", projectExternalID: "q", projectID: "prj_2",
+                    projectName: "Q", projectStatus: "active", projectRole: "viewer", managedBy: .notInManifests),
+                AccessGrant(
+                    email: "e@x.example", userID: "usr_4", organizationRole: "member", projectExternalID: "q", projectID: "prj_2",
+                    projectName: "Q", projectStatus: "active", projectRole: "editor", managedBy: .unmanaged),
             ],
             usersInNoManifest: [hostile, "b@x.example"],
             offboardedWithAccess: [OffboardedAccess(email: hostile, projects: [], location: "o.yaml:2")],
