@@ -570,8 +570,8 @@ struct ManifestDecoder {
     /// The answer for an all-ASCII email; nil when a byte is not ASCII (the Character rules decide then), so every
     /// byte is looked at before the answer is given. `hasUpper` is set when an ASCII email has an upper-case letter.
     private static func isPlausibleASCIIEmail(_ bytes: UnsafeBufferPointer<UInt8>, hasUpper: inout Bool) -> Bool? {
-        // One pass ORs each byte's class from a table, so the loop over every byte has no branch that depends
-        // on the byte (a comparison per character class mispredicted often); the domain is then looked at alone.
+        // One pass ORs each byte's class from a table, so the loop over every byte has no hard-to-predict branch
+        // (a comparison per character class mispredicted often); the domain is then looked at alone.
         var seen: UInt8 = 0
         var atCount = 0
         var atIndex = 0
