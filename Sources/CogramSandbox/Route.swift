@@ -34,7 +34,8 @@ enum Route: Sendable, Hashable {
     static func match(method: HTTPRequest.Method, path: String) -> Result<Route, APIError> {
         guard path.hasPrefix("/") else { return .failure(.notFound("no such route: \(path)")) }
         let segments = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map {
-            String($0).removingPercentEncoding ?? String($0)
+            // Foundation's decoding is costly and a segment without `%` decodes to itself.
+            $0.utf8.contains(UInt8(ascii: "%")) ? (String($0).removingPercentEncoding ?? String($0)) : String($0)
         }
         func pick(_ options: [HTTPRequest.Method: Route]) -> Result<Route, APIError> {
             if let route = options[method] { return .success(route) }

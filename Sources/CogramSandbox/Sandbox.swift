@@ -76,7 +76,7 @@ public enum Sandbox {
     }
 
     static func logger() -> Logger {
-        var logger = Logger(label: "cogram.sandbox") { StreamLogHandler.standardError(label: $0) }
+        var logger = Logger(label: "cogram.sandbox") { DeferredStreamLogHandler(label: $0) }
         logger.logLevel = .warning
         return logger
     }

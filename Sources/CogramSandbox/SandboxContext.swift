@@ -41,11 +41,30 @@ enum Credential: Sendable, Hashable {
             return
         }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+        guard parts.count == 2, Self.isBearer(parts[0]) else {
             self = .missing
             return
         }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        let token = Self.trimmed(parts[1])
         self = token.isEmpty ? .missing : .token(token)
+    }
+
+    /// `bearer` in any case, as `lowercased() == "bearer"` would say, without building a string per request.
+    private static func isBearer(_ scheme: Substring) -> Bool {
+        let bearer = "bearer".utf8
+        guard scheme.utf8.count == bearer.count else {
+            // Only non-ASCII text can lower-case to "bearer" from another length (for example the Kelvin sign).
+            return !scheme.utf8.allSatisfy { $0 < 0x80 } && scheme.lowercased() == "bearer"
+        }
+        guard scheme.utf8.allSatisfy({ $0 < 0x80 }) else { return scheme.lowercased() == "bearer" }
+        return zip(scheme.utf8, bearer).allSatisfy { $0 | 0x20 == $1 }
+    }
+
+    /// The token without surrounding `.whitespaces`; Foundation's trimming only when an end may need it.
+    private static func trimmed(_ token: Substring) -> String {
+        guard let first = token.utf8.first, let last = token.utf8.last,
+            first > 0x20, first < 0x80, last > 0x20, last < 0x80
+        else { return token.trimmingCharacters(in: .whitespaces) }
+        return String(token)
     }
 }

@@ -33,8 +33,7 @@ struct SandboxResponder: HTTPResponder {
             let response = try await pipeline.handle(request, context: context) { request, context in
                 try await SandboxPipeline.dispatch(store: store, request: request, context: context)
             }
-            await stats.end()
-            await stats.record(method: method, status: response.status.code)
+            await stats.finish(method: method, status: response.status.code)
             return response
         } catch {
             // A `DroppedConnection` was already counted, before the connection was closed.

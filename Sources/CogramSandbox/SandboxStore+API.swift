@@ -50,7 +50,12 @@ extension SandboxStore {
         if let offset = request.offset, offset < total {
             var pageArguments = arguments
             _ = pageArguments.append(contentsOf: [request.pageSize, offset])
-            items = try Row.fetchAll(db.cachedStatement(sql: select + " LIMIT ? OFFSET ?"), arguments: pageArguments).map(map)
+            // Mapped straight from the statement's current row: no copy of each row first.
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: select + " LIMIT ? OFFSET ?"), arguments: pageArguments)
+            items.reserveCapacity(min(request.pageSize, total - offset))
+            while let row = try rows.next() {
+                items.append(map(row))
+            }
         }
         return Page(items: items, page: request.page, pageSize: request.pageSize, total: total)
     }
@@ -60,7 +65,7 @@ extension SandboxStore {
     func listProjects(
         orgID: String, status: ProjectStatusFilter, externalID: String?, page: PageRequest
     ) async throws -> Page<Project> {
-        try await pool.read { db in
+        try readNow { db in
             var filter = "WHERE org_id = ?"
             var arguments: StatementArguments = [orgID]
             if status != .all {
@@ -133,7 +138,7 @@ extension SandboxStore {
     }
 
     func project(orgID: String, id: String) async throws -> Project {
-        try await pool.read { db in Self.project(from: try Self.fetchProject(db, orgID: orgID, id: id)) }
+        try readNow { db in Self.project(from: try Self.fetchProject(db, orgID: orgID, id: id)) }
     }
 
     func updateProject(
@@ -191,8 +196,13 @@ extension SandboxStore {
     // MARK: - Members
 
     func listMembers(orgID: String, projectID: String, page: PageRequest) async throws -> Page<Member> {
-        try await pool.read { db in
-            _ = try Self.fetchProject(db, orgID: orgID, id: projectID)
+        try readNow { db in
+            // Only whether the project exists: no copy of its row.
+            guard Self.isBindable(projectID),
+                try Bool.fetchOne(
+                    db.cachedStatement(sql: "SELECT 1 FROM projects WHERE org_id = ? AND id = ?"), arguments: [orgID, projectID]
+                ) != nil
+            else { throw StoreError.projectNotFound(id: projectID) }
             return try Self.paged(
                 db, page, count: "SELECT COUNT(*) FROM members WHERE org_id = ? AND project_id = ?",
                 select: Self.memberSelect + " WHERE m.org_id = ? AND m.project_id = ? ORDER BY m.seq, m.user_id",
@@ -256,7 +266,7 @@ extension SandboxStore {
     // MARK: - Users
 
     func listUsers(orgID: String, email: String?, page: PageRequest) async throws -> Page<User> {
-        try await pool.read { db in
+        try readNow { db in
             var filter = "WHERE org_id = ?"
             var arguments: StatementArguments = [orgID]
             if let email {

@@ -180,15 +180,20 @@ extension SandboxStore {
             var expiresAt: Int64?
             var revoked: Bool
         }
-        let stored: Stored? = try await pool.read { db in
-            try Row.fetchOne(
+        let stored: Stored? = try readNow { db in
+            // Columns by position and straight from the statement: this runs on every request.
+            let rows = try Row.fetchCursor(
                 db.cachedStatement(sql: "SELECT id, org_id, name, key_hash, expires_at, revoked_at FROM api_keys WHERE key_hash = ?"),
-                arguments: [hash]
-            ).map { row in
-                Stored(
-                    identity: KeyIdentity(keyID: row["id"], orgID: row["org_id"], keyName: row["name"]),
-                    hash: row["key_hash"], expiresAt: row["expires_at"], revoked: (row["revoked_at"] as Int64?) != nil)
+                arguments: [hash])
+            var stored: Stored?
+            // Stepped to the end (the hash is unique, so one more step), which leaves the statement reset.
+            while let row = try rows.next() {
+                guard stored == nil else { continue }
+                stored = Stored(
+                    identity: KeyIdentity(keyID: row[0], orgID: row[1], keyName: row[2]),
+                    hash: row[3], expiresAt: row[4], revoked: (row[5] as Int64?) != nil)
             }
+            return stored
         }
         guard let stored, Self.constantTimeEqual(stored.hash, hash), !stored.revoked else { return .invalid }
         if let expires = stored.expiresAt, expires <= Timestamp.nowMilliseconds() { return .expired }

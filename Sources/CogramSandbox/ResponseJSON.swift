@@ -1,0 +1,158 @@
+import CogramAPI
+import Hummingbird
+import NIOCore
+
+/// A value the sandbox answers with that writes its own JSON, byte for byte what `JSONEncoder` with
+/// `.sortedKeys` and `.withoutEscapingSlashes` writes for it (`jsonResponse` uses one or the other, so the two
+/// must never differ; `ResponseJSONTests` compares them).
+///
+/// Lists of members, projects and users are nearly every request a plan makes, and `JSONEncoder` (boxing each
+/// value, sorting keys, then serializing) was the largest single cost of serving them.
+protocol ResponseEncodable: Encodable {
+    func write(to json: inout ResponseJSON)
+}
+
+/// JSON written straight into a `ByteBuffer`: what `JSONEncoder` writes for objects with sorted keys, no
+/// whitespace, slashes as they are, and in strings only `"`, `\` and the C0 controls escaped (`\b \t \n \f \r`,
+/// the others as `\u00xx` in lower-case hex); every other character is written as UTF-8.
+struct ResponseJSON {
+    private(set) var buffer: ByteBuffer
+
+    init(capacity: Int = 512) {
+        buffer = ByteBufferAllocator().buffer(capacity: capacity)
+    }
+
+    /// Punctuation and keys: text that needs no escaping.
+    mutating func raw(_ text: StaticString) {
+        buffer.writeStaticString(text)
+    }
+
+    mutating func string(_ value: String) {
+        buffer.writeInteger(UInt8(ascii: "\""))
+        var value = value
+        value.withUTF8 { bytes in
+            var start = 0
+            for index in bytes.indices where bytes[index] < 0x20 || bytes[index] == 0x22 || bytes[index] == 0x5C {
+                buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                escape(bytes[index])
+                start = index + 1
+            }
+            buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[start...]))
+        }
+        buffer.writeInteger(UInt8(ascii: "\""))
+    }
+
+    /// A string, or `null`.
+    mutating func string(orNull value: String?) {
+        if let value { string(value) } else { raw("null") }
+    }
+
+    mutating func integer(_ value: Int) {
+        buffer.writeString(String(value))
+    }
+
+    private mutating func escape(_ byte: UInt8) {
+        switch byte {
+        case 0x22: raw("\\\"")
+        case 0x5C: raw("\\\\")
+        case 0x08: raw("\\b")
+        case 0x09: raw("\\t")
+        case 0x0A: raw("\\n")
+        case 0x0C: raw("\\f")
+        case 0x0D: raw("\\r")
+        default:
+            raw("\\u00")
+            buffer.writeInteger(Self.hexDigits[Int(byte >> 4)])
+            buffer.writeInteger(Self.hexDigits[Int(byte & 0x0F)])
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+}
+
+extension Project: ResponseEncodable {
+    func write(to json: inout ResponseJSON) {
+        json.raw(#"{"created_at":"#)
+        json.string(orNull: createdAt)
+        json.raw(#","description":"#)
+        json.string(orNull: description)
+        json.raw(#","external_id":"#)
+        json.string(orNull: externalID)
+        json.raw(#","id":"#)
+        json.string(id)
+        json.raw(#","name":"#)
+        json.string(name)
+        json.raw(#","status":"#)
+        json.string(status.rawValue)
+        json.raw(#","updated_at":"#)
+        json.string(updatedAt)
+        json.raw("}")
+    }
+}
+
+extension Member: ResponseEncodable {
+    /// `name` and `added_at` are left out when nil, as `JSONEncoder` does for plain optionals.
+    func write(to json: inout ResponseJSON) {
+        json.raw("{")
+        if let addedAt {
+            json.raw(#""added_at":"#)
+            json.string(addedAt)
+            json.raw(",")
+        }
+        json.raw(#""email":"#)
+        json.string(email)
+        if let name {
+            json.raw(#","name":"#)
+            json.string(name)
+        }
+        json.raw(#","role":"#)
+        json.string(role.rawValue)
+        json.raw(#","user_id":"#)
+        json.string(userID)
+        json.raw("}")
+    }
+}
+
+extension User: ResponseEncodable {
+    func write(to json: inout ResponseJSON) {
+        json.raw(#"{"email":"#)
+        json.string(email)
+        json.raw(#","external_id":"#)
+        json.string(orNull: externalID)
+        json.raw(#","id":"#)
+        json.string(id)
+        json.raw(#","name":"#)
+        json.string(orNull: name)
+        json.raw(#","role":"#)
+        json.string(role.rawValue)
+        json.raw(#","status":"#)
+        json.string(status.rawValue)
+        json.raw("}")
+    }
+}
+
+extension Page: ResponseEncodable where Item: ResponseEncodable {
+    func write(to json: inout ResponseJSON) {
+        json.raw(#"{"items":["#)
+        for (index, item) in items.enumerated() {
+            if index > 0 { json.raw(",") }
+            item.write(to: &json)
+        }
+        json.raw(#"],"page":"#)
+        json.integer(page)
+        json.raw(#","page_size":"#)
+        json.integer(pageSize)
+        json.raw(#","total":"#)
+        json.integer(total)
+        json.raw("}")
+    }
+}
+
+/// The sandbox's own resources, written without `JSONEncoder` (see `ResponseEncodable`).
+func jsonResponse(status: HTTPResponse.Status, _ value: some ResponseEncodable, headers: HTTPFields = [:]) -> Response {
+    var json = ResponseJSON()
+    value.write(to: &json)
+    var all = headers
+    all[.contentType] = "application/json"
+    return Response(status: status, headers: all, body: .init(byteBuffer: json.buffer))
+}
