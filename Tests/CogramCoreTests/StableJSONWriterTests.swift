@@ -67,7 +67,19 @@ import Testing
             "expiry_warning_days": .number(30), "empty": .array([]), "nested": .object(["x": .array([.null, .string(""), .number(7)])]),
             "Zed": .string("upper case sorts first"), "z_z": .string("_ after letters? no: before"), "zz": .null,
         ]),
+        // The writer's own digits against the encoder's, at the ends of `Int`.
+        .array([.number(0), .number(9), .number(10), .number(-1), .number(1_000_000), .number(.max), .number(.min)]),
+        // An escape only at the start, only at the end, between plain text: the scan's first hit and the rest.
+        .object(["\"a": .string("b\n"), "plain": .string("\u{1}x\\y\"z"), "z": .string("ends with a quote\"")]),
+        // Deeper than the writer's table of indents (32 levels).
+        deep(40),
     ]
+
+    static func deep(_ levels: Int) -> Value {
+        (0..<levels).reduce(Value.object(["leaf": .number(1)])) { inner, level in
+            level.isMultiple(of: 2) ? .array([inner, .null]) : .object(["k": inner])
+        }
+    }
 
     @Test(arguments: 0..<documents.count) func sameBytesAsStableJSON(index: Int) throws {
         let value = Self.documents[index]
