@@ -47,6 +47,18 @@ struct ResponseJSON {
         if let value { string(value) } else { raw("null") }
     }
 
+    /// An object of string fields, each key written with its quotes and colon (`#""id":"#`) in sorted order, a nil
+    /// value as `null`.
+    mutating func object(_ fields: (key: StaticString, value: String?)...) {
+        raw("{")
+        for (index, field) in fields.enumerated() {
+            if index > 0 { raw(",") }
+            raw(field.key)
+            string(orNull: field.value)
+        }
+        raw("}")
+    }
+
     mutating func integer(_ value: Int) {
         buffer.writeString(String(value))
     }
@@ -72,21 +84,8 @@ struct ResponseJSON {
 
 extension Project: ResponseEncodable {
     func write(to json: inout ResponseJSON) {
-        json.raw(#"{"created_at":"#)
-        json.string(orNull: createdAt)
-        json.raw(#","description":"#)
-        json.string(orNull: description)
-        json.raw(#","external_id":"#)
-        json.string(orNull: externalID)
-        json.raw(#","id":"#)
-        json.string(id)
-        json.raw(#","name":"#)
-        json.string(name)
-        json.raw(#","status":"#)
-        json.string(status.rawValue)
-        json.raw(#","updated_at":"#)
-        json.string(updatedAt)
-        json.raw("}")
+        json.object((#""created_at":"#, createdAt), (#""description":"#, description), (#""external_id":"#, externalID),
+                    (#""id":"#, id), (#""name":"#, name), (#""status":"#, status.rawValue), (#""updated_at":"#, updatedAt))
     }
 }
 
@@ -115,19 +114,8 @@ extension Member: ResponseEncodable {
 
 extension User: ResponseEncodable {
     func write(to json: inout ResponseJSON) {
-        json.raw(#"{"email":"#)
-        json.string(email)
-        json.raw(#","external_id":"#)
-        json.string(orNull: externalID)
-        json.raw(#","id":"#)
-        json.string(id)
-        json.raw(#","name":"#)
-        json.string(orNull: name)
-        json.raw(#","role":"#)
-        json.string(role.rawValue)
-        json.raw(#","status":"#)
-        json.string(status.rawValue)
-        json.raw("}")
+        json.object((#""email":"#, email), (#""external_id":"#, externalID), (#""id":"#, id), (#""name":"#, name),
+                    (#""role":"#, role.rawValue), (#""status":"#, status.rawValue))
     }
 }
 

@@ -183,9 +183,9 @@ private struct ComposerSession {
                 document.bytes.append(contentsOf: UnsafeBufferPointer(start: scalar.value, count: scalar.length))
             }
             let id = append(YAMLDocument.Node(
-                kind: .scalar, style: style, tag: nil, line: line, column: column, start: start,
-                count: Int32(truncatingIfNeeded: scalar.length), size: 1, weight: Int64(scalar.length), startOffset: startOffset,
-                endOffset: endOffset))
+                kind: .scalar, style: style, tag: nil, flags: [], line: line, column: column, start: start,
+                count: Int32(truncatingIfNeeded: scalar.length), size: 1, startOffset: startOffset, endOffset: endOffset,
+                weight: Int64(scalar.length)))
             if scalar.anchor != nil { document.nodes[Int(id)].flags.insert(.anchored) }
             if scalar.tag != nil {
                 document.nodes[Int(id)].tag = checkedTag(scalar.tag, Mark(line: Int(line), column: Int(column)), on: .scalar(id))
@@ -317,9 +317,9 @@ private struct ComposerSession {
         while scratch.count > frame.childrenStart { scratch.removeLast() }
         let count = Int32(truncatingIfNeeded: document.children.count) - start
         let id = append(YAMLDocument.Node(
-            kind: frame.isMapping ? .mapping : .sequence, style: .plain, tag: frame.tag, line: frame.line,
-            column: frame.column, start: start, count: count, size: size, weight: weight, startOffset: frame.startOffset,
-            endOffset: endOffset, flags: flags))
+            kind: frame.isMapping ? .mapping : .sequence, style: .plain, tag: frame.tag, flags: flags, line: frame.line,
+            column: frame.column, start: start, count: count, size: size, startOffset: frame.startOffset,
+            endOffset: endOffset, weight: weight))
         if let anchor = frame.anchor { anchors[anchor] = id }
         add(id)
     }

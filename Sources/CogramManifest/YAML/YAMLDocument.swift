@@ -42,7 +42,8 @@ public struct YAMLDocument: Sendable {
         case scalar, sequence, mapping
     }
 
-    /// Fields ordered so that the node packs into 40 bytes: the composer writes one per scalar, list and mapping.
+    /// Fields ordered so that the node packs into 40 bytes (its memberwise initializer takes them in this order):
+    /// the composer writes one per scalar, list and mapping.
     struct Node: Sendable {
         var kind: Kind
         var style: ScalarStyle
@@ -64,24 +65,6 @@ public struct YAMLDocument: Sendable {
         /// Bytes of scalar text in this subtree, aliases counted as what they expand to; bounds alias expansion
         /// in bytes, since the decoder makes a string of every scalar an alias repeats.
         var weight: Int64
-
-        init(
-            kind: Kind, style: ScalarStyle, tag: YAMLTag?, line: Int32, column: Int32, start: Int32, count: Int32,
-            size: Int32, weight: Int64, startOffset: Int32 = 0, endOffset: Int32 = 0, flags: NodeFlags = []
-        ) {
-            self.kind = kind
-            self.style = style
-            self.tag = tag
-            self.flags = flags
-            self.line = line
-            self.column = column
-            self.start = start
-            self.count = count
-            self.size = size
-            self.startOffset = startOffset
-            self.endOffset = endOffset
-            self.weight = weight
-        }
     }
 
     /// What the in-place editor must know to refuse an unsafe edit.
