@@ -313,8 +313,10 @@ import Testing
 
     /// An interrupt while the first organization applies lets its changes in flight finish, applies no further
     /// organization, reports each one's state and exits 130; the next apply finishes both.
+    /// The interrupt is sent once the plan is shown, so it must land before both organizations' writes are done:
+    /// 1.5 s a request leaves about 3 s for that even on a heavily loaded machine.
     @Test func anInterruptDuringOneOrganizationStartsNoOther() async throws {
-        let f = try await Fixture.start(serving: ["--fault-latency-ms", "700"])
+        let f = try await Fixture.start(serving: ["--fault-latency-ms", "1500"])
         let apply = try BackgroundBinary(["apply", "manifests", "--auto-approve"], environment: f.environment(), in: f.folder)
         let started = await apply.wait(timeout: 120) { apply.stdout.contains("=== Acme EU ===") }
         apply.send(SIGINT)
