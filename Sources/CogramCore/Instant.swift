@@ -87,13 +87,41 @@ public struct Instant: Hashable, Comparable, Sendable {
     public func rfc3339(fractionDigits: Int = 0) -> String {
         let days = seconds.floorDivided(by: 86400)
         let second = seconds - days * 86400
-        var out = fullDate + "T" + Self.pad(second / 3600, 2) + ":" + Self.pad(second % 3600 / 60, 2) + ":" + Self.pad(second % 60, 2)
-        if fractionDigits > 0 {
-            var divisor: Int64 = 1
-            for _ in 0..<(9 - min(9, fractionDigits)) { divisor *= 10 }
-            out += "." + Self.pad(nanoseconds / divisor, min(9, fractionDigits))
+        let (year, month, day) = CivilDays.date(days: days)
+        let fraction = min(9, max(0, fractionDigits))
+        var divisor: Int64 = 1
+        for _ in 0..<(9 - fraction) { divisor *= 10 }
+        guard (0...9999).contains(year) else {
+            var out = Self.pad(year, 4) + "-" + Self.pad(month, 2) + "-" + Self.pad(day, 2) + "T" + Self.pad(second / 3600, 2)
+                + ":" + Self.pad(second % 3600 / 60, 2) + ":" + Self.pad(second % 60, 2)
+            if fraction > 0 { out += "." + Self.pad(nanoseconds / divisor, fraction) }
+            return out + "Z"
         }
-        return out + "Z"
+        // The sandbox writes one or two of these for every member and project it lists: one buffer, no pieces.
+        return String(unsafeUninitializedCapacity: 30) { buffer in
+            var end = 0
+            func field(_ value: Int64, width: Int, then separator: Unicode.Scalar) {
+                var value = value
+                for position in stride(from: end + width - 1, through: end, by: -1) {
+                    buffer[position] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+                buffer[end + width] = UInt8(ascii: separator)
+                end += width + 1
+            }
+            field(year, width: 4, then: "-")
+            field(month, width: 2, then: "-")
+            field(day, width: 2, then: "T")
+            field(second / 3600, width: 2, then: ":")
+            field(second % 3600 / 60, width: 2, then: ":")
+            if fraction > 0 {
+                field(second % 60, width: 2, then: ".")
+                field(nanoseconds / divisor, width: fraction, then: "Z")
+            } else {
+                field(second % 60, width: 2, then: "Z")
+            }
+            return end
+        }
     }
 
     /// The UTC calendar date, `YYYY-MM-DD`.

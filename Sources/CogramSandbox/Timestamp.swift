@@ -7,37 +7,8 @@ enum Timestamp {
 
     /// RFC 3339 UTC with milliseconds, e.g. `2026-01-05T10:00:00.123Z`.
     static func format(_ milliseconds: Int64) -> String {
-        guard (0...latestFast).contains(milliseconds) else {
-            return Instant(milliseconds: milliseconds).rfc3339(fractionDigits: 3)
-        }
-        // Every listed member and project carries one or two of these: written into one buffer, the same text
-        // as `rfc3339` for the years 1970 to 9999.
-        let (year, month, day) = CivilDays.date(days: milliseconds / 86_400_000)
-        let millisecondOfDay = milliseconds % 86_400_000
-        return String(unsafeUninitializedCapacity: 24) { buffer in
-            var end = 0
-            func field(_ value: Int64, width: Int, then separator: Unicode.Scalar) {
-                var value = value
-                for position in stride(from: end + width - 1, through: end, by: -1) {
-                    buffer[position] = UInt8(ascii: "0") + UInt8(value % 10)
-                    value /= 10
-                }
-                buffer[end + width] = UInt8(ascii: separator)
-                end += width + 1
-            }
-            field(year, width: 4, then: "-")
-            field(month, width: 2, then: "-")
-            field(day, width: 2, then: "T")
-            field(millisecondOfDay / 3_600_000, width: 2, then: ":")
-            field(millisecondOfDay / 60_000 % 60, width: 2, then: ":")
-            field(millisecondOfDay / 1000 % 60, width: 2, then: ".")
-            field(millisecondOfDay % 1000, width: 3, then: "Z")
-            return end
-        }
+        Instant(milliseconds: milliseconds).rfc3339(fractionDigits: 3)
     }
-
-    /// 9999-12-31T23:59:59.999Z, the last time `format` writes without `Instant`.
-    static let latestFast: Int64 = 253_402_300_799_999
 
     static func milliseconds(_ date: Date) -> Int64 {
         Int64((date.timeIntervalSince1970 * 1000).rounded(.down))

@@ -113,6 +113,41 @@ import Testing
         }
     }
 
+    /// `rfc3339` as it was written before it wrote into one buffer: padded pieces joined, any year.
+    static func referenceRFC3339(_ instant: Instant, fractionDigits: Int) -> String {
+        func pad(_ value: Int64, _ width: Int) -> String {
+            let s = String(value)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        let days = instant.seconds >= 0 || instant.seconds % 86400 == 0 ? instant.seconds / 86400 : instant.seconds / 86400 - 1
+        let second = instant.seconds - days * 86400
+        let (year, month, day) = CivilDays.date(days: days)
+        var out = pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T" + pad(second / 3600, 2) + ":"
+            + pad(second % 3600 / 60, 2) + ":" + pad(second % 60, 2)
+        if fractionDigits > 0 {
+            var divisor: Int64 = 1
+            for _ in 0..<(9 - min(9, fractionDigits)) { divisor *= 10 }
+            out += "." + pad(instant.nanoseconds / divisor, min(9, fractionDigits))
+        }
+        return out + "Z"
+    }
+
+    /// The years 0 to 9999 take the buffer; the others keep the padded pieces. Both give the reference's text.
+    @Test func formattingMatchesTheReferenceEverywhere() {
+        // 9999-12-31T23:59:59.999Z, the last instant of the buffer's years.
+        let latest: Int64 = 253_402_300_799_999
+        var values: [Int64] = [0, 1, 999, 1000, 86_399_999, 86_400_000, 951_782_400_000, 1_767_607_200_123,
+                               latest, latest + 1, -1, -86_400_001, -62_167_219_200_000, -62_167_219_200_001, Int64.max / 2]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 { values.append(Int64.random(in: -62_167_219_200_000...latest, using: &generator)) }
+        for value in values {
+            let instant = Instant(milliseconds: value)
+            for digits in [0, 3, 9, 12] {
+                #expect(instant.rfc3339(fractionDigits: digits) == Self.referenceRFC3339(instant, fractionDigits: digits), "\(value) \(digits)")
+            }
+        }
+    }
+
     @Test func formatsInUTC() throws {
         let instant = try #require(Instant(rfc3339: "2026-01-05T12:34:56.789+02:00"))
         #expect(instant.rfc3339() == "2026-01-05T10:34:56Z")

@@ -83,16 +83,6 @@ import Testing
             id: "prj_1", name: "P", description: "d", externalID: nil, status: .active, createdAt: "c", updatedAt: "u")
         try Self.expectSame(Page(items: [project, project, project], page: 1, pageSize: 3, total: 3))
     }
-
-    @Test func timestampsMatchInstantsFormattingEverywhere() {
-        var values: [Int64] = [0, 1, 999, 1000, 86_399_999, 86_400_000, 951_782_400_000, 1_767_607_200_123,
-                               Timestamp.latestFast, Timestamp.latestFast + 1, -1, -86_400_001, Int64.max / 2]
-        var generator = SystemRandomNumberGenerator()
-        for _ in 0..<2000 { values.append(Int64.random(in: 0...Timestamp.latestFast, using: &generator)) }
-        for value in values {
-            #expect(Timestamp.format(value) == Instant(milliseconds: value).rfc3339(fractionDigits: 3), "\(value)")
-        }
-    }
 }
 
 @Suite struct CredentialParsingTests {
