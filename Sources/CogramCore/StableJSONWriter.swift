@@ -172,8 +172,6 @@ public struct StableJSONWriter {
         }
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
     /// `String(value)`'s bytes without making the string.
     private mutating func decimal(_ value: Int) {
         var magnitude = value.magnitude
@@ -193,50 +191,18 @@ public struct StableJSONWriter {
         }
     }
 
-    /// A JSON string as Foundation's encoder writes it: `"` and `\` escaped, `\b \f \n \r \t`, other C0 controls
-    /// as `\u00xx` (lower-case hex), everything else (DEL, non-ASCII, `/`) as it is.
+    /// A JSON string as Foundation's encoder writes it (`JSONStringEscaping`).
     private mutating func quoted(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
         escaped(value)
         bytes.append(UInt8(ascii: "\""))
     }
 
-    /// The inside of `quoted(value)`. Almost every string needs no escape: one scan finds the first byte that
-    /// does, and a string without one is a single append.
+    /// The inside of `quoted(value)`.
     private mutating func escaped(_ value: String) {
         var value = value
         value.withUTF8 { source in
-            var first = 0
-            while first < source.count {
-                let byte = source[first]
-                if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { break }
-                first += 1
-            }
-            if first == source.count {
-                bytes.append(contentsOf: source)
-                return
-            }
-            var start = 0
-            for i in first..<source.count {
-                let byte = source[i]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[start..<i]))
-                bytes.append(UInt8(ascii: "\\"))
-                switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(byte)
-                case 0x08: bytes.append(UInt8(ascii: "b"))
-                case 0x0C: bytes.append(UInt8(ascii: "f"))
-                case 0x0A: bytes.append(UInt8(ascii: "n"))
-                case 0x0D: bytes.append(UInt8(ascii: "r"))
-                case 0x09: bytes.append(UInt8(ascii: "t"))
-                default:
-                    bytes.append(contentsOf: "u00".utf8)
-                    bytes.append(Self.hexDigits[Int(byte >> 4)])
-                    bytes.append(Self.hexDigits[Int(byte & 0x0F)])
-                }
-                start = i + 1
-            }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[start...]))
+            JSONStringEscaping.write(source, plain: { bytes.append(contentsOf: $0) }, escaped: { bytes.append(contentsOf: $0) })
         }
     }
 }

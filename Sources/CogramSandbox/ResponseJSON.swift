@@ -1,4 +1,5 @@
 import CogramAPI
+import CogramCore
 import Hummingbird
 import NIOCore
 
@@ -13,8 +14,7 @@ protocol ResponseEncodable: Encodable {
 }
 
 /// JSON written straight into a `ByteBuffer`: what `JSONEncoder` writes for objects with sorted keys, no
-/// whitespace, slashes as they are, and in strings only `"`, `\` and the C0 controls escaped (`\b \t \n \f \r`,
-/// the others as `\u00xx` in lower-case hex); every other character is written as UTF-8.
+/// whitespace, slashes as they are, and strings escaped as `JSONStringEscaping` says.
 struct ResponseJSON {
     private(set) var buffer: ByteBuffer
 
@@ -30,14 +30,8 @@ struct ResponseJSON {
     mutating func string(_ value: String) {
         buffer.writeInteger(UInt8(ascii: "\""))
         var value = value
-        value.withUTF8 { bytes in
-            var start = 0
-            for index in bytes.indices where bytes[index] < 0x20 || bytes[index] == 0x22 || bytes[index] == 0x5C {
-                buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[start..<index]))
-                escape(bytes[index])
-                start = index + 1
-            }
-            buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[start...]))
+        value.withUTF8 { source in
+            JSONStringEscaping.write(source, plain: { buffer.writeBytes($0) }, escaped: { buffer.writeBytes($0) })
         }
         buffer.writeInteger(UInt8(ascii: "\""))
     }
@@ -62,24 +56,6 @@ struct ResponseJSON {
     mutating func integer(_ value: Int) {
         buffer.writeString(String(value))
     }
-
-    private mutating func escape(_ byte: UInt8) {
-        switch byte {
-        case 0x22: raw("\\\"")
-        case 0x5C: raw("\\\\")
-        case 0x08: raw("\\b")
-        case 0x09: raw("\\t")
-        case 0x0A: raw("\\n")
-        case 0x0C: raw("\\f")
-        case 0x0D: raw("\\r")
-        default:
-            raw("\\u00")
-            buffer.writeInteger(Self.hexDigits[Int(byte >> 4)])
-            buffer.writeInteger(Self.hexDigits[Int(byte & 0x0F)])
-        }
-    }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 }
 
 extension Project: ResponseEncodable {
