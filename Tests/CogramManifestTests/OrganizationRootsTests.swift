@@ -193,4 +193,32 @@ import Testing
         let whole = ManifestLoader().loadOrganizations(paths: [root + "/repo"])
         #expect(whole.organizations.map(\.name) == ["Acme EU", "Acme US"], "\(whole.diagnostics)")
     }
+
+    /// Which files count as an organization root's: a line that starts with `organization:`, as the text search
+    /// that the byte search replaced found it (characters, not bytes, where a combining mark follows the colon).
+    @Test func aRootFileHasALineStartingWithOrganization() throws {
+        let directory = try makeTemporaryDirectory("cogram-root-lines")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let files: [(name: String, bytes: [UInt8], root: Bool)] = [
+            ("first.yaml", Array("organization:\n  name: A\n".utf8), true),
+            ("later.yaml", Array("version: 1\norganization:\n  name: A\n".utf8), true),
+            ("crlf.yml", Array("version: 1\r\norganization:\r\n  name: A\r\n".utf8), true),
+            ("last-line.yaml", Array("version: 1\n\norganization:".utf8), true),
+            ("invalid-utf8.yaml", [0x61, 0xC3, 0x0A] + Array("organization: x\n".utf8), true),
+            ("indented.yaml", Array("version: 1\n  organization:\n".utf8), false),
+            ("inside.yaml", Array("version: 1\nmy organization: x\nnot organization:\n".utf8), false),
+            ("bom.yaml", [0xEF, 0xBB, 0xBF] + Array("organization: x\n".utf8), false),
+            ("combining.yaml", Array("version: 1\norganization:\u{301} x\n".utf8), false),
+            ("combining-then-plain.yaml", Array("organization:\u{301} x\norganization: y\n".utf8), true),
+            ("short.yaml", Array("organizatio".utf8), false),
+            ("empty.yaml", [], false),
+            ("other.txt", Array("organization: x\n".utf8), false),
+            (".hidden.yaml", Array("organization: x\n".utf8), false),
+        ]
+        for file in files {
+            try Data(file.bytes).write(to: directory.appendingPathComponent(file.name))
+        }
+        let found = ManifestLoader().organizationRoots(below: directory.path).map { ($0.file as NSString).lastPathComponent }
+        #expect(found == files.filter(\.root).map(\.name).sorted())
+    }
 }

@@ -49,12 +49,34 @@ enum OrganizationRoots {
                   let handle = FileHandle(forReadingAtPath: file) else { continue }
             defer { try? handle.close() }
             guard let data = try? handle.read(upToCount: 1 << 20) else { continue }
-            let text = String(decoding: data, as: UTF8.self)
-            if text.hasPrefix("organization:") || text.contains("\norganization:") {
-                files.append(file)
-            }
+            if hasOrganizationLine(data) { files.append(file) }
         }
         return files
+    }
+
+    /// Whether a line of `data` starts with `organization:`, found on the bytes: a file above the manifests may be
+    /// large, and Foundation's search of a `String` read from it cost more than loading the manifests' sections.
+    /// A match followed by a non-ASCII byte (a combining mark would make `:` part of another character) is decided
+    /// by the `String` search, which tells characters apart.
+    static func hasOrganizationLine(_ data: Data) -> Bool {
+        let key: StaticString = "organization:"
+        let verdict: Bool? = data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> Bool? in
+            key.withUTF8Buffer { key -> Bool? in
+                var start = 0
+                while bytes.count - start >= key.count {
+                    if UnsafeRawBufferPointer(rebasing: bytes[start..<start + key.count]).elementsEqual(key) {
+                        let end = start + key.count
+                        return end == bytes.count || bytes[end] < 0x80 ? true : nil
+                    }
+                    guard let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) else { return false }
+                    start = newline + 1
+                }
+                return false
+            }
+        }
+        if let verdict { return verdict }
+        let text = String(decoding: data, as: UTF8.self)
+        return text.hasPrefix("organization:") || text.contains("\norganization:")
     }
 }
 
