@@ -5,6 +5,7 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import NIOSSL
+import Synchronization
 
 /// The Cogram API v1 client on AsyncHTTPClient: headers, retries, rate limiting, pagination and typed errors.
 ///
@@ -61,6 +62,8 @@ public final class CogramClient: CogramClientProtocol {
         http.connectionPool.retryConnectionEstablishment = false
         // AsyncHTTPClient's default of 8 connections per host would cap a higher `--parallelism` silently.
         http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(1, configuration.maxConcurrentRequests)
+        // We record no traces; the default is the global no-op tracer, which still ran a span per request.
+        http.tracing.tracer = nil
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http)
     }
 
@@ -78,7 +81,7 @@ public final class CogramClient: CogramClientProtocol {
 
     /// Requests sent so far, retries included.
     public var requestCount: RequestCount {
-        get async { await statistics.count }
+        get async { statistics.count }
     }
 
     // MARK: - Sending
@@ -139,7 +142,7 @@ public final class CogramClient: CogramClientProtocol {
                 request.url = next
 
             case .response(let response) where response.status == 429:
-                await statistics.rateLimited()
+                statistics.rateLimited()
                 rateLimitWaits += 1
                 let retryAfter = Self.retryAfterSeconds(response.headers)
                 let tooLong = retryAfter.map { Duration.seconds($0) > configuration.maxRetryAfter } ?? false
@@ -147,7 +150,7 @@ public final class CogramClient: CogramClientProtocol {
                     throw apiError(response, method: method, path: target, url: url, attempts: attempts)
                 }
                 let wait = retryAfter.map { Duration.seconds($0) } ?? backoff(retry: rateLimitWaits)
-                await limiter.block(for: wait)
+                limiter.block(for: wait)
                 let source = retryAfter == nil ? "backoff, no Retry-After" : "Retry-After"
                 configuration.logger.info(
                     "rate limited: \(method) \(url) answered 429; waiting \(Self.format(wait)) (\(source)) before retrying (429 \(rateLimitWaits) of at most \(configuration.maxRateLimitWaits))")
@@ -203,10 +206,10 @@ public final class CogramClient: CogramClientProtocol {
         try await gate.enter()
         do {
             let outcome = try await exchange(request, method: method, url: url, path: path, isRetry: isRetry)
-            await gate.leave()
+            gate.leave()
             return outcome
         } catch {
-            await gate.leave()
+            gate.leave()
             throw error
         }
     }
@@ -215,7 +218,7 @@ public final class CogramClient: CogramClientProtocol {
         _ request: HTTPClientRequest, method: HTTPMethod, url: String, path: String, isRetry: Bool
     ) async throws -> Outcome {
         try await limiter.acquire()
-        await statistics.sent(method: method, isRetry: isRetry)
+        statistics.sent(method: method, isRetry: isRetry)
         let logger = configuration.logger
         logger.debug("→ \(method) \(url)")
         logger.trace("request headers: \(Self.redacted(request.headers))")
@@ -229,7 +232,7 @@ public final class CogramClient: CogramClientProtocol {
             do {
                 body = try await answer.body.collect(upTo: configuration.maxResponseBytes)
             } catch is NIOTooManyBytesError {
-                await limiter.complete(remaining: nil, resetSeconds: nil)
+                limiter.complete(remaining: nil, resetSeconds: nil)
                 throw CogramAPIError.invalidResponse(.init(
                     method: method.rawValue, url: url, status: Int(answer.status.code),
                     problem: .tooLarge(limit: configuration.maxResponseBytes)))
@@ -238,8 +241,8 @@ public final class CogramClient: CogramClientProtocol {
             // On a 429, Retry-After alone says how long to wait (see `send`); its X-RateLimit-* may describe the
             // whole window rather than the pause the server asks for.
             let paced = status != 429
-            let reset = paced ? await resetSeconds(answer.headers, method: method, url: url) : nil
-            await limiter.complete(
+            let reset = paced ? resetSeconds(answer.headers, method: method, url: url) : nil
+            limiter.complete(
                 remaining: paced ? answer.headers.first(name: "X-RateLimit-Remaining").flatMap { Int($0) } : nil,
                 resetSeconds: reset)
             logger.debug("← \(status) \(method) \(url) (\(Self.format(ContinuousClock.now - start)))")
@@ -248,7 +251,7 @@ public final class CogramClient: CogramClientProtocol {
         } catch let error as CogramAPIError {
             throw error
         } catch {
-            await limiter.complete(remaining: nil, resetSeconds: nil)
+            limiter.complete(remaining: nil, resetSeconds: nil)
             if error is CancellationError || Task.isCancelled { throw CancellationError() }
             let failure = TransportFailure(classifying: error, key: configuration.apiKey)
             logger.debug("✗ \(method) \(url) failed after \(Self.format(ContinuousClock.now - start)): \(failure.summary)")
@@ -293,13 +296,13 @@ public final class CogramClient: CogramClientProtocol {
     private static func defaultPort(_ url: URL) -> Int { url.scheme?.lowercased() == "http" ? 80 : 443 }
 
     /// `X-RateLimit-Reset` as seconds from now, capped; a cap is logged (a warning the first time).
-    private func resetSeconds(_ headers: HTTPHeaders, method: HTTPMethod, url: String) async -> Double? {
+    private func resetSeconds(_ headers: HTTPHeaders, method: HTTPMethod, url: String) -> Double? {
         guard let value = headers.first(name: "X-RateLimit-Reset"), let reset = RateLimitHeaders.reset(value) else {
             return nil
         }
         if reset.capped {
             let message: Logger.Message = "\(method) \(url): X-RateLimit-Reset \(SafeText.clean(value, limit: 40)) (read as \(reset.format.rawValue)) means a wait of \(Self.format(.seconds(reset.requested))); waiting at most \(Int(RateLimitHeaders.maxResetWait)) s instead"
-            if await statistics.firstResetCap() {
+            if statistics.firstResetCap() {
                 configuration.logger.warning(message)
             } else {
                 configuration.logger.info(message)
@@ -444,25 +447,35 @@ public final class CogramClient: CogramClientProtocol {
     }
 }
 
-/// Request counters of one client.
-actor ClientStatistics {
-    private(set) var count = RequestCount()
+/// Request counters of one client. A lock rather than an actor: counting is a few additions, and an actor's hop
+/// on every request cost more than the count.
+final class ClientStatistics: Sendable {
+    private struct State {
+        var count = RequestCount()
+        var resetCapped = false
+    }
+
+    private let state = Mutex(State())
+
+    var count: RequestCount { state.withLock { $0.count } }
 
     func sent(method: HTTPMethod, isRetry: Bool) {
-        if method == .GET { count.reads += 1 } else { count.writes += 1 }
-        if isRetry { count.retries += 1 }
+        state.withLock { state in
+            if method == .GET { state.count.reads += 1 } else { state.count.writes += 1 }
+            if isRetry { state.count.retries += 1 }
+        }
     }
 
     func rateLimited() {
-        count.rateLimited += 1
+        state.withLock { $0.count.rateLimited += 1 }
     }
-
-    private var resetCapped = false
 
     /// True the first time only: a capped `X-RateLimit-Reset` is worth one warning per run, not one per answer.
     func firstResetCap() -> Bool {
-        defer { resetCapped = true }
-        return !resetCapped
+        state.withLock { state in
+            defer { state.resetCapped = true }
+            return !state.resetCapped
+        }
     }
 }
 

@@ -1,14 +1,24 @@
+import Synchronization
+
 /// Lets at most `limit` requests of one client be on the wire at once; the others wait their turn, in arrival
 /// order. This is what makes `--parallelism N` mean "N requests at a time" even where the client itself fans out
 /// (the pages of a list, the project and user lists read together).
 ///
 /// A slot is held for one HTTP exchange only, not through retry backoff or rate-limit waits. A waiting task that is
 /// cancelled stops waiting with `CancellationError`.
-actor ConcurrencyGate {
+///
+/// A lock rather than an actor: a free slot is taken without suspending, where an actor's two hops per request
+/// (enter, leave) queued behind each other under load and woke threads of the pool.
+final class ConcurrencyGate: Sendable {
     let limit: Int
-    private var active = 0
-    private var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
-    private var nextID: UInt64 = 0
+
+    private struct State {
+        var active = 0
+        var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+        var nextID: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
 
     init(limit: Int) {
         self.limit = max(1, limit)
@@ -16,36 +26,48 @@ actor ConcurrencyGate {
 
     /// Waits for a slot. Must be balanced by `leave()` once it returns.
     func enter() async throws {
-        if active < limit, waiters.isEmpty {
-            active += 1
-            return
+        let id: UInt64? = state.withLock { state in
+            if state.active < limit, state.waiters.isEmpty {
+                state.active += 1
+                return nil
+            }
+            defer { state.nextID += 1 }
+            return state.nextID
         }
-        let id = nextID
-        nextID += 1
+        guard let id else { return }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                if Task.isCancelled {
-                    continuation.resume(throwing: CancellationError())
-                } else {
-                    waiters.append((id, continuation))
+                // A task is flagged as cancelled before its cancellation handler runs: a handler that finds no
+                // waiter to cancel ran before this check, which then sees the flag.
+                let cancelled = state.withLock { state in
+                    if Task.isCancelled { return true }
+                    state.waiters.append((id, continuation))
+                    return false
                 }
+                if cancelled { continuation.resume(throwing: CancellationError()) }
             }
         } onCancel: {
-            Task { await self.cancelWaiter(id) }
+            cancelWaiter(id)
         }
     }
 
     /// Gives the slot back, or hands it straight to the longest waiter.
     func leave() {
-        if waiters.isEmpty {
-            active -= 1
-        } else {
-            waiters.removeFirst().continuation.resume()
+        let next: CheckedContinuation<Void, any Error>? = state.withLock { state in
+            if state.waiters.isEmpty {
+                state.active -= 1
+                return nil
+            }
+            return state.waiters.removeFirst().continuation
         }
+        next?.resume()
     }
 
     private func cancelWaiter(_ id: UInt64) {
-        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
-        waiters.remove(at: index).continuation.resume(throwing: CancellationError())
+        let waiter: CheckedContinuation<Void, any Error>? = state.withLock { state in
+            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.waiters.remove(at: index).continuation
+        }
+        waiter?.resume(throwing: CancellationError())
     }
 }

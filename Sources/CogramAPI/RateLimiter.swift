@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Paces the requests of one client so that it stays under the server's per-key limit instead of
 /// discovering it through 429s. One instance is shared by every concurrent request of a `CogramClient`.
 ///
@@ -13,19 +15,29 @@
 ///
 /// Tokens are reserved before sleeping, so waiting requests are served in arrival order without a thundering
 /// herd.
-actor RateLimiter {
+///
+/// The state sits behind a lock rather than in an actor: every request reserves and completes, each a few
+/// arithmetic steps, and an actor's hops for them cost more than the steps and woke threads of the pool.
+final class RateLimiter: Sendable {
     let tokensPerSecond: Double
     let capacity: Double
-    private var tokens: Double
-    private var updated: ContinuousClock.Instant
-    private var blockedUntil: ContinuousClock.Instant?
-    private var serverPacingUntil: ContinuousClock.Instant?
-    private var serverInterval: Duration = .zero
-    private var serverNextSlot: ContinuousClock.Instant?
-    /// The latest slot handed out under server pacing; requests holding earlier slots may still be waiting for them.
-    private var lastPacedSlot: ContinuousClock.Instant?
+
+    fileprivate struct State {
+        var tokens: Double
+        var updated: ContinuousClock.Instant
+        var blockedUntil: ContinuousClock.Instant?
+        var serverPacingUntil: ContinuousClock.Instant?
+        var serverInterval: Duration = .zero
+        var serverNextSlot: ContinuousClock.Instant?
+        /// The latest slot handed out under server pacing; requests holding earlier slots may still be waiting for them.
+        var lastPacedSlot: ContinuousClock.Instant?
+        var inFlight = 0
+    }
+
+    private let state: Mutex<State>
+
     /// Requests that hold a reservation and have not completed.
-    private(set) var inFlight = 0
+    var inFlight: Int { state.withLock { $0.inFlight } }
 
     /// The share of the configured limit the bucket refills at.
     static let safetyFactor = 0.97
@@ -34,8 +46,7 @@ actor RateLimiter {
         let limit = Double(max(1, requestsPerMinute))
         tokensPerSecond = limit * Self.safetyFactor / 60
         capacity = Self.burstCapacity(requestsPerMinute: requestsPerMinute)
-        tokens = capacity
-        updated = .now
+        state = Mutex(State(tokens: capacity, updated: .now))
     }
 
     static func burstCapacity(requestsPerMinute: Int) -> Double {
@@ -44,22 +55,36 @@ actor RateLimiter {
 
     /// Waits until this request may be sent. Must be balanced by `complete(remaining:reset:)`.
     func acquire() async throws {
-        let delay = reserve()
+        let delay = state.withLock { $0.reserve(tokensPerSecond: tokensPerSecond, capacity: capacity) }
         do {
             if delay > .zero { try await Task.sleep(for: delay) }
             // A 429 may have arrived while this request slept on an earlier reservation.
-            while let until = blockedUntil, until > .now {
+            while let until = state.withLock({ $0.blockedUntil }), until > .now {
                 try await Task.sleep(until: until, clock: .continuous)
             }
         } catch {
-            inFlight -= 1
+            state.withLock { $0.inFlight -= 1 }
             throw error
         }
     }
 
-    private func reserve() -> Duration {
+    /// Records the end of a request and what the server said about the remaining budget.
+    func complete(remaining: Int?, resetSeconds: Double?) {
+        state.withLock { $0.complete(remaining: remaining, resetSeconds: resetSeconds, tokensPerSecond: tokensPerSecond) }
+    }
+
+    /// After a 429: nobody sends before `duration` has passed, and the bucket holds one token afterwards, so
+    /// the first request leaves exactly at the end of the block and those queued behind it at the normal pace
+    /// rather than all at once.
+    func block(for duration: Duration) {
+        state.withLock { $0.block(for: duration, tokensPerSecond: tokensPerSecond, capacity: capacity) }
+    }
+}
+
+extension RateLimiter.State {
+    mutating func reserve(tokensPerSecond: Double, capacity: Double) -> Duration {
         let now = ContinuousClock.now
-        refill(now)
+        refill(now, tokensPerSecond: tokensPerSecond, capacity: capacity)
         tokens -= 1
         var start = now
         // `updated` lies in the future while a 429 block lasts: the bucket refills only from then on.
@@ -75,14 +100,13 @@ actor RateLimiter {
         return start - now
     }
 
-    private func refill(_ now: ContinuousClock.Instant) {
+    mutating func refill(_ now: ContinuousClock.Instant, tokensPerSecond: Double, capacity: Double) {
         guard now > updated else { return }
         tokens = min(capacity, tokens + (now - updated).seconds * tokensPerSecond)
         updated = now
     }
 
-    /// Records the end of a request and what the server said about the remaining budget.
-    func complete(remaining: Int?, resetSeconds: Double?) {
+    mutating func complete(remaining: Int?, resetSeconds: Double?, tokensPerSecond: Double) {
         inFlight = max(0, inFlight - 1)
         guard let remaining, let resetSeconds, resetSeconds > 0 else { return }
         let now = ContinuousClock.now
@@ -104,14 +128,11 @@ actor RateLimiter {
         }
     }
 
-    /// After a 429: nobody sends before `duration` has passed, and the bucket holds one token afterwards, so
-    /// the first request leaves exactly at the end of the block and those queued behind it at the normal pace
-    /// rather than all at once.
-    func block(for duration: Duration) {
+    mutating func block(for duration: Duration, tokensPerSecond: Double, capacity: Double) {
         let until = ContinuousClock.now + duration
         if let current = blockedUntil, current >= until { return }
         blockedUntil = until
-        refill(.now)
+        refill(.now, tokensPerSecond: tokensPerSecond, capacity: capacity)
         tokens = min(tokens, 1)
         updated = until
     }
