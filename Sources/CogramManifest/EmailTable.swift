@@ -160,9 +160,25 @@ struct EmailTable {
 }
 
 extension Hasher {
+    /// The bytes fed as whole words (the last word overlapping the one before when the length is not a multiple of
+    /// eight, with the length fed too): cheaper than `combine(bytes:)` for strings of a few words.
     fileprivate static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
         var hasher = Hasher()
-        hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+        hasher.combine(bytes.count)
+        guard let base = bytes.baseAddress else { return hasher.finalize() }
+        let raw = UnsafeRawPointer(base)
+        if bytes.count < 8 {
+            var word: UInt64 = 0
+            for byte in bytes { word = word << 8 | UInt64(byte) }
+            hasher.combine(word)
+            return hasher.finalize()
+        }
+        var index = 0
+        while index + 8 <= bytes.count {
+            hasher.combine(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            index += 8
+        }
+        if index < bytes.count { hasher.combine(raw.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self)) }
         return hasher.finalize()
     }
 }
