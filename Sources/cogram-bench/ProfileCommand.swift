@@ -27,8 +27,12 @@ struct ProfileCommand: ParsableCommand {
     @Option(help: "Times to run the measured work.")
     var repetitions = 1
 
+    @Flag(help: "With figure 4: the bare libyaml event scan that figure 4 divides the load by, instead of the load.")
+    var scan = false
+
     func validate() throws {
         guard figure == 4 || figure == 5 else { throw ValidationError("profile takes figure 4 or 5, not \(figure)") }
+        guard !scan || figure == 4 else { throw ValidationError("--scan goes with figure 4 (its denominator), not \(figure)") }
     }
 
     func run() throws {
@@ -39,6 +43,12 @@ struct ProfileCommand: ParsableCommand {
         if figure == 4 {
             let spec = OrganizationSpec(projects: projects, membersPerProject: members, users: users, seed: 4)
             let sources = try SyntheticOrganization(spec: spec).sources(variant: false)
+            if scan {
+                var events = 0
+                report(best { events = profiledWork { sources.reduce(0) { $0 + scanYAMLEvents($1.bytes) } } })
+                guard events > 0 else { throw BenchFailure("the scan read no YAML events") }
+                return
+            }
             var loaded: LoadResult?
             report(best { loaded = profiledWork { ManifestLoader().load(sources: sources) } })
             guard let result = loaded, result.diagnostics.isEmpty, result.desired?.projects.count == projects else {
@@ -68,7 +78,7 @@ struct ProfileCommand: ParsableCommand {
     }
 
     private func report(_ seconds: Double) {
-        progress("figure \(figure), \(projects) × \(members): best of \(max(1, repetitions)) \(format(seconds)) thread CPU")
+        progress("figure \(figure)\(scan ? " (the bare scan)" : ""), \(projects) × \(members): best of \(max(1, repetitions)) \(format(seconds)) thread CPU")
     }
 }
 
