@@ -27,8 +27,6 @@ struct EmailTable {
     /// Open addressing with linear probing, a power of two long (empty until the first email, so that an empty
     /// table costs nothing to make). Each slot keeps its entry's hash, so that a probe reads entries only on a match.
     private var slots: [Slot] = []
-    /// Made with the slots, so that an empty table costs no random seed.
-    private var hasher = EmailHash(seed: 0)
 
     private struct Slot {
         /// The low half of the hash (the slot index comes from the same bits, so they also tell entries apart).
@@ -48,11 +46,9 @@ struct EmailTable {
 
     /// The index of the entry for `bytes`, made when new.
     mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        if slots.isEmpty {
-            slots = Array(repeating: Slot(hash: 0, entry: 0), count: 1024)
-            hasher = EmailHash()
-        }
-        let hash = hasher.hash(bytes)
+        // Hasher is seeded per process, so a file cannot be written to make its emails collide.
+        let hash = Hasher.hash(bytes)
+        if slots.isEmpty { slots = Array(repeating: Slot(hash: 0, entry: 0), count: 1024) }
         let mask = slots.count - 1
         var slot = hash & mask
         let short = UInt32(truncatingIfNeeded: hash)
@@ -163,49 +159,26 @@ struct EmailTable {
     }
 }
 
-/// A hash of an email's bytes, keyed by a random seed per table: a multiply-xorshift step per word is a few cycles,
-/// where `Hasher` (SipHash) was a third of a lookup. With the seed unknown, a file cannot choose emails that land in
-/// the same slots.
-private struct EmailHash {
-    let seed: UInt64
-
-    init(seed: UInt64) { self.seed = seed }
-
-    init() {
-        var generator = SystemRandomNumberGenerator()
-        seed = generator.next()
-    }
-
-    /// The bytes as whole words (the last word overlapping the one before when the length is not a multiple of
-    /// eight; the length is mixed in too).
-    func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        var state = Self.mix(seed ^ UInt64(bytes.count))
-        guard let base = bytes.baseAddress else { return Int(truncatingIfNeeded: state) }
+extension Hasher {
+    /// The bytes fed as whole words (the last word overlapping the one before when the length is not a multiple of
+    /// eight, with the length fed too): cheaper than `combine(bytes:)` for strings of a few words.
+    fileprivate static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var hasher = Hasher()
+        hasher.combine(bytes.count)
+        guard let base = bytes.baseAddress else { return hasher.finalize() }
         let raw = UnsafeRawPointer(base)
         if bytes.count < 8 {
             var word: UInt64 = 0
             for byte in bytes { word = word << 8 | UInt64(byte) }
-            return Int(truncatingIfNeeded: Self.mix(state ^ word))
+            hasher.combine(word)
+            return hasher.finalize()
         }
         var index = 0
         while index + 8 <= bytes.count {
-            state = Self.mix(state ^ raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            hasher.combine(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
             index += 8
         }
-        if index < bytes.count {
-            state = Self.mix(state ^ raw.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self))
-        }
-        return Int(truncatingIfNeeded: state)
-    }
-
-    /// A bijection of 64 bits whose every output bit depends on every input bit (the finalizer of MurmurHash3).
-    private static func mix(_ value: UInt64) -> UInt64 {
-        var x = value
-        x ^= x >> 33
-        x &*= 0xFF51_AFD7_ED55_8CCD
-        x ^= x >> 33
-        x &*= 0xC4CE_B9FE_1A85_EC53
-        x ^= x >> 33
-        return x
+        if index < bytes.count { hasher.combine(raw.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self)) }
+        return hasher.finalize()
     }
 }

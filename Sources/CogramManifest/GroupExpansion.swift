@@ -2,8 +2,7 @@
 /// reached more than once keeps one role: a direct `email` entry wins over any group; among groups the highest
 /// role wins (owner > editor > viewer), the first group listed on a tie.
 enum GroupExpansion {
-    /// The projects of `lists` (each file's, in order) with their members expanded.
-    static func expand(_ lists: [[ProjectEntry]], groups: inout [DesiredGroup], diagnostics: inout [Diagnostic]) -> [DesiredProject] {
+    static func expand(_ entries: some Sequence<ProjectEntry>, groups: inout [DesiredGroup], diagnostics: inout [Diagnostic]) -> [DesiredProject] {
         var byName: [String: DesiredGroup] = [:]
         groups = groups.filter { group in
             if let first = byName[group.name] {
@@ -16,10 +15,7 @@ enum GroupExpansion {
         }
         let names = groups.map(\.name)
         var used = Set<String>()
-        // Built at its final size: `map` over the joined lists would grow the array (and move it) a dozen times.
-        var projects: [DesiredProject] = []
-        projects.reserveCapacity(lists.reduce(0) { $0 + $1.count })
-        func expanded(_ entry: ProjectEntry) -> DesiredProject {
+        let projects = entries.map { entry -> DesiredProject in
             var project = entry.project
             guard let memberEntries = entry.memberEntries else { return project }
             project.memberEntries = memberEntries
@@ -35,9 +31,6 @@ enum GroupExpansion {
                 }
             }
             return project
-        }
-        for entry in lists.joined() {
-            projects.append(expanded(entry))
         }
         for group in groups where !used.contains(group.name) {
             diagnostics.append(Diagnostic(.warning, at: group.location,

@@ -281,7 +281,7 @@ public struct ManifestLoader: Sendable {
         }
         // The checks of keys see every project, expanded already: one array of projects is built, not two.
         // Diagnostics are sorted by location at the end, so the order of the checks does not show.
-        desired.projects = GroupExpansion.expand(entryLists, groups: &desired.groups, diagnostics: &diagnostics)
+        desired.projects = GroupExpansion.expand(entryLists.joined(), groups: &desired.groups, diagnostics: &diagnostics)
         checkUniqueness(&desired, diagnostics: &diagnostics)
         checkOwnership(desired, diagnostics: &diagnostics)
         // Projects with errors of their own took part in the checks of keys and of group names only.
