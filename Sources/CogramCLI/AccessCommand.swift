@@ -51,7 +51,7 @@ struct AccessCommand: AsyncParsableCommand {
                 return try await reportOrganizations(try organizations.select(loaded), today: today)
             }
             if loaded.isValid, !organizations.names.isEmpty { _ = try organizations.select(loaded) }
-            (desired, _, _) = try Planning.load(loaded, paths: paths, command: "access", verbose: connection.verbose)
+            (desired, _) = try Planning.load(loaded, paths: paths, command: "access", verbose: connection.verbose)
         }
         let base = desired.organization.map { ManifestPathBase(directories: [$0.root]) } ?? ManifestPathBase(pathArguments: paths)
         let keySource = connection.keySource(variable: desired.organization?.apiKeyEnv, sandbox: sandbox.isEnabled)

@@ -64,7 +64,8 @@ struct ApplyCommand: AsyncParsableCommand {
         let loaded = ManifestLoader().loadOrganizations(paths: paths)
         if loaded.isValid, loaded.organizations.count > 1 { return try await applyOrganizations(try organizations.select(loaded)) }
         if loaded.isValid, !organizations.names.isEmpty { _ = try organizations.select(loaded) }
-        let (desired, digest, sources) = try Planning.load(loaded, paths: paths, command: "apply", verbose: connection.verbose)
+        let (desired, sources) = try Planning.load(loaded, paths: paths, command: "apply", verbose: connection.verbose)
+        let digest = Planning.fingerprint(sources, paths: paths).digest
         let scope = try await changedSince.scope(paths: paths, desired: desired)
         let keySource = connection.keySource(variable: desired.organization?.apiKeyEnv, sandbox: sandbox.isEnabled)
         let code: Int32 = try await Backend.withClient(
@@ -195,11 +196,11 @@ struct ApplyCommand: AsyncParsableCommand {
     /// The manifests of `--manifests`, loaded once, and the plan they make against Cogram now.
     func replanning(client: CogramClient, apiURL: String) throws -> SavedPlanVerification.Manifests {
         let paths = manifests
-        let (desired, digest, sources) = try Planning.load(paths, command: "apply")
+        let (desired, sources) = try Planning.load(paths, command: "apply")
+        let (digest, files) = Planning.fingerprint(sources, paths: paths)
         let options = planning.planOptions(apiURL: apiURL, digest: digest)
         let parallelism = planning.reading.parallelism
         let keySource = connection.keySource(variable: desired.organization?.apiKeyEnv, sandbox: sandbox.isEnabled)
-        let files = Planning.fingerprint(sources, paths: paths).files
         return SavedPlanVerification.Manifests(paths: paths, digest: { digest }, files: files) {
             try await Planning.plan(
                 desired: desired, client: client, options: options, parallelism: parallelism, verbose: false, keySource: keySource)

@@ -125,7 +125,12 @@ struct ConnectionOptions: ParsableArguments {
         if ProxySettings.optionIsIgnored(proxy, target: configuration.baseURL) {
             Terminal.writeError(rendered: ProxySettings.ignoredOptionWarning)
         }
-        let trust = try ClientConfiguration.resolveTrustRoots(option: caBundle, environment: environment)
+        // Over plain HTTP nothing is ever verified (redirects stay on the same origin), so the ambient SSL_CERT_FILE
+        // is not parsed: a system bundle is 100+ certificates, 1 % of a whole `plan` against the sandbox. A
+        // --ca-bundle, asked for by name, is still read and checked.
+        let plainHTTP = configuration.baseURL.scheme?.lowercased() == "http"
+        let trust = try ClientConfiguration.resolveTrustRoots(
+            option: caBundle, environment: plainHTTP ? environment.filter { $0.key != "SSL_CERT_FILE" } : environment)
         configuration.additionalTrustRoots = trust.certificates
         configuration.trustSource = trust.source
     }

@@ -71,7 +71,8 @@ struct DriftCommand: AsyncParsableCommand {
 
     /// The check; `organization` becomes the metrics label as soon as the manifests name it.
     private func check(_ loaded: OrganizationLoadResult, organization: inout String) async throws {
-        let (desired, digest, sources) = try Planning.load(loaded, paths: paths, command: "drift", verbose: connection.verbose)
+        let (desired, sources) = try Planning.load(loaded, paths: paths, command: "drift", verbose: connection.verbose)
+        let digest = Planning.fingerprint(sources, paths: paths).digest
         organization = DriftOrganization(desired.organization).label
         let keySource = connection.keySource(variable: desired.organization?.apiKeyEnv, sandbox: sandbox.isEnabled)
         let (report, plan, observed, options) = try await Backend.withClient(

@@ -66,7 +66,8 @@ struct PlanCommand: AsyncParsableCommand {
             return try await makePlanSet(try organizations.select(loaded), loaded: loaded)
         }
         if loaded.isValid, !organizations.names.isEmpty { _ = try organizations.select(loaded) }
-        let (desired, digest, sources) = try Planning.load(loaded, paths: paths, command: "plan", verbose: connection.verbose)
+        let (desired, sources) = try Planning.load(loaded, paths: paths, command: "plan", verbose: connection.verbose)
+        let fingerprint = Planning.fingerprint(sources, paths: paths)
         let scope = try await changedSince.scope(paths: paths, desired: desired)
         let validity = parseDuration(expiresIn) ?? 86400
         let keySource = connection.keySource(variable: desired.organization?.apiKeyEnv, sandbox: sandbox.isEnabled)
@@ -78,7 +79,7 @@ struct PlanCommand: AsyncParsableCommand {
             let plan = try await Planning.plan(
                 desired: desired, client: client,
                 options: planning.planOptions(
-                    apiURL: identity.apiURL, digest: digest, files: Planning.fingerprint(sources, paths: paths).files,
+                    apiURL: identity.apiURL, digest: fingerprint.digest, files: fingerprint.files,
                     validity: validity),
                 parallelism: planning.reading.parallelism, verbose: connection.verbose, scope: scope,
                 keySource: keySource)

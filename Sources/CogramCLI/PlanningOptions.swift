@@ -53,20 +53,20 @@ struct PlanningOptions: ParsableArguments {
 /// The shared pipeline of `plan` and `apply PATH…`: manifests → desired → observed → plan.
 enum Planning {
     /// Loads and checks the manifests; prints diagnostics (and summarises them for `command`) and throws exit 1
-    /// when invalid.
-    static func load(_ paths: [String], command: String, verbose: Bool = false) throws -> (DesiredState, String, [SourceFile]) {
+    /// when invalid. The fingerprint is the caller's to take, once (`fingerprint`): it hashes every byte twice.
+    static func load(_ paths: [String], command: String, verbose: Bool = false) throws -> (DesiredState, [SourceFile]) {
         try load(ManifestLoader().loadOrganizations(paths: paths), paths: paths, command: command, verbose: verbose)
     }
 
     /// `load` of what `loadOrganizations` read already, as one organization.
     static func load(
         _ organizations: OrganizationLoadResult, paths: [String], command: String, verbose: Bool = false
-    ) throws -> (DesiredState, String, [SourceFile]) {
+    ) throws -> (DesiredState, [SourceFile]) {
         let result = organizations.single
         if verbose { reportSkipped(result) }
         try DiagnosticReporter.check(result, command: command)
         guard let desired = result.desired else { throw ExitCode(1) }
-        return (desired, fingerprint(result.sources, paths: paths).digest, result.sources)
+        return (desired, result.sources)
     }
 
     /// The manifests' digest and `manifest_files`, over contents and paths relative to the path arguments.

@@ -46,6 +46,21 @@ import Testing
         }
     }
 
+    /// Over plain http no certificate is checked, so the ambient SSL_CERT_FILE is not read (a broken one does not
+    /// stop the run); a --ca-bundle named on the command line is still read, and a bad one still refused.
+    @Test func plainHTTPReadsNoAmbientCABundleButChecksANamedOne() async throws {
+        try await stopping(try await TestOrganization.start()) { org in
+            try org.write(Self.manifest)
+            let missing = org.directory.appendingPathComponent("no-such-bundle.pem").path
+            let ambient = try await org.run(["plan", "."], environment: ["SSL_CERT_FILE": missing])
+            #expect(ambient.status == 0, "\(ambient.stderr)")
+            #expect(ambient.stdout.contains("+ project.p-depot"))
+            let named = try await org.run(["plan", ".", "--ca-bundle", missing])
+            #expect(named.status == 1, "\(named.stdout)")
+            #expect(named.stderr.contains("--ca-bundle") && named.stderr.contains("no-such-bundle.pem"), "\(named.stderr)")
+        }
+    }
+
     @Test func aBaseURLEndingInV1IsNormalisedWithAWarning() async throws {
         try await stopping(try await TestOrganization.start()) { org in
             try org.write(Self.manifest)
