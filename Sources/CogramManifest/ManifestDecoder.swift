@@ -37,6 +37,8 @@ struct ManifestDecoder {
     let file: String
     let document: YAMLDocument
     private(set) var diagnostics: [Diagnostic] = []
+    /// Shared by the files of one load (the loader swaps it in and out), so each email is made once per load.
+    var emails = EmailTable()
 
     init(file: String, document: YAMLDocument) {
         self.file = file
@@ -249,8 +251,7 @@ struct ManifestDecoder {
             if document.isNull(value) {
                 error(value, "members must be a list: use [] for a project with no members, or remove the key to leave its membership unmanaged")
             } else if let items = list(value, what: "members") {
-                let which = externalID.map { "in project '\($0)'" } ?? "in this project"
-                let (decoded, direct, complete) = decodeMemberEntries(items, which: which)
+                let (decoded, direct, complete) = decodeMemberEntries(items, project: externalID)
                 entries = decoded
                 // Without group references the members are the direct entries; group expansion fills in the rest.
                 project.members = direct ?? []
@@ -263,22 +264,27 @@ struct ManifestDecoder {
     /// A project's member entries, its direct members when no entry is a group reference (else nil), and whether
     /// every entry is valid. Duplicates are found among every entry whose email or group could be read, even one
     /// with other errors.
-    private mutating func decodeMemberEntries(_ items: ArraySlice<NodeID>, which: String) -> ([MemberEntry], [DesiredMember]?, Bool) {
+    private mutating func decodeMemberEntries(_ items: ArraySlice<NodeID>, project: String?) -> ([MemberEntry], [DesiredMember]?, Bool) {
+        // Made for messages only: most projects have none.
+        var which: String { project.map { "in project '\($0)'" } ?? "in this project" }
         var entries: [MemberEntry] = []
         entries.reserveCapacity(items.count)
         var direct: [DesiredMember]? = []
         direct?.reserveCapacity(items.count)
         var complete = true
         // The first entry's node, not its location: a location is made only for a duplicate.
-        var emails: [String: NodeID] = [:]
+        // The table is held in a local variable meanwhile, so that `plainMember` can fill it without mutable access
+        // to the decoder (which would make each read of the document retain its arrays).
+        var emails = EmailTable()
+        swap(&emails, &self.emails)
+        defer { swap(&emails, &self.emails) }
+        emails.startList()
         var groups: [String: NodeID] = [:]
-        emails.reserveCapacity(items.count)
         for item in items {
             // The usual entry, straight to its member: no tuple of optionals to copy for each of many thousands.
-            if let plain = plainMember(item) {
-                let (member, normalized) = plain
-                if let first = emails.updateValue(item, forKey: normalized) {
-                    emails[normalized] = first
+            if let plain = plainMember(item, emails: &emails) {
+                let (member, key) = plain
+                if let first = emails.firstInList(key, at: item) {
                     error(item, "duplicate member '\(member.email)' \(which); first listed at \(location(first))")
                     complete = false
                     continue
@@ -291,10 +297,7 @@ struct ManifestDecoder {
             if entry == nil { complete = false }
             switch key {
             case .email(let email)?:
-                // One hash for the usual, unique email; a duplicate puts the first node back.
-                let normalized = normalizeEmail(email)
-                if let first = emails.updateValue(item, forKey: normalized) {
-                    emails[normalized] = first
+                if let first = emails.firstInList(emails.key(normalized: normalizeEmail(email)), at: item) {
                     error(item, "duplicate member '\(email)' \(which); first listed at \(location(first))")
                     complete = false
                     continue
@@ -350,9 +353,9 @@ struct ManifestDecoder {
     }
 
     /// The usual member entry, a valid `email` and `role` and no other key, read by a path that has nothing to
-    /// report and so needs no mutable access; nil sends the entry through the checks that report (and give the
-    /// same member when there is nothing to report). The member comes with its normalized email.
-    private func plainMember(_ node: NodeID) -> (DesiredMember, String)? {
+    /// report; nil sends the entry through the checks that report (and give the same member when there is nothing
+    /// to report). The member comes with the number of its normalized email.
+    private func plainMember(_ node: NodeID, emails: inout EmailTable) -> (DesiredMember, Int32)? {
         guard document.kind(node) == .mapping, document.pairCount(node) == 2 else { return nil }
         var emailNode: NodeID = -1
         var roleNode: NodeID = -1
@@ -368,18 +371,11 @@ struct ManifestDecoder {
         }
         guard emailNode >= 0, roleNode >= 0, let role = knownProjectRole(roleNode),
               document.kind(emailNode) == .scalar, !document.isNull(emailNode) else { return nil }
-        // An ASCII email is checked, and found lower-case or not, on its bytes in one pass before its `String`
-        // is made (ASCII bytes make a `String` of the same bytes, so the answer is the one `isPlausibleEmail`
-        // gives); anything else takes the `String` path.
-        var hasUpper = false
-        let ascii = document.withScalarBytes(emailNode) { bytes in Self.isPlausibleASCIIEmail(bytes, hasUpper: &hasUpper) }
-        guard ascii != false, let email = document.scalar(emailNode) else { return nil }
-        if ascii == nil {
-            guard Self.isPlausibleEmail(email) else { return nil }
-            return (DesiredMember(email: email, role: role, location: location(node)), normalizeEmail(email))
-        }
-        let member = DesiredMember(email: email, role: role, location: location(node))
-        return (member, hasUpper ? email.lowercased() : email)
+        // The email's `String`, its check and its normalized number are found by its bytes, made for the first
+        // entry that has them (the same bytes make the same `String`, so the answers are those of `emailField`).
+        let entry = document.withScalarBytes(emailNode) { bytes in emails.intern(bytes) }
+        guard emails.isPlausible(entry) else { return nil }
+        return (DesiredMember(email: emails.email(entry), role: role, location: location(node)), emails.normalizedKey(entry))
     }
 
     /// A project role written as one of its names, found by comparing bytes; nil for anything else, which
@@ -474,8 +470,6 @@ struct ManifestDecoder {
             return nil
         }
         var fields = Fields<Key>()
-        let keys = Key.allCases
-        var names: [String]?
         for index in 0..<document.pairCount(node) {
             let key = document.key(node, index)
             guard document.kind(key) == .scalar else {
@@ -483,11 +477,19 @@ struct ManifestDecoder {
                 continue
             }
             if Key.ignoresXPrefix, document.scalarHasPrefix(key, "x-") { continue }
-            guard let known = keys.first(where: { document.scalarEquals(key, $0.text) }) else {
+            var known: Key?
+            var raw = 0
+            while let candidate = Key(rawValue: raw) {
+                if document.scalarEquals(key, candidate.text) {
+                    known = candidate
+                    break
+                }
+                raw += 1
+            }
+            guard let known else {
                 let name = document.scalar(key) ?? ""
-                if names == nil { names = keys.map { "\($0.text)" } }
                 let place = Key.what.hasPrefix("the ") ? "at \(Key.what)" : "in \(Key.what)"
-                error(key, "unknown key '\(name)' \(place)\(Suggestion.hint(for: name, in: names ?? keys.map { "\($0.text)" }))")
+                error(key, "unknown key '\(name)' \(place)\(Suggestion.hint(for: name, in: Key.allCases.map { "\($0.text)" }))")
                 continue
             }
             fields[known] = document.value(node, index)

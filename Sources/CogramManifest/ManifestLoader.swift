@@ -72,8 +72,9 @@ public struct ManifestLoader: Sendable {
         var diagnostics = earlier
         var decoded: [DecodedFile] = []
         var spare = YAMLDocument()
+        var emails = EmailTable()
         for source in sources {
-            let (fragment, found) = Self.decode(source, limits: limits, spare: &spare)
+            let (fragment, found) = Self.decode(source, limits: limits, spare: &spare, emails: &emails)
             diagnostics.append(contentsOf: found)
             decoded.append(DecodedFile(source: source, fragment: fragment))
         }
@@ -91,16 +92,22 @@ public struct ManifestLoader: Sendable {
     /// Decodes one source in memory: the unit the loader, its tests and the fuzzer share.
     static func decode(_ source: SourceFile, limits: LoaderLimits) -> (ManifestFragment?, [Diagnostic]) {
         var spare = YAMLDocument()
-        return decode(source, limits: limits, spare: &spare)
+        var emails = EmailTable()
+        return decode(source, limits: limits, spare: &spare, emails: &emails)
     }
 
     /// Decodes one source, composing it into the arrays of `spare`, which are free for the next file once this
-    /// returns.
-    static func decode(_ source: SourceFile, limits: LoaderLimits, spare: inout YAMLDocument) -> (ManifestFragment?, [Diagnostic]) {
+    /// returns; `emails` holds the emails met so far, for the next file too.
+    static func decode(
+        _ source: SourceFile, limits: LoaderLimits, spare: inout YAMLDocument, emails: inout EmailTable
+    ) -> (ManifestFragment?, [Diagnostic]) {
         let (composed, composeDiagnostics) = YAMLComposer.compose(source, limits: limits, into: &spare)
         guard composed else { return (nil, composeDiagnostics) }
         // The decoder shares the arrays until it is gone, at the return; then `spare` is their only owner again.
+        // The email table is swapped in and out, never shared, so it is not copied when it grows.
         var decoder = ManifestDecoder(file: source.path, document: spare)
+        swap(&decoder.emails, &emails)
+        defer { swap(&decoder.emails, &emails) }
         var fragment = decoder.decode()
         fragment.organization?.root = OrganizationRoots.directory(of: source.path)
         return (fragment, composeDiagnostics + decoder.diagnostics)

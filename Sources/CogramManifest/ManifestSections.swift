@@ -1,6 +1,8 @@
 /// The keys of one manifest section (a mapping): their spelling, which are required, and how messages name the
 /// section. The decoder matches keys as bytes against `text`, so that no `String` is made per key.
-protocol SectionKey: CaseIterable, Sendable where AllCases == [Self] {
+/// Every section's keys are an `Int` enum, so that the decoder steps through them by raw value, in declaration
+/// order, without making the `allCases` array for each mapping.
+protocol SectionKey: CaseIterable, RawRepresentable, Sendable where AllCases == [Self], RawValue == Int {
     /// How messages name a mapping of this section ("a project").
     static var what: String { get }
     static var required: [Self] { get }

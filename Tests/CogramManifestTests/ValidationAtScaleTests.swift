@@ -117,3 +117,47 @@ import Testing
         #expect(found.count == 11)
     }
 }
+
+/// Member emails are made once per load and found again by their bytes; a duplicate is still a duplicate by
+/// `normalizeEmail` and `String` equality, whichever path reads the entry.
+@Suite struct MemberEmailTableTests {
+    @Test func duplicatesAreFoundAcrossCaseAndUnicodeNormalization() {
+        let yaml = """
+            version: 1
+            projects:
+              - external_id: p
+                name: P
+                members:
+                  - {email: "\u{E9}@x.example", role: owner}
+                  - {email: "e\u{301}@x.example", role: viewer}
+                  - {email: Ana@X.example, role: owner}
+                  - {email: ana@x.example, role: owner, expires: 2030-01-01}
+                  - {email: ANA@x.example, role: editor}
+                  - {email: bo@x.example, role: editor}
+            """
+        #expect(messages(yaml) == [
+            "7:9: duplicate member 'e\u{301}@x.example' in project 'p'; first listed at test.yaml:6:9",
+            "9:9: duplicate member 'ana@x.example' in project 'p'; first listed at test.yaml:8:9",
+            "10:9: duplicate member 'ANA@x.example' in project 'p'; first listed at test.yaml:8:9",
+        ])
+    }
+
+    @Test func theSameEmailInOtherProjectsAndFilesIsNoDuplicate() {
+        func file(_ name: String, _ projects: [String], bad: Bool) -> SourceFile {
+            let text = "version: 1\nprojects:\n" + projects.map {
+                "  - external_id: \($0)\n    name: P\n    members:\n      - {email: Ana@x.example, role: owner}\n"
+                    + "      - {email: bo@x.example, role: viewer}\n" + (bad ? "      - {email: bad@, role: viewer}\n" : "")
+            }.joined()
+            return SourceFile(path: name, bytes: Array(text.utf8))
+        }
+        let result = ManifestLoader().load(sources: [file("a.yaml", ["a1", "a2"], bad: true), file("b.yaml", ["b1"], bad: true)])
+        #expect(result.diagnostics.map { "\($0.location.map(\.description) ?? ""): \($0.message)" } == [
+            "a.yaml:8:17: invalid email 'bad@'",
+            "a.yaml:14:17: invalid email 'bad@'",
+            "b.yaml:8:17: invalid email 'bad@'",
+        ])
+        let valid = ManifestLoader().load(sources: [file("a.yaml", ["a1", "a2"], bad: false), file("b.yaml", ["b1"], bad: false)])
+        #expect(valid.diagnostics.isEmpty)
+        #expect(valid.desired?.projects.map { $0.members?.map(\.email) ?? [] } == Array(repeating: ["Ana@x.example", "bo@x.example"], count: 3))
+    }
+}
