@@ -113,17 +113,25 @@ extension Plan {
             byAddress[address] = group
         }
         let memberOrder: [ChangeAction] = [.removeMember, .addMember, .updateMember]
-        var groups = byAddress.values.map { group -> ChangeGroup in
+        // Each sort key is made once per element, not in every comparison: an address's text and a group's rank
+        // (which counts its removals) cost more than the comparison itself.
+        let groups = byAddress.values.map { group -> ChangeGroup in
             var g = group
-            g.members.sort { (memberOrder.firstIndex(of: $0.action)!, $0.address) < (memberOrder.firstIndex(of: $1.action)!, $1.address) }
+            if g.members.count > 1 {
+                g.members = g.members
+                    .map { (order: memberOrder.firstIndex(of: $0.action)!, address: $0.address.description, change: $0) }
+                    .sorted { ($0.order, $0.address) < ($1.order, $1.address) }
+                    .map(\.change)
+            }
             return g
         }
-        groups.sort { a, b in
-            let ua = a.main?.action == .updateUser, ub = b.main?.action == .updateUser
-            if ua != ub { return !ua }
-            return (a.rank, a.address) < (b.rank, b.address)
-        }
         return groups
+            .map { (user: $0.main?.action == .updateUser, rank: $0.rank, group: $0) }
+            .sorted { a, b in
+                if a.user != b.user { return !a.user }
+                return (a.rank, a.group.address) < (b.rank, b.group.address)
+            }
+            .map(\.group)
     }
 }
 
