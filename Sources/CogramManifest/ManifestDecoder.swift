@@ -556,9 +556,8 @@ struct ManifestDecoder {
         // Nearly every email is ASCII; checking its bytes gives the same answer as the Character rules below
         // (for ASCII, `isWhitespace` is exactly 0x09–0x0D and space) without Unicode property lookups, which
         // were a third of the time spent loading a large organization.
-        var hasUpper = false
         var contiguous = value
-        if let ascii = contiguous.withUTF8({ bytes in isPlausibleASCIIEmail(bytes, hasUpper: &hasUpper) }) {
+        if let ascii = contiguous.withUTF8({ bytes in isPlausibleASCIIEmail(bytes) }) {
             return ascii
         }
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
@@ -570,8 +569,8 @@ struct ManifestDecoder {
     }
 
     /// The answer for an all-ASCII email; nil when a byte is not ASCII (the Character rules decide then), so every
-    /// byte is looked at before the answer is given. `hasUpper` is set when an ASCII email has an upper-case letter.
-    private static func isPlausibleASCIIEmail(_ bytes: UnsafeBufferPointer<UInt8>, hasUpper: inout Bool) -> Bool? {
+    /// byte is looked at before the answer is given.
+    private static func isPlausibleASCIIEmail(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
         // One pass ORs each byte's class from a table, so the loop over every byte has no hard-to-predict branch
         // (a comparison per character class mispredicted often); the domain is then looked at alone.
         var seen: UInt8 = 0
@@ -588,7 +587,6 @@ struct ManifestDecoder {
             }
         }
         if seen & EmailByteClass.nonASCII != 0 { return nil }
-        hasUpper = seen & EmailByteClass.upper != 0
         guard bytes.count <= 254, seen & EmailByteClass.excluded == 0, atCount == 1, atIndex > 0 else { return false }
         // Labels must be non-empty: no dot first, last or twice in a row in the domain, and at least one dot.
         let dot = UInt8(ascii: ".")
@@ -611,7 +609,6 @@ struct ManifestDecoder {
         /// White space (0x09–0x0D, space), `,`, `<` and `>`.
         static let excluded: UInt8 = 2
         static let at: UInt8 = 4
-        static let upper: UInt8 = 8
     }
 
     private static let emailByteClasses: [UInt8] = (0...255).map { (value: Int) -> UInt8 in
@@ -619,7 +616,6 @@ struct ManifestDecoder {
         case 0x80...: EmailByteClass.nonASCII
         case 0x09...0x0D, 0x20, 0x2C, 0x3C, 0x3E: EmailByteClass.excluded
         case 0x40: EmailByteClass.at
-        case 0x41...0x5A: EmailByteClass.upper
         default: 0
         }
     }
