@@ -1,13 +1,23 @@
 /// A position in a manifest file: 1-based line and column, as editors show them.
 public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var file: String
-    public var line: Int
-    public var column: Int
+    public var line: Int {
+        get { Int(storedLine) }
+        set { storedLine = Int32(clamping: newValue) }
+    }
+    public var column: Int {
+        get { Int(storedColumn) }
+        set { storedColumn = Int32(clamping: newValue) }
+    }
+    // 32 bits each, as in the composed document (whose sources are under 1 GB): every member of a large
+    // organization carries a location, and this keeps one in 24 bytes instead of 32.
+    private var storedLine: Int32
+    private var storedColumn: Int32
 
     public init(file: String, line: Int, column: Int) {
         self.file = file
-        self.line = line
-        self.column = column
+        storedLine = Int32(clamping: line)
+        storedColumn = Int32(clamping: column)
     }
 
     /// `path:line:col` for people: the path under the terminal rule, since a file name is outside text too.
@@ -119,11 +129,29 @@ public struct DesiredProject: Sendable, Hashable {
     public var archived: Bool
     /// `nil` when the membership is not managed; `[]` when the project must have no members. Groups are expanded:
     /// each user appears once, with the role that won (see `DesiredMember.group`).
-    public var members: [DesiredMember]?
+    public var members: [DesiredMember]? {
+        get { expandedMembers }
+        set {
+            // The entries as written do not change with the members: when they were the members themselves, they
+            // are kept as they were before the members change (`evaluated(asOf:)` drops expired members).
+            if writtenEntries == nil, let members = expandedMembers { writtenEntries = members.map(DesiredMemberEntry.direct) }
+            expandedMembers = newValue
+        }
+    }
     /// The member entries as written (direct entries and group references, with their `expires`); nil when the
     /// membership is not managed. `DesiredState.evaluated(asOf:)` expands them as of a day.
-    public var memberEntries: [DesiredMemberEntry]?
+    ///
+    /// Most lists name no group: their entries are then the members, each a direct entry, and are made from
+    /// `members` when read rather than kept twice (a large organization's load writes each member once).
+    public var memberEntries: [DesiredMemberEntry]? {
+        get { writtenEntries ?? expandedMembers?.map(DesiredMemberEntry.direct) }
+        set { writtenEntries = newValue }
+    }
     public var location: SourceLocation
+    private var expandedMembers: [DesiredMember]?
+    /// The entries when they are not `expandedMembers` as direct entries (a group reference, or members changed
+    /// after loading); nil otherwise.
+    private var writtenEntries: [DesiredMemberEntry]?
 
     public init(
         externalID: String, name: String, description: FieldValue<String> = .absent, id: String? = nil,
@@ -136,8 +164,28 @@ public struct DesiredProject: Sendable, Hashable {
         self.id = id
         self.previousExternalIDs = previousExternalIDs
         self.archived = archived
-        self.members = members
+        self.expandedMembers = members
         self.location = location
+    }
+
+    /// The same project as a reader sees it: the same members and the same entries, however they are kept.
+    public static func == (lhs: DesiredProject, rhs: DesiredProject) -> Bool {
+        lhs.externalID == rhs.externalID && lhs.name == rhs.name && lhs.description == rhs.description && lhs.id == rhs.id
+            && lhs.previousExternalIDs == rhs.previousExternalIDs && lhs.archived == rhs.archived
+            && lhs.location == rhs.location && lhs.expandedMembers == rhs.expandedMembers
+            && ((lhs.writtenEntries == nil && rhs.writtenEntries == nil) || lhs.memberEntries == rhs.memberEntries)
+    }
+
+    /// The entries are left out: they follow from the members when not kept, so equal projects hash alike.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(externalID)
+        hasher.combine(name)
+        hasher.combine(description)
+        hasher.combine(id)
+        hasher.combine(previousExternalIDs)
+        hasher.combine(archived)
+        hasher.combine(location)
+        hasher.combine(expandedMembers)
     }
 }
 

@@ -17,11 +17,10 @@ enum GroupExpansion {
         var used = Set<String>()
         let projects = entries.map { entry -> DesiredProject in
             var project = entry.project
-            guard let memberEntries = entry.memberEntries else { return project }
-            project.memberEntries = memberEntries
             // Without group references the members are the direct entries, which the decoder keeps unique and
             // has already set as the project's members (most projects; this runs for every membership).
-            if !memberEntries.contains(where: \.isGroupReference) { return project }
+            guard let memberEntries = entry.groupedEntries else { return project }
+            project.memberEntries = memberEntries
             project.members = members(of: memberEntries, groups: byName, asOf: nil) { reference in
                 if byName[reference.name] == nil {
                     diagnostics.append(Diagnostic(.error, at: reference.location,
@@ -82,12 +81,5 @@ enum GroupExpansion {
             }
         }
         return members
-    }
-}
-
-extension DesiredMemberEntry {
-    var isGroupReference: Bool {
-        if case .group = self { return true }
-        return false
     }
 }

@@ -20,8 +20,9 @@ struct ProjectEntry: Sendable {
     /// False for a project with errors of its own, kept only so that a duplicate of its external_id is still
     /// reported.
     var isComplete: Bool
-    /// nil when the membership is not managed.
-    var memberEntries: [MemberEntry]?
+    /// The member entries when one of them is a group reference, which `GroupExpansion` expands; nil otherwise
+    /// (the project's `members` are then its entries).
+    var groupedEntries: [MemberEntry]?
 }
 
 typealias MemberEntry = DesiredMemberEntry
@@ -246,31 +247,31 @@ struct ManifestDecoder {
         if let value = fields[.archived] {
             project.archived = bool(value, field: "archived") ?? false
         }
-        var entries: [MemberEntry]?
+        var groupedEntries: [MemberEntry]?
         if let value = fields[.members] {
             if document.isNull(value) {
                 error(value, "members must be a list: use [] for a project with no members, or remove the key to leave its membership unmanaged")
             } else if let items = list(value, what: "members") {
-                let (decoded, direct, complete) = decodeMemberEntries(items, project: externalID)
-                entries = decoded
+                let (grouped, direct, complete) = decodeMemberEntries(items, project: externalID)
+                groupedEntries = grouped
                 // Without group references the members are the direct entries; group expansion fills in the rest.
-                project.members = direct ?? []
+                project.members = grouped == nil ? direct : []
                 if !complete { valid = false }
             }
         }
-        return externalID == nil ? nil : ProjectEntry(project: project, isComplete: valid, memberEntries: entries)
+        return externalID == nil ? nil : ProjectEntry(project: project, isComplete: valid, groupedEntries: groupedEntries)
     }
 
-    /// A project's member entries, its direct members when no entry is a group reference (else nil), and whether
-    /// every entry is valid. Duplicates are found among every entry whose email or group could be read, even one
-    /// with other errors.
-    private mutating func decodeMemberEntries(_ items: ArraySlice<NodeID>, project: String?) -> ([MemberEntry], [DesiredMember]?, Bool) {
+    /// A project's member entries when one is a group reference (else nil: the entries are the direct members),
+    /// its direct members, and whether every entry is valid. Duplicates are found among every entry whose email or
+    /// group could be read, even one with other errors.
+    private mutating func decodeMemberEntries(_ items: ArraySlice<NodeID>, project: String?) -> ([MemberEntry]?, [DesiredMember], Bool) {
         // Made for messages only: most projects have none.
         var which: String { project.map { "in project '\($0)'" } ?? "in this project" }
-        var entries: [MemberEntry] = []
-        entries.reserveCapacity(items.count)
-        var direct: [DesiredMember]? = []
-        direct?.reserveCapacity(items.count)
+        // Each member is written once: into `direct`, and into `grouped` only from the first group reference on.
+        var grouped: [MemberEntry]?
+        var direct: [DesiredMember] = []
+        direct.reserveCapacity(items.count)
         var complete = true
         // The first entry's node, not its location: a location is made only for a duplicate.
         // The table is held in a local variable meanwhile, so that `plainMember` can fill it without mutable access
@@ -289,8 +290,8 @@ struct ManifestDecoder {
                     complete = false
                     continue
                 }
-                direct?.append(member)
-                entries.append(.direct(member))
+                direct.append(member)
+                grouped?.append(.direct(member))
                 continue
             }
             let (key, entry) = decodeMemberEntry(item)
@@ -314,13 +315,19 @@ struct ManifestDecoder {
             }
             if let entry {
                 switch entry {
-                case .direct(let member): direct?.append(member)
-                case .group: direct = nil
+                case .direct(let member):
+                    direct.append(member)
+                    grouped?.append(entry)
+                case .group:
+                    if grouped == nil {
+                        grouped = direct.map(MemberEntry.direct)
+                        grouped?.reserveCapacity(items.count)
+                    }
+                    grouped?.append(entry)
                 }
-                entries.append(entry)
             }
         }
-        return (entries, direct, complete)
+        return (grouped, direct, complete)
     }
 
     private enum EntryKey {
@@ -487,6 +494,9 @@ struct ManifestDecoder {
                 raw += 1
             }
             guard let known else {
+                // The walk above stops at the first raw value that is not a case: a key numbered past a gap would
+                // read as unknown. `SectionKeyLayout` is what the tests check; this stops a debug build at once.
+                assert(raw == Key.allCases.count, "\(Key.self) must number its cases 0, 1, 2… in order")
                 let name = document.scalar(key) ?? ""
                 let place = Key.what.hasPrefix("the ") ? "at \(Key.what)" : "in \(Key.what)"
                 error(key, "unknown key '\(name)' \(place)\(Suggestion.hint(for: name, in: Key.allCases.map { "\($0.text)" }))")

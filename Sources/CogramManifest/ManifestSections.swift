@@ -23,6 +23,30 @@ extension SectionKey where Self: RawRepresentable, RawValue == Int {
     var slot: Int { rawValue }
 }
 
+/// What the decoder's walk over a section's keys depends on, for the tests to check: every section's keys number
+/// 0, 1, 2… in declaration order (a gap would end the walk early, and the keys after it would read as unknown) and
+/// fit the eight slots of `Fields`.
+@_spi(Testing)
+public enum SectionKeyLayout {
+    /// One line per section whose keys break the rule; empty when every one keeps it.
+    public static var problems: [String] {
+        let sections: [any SectionKey.Type] = [
+            TopLevelKey.self, OwnershipKey.self, UserKey.self, ProjectKey.self, MemberKey.self, GroupKey.self,
+            GroupMemberKey.self, PoliciesKey.self, OrganizationKey.self, OffboardedKey.self,
+        ]
+        return sections.compactMap { problem(of: $0) }
+    }
+
+    private static func problem<Key: SectionKey>(of _: Key.Type) -> String? {
+        let raws = Key.allCases.map(\.rawValue)
+        if raws != Array(0..<raws.count) { return "\(Key.self): raw values \(raws), not 0..<\(raws.count)" }
+        if raws.count > 8 { return "\(Key.self): \(raws.count) keys, more than the 8 slots of Fields" }
+        let texts = Key.allCases.map { "\($0.text)" }
+        if Set(texts).count != texts.count { return "\(Key.self): a key is spelled twice in \(texts)" }
+        return nil
+    }
+}
+
 /// The values of a mapping's known keys, by key; no allocation per mapping.
 struct Fields<Key: SectionKey> {
     private var slots = SIMD8<Int32>(repeating: -1)

@@ -100,17 +100,25 @@ import Testing
     }
 
     @Test func accessThatExpiredOrWasOffboardedIsNeverAdoptable() throws {
-        var expired = F.dmember("ben", .editor)
+        // ben's last day is today: still a member, and his role in the app is not adopted over the entry that ends.
+        var lastDay = F.dmember("ben", .editor)
+        lastDay.expires = Self.today
+        // cy's entry ended yesterday: the evaluation has dropped him, and the app still has him.
+        var expired = F.dmember("cy", .editor)
         expired.expires = Self.today.adding(days: -1)
-        var desired = DesiredState(projects: [F.dproject("acme-x", name: "X", members: [F.dmember("ana", .owner), expired])])
+        var desired = DesiredState(projects: [F.dproject("acme-x", name: "X", members: [F.dmember("ana", .owner), lastDay, expired])])
         desired.offboarded = [OffboardedPerson(email: "dan@acme.example", date: nil, location: F.loc(3))]
         let report = Self.drift(desired, ObservedState(
             projects: [F.project("prj_1", externalID: "acme-x", name: "X")],
-            members: ["prj_1": [F.member("ana", .owner), F.member("ben", .viewer), F.member("dan", .viewer)]]))
-        #expect(report.drift.count == 2)
+            members: ["prj_1": [
+                F.member("ana", .owner), F.member("ben", .viewer), F.member("cy", .viewer), F.member("dan", .viewer),
+            ]]))
+        #expect(report.drift.count == 3, "\(report.drift)")
         #expect(report.drift.allSatisfy { !$0.adoptable }, "\(report.drift)")
-        #expect(report.drift.contains { $0.note?.contains("expires") == true })
-        #expect(report.drift.contains { $0.note?.contains("offboarded") == true })
+        let notes = Dictionary(report.drift.map { ($0.address, $0.note ?? "") }, uniquingKeysWith: { a, _ in a })
+        #expect(notes["project.acme-x.member.ben@acme.example"]?.hasPrefix("caused by expires: \(Self.today);") == true, "\(notes)")
+        #expect(notes["project.acme-x.member.cy@acme.example"]?.hasPrefix("caused by expired \(Self.today.adding(days: -1))") == true, "\(notes)")
+        #expect(notes["project.acme-x.member.dan@acme.example"]?.hasPrefix("caused by offboarded") == true, "\(notes)")
     }
 
     @Test func anOrganizationRoleChangedInTheApp() throws {
