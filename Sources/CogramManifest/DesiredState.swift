@@ -20,6 +20,13 @@ public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConver
         storedColumn = Int32(clamping: column)
     }
 
+    /// A composed node's position, as the document stores it: made for every member of a large load.
+    init(file: String, line32: Int32, column32: Int32) {
+        self.file = file
+        storedLine = line32
+        storedColumn = column32
+    }
+
     /// `path:line:col` for people: the path under the terminal rule, since a file name is outside text too.
     public var description: String { "\(OutputEscaping.terminal(file)):\(line):\(column)" }
 
@@ -151,7 +158,16 @@ public struct DesiredProject: Sendable, Hashable {
     private var expandedMembers: [DesiredMember]?
     /// The entries when they are not `expandedMembers` as direct entries (a group reference, or members changed
     /// after loading); nil otherwise.
-    private var writtenEntries: [DesiredMemberEntry]?
+    private(set) var writtenEntries: [DesiredMemberEntry]?
+
+    /// Each of `memberEntries`, without making the array when the entries are the members.
+    func forEachMemberEntry(_ body: (DesiredMemberEntry) throws -> Void) rethrows {
+        if let writtenEntries {
+            for entry in writtenEntries { try body(entry) }
+        } else if let expandedMembers {
+            for member in expandedMembers { try body(.direct(member)) }
+        }
+    }
 
     public init(
         externalID: String, name: String, description: FieldValue<String> = .absent, id: String? = nil,

@@ -284,14 +284,13 @@ struct ManifestDecoder {
         for item in items {
             // The usual entry, straight to its member: no tuple of optionals to copy for each of many thousands.
             if let plain = plainMember(item, emails: &emails) {
-                let (member, key) = plain
-                if let first = emails.firstInList(key, at: item) {
-                    error(item, "duplicate member '\(member.email)' \(which); first listed at \(location(first))")
+                if let first = emails.firstInList(plain.key, at: item) {
+                    error(item, "duplicate member '\(emails.email(plain.email))' \(which); first listed at \(location(first))")
                     complete = false
                     continue
                 }
-                direct.append(member)
-                grouped?.append(.direct(member))
+                direct.append(DesiredMember(email: emails.email(plain.email), role: plain.role, location: location(item)))
+                if grouped != nil, let member = direct.last { grouped?.append(.direct(member)) }
                 continue
             }
             let (key, entry) = decodeMemberEntry(item)
@@ -316,8 +315,8 @@ struct ManifestDecoder {
             if let entry {
                 switch entry {
                 case .direct(let member):
-                    direct.append(member)
                     grouped?.append(entry)
+                    direct.append(member)
                 case .group:
                     if grouped == nil {
                         grouped = direct.map(MemberEntry.direct)
@@ -361,8 +360,9 @@ struct ManifestDecoder {
 
     /// The usual member entry, a valid `email` and `role` and no other key, read by a path that has nothing to
     /// report; nil sends the entry through the checks that report (and give the same member when there is nothing
-    /// to report). The member comes with the number of its normalized email.
-    private func plainMember(_ node: NodeID, emails: inout EmailTable) -> (DesiredMember, Int32)? {
+    /// to report). Gives the email's entry in `emails`, the role and the number of the normalized email: values
+    /// without references, so that the caller makes the member where it is kept instead of copying it there.
+    private func plainMember(_ node: NodeID, emails: inout EmailTable) -> (email: Int, role: ProjectRole, key: Int32)? {
         guard document.kind(node) == .mapping, document.pairCount(node) == 2 else { return nil }
         var emailNode: NodeID = -1
         var roleNode: NodeID = -1
@@ -376,24 +376,33 @@ struct ManifestDecoder {
                 return nil
             }
         }
+        // An untagged scalar: null (`~`, `null`, nothing) has no '@', so `isPlausible` sends it to the path that
+        // reports it, as it does a tag.
         guard emailNode >= 0, roleNode >= 0, let role = knownProjectRole(roleNode),
-              document.kind(emailNode) == .scalar, !document.isNull(emailNode) else { return nil }
+              document.kind(emailNode) == .scalar, document.tag(emailNode) == nil else { return nil }
         // The email's `String`, its check and its normalized number are found by its bytes, made for the first
         // entry that has them (the same bytes make the same `String`, so the answers are those of `emailField`).
         let entry = document.withScalarBytes(emailNode) { bytes in emails.intern(bytes) }
         guard emails.isPlausible(entry) else { return nil }
-        return (DesiredMember(email: emails.email(entry), role: role, location: location(node)), emails.normalizedKey(entry))
+        return (entry, role, emails.normalizedKey(entry))
     }
 
     /// A project role written as one of its names, found by comparing bytes; nil for anything else, which
     /// `enumeration` then reads or reports.
     private func knownProjectRole(_ node: NodeID) -> ProjectRole? {
         // Only an explicit `!!null` could make a role's name null; that is left to `enumeration` to report.
-        guard document.tag(node) != .null else { return nil }
-        if document.scalarEquals(node, "owner") { return .owner }
-        if document.scalarEquals(node, "editor") { return .editor }
-        if document.scalarEquals(node, "viewer") { return .viewer }
-        return nil
+        guard document.kind(node) == .scalar, document.tag(node) != .null else { return nil }
+        // The name's bytes as one word, compared with each role's: every entry of a large organization has a role.
+        return document.withScalarBytes(node) { bytes -> ProjectRole? in
+            // The length too: a word does not tell "owner" from "\0owner".
+            switch bytes.count {
+            case 5: return RoleWords.word(bytes) == RoleWords.owner ? .owner : nil
+            case 6:
+                let word = RoleWords.word(bytes)
+                return word == RoleWords.editor ? .editor : word == RoleWords.viewer ? .viewer : nil
+            default: return nil
+            }
+        }
     }
 
     private mutating func decodeGroup(_ node: NodeID) -> DesiredGroup? {
@@ -679,11 +688,28 @@ struct ManifestDecoder {
     }
 
     private func location(_ node: NodeID) -> SourceLocation {
-        let mark = document.mark(node)
-        return SourceLocation(file: file, line: mark.line, column: mark.column)
+        let (line, column) = document.position(node)
+        return SourceLocation(file: file, line32: line, column32: column)
     }
 
     private mutating func error(_ node: NodeID, _ message: String) {
         diagnostics.append(Diagnostic(.error, at: location(node), message))
     }
+}
+
+/// Project roles' names as words, for `knownProjectRole`: the bytes of a name of at most eight bytes, in order.
+private enum RoleWords {
+    static func word(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var word: UInt64 = 0
+        for byte in bytes { word = word << 8 | UInt64(byte) }
+        return word
+    }
+
+    static func word(_ name: StaticString) -> UInt64 {
+        name.withUTF8Buffer { word($0) }
+    }
+
+    static let owner = word("owner")
+    static let editor = word("editor")
+    static let viewer = word("viewer")
 }

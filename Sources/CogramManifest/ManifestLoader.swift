@@ -372,7 +372,7 @@ public struct ManifestLoader: Sendable {
             for member in group.members { conflict(member.email, at: member.location, as: "a member of group '\(group.name)'") }
         }
         for project in desired.projects {
-            for entry in project.memberEntries ?? [] {
+            project.forEachMemberEntry { entry in
                 if case .direct(let member) = entry {
                     conflict(member.email, at: member.location, as: "a member of project '\(project.externalID)'")
                 }

@@ -33,6 +33,12 @@ import Testing
         #expect(ContractLimits.fits(String(repeating: "é", count: 128), ContractLimits.externalID))
         #expect(!ContractLimits.fits(String(repeating: "é", count: 129), ContractLimits.externalID))
         #expect(!ContractLimits.fits("", ContractLimits.externalID))
+        // Four bytes a scalar: 32 of them fill 128 bytes, and 128 of them (512 bytes) still fit 128 scalars.
+        #expect(ContractLimits.fits(String(repeating: "😀", count: 32), ContractLimits.externalID))
+        #expect(ContractLimits.fits(String(repeating: "😀", count: 128), ContractLimits.externalID))
+        #expect(!ContractLimits.fits(String(repeating: "😀", count: 129), ContractLimits.externalID))
+        #expect(!ContractLimits.fits("😀", 2...3))
+        #expect(ContractLimits.fits("ab", 2...3))
     }
 
     @Test func theContractsLimits() {

@@ -79,7 +79,85 @@ import Testing
         #expect(renamed != plain)
     }
 
+    @Test func aRoleIsReadByItsWholeName() throws {
+        let roles = try #require(load("""
+            version: 1
+            projects:
+              - external_id: p
+                name: P
+                members:
+                  - {email: a@x.example, role: owner}
+                  - {email: b@x.example, role: "editor"}
+                  - {email: c@x.example, role: 'viewer'}
+
+            """).desired).projects[0].members?.map(\.role)
+        #expect(roles == [.owner, .editor, .viewer])
+        for name in ["\\0owner", "owners", "Owner", "editer", "viewer\\0"] {
+            let result = load("""
+                version: 1
+                projects:
+                  - external_id: p
+                    name: P
+                    members:
+                      - {email: a@x.example, role: "\(name)"}
+
+                """)
+            #expect(result.desired == nil, "role \(name)")
+            #expect(result.diagnostics.contains { $0.message.contains("role") }, "\(result.diagnostics)")
+        }
+    }
+
     @Test func everySectionsKeysNumberFromZeroWithoutGaps() {
         #expect(SectionKeyLayout.problems == [])
+    }
+}
+
+/// The composer points a scalar at its text in the source when it is written there as it is, and copies it
+/// otherwise: every style must read as its value either way.
+@Suite struct ScalarTextTests {
+    @Test func everyStyleReadsAsItsValue() throws {
+        let result = load("""
+            version: 1
+            projects:
+              - {external_id: plain, name: Zürich plain, description: "Zürich, naïve"}
+              - {external_id: single, name: 'It''s quoted', description: 'plain inside'}
+              - external_id: double
+                name: "tab\\there"
+                description: "no escapes"
+              - external_id: folded
+                name: first
+                  second
+                description: "one
+                  two"
+              - external_id: blocks
+                name: &shared Shared
+                description: |
+                  line one
+                  line two
+              - external_id: alias
+                name: *shared
+                description: >
+                  folded
+                  text
+              - external_id: tagged
+                name: !!str 2027
+                description: "\\u00e9t\\u00e9"
+              - external_id: empty
+                name: x
+                description: ''
+
+            """)
+        let desired = try #require(result.desired, "\(result.diagnostics)")
+        let read = desired.projects.map { "\($0.externalID)|\($0.name)|\($0.description.value ?? "-")" }
+        #expect(read == [
+            "plain|Zürich plain|Zürich, naïve",
+            "single|It's quoted|plain inside",
+            "double|tab\there|no escapes",
+            "folded|first second|one two",
+            "blocks|Shared|line one\nline two\n",
+            "alias|Shared|folded text\n",
+            "tagged|2027|été",
+            "empty|x|",
+        ])
     }
 }

@@ -117,18 +117,17 @@ extension DesiredState {
         var lostMemberships: [String: [String: ExpiryEntry]] = [:]
         for index in state.projects.indices {
             let project = projects[index]
-            guard let entries = project.memberEntries else { continue }
             var expiredHere: [ExpiryEntry] = []
-            for memberEntry in entries {
+            project.forEachMemberEntry { memberEntry in
                 let entry: ExpiryEntry
                 switch memberEntry {
                 case .direct(let member):
-                    guard let expires = member.expires else { continue }
+                    guard let expires = member.expires else { return }
                     entry = ExpiryEntry(
                         kind: .projectMember, email: member.email, project: project.externalID, role: member.role.rawValue,
                         expires: expires, location: member.location)
                 case .group(let reference):
-                    guard let expires = reference.expires else { continue }
+                    guard let expires = reference.expires else { return }
                     entry = ExpiryEntry(
                         kind: .projectGroup, project: project.externalID, group: reference.name, role: reference.role?.rawValue,
                         expires: expires, location: reference.location)
@@ -136,11 +135,12 @@ extension DesiredState {
                 sort(entry)
                 if entry.expires < day { expiredHere.append(entry) }
             }
-            let usesExpiredGroupMember = entries.contains {
+            // Only kept entries can name a group; entries that are the members do not.
+            let usesExpiredGroupMember = project.writtenEntries?.contains {
                 if case .group(let reference) = $0 { return groupEntries[reference.name] != nil }
                 return false
-            }
-            guard !expiredHere.isEmpty || usesExpiredGroupMember else { continue }
+            } ?? false
+            guard !expiredHere.isEmpty || usesExpiredGroupMember, let entries = project.memberEntries else { continue }
             let all = GroupExpansion.members(of: entries, groups: byName, asOf: nil)
             let now = GroupExpansion.members(of: entries, groups: byName, asOf: day)
             state.projects[index].members = now

@@ -1,4 +1,5 @@
 import CLibYAML
+import Foundation
 
 /// Limits that keep a hostile file from costing more than a bounded amount of time and memory.
 public struct LoaderLimits: Sendable, Hashable {
@@ -120,20 +121,27 @@ private struct ComposerSession {
     private var aliasExpansionBytes: Int64 = 0
     private var hasRoot = false
 
+    /// The source's bytes, pinned by `YAMLComposer.compose` for the whole composition.
+    private let input: UnsafeBufferPointer<UInt8>
+    /// Whether `document.bytes` holds text other than the source's yet (it starts as the source itself).
+    private var hasOwnText = false
+
     init(source: SourceFile, input: UnsafeBufferPointer<UInt8>, limits: LoaderLimits) {
         self.source = source
         self.limits = limits
+        self.input = input
         parserHandle = ParserHandle(input: input)
     }
 
-    /// Empties `document` for this source, keeping the memory of its arrays.
+    /// Empties `document` for this source, keeping the memory of its node arrays.
     mutating func clearDocument() {
         document.nodes.removeAll(keepingCapacity: true)
-        document.bytes.removeAll(keepingCapacity: true)
         document.children.removeAll(keepingCapacity: true)
         document.root = 0
-        // Scalars' text is at most the source's bytes; a line of YAML is a few nodes.
-        document.bytes.reserveCapacity(source.bytes.count)
+        // A scalar whose text is written as it is in the source (nearly every one) points into the source's bytes,
+        // which the document shares rather than copies; other text is appended after them.
+        document.bytes = source.bytes
+        // A line of YAML is a few nodes.
         document.nodes.reserveCapacity(source.bytes.count / 12)
         document.children.reserveCapacity(source.bytes.count / 12)
     }
@@ -178,9 +186,9 @@ private struct ComposerSession {
             case YAML_FOLDED_SCALAR_STYLE: .folded
             default: .plain
             }
-            let start = Int32(truncatingIfNeeded: document.bytes.count)
+            var start: Int32 = 0
             if scalar.length > 0 {
-                document.bytes.append(contentsOf: UnsafeBufferPointer(start: scalar.value, count: scalar.length))
+                start = textOffset(scalar.value, count: scalar.length, style: style, from: startOffset, to: endOffset)
             }
             let id = append(YAMLDocument.Node(
                 kind: .scalar, style: style, tag: nil, flags: [], line: line, column: column, start: start,
@@ -254,6 +262,27 @@ private struct ComposerSession {
         }
     }
 
+    /// Where a scalar's text is in `document.bytes`: in the source when it is written there as it is (a plain or
+    /// quoted scalar without escapes or folded lines, which the byte comparison confirms), else appended.
+    private mutating func textOffset(
+        _ value: UnsafeMutablePointer<yaml_char_t>, count: Int, style: ScalarStyle, from startOffset: Int32, to endOffset: Int32
+    ) -> Int32 {
+        let quotes = style == .plain ? 0 : (style == .singleQuoted || style == .doubleQuoted) ? 1 : -1
+        let textStart = Int(startOffset) + quotes
+        if quotes >= 0, Int(endOffset) - Int(startOffset) == count + 2 * quotes, textStart >= 0,
+           textStart + count <= input.count, let base = input.baseAddress,
+           memcmp(base + textStart, value, count) == 0 {
+            return Int32(truncatingIfNeeded: textStart)
+        }
+        if !hasOwnText {
+            hasOwnText = true
+            document.bytes.reserveCapacity(input.count + input.count / 4 + count)
+        }
+        let start = Int32(truncatingIfNeeded: document.bytes.count)
+        document.bytes.append(contentsOf: UnsafeBufferPointer(start: value, count: count))
+        return start
+    }
+
     private mutating func push(_ mark: Mark) -> Bool {
         if stack.count >= limits.maxDepth {
             diagnostics.append(error(mark, "lists and mappings are nested more than \(limits.maxDepth) levels deep"))
@@ -286,7 +315,7 @@ private struct ComposerSession {
         var endOffset = frame.isFlow ? flowEnd : frame.startOffset
         var size: Int32 = 1
         var weight: Int64 = 0
-        let resolving = frame.isMapping && needsResolving(scratch[frame.childrenStart...])
+        let resolving = frame.isMapping && needsResolving(from: frame.childrenStart)
         if resolving {
             if scratch[frame.childrenStart...].contains(where: { isMergeKey($0) }) { flags.insert(.merged) }
             let pairs = resolveMerges(Array(scratch[frame.childrenStart...]))
@@ -359,16 +388,32 @@ private struct ComposerSession {
     /// Whether a mapping's pairs need `resolveMerges`. Nearly every mapping is small, with ASCII keys, without merge
     /// keys or duplicates: then its pairs are kept as they are, found by comparing bytes, without a dictionary or a
     /// `String` per key.
-    private func needsResolving(_ pairs: ArraySlice<NodeID>) -> Bool {
-        guard pairs.count <= 32 else { return true }
-        let base = pairs.startIndex
-        for i in stride(from: base, to: pairs.endIndex, by: 2) {
-            let key = pairs[i]
-            guard document.kind(key) == .scalar else { continue }
-            if !document.scalarIsASCII(key) || isMergeKey(key) { return true }
-            for j in stride(from: base, to: i, by: 2) where document.scalarsEqual(pairs[j], key) { return true }
+    /// The pairs are `scratch[start...]`, read in place (a slice of `scratch` would retain it for every mapping).
+    private func needsResolving(from start: Int) -> Bool {
+        guard scratch.count - start <= 32 else { return true }
+        return scratch.withUnsafeBufferPointer { pairs in
+            document.nodes.withUnsafeBufferPointer { nodes in
+                document.bytes.withUnsafeBufferPointer { bytes in
+                    func text(_ node: YAMLDocument.Node) -> UnsafeBufferPointer<UInt8> {
+                        UnsafeBufferPointer(rebasing: bytes[Int(node.start)..<Int(node.start + node.count)])
+                    }
+                    for i in stride(from: start, to: pairs.count, by: 2) {
+                        let key = nodes[Int(pairs[i])]
+                        guard key.kind == .scalar else { continue }
+                        let keyText = text(key)
+                        if keyText.contains(where: { $0 >= 0x80 }) { return true }
+                        // `<<` in any style or tag: `resolveMerges` tells a merge key from a plain key spelled so.
+                        if keyText.count == 2, keyText[0] == UInt8(ascii: "<"), keyText[1] == UInt8(ascii: "<") { return true }
+                        for j in stride(from: start, to: i, by: 2) {
+                            let other = nodes[Int(pairs[j])]
+                            if other.kind == .scalar, other.count == key.count,
+                               other.start == key.start || text(other).elementsEqual(keyText) { return true }
+                        }
+                    }
+                    return false
+                }
+            }
         }
-        return false
     }
 
     private func isMergeKey(_ key: NodeID) -> Bool {

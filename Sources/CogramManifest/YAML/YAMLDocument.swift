@@ -93,6 +93,12 @@ public struct YAMLDocument: Sendable {
         return Mark(line: Int(node.line), column: Int(node.column))
     }
 
+    /// The node's line and column as stored, for a `SourceLocation` made without conversions.
+    func position(_ id: NodeID) -> (line: Int32, column: Int32) {
+        let node = nodes[Int(id)]
+        return (node.line, node.column)
+    }
+
     func tag(_ id: NodeID) -> YAMLTag? { nodes[Int(id)].tag }
 
     /// The node's byte range in the source.
@@ -154,16 +160,6 @@ public struct YAMLDocument: Sendable {
         }
     }
 
-    /// Whether two scalars have the same text, byte for byte.
-    func scalarsEqual(_ a: NodeID, _ b: NodeID) -> Bool {
-        let x = nodes[Int(a)], y = nodes[Int(b)]
-        guard x.kind == .scalar, y.kind == .scalar, x.count == y.count else { return false }
-        if x.start == y.start { return true }
-        return bytes.withUnsafeBufferPointer { buffer in
-            memcmp(buffer.baseAddress! + Int(x.start), buffer.baseAddress! + Int(y.start), Int(x.count)) == 0
-        }
-    }
-
     /// Whether a scalar's text starts with `prefix`.
     func scalarHasPrefix(_ id: NodeID, _ prefix: StaticString) -> Bool {
         let node = nodes[Int(id)]
@@ -178,20 +174,6 @@ public struct YAMLDocument: Sendable {
         let node = nodes[Int(id)]
         return bytes.withUnsafeBufferPointer { buffer in
             body(UnsafeBufferPointer(rebasing: buffer[Int(node.start)..<Int(node.start + node.count)]))
-        }
-    }
-
-    /// Whether a scalar's text is all ASCII.
-    func scalarIsASCII(_ id: NodeID) -> Bool {
-        let node = nodes[Int(id)]
-        return bytes.withUnsafeBufferPointer { buffer in
-            var index = Int(node.start)
-            let end = index + Int(node.count)
-            while index < end {
-                if buffer[index] >= 0x80 { return false }
-                index += 1
-            }
-            return true
         }
     }
 
