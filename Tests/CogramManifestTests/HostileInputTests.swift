@@ -223,6 +223,10 @@ enum HostileCorpus {
         Generated(name: "alias-bytes-1mb-scalar-4999-aliases", content: {
             version + "x-a: &a " + String(repeating: "x", count: 1 << 20) + "\nx-b:\n" + String(repeating: "  - *a\n", count: 4_999)
         }, fragment: "aliases expand to more than 4194304 bytes of text"),
+        // The same text inside a list and a mapping: their weight is the sum of what they hold, four levels up.
+        Generated(name: "alias-bytes-1mb-scalar-in-nested-collections", content: {
+            version + "x-a: &a [{k: [" + String(repeating: "x", count: 1 << 20) + "]}]\nx-b: &b {l: *a}\nx-c: [*b, *b, *b, *b]\n"
+        }, fragment: "aliases expand to more than 4194304 bytes of text"),
         Generated(name: "items-30000-anchors", content: { version + "x-a:\n" + (0..<30_000).map { "  - &a\($0) \($0)\n" }.joined() + "foo: 1\n" },
                   fragment: "unknown key 'foo'"),
         Generated(name: "documents-100000-markers", content: { String(repeating: "---\n", count: 100_000) },

@@ -192,8 +192,7 @@ private struct ComposerSession {
             }
             let id = append(YAMLDocument.Node(
                 kind: .scalar, style: style, tag: nil, flags: [], line: line, column: column, start: start,
-                count: Int32(truncatingIfNeeded: scalar.length), size: 1, startOffset: startOffset, endOffset: endOffset,
-                weight: Int64(scalar.length)))
+                count: Int32(truncatingIfNeeded: scalar.length), size: 1, startOffset: startOffset, endOffset: endOffset))
             if scalar.anchor != nil { document.nodes[Int(id)].flags.insert(.anchored) }
             if scalar.tag != nil {
                 document.nodes[Int(id)].tag = checkedTag(scalar.tag, Mark(line: Int(line), column: Int(column)), on: .scalar(id))
@@ -232,8 +231,10 @@ private struct ComposerSession {
                 diagnostics.append(error(mark, "aliases expand to more than \(limits.maxAliasExpansion) nodes; refusing to expand further (a \"billion laughs\" file?)"))
                 return .fatal
             }
-            aliasExpansionBytes += document.nodes[Int(id)].weight
-            if aliasExpansionBytes > Int64(limits.maxAliasExpansionBytes) {
+            let weight = document.weight(id)
+            aliasExpansionBytes += weight
+            // A saturated weight is more than any limit can be told apart from.
+            if weight >= Int64(Int32.max) || aliasExpansionBytes > Int64(limits.maxAliasExpansionBytes) {
                 diagnostics.append(error(mark, "aliases expand to more than \(limits.maxAliasExpansionBytes) bytes of text; refusing to expand further (use the value once, or shorten it)"))
                 return .fatal
             }
@@ -307,7 +308,6 @@ private struct ComposerSession {
 
     /// Makes the node of a list or mapping from its children in `scratch`.
     private mutating func close(_ frame: Frame, endOffset flowEnd: Int32) {
-        let start = Int32(truncatingIfNeeded: document.children.count)
         var flags: YAMLDocument.NodeFlags = frame.isFlow ? .flow : []
         if frame.anchor != nil { flags.insert(.anchored) }
         // A block collection's end event sits at the next token, past comments and blank lines; its own last byte
@@ -316,24 +316,29 @@ private struct ComposerSession {
         var size: Int32 = 1
         var weight: Int64 = 0
         let resolving = frame.isMapping && needsResolving(from: frame.childrenStart)
+        // Made only for a mapping with merge keys or keys to check by `String`.
+        var pairs: [NodeID]?
         if resolving {
             if scratch[frame.childrenStart...].contains(where: { isMergeKey($0) }) { flags.insert(.merged) }
-            let pairs = resolveMerges(Array(scratch[frame.childrenStart...]))
-            document.children.append(contentsOf: pairs)
-        } else {
-            scratch.withUnsafeBufferPointer { written in
-                document.children.append(contentsOf: UnsafeBufferPointer(rebasing: written[frame.childrenStart...]))
-            }
+            pairs = resolveMerges(Array(scratch[frame.childrenStart...]))
         }
-        // One pass over the children as kept; the end offset over the children as written, which are the same
-        // unless merges were resolved.
+        // One pass over the children as kept, before they are stored (after the slot that holds the weight this
+        // pass sums); the end offset over the children as written, which are the same unless merges were resolved.
         let endFromKept = !frame.isFlow && !resolving
         document.nodes.withUnsafeBufferPointer { nodes in
             document.children.withUnsafeBufferPointer { children in
-                for child in children[Int(start)...] {
-                    size &+= nodes[Int(child)].size
-                    weight &+= nodes[Int(child)].weight
-                    if endFromKept { endOffset = max(endOffset, nodes[Int(child)].endOffset) }
+                func sum(_ kept: UnsafeBufferPointer<NodeID>) {
+                    for child in kept {
+                        let node = nodes[Int(child)]
+                        size &+= node.size
+                        weight &+= node.kind == .scalar ? Int64(node.count) : Int64(children[Int(node.start) - 1])
+                        if endFromKept { endOffset = max(endOffset, node.endOffset) }
+                    }
+                }
+                if let pairs {
+                    pairs.withUnsafeBufferPointer { sum($0) }
+                } else {
+                    scratch.withUnsafeBufferPointer { sum(UnsafeBufferPointer(rebasing: $0[frame.childrenStart...])) }
                 }
             }
             if resolving, !frame.isFlow {
@@ -342,13 +347,22 @@ private struct ComposerSession {
                 }
             }
         }
+        document.children.append(Int32(clamping: weight))
+        let start = Int32(truncatingIfNeeded: document.children.count)
+        if let pairs {
+            document.children.append(contentsOf: pairs)
+        } else {
+            scratch.withUnsafeBufferPointer { written in
+                document.children.append(contentsOf: UnsafeBufferPointer(rebasing: written[frame.childrenStart...]))
+            }
+        }
         // Usually a few children: popping them costs less than the general `removeSubrange`.
         while scratch.count > frame.childrenStart { scratch.removeLast() }
         let count = Int32(truncatingIfNeeded: document.children.count) - start
         let id = append(YAMLDocument.Node(
             kind: frame.isMapping ? .mapping : .sequence, style: .plain, tag: frame.tag, flags: flags, line: frame.line,
             column: frame.column, start: start, count: count, size: size, startOffset: frame.startOffset,
-            endOffset: endOffset, weight: weight))
+            endOffset: endOffset))
         if let anchor = frame.anchor { anchors[anchor] = id }
         add(id)
     }

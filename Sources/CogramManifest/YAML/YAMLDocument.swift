@@ -42,8 +42,8 @@ public struct YAMLDocument: Sendable {
         case scalar, sequence, mapping
     }
 
-    /// Fields ordered so that the node packs into 40 bytes (its memberwise initializer takes them in this order):
-    /// the composer writes one per scalar, list and mapping.
+    /// Fields ordered so that the node packs into 32 bytes (its memberwise initializer takes them in this order):
+    /// the composer writes one per scalar, list and mapping, and a large load reads them back from memory.
     struct Node: Sendable {
         var kind: Kind
         var style: ScalarStyle
@@ -62,9 +62,6 @@ public struct YAMLDocument: Sendable {
         /// where its last byte ends: what the in-place editor works from.
         var startOffset: Int32
         var endOffset: Int32
-        /// Bytes of scalar text in this subtree, aliases counted as what they expand to; bounds alias expansion
-        /// in bytes, since the decoder makes a string of every scalar an alias repeats.
-        var weight: Int64
     }
 
     /// What the in-place editor must know to refuse an unsafe edit.
@@ -80,6 +77,7 @@ public struct YAMLDocument: Sendable {
 
     var nodes: [Node] = []
     var bytes: [UInt8] = []
+    /// The children of each list and mapping, after one slot that holds its weight (see `weight`).
     var children: [NodeID] = []
     /// The document's top node.
     public internal(set) var root: NodeID = 0
@@ -100,6 +98,14 @@ public struct YAMLDocument: Sendable {
     }
 
     func tag(_ id: NodeID) -> YAMLTag? { nodes[Int(id)].tag }
+
+    /// Bytes of scalar text in the node's subtree, aliases counted as what they expand to; bounds alias expansion
+    /// in bytes, since the decoder makes a string of every scalar an alias repeats. A scalar's is its length; a
+    /// list's or mapping's is kept in the slot before its children, saturating at `Int32.max`.
+    func weight(_ id: NodeID) -> Int64 {
+        let node = nodes[Int(id)]
+        return node.kind == .scalar ? Int64(node.count) : Int64(children[Int(node.start) - 1])
+    }
 
     /// The node's byte range in the source.
     func byteRange(_ id: NodeID) -> Range<Int> {
