@@ -141,7 +141,7 @@ public struct DesiredProject: Sendable, Hashable {
         set {
             // The entries as written do not change with the members: when they were the members themselves, they
             // are kept as they were before the members change (`evaluated(asOf:)` drops expired members).
-            if writtenEntries == nil, let members = expandedMembers { writtenEntries = members.map(DesiredMemberEntry.direct) }
+            if writtenEntries == nil { writtenEntries = memberEntries }
             expandedMembers = newValue
         }
     }

@@ -123,8 +123,6 @@ private struct ComposerSession {
 
     /// The source's bytes, pinned by `YAMLComposer.compose` for the whole composition.
     private let input: UnsafeBufferPointer<UInt8>
-    /// Whether `document.bytes` holds text other than the source's yet (it starts as the source itself).
-    private var hasOwnText = false
 
     init(source: SourceFile, input: UnsafeBufferPointer<UInt8>, limits: LoaderLimits) {
         self.source = source
@@ -275,8 +273,8 @@ private struct ComposerSession {
            memcmp(base + textStart, value, count) == 0 {
             return Int32(truncatingIfNeeded: textStart)
         }
-        if !hasOwnText {
-            hasOwnText = true
+        // The first text of its own: `document.bytes` is still the source's bytes.
+        if document.bytes.count == input.count {
             document.bytes.reserveCapacity(input.count + input.count / 4 + count)
         }
         let start = Int32(truncatingIfNeeded: document.bytes.count)
@@ -331,7 +329,7 @@ private struct ComposerSession {
                     for child in kept {
                         let node = nodes[Int(child)]
                         size &+= node.size
-                        weight &+= node.kind == .scalar ? Int64(node.count) : Int64(children[Int(node.start) - 1])
+                        weight &+= node.weight(in: children)
                         if endFromKept { endOffset = max(endOffset, node.endOffset) }
                     }
                 }

@@ -103,8 +103,7 @@ public struct YAMLDocument: Sendable {
     /// in bytes, since the decoder makes a string of every scalar an alias repeats. A scalar's is its length; a
     /// list's or mapping's is kept in the slot before its children, saturating at `Int32.max`.
     func weight(_ id: NodeID) -> Int64 {
-        let node = nodes[Int(id)]
-        return node.kind == .scalar ? Int64(node.count) : Int64(children[Int(node.start) - 1])
+        children.withUnsafeBufferPointer { nodes[Int(id)].weight(in: $0) }
     }
 
     /// The node's byte range in the source.
@@ -206,5 +205,13 @@ public struct YAMLDocument: Sendable {
         case .sequence: "a list"
         case .mapping: "a mapping"
         }
+    }
+}
+
+extension YAMLDocument.Node {
+    /// The node's weight (see `YAMLDocument.weight`), read from `children`, the document's: the composer sums its
+    /// children's while it holds the arrays.
+    func weight(in children: UnsafeBufferPointer<YAMLDocument.NodeID>) -> Int64 {
+        kind == .scalar ? Int64(count) : Int64(children[Int(start) - 1])
     }
 }
