@@ -14,8 +14,10 @@
 #
 # Usage: scripts/release.sh [--check]
 #   --check  afterwards, run scripts/check-release.sh on the archive (empty environment, no Swift runtime library).
-# RELEASE_SCRATCH_PATH: SwiftPM's build folder (default .build), e.g. to keep a release build apart from the
-# debug one that other commands are using.
+# RELEASE_SCRATCH_PATH: SwiftPM's build folder for the release build (default .build), e.g. to keep it apart from
+# the debug one that other commands are using. MANUAL_SCRATCH_PATH: the build folder the GenerateManual plugin
+# builds the package in, in debug mode (default: RELEASE_SCRATCH_PATH); point it at the folder of an existing debug
+# build so that the plugin reuses it (CI passes .build while the release build goes to .build-release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -93,13 +95,14 @@ fi
 # name: it builds the whole package (in debug mode here, so that it reuses the test build and leaves the static
 # release binary alone) and writes a manual for every executable that uses ArgumentParser, cogram-bench's too,
 # each in a folder of its own; only cogramctl's goes into the archive.
-manual_output="$scratch/plugins/GenerateManual/outputs/cogramctl"
-if swift package --scratch-path "$scratch" --disable-sandbox plugin generate-manual --configuration debug \
-    >/dev/null 2>"$scratch/generate-manual.log" \
+manual_scratch="${MANUAL_SCRATCH_PATH:-$scratch}"
+manual_output="$manual_scratch/plugins/GenerateManual/outputs/cogramctl"
+if swift package --scratch-path "$manual_scratch" --disable-sandbox plugin generate-manual --configuration debug \
+    >/dev/null 2>"$manual_scratch/generate-manual.log" \
     && [ -f "$manual_output/cogramctl.1" ]; then
     cp "$manual_output"/*.1 "$stage/share/man/man1/"
 else
-    echo "error: the GenerateManual plugin failed; see $scratch/generate-manual.log" >&2
+    echo "error: the GenerateManual plugin failed; see $manual_scratch/generate-manual.log" >&2
     exit 1
 fi
 

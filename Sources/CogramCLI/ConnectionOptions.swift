@@ -20,6 +20,9 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .customLong("max-retries"), help: ArgumentHelp("Retries of one request after a 5xx, a timeout or a dropped connection, with jittered exponential backoff (0-20; 429 waits are counted apart).", valueName: "n"))
     var maxRetries = ClientConfiguration.defaultMaxRetries
 
+    @Option(name: .customLong("retry-delay"), help: ArgumentHelp("Backoff before the first retry (e.g. 200ms, 1s; 1ms to 10s). Each further retry doubles it, up to 10 s, and waits a random part of it (full jitter). A Retry-After from the server is honoured instead.", valueName: "duration"))
+    var retryDelay = "200ms"
+
     @Option(name: .customLong("proxy"), help: ArgumentHelp("HTTP proxy for every request, http://[user:password@]host:port (https goes through it with CONNECT). Default: $HTTPS_PROXY / $https_proxy (for https) or $HTTP_PROXY / $http_proxy (for http), except hosts in $NO_PROXY. Never used by --sandbox.", valueName: "url"))
     var proxy: String?
 
@@ -55,6 +58,9 @@ struct ConnectionOptions: ParsableArguments {
     func validate() throws {
         _ = Self.commandStart()
         guard (0...20).contains(maxRetries) else { throw ValidationError("--max-retries must be between 0 and 20") }
+        guard let delay = parseDuration(retryDelay), (0.001...10).contains(delay) else {
+            throw ValidationError("--retry-delay must be a duration from 1ms to 10s such as 200ms or 1s, not '\(SafeText.clean(retryDelay, limit: 40))'")
+        }
         guard connectTimeout.isFinite, (0.1...600).contains(connectTimeout) else {
             throw ValidationError("--connect-timeout must be between 0.1 and 600 seconds")
         }
@@ -108,13 +114,16 @@ struct ConnectionOptions: ParsableArguments {
         return settings
     }
 
-    /// Timeouts and the deadline, for every client (the embedded sandbox's too).
+    /// Timeouts, the deadline, the retries and their first backoff step, for every client (the embedded sandbox's too).
     func applyTimeouts(to configuration: inout ClientConfiguration) {
         configuration.connectTimeout = .milliseconds(Int((connectTimeout * 1000).rounded()))
         configuration.requestTimeout = .milliseconds(Int((requestTimeout * 1000).rounded()))
         configuration.readTimeout = min(configuration.readTimeout, configuration.requestTimeout)
         configuration.deadline = deadlineInstant
         configuration.maxRetries = maxRetries
+        if let delay = parseDuration(retryDelay) {
+            configuration.retryBaseDelay = .milliseconds(Int((delay * 1000).rounded()))
+        }
     }
 
     /// Proxy and trust roots for a client of Cogram (never of the embedded sandbox).

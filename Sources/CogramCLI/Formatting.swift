@@ -5,9 +5,13 @@ func plural(_ count: Int, _ noun: String) -> String {
     "\(count) \(noun)\(count == 1 ? "" : "s")"
 }
 
-/// Parses durations such as `90s`, `90m`, `24h`, `7d` into seconds; nil for anything else or a value that is
-/// positive and finite (`infd` is not a duration).
+/// Parses durations such as `200ms`, `90s`, `90m`, `24h`, `7d` into seconds; nil for anything else or a value that
+/// is not positive and finite (`infd` is not a duration).
 func parseDuration(_ text: String) -> TimeInterval? {
+    if text.hasSuffix("ms") {
+        guard let value = Double(text.dropLast(2)), value.isFinite, value > 0 else { return nil }
+        return value / 1000
+    }
     guard let unit = text.last, let value = Double(text.dropLast()), value.isFinite, value > 0 else { return nil }
     switch unit {
     case "s": return value

@@ -36,6 +36,17 @@ private func refusal(_ arguments: [String]) -> (code: Int32, message: String)? {
         #expect(plan.connection.connectTimeout == 10)
         #expect(plan.connection.requestTimeout == 40)
         #expect(plan.connection.deadline == nil)
+        #expect(plan.connection.retryDelay == "200ms")
+    }
+
+    /// `--retry-delay` sets the client's first backoff step; without it the step is the client's own default.
+    @Test(arguments: [([String](), 200), (["--retry-delay", "50ms"], 50), (["--retry-delay", "1.5s"], 1500)])
+    func retryDelayReachesTheClient(extra: [String], milliseconds: Int) throws {
+        let plan = try #require(try parse(["plan", "m"] + extra) as? PlanCommand)
+        var configuration = try ClientConfiguration(baseURL: "https://api.cogram.com", apiKey: APIKey("k"), version: "1")
+        configuration.retryBaseDelay = .seconds(7)
+        plan.connection.applyTimeouts(to: &configuration)
+        #expect(configuration.retryBaseDelay == .milliseconds(milliseconds))
     }
 
     @Test func applyDefaults() throws {
@@ -75,6 +86,9 @@ private func refusal(_ arguments: [String]) -> (code: Int32, message: String)? {
         (["plan", "m", "--expires-in", "soon"], "--expires-in takes a duration such as 90m, 24h or 7d, not 'soon'"),
         (["plan", "m", "--expires-in", "8d"], "--expires-in may be at most 7d"),
         (["plan", "m", "--max-retries", "21"], "--max-retries must be between 0 and 20"),
+        (["plan", "m", "--retry-delay", "0ms"], "--retry-delay must be a duration from 1ms to 10s such as 200ms or 1s, not '0ms'"),
+        (["apply", "m", "--retry-delay", "11s"], "--retry-delay must be a duration from 1ms to 10s"),
+        (["drift", "m", "--retry-delay", "fast"], "--retry-delay must be a duration from 1ms to 10s such as 200ms or 1s, not 'fast'"),
         (["doctor", "--connect-timeout", "0"], "--connect-timeout must be between 0.1 and 600 seconds"),
         (["doctor", "--deadline", "forever"], "--deadline must be a duration such as 90s, 15m or 2h"),
         (["import", "--layout", "per-project"], "--layout per-project writes several files; name a directory with --out DIR"),
