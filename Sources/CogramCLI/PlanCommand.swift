@@ -71,6 +71,9 @@ struct PlanCommand: AsyncParsableCommand {
         let scope = try await changedSince.scope(paths: paths, desired: desired)
         let validity = parseDuration(expiresIn) ?? 86400
         let keySource = connection.keySource(variable: desired.organization?.apiKeyEnv, sandbox: sandbox.isEnabled)
+        // Signed only where the plan can be read back: the file of --out and the JSON document (which apply also
+        // takes). Printed for a reader, the signature would be computed over the whole document and dropped.
+        let signs = out != nil || format == .json
         let plan = try await Backend.withClient(
             connection: connection, sandbox: sandbox, manifestPaths: paths, desired: desired,
             requestsPerMinute: planning.reading.requestsPerMinute,
@@ -83,7 +86,7 @@ struct PlanCommand: AsyncParsableCommand {
                     validity: validity),
                 parallelism: planning.reading.parallelism, verbose: connection.verbose, scope: scope,
                 keySource: keySource)
-            return plan.errors.isEmpty ? try plan.signed(with: planSigningKey(client: client)) : plan
+            return plan.errors.isEmpty && signs ? try plan.signed(with: planSigningKey(client: client)) : plan
         }
         try Planning.reportErrors(plan, sources: sources, command: "plan")
         if desired.organization == nil {

@@ -90,6 +90,9 @@ extension SandboxCommand {
         @Option(name: .customLong("fault-429-burst-length"), help: ArgumentHelp("Number of consecutive 429 answers in a burst.", valueName: "n"))
         var fault429BurstLength = FaultOptions.defaultRateLimitBurstLength
 
+        @Option(name: .customLong("fault-429-retry-after"), help: ArgumentHelp("Retry-After of an injected 429, in seconds (0 to 120; 0 asks for a retry at once).", valueName: "seconds"))
+        var fault429RetryAfter = FaultOptions.defaultRateLimitRetryAfterSeconds
+
         @Option(name: .customLong("fault-fail"), help: ArgumentHelp("Answer STATUS (409, 500 or 503) to every METHOD request whose path matches PATH, where * stands for one segment, without doing anything (repeatable): 'PUT /v1/projects/*/members/usr_1=503'.", valueName: "METHOD PATH=STATUS"))
         var faultFail: [String] = []
 
@@ -126,6 +129,9 @@ extension SandboxCommand {
             guard maxBodyBytes >= 1 else { throw ValidationError("--max-body-bytes must be at least 1") }
             guard faultLatency >= 0 else { throw ValidationError("--fault-latency-ms must not be negative") }
             guard fault429BurstLength >= 1 else { throw ValidationError("--fault-429-burst-length must be at least 1") }
+            guard (0...120).contains(fault429RetryAfter) else {
+                throw ValidationError("--fault-429-retry-after must be between 0 and 120 seconds")
+            }
             let rates = [
                 ("--fault-error-before", faultErrorBefore), ("--fault-error-after", faultErrorAfter),
                 ("--fault-drop", faultDrop), ("--fault-429-burst", fault429Burst),
@@ -160,7 +166,8 @@ extension SandboxCommand {
             options.faults = FaultOptions(
                 seed: faultSeed, latencyMilliseconds: faultLatency, errorBeforeRate: faultErrorBefore,
                 errorAfterRate: faultErrorAfter, dropRate: faultDrop, rateLimitBurstRate: fault429Burst,
-                rateLimitBurstLength: fault429BurstLength, failures: try failureRules())
+                rateLimitBurstLength: fault429BurstLength, rateLimitRetryAfterSeconds: fault429RetryAfter,
+                failures: try failureRules())
             if let seed {
                 options.seed = try SandboxSeed.load(path: seed)
             }

@@ -40,7 +40,7 @@ struct DialectStep: RouterMiddleware {
         guard (200..<300).contains(response.status.code) else { return response }
         if dialects.contains(.loseFirstCreate), route == .createProject, await lostCreate.take() {
             // Committed (and audited) below; the client never hears of it.
-            await stats.record(method: request.method.rawValue, status: nil)
+            stats.record(method: request.method.rawValue, status: nil)
             try? await context.channel.close()
             throw DroppedConnection()
         }

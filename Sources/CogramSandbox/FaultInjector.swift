@@ -5,6 +5,8 @@ struct FaultDecision: Sendable, Hashable {
     var latencyMilliseconds = 0
     /// Part of a 429 burst.
     var rateLimited = false
+    /// The `Retry-After` of the 429, in seconds, when `rateLimited`.
+    var retryAfterSeconds = 1
     /// Close the connection without answering.
     var drop = false
     /// Answer this 5xx status without doing anything.
@@ -52,7 +54,10 @@ actor FaultInjector {
             burstRemaining = max(1, options.rateLimitBurstLength) - 1
             decision.rateLimited = true
         }
-        if decision.rateLimited { return decision }
+        if decision.rateLimited {
+            decision.retryAfterSeconds = max(0, options.rateLimitRetryAfterSeconds)
+            return decision
+        }
         if dropDraw < options.dropRate {
             decision.drop = true
             return decision

@@ -318,10 +318,10 @@ public final class RunningSandbox: Sendable {
     }
 
     /// Requests served so far.
-    public func stats() async -> SandboxStats { await recorder.snapshot() }
+    public func stats() async -> SandboxStats { recorder.snapshot() }
 
     /// Sets every counter back to zero.
-    public func resetStats() async { await recorder.reset() }
+    public func resetStats() async { recorder.reset() }
 
     /// Shuts down gracefully: stops accepting connections, lets requests in flight finish, waits for the server
     /// to stop and closes the database. Calling it again does nothing.

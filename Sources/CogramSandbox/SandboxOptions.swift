@@ -77,10 +77,13 @@ public struct FaultOptions: Sendable, Hashable {
     public var rateLimitBurstRate: Double
     /// Length of a 429 burst (at least 1).
     public var rateLimitBurstLength: Int
+    /// The `Retry-After` of an injected 429, in seconds (0 asks the client to retry at once).
+    public var rateLimitRetryAfterSeconds: Int
     /// Requests that always fail, whatever the draws (see `FaultRule`); the first matching rule answers.
     public var failures: [FaultRule]
 
     public static let defaultRateLimitBurstLength = 3
+    public static let defaultRateLimitRetryAfterSeconds = 1
 
     public init(
         seed: UInt64 = 0,
@@ -90,6 +93,7 @@ public struct FaultOptions: Sendable, Hashable {
         dropRate: Double = 0,
         rateLimitBurstRate: Double = 0,
         rateLimitBurstLength: Int = defaultRateLimitBurstLength,
+        rateLimitRetryAfterSeconds: Int = defaultRateLimitRetryAfterSeconds,
         failures: [FaultRule] = []
     ) {
         self.seed = seed
@@ -99,6 +103,7 @@ public struct FaultOptions: Sendable, Hashable {
         self.dropRate = dropRate
         self.rateLimitBurstRate = rateLimitBurstRate
         self.rateLimitBurstLength = rateLimitBurstLength
+        self.rateLimitRetryAfterSeconds = rateLimitRetryAfterSeconds
         self.failures = failures
     }
 

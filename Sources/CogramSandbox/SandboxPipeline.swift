@@ -72,7 +72,7 @@ struct RateLimitStep: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let rate = await limiter.take(Self.bucket(context))
+        let rate = limiter.take(Self.bucket(context))
         var headers: HTTPFields = [:]
         headers[.xRateLimitLimit] = String(rate.limit)
         headers[.xRateLimitRemaining] = String(rate.remaining)
@@ -124,13 +124,13 @@ struct FaultStep: RouterMiddleware {
         if fault.rateLimited {
             var error = APIError(
                 status: .tooManyRequests, code: .rateLimitExceeded, message: "rate limit exceeded (injected fault)")
-            error.headers[.retryAfter] = "1"
+            error.headers[.retryAfter] = String(fault.retryAfterSeconds)
             error.headers[.xRateLimitRemaining] = "0"
             throw error
         }
         if fault.drop {
             // Counted before closing: a client that sees the connection close must also see it counted.
-            await stats.record(method: request.method.rawValue, status: nil)
+            stats.record(method: request.method.rawValue, status: nil)
             try? await context.channel.close()
             throw DroppedConnection()
         }

@@ -25,19 +25,19 @@ struct SandboxResponder: HTTPResponder {
         let path = request.uri.path
         if Route.isPublic(path: path) {
             let response = publicDocument(request)
-            await stats.record(method: method, status: response.status.code)
+            stats.record(method: method, status: response.status.code)
             return response
         }
-        await stats.begin()
+        stats.begin()
         do {
             let response = try await pipeline.handle(request, context: context) { request, context in
                 try await SandboxPipeline.dispatch(store: store, request: request, context: context)
             }
-            await stats.finish(method: method, status: response.status.code)
+            stats.finish(method: method, status: response.status.code)
             return response
         } catch {
             // A `DroppedConnection` was already counted, before the connection was closed.
-            await stats.end()
+            stats.end()
             throw error
         }
     }

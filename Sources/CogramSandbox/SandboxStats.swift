@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Requests served by a running sandbox, for tests and benchmarks.
 public struct SandboxStats: Sendable, Hashable {
     /// Every request, including `/v1/openapi.yaml`, `/v1/docs` and dropped connections.
@@ -16,24 +18,39 @@ public struct SandboxStats: Sendable, Hashable {
     public init() {}
 }
 
-actor StatsRecorder {
-    private var stats = SandboxStats()
-    private var current = 0
-
-    func begin() {
-        current += 1
-        stats.maxConcurrent = max(stats.maxConcurrent, current)
+/// The counts behind `RunningSandbox.stats()`, kept behind a lock rather than in an actor: every request
+/// updates them twice, and a switch to an actor and back costs the request a hop between threads
+/// (BENCHMARKS.md, figure 9).
+final class StatsRecorder: Sendable {
+    private struct State {
+        var stats = SandboxStats()
+        var current = 0
     }
 
-    func end() { current -= 1 }
+    private let state = Mutex(State())
 
-    /// `end()` and `record(method:status:)` in one call: one switch to the recorder per request instead of two.
+    func begin() {
+        state.withLock { state in
+            state.current += 1
+            state.stats.maxConcurrent = max(state.stats.maxConcurrent, state.current)
+        }
+    }
+
+    func end() { state.withLock { $0.current -= 1 } }
+
+    /// `end()` and `record(method:status:)` under one lock.
     func finish(method: String, status: Int) {
-        end()
-        record(method: method, status: status)
+        state.withLock { state in
+            state.current -= 1
+            Self.record(method: method, status: status, in: &state.stats)
+        }
     }
 
     func record(method: String, status: Int?) {
+        state.withLock { Self.record(method: method, status: status, in: &$0.stats) }
+    }
+
+    private static func record(method: String, status: Int?, in stats: inout SandboxStats) {
         stats.total += 1
         stats.byMethod[method, default: 0] += 1
         guard let status else {
@@ -46,11 +63,13 @@ actor StatsRecorder {
         }
     }
 
-    func snapshot() -> SandboxStats { stats }
+    func snapshot() -> SandboxStats { state.withLock { $0.stats } }
 
     /// Forgets the counts; requests being handled now still count towards `maxConcurrent`.
     func reset() {
-        stats = SandboxStats()
-        stats.maxConcurrent = current
+        state.withLock { state in
+            state.stats = SandboxStats()
+            state.stats.maxConcurrent = state.current
+        }
     }
 }

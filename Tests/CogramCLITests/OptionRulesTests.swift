@@ -89,6 +89,7 @@ private func refusal(_ arguments: [String]) -> (code: Int32, message: String)? {
         (["plan", "m", "--retry-delay", "0ms"], "--retry-delay must be a duration from 1ms to 10s such as 200ms or 1s, not '0ms'"),
         (["apply", "m", "--retry-delay", "11s"], "--retry-delay must be a duration from 1ms to 10s"),
         (["drift", "m", "--retry-delay", "fast"], "--retry-delay must be a duration from 1ms to 10s such as 200ms or 1s, not 'fast'"),
+        (["sandbox", "serve", "--fault-429-retry-after", "121"], "--fault-429-retry-after must be between 0 and 120 seconds"),
         (["doctor", "--connect-timeout", "0"], "--connect-timeout must be between 0.1 and 600 seconds"),
         (["doctor", "--deadline", "forever"], "--deadline must be a duration such as 90s, 15m or 2h"),
         (["import", "--layout", "per-project"], "--layout per-project writes several files; name a directory with --out DIR"),

@@ -29,6 +29,18 @@ import Testing
         }
     }
 
+    /// An injected 429 says `Retry-After: 1` unless `rateLimitRetryAfterSeconds` asks for another value.
+    @Test(arguments: [(nil, "1"), (0, "0"), (7, "7")] as [(Int?, String)])
+    func injected429CarriesTheConfiguredRetryAfter(seconds: Int?, header: String) async throws {
+        var faults = FaultOptions(seed: 1, rateLimitBurstRate: 1)
+        if let seconds { faults.rateLimitRetryAfterSeconds = seconds }
+        try await withSandbox(configure: { $0.faults = faults }) { h in
+            let response = try await h.send(.get, "/v1/users")
+            #expect(response.status == .tooManyRequests)
+            #expect(response.headers[.retryAfter] == header)
+        }
+    }
+
     @Test func sameSeedSameFaultSequence() async throws {
         let first = try await statuses(seed: 42, count: 40)
         let second = try await statuses(seed: 42, count: 40)

@@ -25,10 +25,11 @@ import Testing
             let plan = try await org.run(["plan", "."])
             #expect(plan.status == 0, "\(plan.stderr)")
             let document = try await org.run(["plan", ".", "--format", "json"])
-            let addresses = try #require(
-                (try JSONSerialization.jsonObject(with: Data(document.stdout.utf8)) as? [String: Any])?["changes"] as? [[String: Any]]
-            ).compactMap { $0["address"] as? String }
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(document.stdout.utf8)) as? [String: Any])
+            let addresses = try #require(json["changes"] as? [[String: Any]]).compactMap { $0["address"] as? String }
             #expect(addresses.count == 42)
+            // The printed JSON is a signed plan, as a saved one is (the human text carries no signature).
+            #expect((json["signature"] as? String)?.hasPrefix("hmac-sha256:") == true, "\(json["signature"] ?? "none")")
 
             let apply = try await org.run(["apply", ".", "--auto-approve"])
             #expect(apply.status == 0, "\(apply.stderr)")
