@@ -6,7 +6,7 @@ struct FaultDecision: Sendable, Hashable {
     /// Part of a 429 burst.
     var rateLimited = false
     /// The `Retry-After` of the 429, in seconds, when `rateLimited`.
-    var retryAfterSeconds = 1
+    var retryAfterSeconds = FaultOptions.defaultRateLimitRetryAfterSeconds
     /// Close the connection without answering.
     var drop = false
     /// Answer this 5xx status without doing anything.

@@ -121,16 +121,7 @@ final class BackgroundBinary: @unchecked Sendable {
             let killed = await first.wait()
             #expect(killed == 128 + SIGKILL, "exit \(killed)")
 
-            // The next apply and plan run against the same database without the latency: the latency only made
-            // room for the kill.
-            try await stopping(try await org.restarted(rateLimitPerMinute: 1_000_000)) { org in
-                let second = try await org.run(Self.applyArguments)
-                #expect(second.status == 0, "\(second.stdout.suffix(1500))\n\(second.stderr.suffix(1500))")
-                let problems = try org.differences(from: desired)
-                #expect(problems.isEmpty, "\(problems.prefix(20))")
-                let plan = try await org.run(["plan", ".", "--detailed-exitcode"])
-                #expect(plan.status == 0, "\(plan.stdout.suffix(1500))")
-            }
+            try await Self.nextApplyConverges(org, to: desired)
         }
     }
 
@@ -163,13 +154,20 @@ final class BackgroundBinary: @unchecked Sendable {
                 #expect(projects.contains { $0.externalID == externalID }, "\(externalID)")
             }
 
-            try await stopping(try await org.restarted(rateLimitPerMinute: 1_000_000)) { org in
-                let second = try await org.run(Self.applyArguments)
-                #expect(second.status == 0, "\(second.stdout.suffix(1500))\n\(second.stderr.suffix(1500))")
-                #expect(try org.differences(from: desired).isEmpty)
-                let plan = try await org.run(["plan", ".", "--detailed-exitcode"])
-                #expect(plan.status == 0, "\(plan.stdout.suffix(1500))")
-            }
+            try await Self.nextApplyConverges(org, to: desired)
+        }
+    }
+
+    /// The next apply after a signal converges to `desired`, and a plan after it has nothing to do. Both run
+    /// against the same database served again without the latency, which only made room for the signal.
+    static func nextApplyConverges(_ org: TestOrganization, to desired: DesiredProjects) async throws {
+        try await stopping(try await org.restarted(rateLimitPerMinute: 1_000_000)) { org in
+            let second = try await org.run(applyArguments)
+            #expect(second.status == 0, "\(second.stdout.suffix(1500))\n\(second.stderr.suffix(1500))")
+            let problems = try org.differences(from: desired)
+            #expect(problems.isEmpty, "\(problems.prefix(20))")
+            let plan = try await org.run(["plan", ".", "--detailed-exitcode"])
+            #expect(plan.status == 0, "\(plan.stdout.suffix(1500))")
         }
     }
 }
