@@ -1,4 +1,5 @@
 import CogramRandom
+import Synchronization
 
 /// What the fault injector does to one request.
 struct FaultDecision: Sendable, Hashable {
@@ -20,15 +21,20 @@ struct FaultDecision: Sendable, Hashable {
 /// Draws one decision per API request, in arrival order, from a seeded generator.
 ///
 /// Every request draws exactly five values whatever the outcome, so a request's faults depend only on its
-/// position in the sequence.
-actor FaultInjector {
+/// position in the sequence. The generator sits behind a `Mutex`, not in an actor: a draw is a few arithmetic
+/// steps, and an actor would move every request to another thread and back (as `StatsRecorder` and `RateLimiter`).
+final class FaultInjector: Sendable {
+    private struct State {
+        var generator: SplitMix64
+        var burstRemaining = 0
+    }
+
     private let options: FaultOptions
-    private var generator: SplitMix64
-    private var burstRemaining = 0
+    private let state: Mutex<State>
 
     init(options: FaultOptions) {
         self.options = options
-        self.generator = SplitMix64(seed: options.seed)
+        self.state = Mutex(State(generator: SplitMix64(seed: options.seed)))
     }
 
     /// The decision for a request with `method` to `path`: the draws, unless a rule of `FaultOptions.failures`
@@ -41,17 +47,21 @@ actor FaultInjector {
     }
 
     func next() -> FaultDecision {
-        let burstDraw = generator.unit()
-        let dropDraw = generator.unit()
-        let beforeDraw = generator.unit()
-        let afterDraw = generator.unit()
-        let statusDraw = generator.unit()
+        state.withLock { Self.draw(options, &$0) }
+    }
+
+    private static func draw(_ options: FaultOptions, _ state: inout State) -> FaultDecision {
+        let burstDraw = state.generator.unit()
+        let dropDraw = state.generator.unit()
+        let beforeDraw = state.generator.unit()
+        let afterDraw = state.generator.unit()
+        let statusDraw = state.generator.unit()
         var decision = FaultDecision(latencyMilliseconds: max(0, options.latencyMilliseconds))
-        if burstRemaining > 0 {
-            burstRemaining -= 1
+        if state.burstRemaining > 0 {
+            state.burstRemaining -= 1
             decision.rateLimited = true
         } else if burstDraw < options.rateLimitBurstRate {
-            burstRemaining = max(1, options.rateLimitBurstLength) - 1
+            state.burstRemaining = max(1, options.rateLimitBurstLength) - 1
             decision.rateLimited = true
         }
         if decision.rateLimited {

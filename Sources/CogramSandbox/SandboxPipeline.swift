@@ -117,7 +117,7 @@ struct FaultStep: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let injector else { return try await next(request, context) }
-        let fault = await injector.next(method: request.method.rawValue, path: request.uri.path)
+        let fault = injector.next(method: request.method.rawValue, path: request.uri.path)
         if fault.latencyMilliseconds > 0 {
             try? await Task.sleep(for: .milliseconds(fault.latencyMilliseconds))
         }

@@ -59,8 +59,8 @@ import Testing
         var first: [FaultDecision] = []
         var second: [FaultDecision] = []
         for _ in 0..<200 {
-            first.append(await a.next())
-            second.append(await b.next())
+            first.append(a.next())
+            second.append(b.next())
         }
         #expect(first == second)
         #expect(first.contains { $0.drop })
@@ -129,8 +129,8 @@ import Testing
         var matched = 0
         for index in 0..<120 {
             let (method, path) = index % 3 == 0 ? ("DELETE", "/v1/projects/prj_\(index)") : ("GET", "/v1/projects")
-            let expected = await plain.next(method: method, path: path)
-            let decision = await targeted.next(method: method, path: path)
+            let expected = plain.next(method: method, path: path)
+            let decision = targeted.next(method: method, path: path)
             if method == "DELETE" {
                 #expect(decision == FaultDecision(errorBefore: 500))
                 matched += 1
